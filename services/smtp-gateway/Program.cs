@@ -1,0 +1,12 @@
+using Facteur.Hosting;
+using Facteur.Hosting.Bus;
+using Facteur.SmtpGateway;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddFacteurDefaults();
+builder.AddSmtpGateway();
+builder.AddFacteurBus();
+
+var app = builder.Build();
+app.MapFacteurDefaults();
+app.Run();

@@ -1,0 +1,14 @@
+using Facteur.Delivery;
+using Facteur.Hosting;
+using Facteur.Hosting.Bus;
+using Facteur.SmtpGateway;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddFacteurDefaults();
+builder.AddSmtpGateway();
+builder.AddDelivery();
+builder.AddFacteurBus();
+
+var app = builder.Build();
+app.MapFacteurDefaults();
+app.Run();
