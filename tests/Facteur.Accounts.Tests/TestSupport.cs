@@ -107,7 +107,7 @@ internal sealed class AccountsSetup : IDisposable
         {
             AccountsFile = Folder.Write("accounts", accounts),
             AliasesFile = Folder.Write("aliases", aliases),
-            DomainsFile = domainsFile is null ? Folder.File("domains") : Folder.Write("domains", domainsFile),
+            DomainsFile = Folder.Write("domains", domainsFile ?? string.Empty),
             Domains = [.. domains ?? ["esp.sn", "example.org"]],
             RecipientDelimiter = delimiter,
         };
