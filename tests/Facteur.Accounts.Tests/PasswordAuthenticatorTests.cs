@@ -92,4 +92,20 @@ public sealed class PasswordAuthenticatorTests
         Assert.Null(await setup.Authenticator.AuthenticateAsync("alice@esp.sn", "old"));
         Assert.NotNull(await setup.Authenticator.AuthenticateAsync("alice@esp.sn", "new-password"));
     }
+
+    [Fact]
+    public async Task A_rewrite_within_the_same_second_and_with_the_same_size_is_still_seen()
+    {
+        using var setup = new AccountsSetup("alice@esp.sn:{PLAIN}aaaa:::::\n");
+        Assert.NotNull(await setup.Authenticator.AuthenticateAsync("alice@esp.sn", "aaaa"));
+        var stamp = File.GetLastWriteTimeUtc(setup.Options.AccountsFile);
+
+        // Same length, same mtime: what a file system with one-second timestamps shows after a quick passwd.
+        File.WriteAllText(setup.Options.AccountsFile, "alice@esp.sn:{PLAIN}bbbb:::::\n");
+        File.SetLastWriteTimeUtc(setup.Options.AccountsFile, stamp);
+        setup.Time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.NotNull(await setup.Authenticator.AuthenticateAsync("alice@esp.sn", "bbbb"));
+        Assert.Null(await setup.Authenticator.AuthenticateAsync("alice@esp.sn", "aaaa"));
+    }
 }

@@ -11,6 +11,7 @@ internal sealed class ReloadingFile<T>
     where T : class
 {
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
     private readonly string _path;
     private readonly string _kind;
@@ -23,6 +24,7 @@ internal sealed class ReloadingFile<T>
     private T _value;
     private long _lastCheck;
     private bool _checkedOnce;
+    private bool _racy;
     private (bool Exists, DateTime WriteTime, long Length) _stamp;
 
     public ReloadingFile(
@@ -65,7 +67,7 @@ internal sealed class ReloadingFile<T>
         _lastCheck = _time.GetTimestamp();
         var info = new FileInfo(_path);
         var stamp = info.Exists ? (true, info.LastWriteTimeUtc, info.Length) : (false, DateTime.MinValue, 0L);
-        if (_checkedOnce && stamp == _stamp)
+        if (_checkedOnce && stamp == _stamp && !_racy)
         {
             return;
         }
@@ -90,6 +92,11 @@ internal sealed class ReloadingFile<T>
             _value = value;
             _stamp = stamp;
             _checkedOnce = true;
+
+            // A file written less than RacyWindow ago may be rewritten again within its mtime granularity
+            // (one second on some NFS servers) with the same size, e.g. a changed password hash: read it once
+            // more at the next check instead of trusting the stamp (git's "racy clean" problem).
+            _racy = DateTime.UtcNow - stamp.Item2 < RacyWindow;
             AccountsLog.FileLoaded(_logger, _kind, _path, count);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
