@@ -11,6 +11,9 @@ namespace Facteur.Accounts;
 /// </summary>
 internal sealed class PasswordAuthenticator(UserDirectory users, ILogger<PasswordAuthenticator> logger) : IPasswordAuthenticator
 {
+    // An unknown user costs the same Argon2 work as a known one, so response times do not tell which users exist.
+    private static readonly Lazy<string> DecoyHash = new(() => PasswordHasher.Hash(Guid.NewGuid().ToString()));
+
     public async ValueTask<string?> AuthenticateAsync(string userName, string password, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -23,6 +26,7 @@ internal sealed class PasswordAuthenticator(UserDirectory users, ILogger<Passwor
         var entry = users.Find(address);
         if (entry is null)
         {
+            await Task.Run(() => PasswordVerifier.Verify(password, DecoyHash.Value), cancellationToken).ConfigureAwait(false);
             AccountsLog.AuthenticationFailed(logger, address.Text, "no such user");
             return null;
         }

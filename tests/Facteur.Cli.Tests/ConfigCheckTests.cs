@@ -81,6 +81,22 @@ public sealed class ConfigCheckTests
     }
 
     [Fact]
+    public void A_configuration_file_that_is_not_json_or_is_missing_exits_1_with_one_line()
+    {
+        using var cli = new CliFixture();
+        var broken = Path.Combine(cli.Folder, "broken.json");
+        File.WriteAllText(broken, "{ \"Facteur\": { \"Domains\": [ ");
+
+        var invalid = cli.RunRaw(null, "config", "check", "--config", broken);
+        var missing = cli.RunRaw(null, "config", "check", "--config", Path.Combine(cli.Folder, "nope.json"));
+
+        Assert.Equal(1, invalid.ExitCode);
+        Assert.StartsWith("error: configuration is not valid JSON", Assert.Single(invalid.ErrorLines), StringComparison.Ordinal);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.StartsWith("error: --config: ", Assert.Single(missing.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_mail_root_that_cannot_be_written_is_an_error_naming_facteur_mailroot()
     {
         using var probe = new CliFixture();
