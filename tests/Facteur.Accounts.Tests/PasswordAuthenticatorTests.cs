@@ -108,4 +108,20 @@ public sealed class PasswordAuthenticatorTests
         Assert.NotNull(await setup.Authenticator.AuthenticateAsync("alice@esp.sn", "bbbb"));
         Assert.Null(await setup.Authenticator.AuthenticateAsync("alice@esp.sn", "aaaa"));
     }
+
+    [Fact]
+    public async Task A_file_deleted_right_after_it_was_written_is_warned_about_once()
+    {
+        using var setup = new AccountsSetup("alice@esp.sn:{PLAIN}a:::::\n");
+        Assert.NotNull(await setup.Authenticator.AuthenticateAsync("alice@esp.sn", "a"));
+
+        File.Delete(setup.Options.AccountsFile);
+        for (var i = 0; i < 3; i++)
+        {
+            setup.Time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Null(await setup.Authenticator.AuthenticateAsync("alice@esp.sn", "a"));
+        }
+
+        Assert.Single(setup.Logs.Warnings, w => w.Contains("does not exist", StringComparison.Ordinal));
+    }
 }

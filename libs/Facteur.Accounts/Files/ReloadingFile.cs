@@ -26,6 +26,7 @@ internal sealed class ReloadingFile<T>
     private bool _checkedOnce;
     private bool _racy;
     private (bool Exists, DateTime WriteTime, long Length) _stamp;
+    private (bool Exists, DateTime WriteTime, long Length)? _failedStamp;
 
     public ReloadingFile(
         string path,
@@ -77,6 +78,7 @@ internal sealed class ReloadingFile<T>
             _value = _empty;
             _stamp = stamp;
             _checkedOnce = true;
+            _racy = false;
             AccountsLog.FileMissing(_logger, _kind, _path);
             return;
         }
@@ -101,9 +103,14 @@ internal sealed class ReloadingFile<T>
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            // Keep what we had; _stamp stays old so the next check (a second later) tries again.
+            // Keep what we had; _stamp stays old so the next check (a second later) tries again,
+            // but say so once per version of the file rather than every second.
             _checkedOnce = true;
-            AccountsLog.FileUnreadable(_logger, _kind, _path, exception);
+            if (_failedStamp != stamp)
+            {
+                _failedStamp = stamp;
+                AccountsLog.FileUnreadable(_logger, _kind, _path, exception);
+            }
         }
     }
 }
