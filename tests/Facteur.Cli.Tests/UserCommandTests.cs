@@ -217,4 +217,18 @@ public sealed class UserCommandTests : IDisposable
             Files.LockedTextFile.LockTimeout = previous;
         }
     }
+
+    [Fact]
+    public void A_lock_left_by_a_crashed_run_is_broken_after_a_minute()
+    {
+        File.WriteAllLines(_cli.Accounts, ["carol@esp.sn:{PLAIN}c"]);
+        File.WriteAllText(_cli.Accounts + ".lock", "12345 crashed\n");
+        File.SetLastWriteTimeUtc(_cli.Accounts + ".lock", DateTime.UtcNow.AddMinutes(-2));
+
+        var result = _cli.Run(null, "user", "del", "carol@esp.sn");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(_cli.AccountLines());
+        Assert.False(File.Exists(_cli.Accounts + ".lock"));
+    }
 }

@@ -40,9 +40,11 @@ internal sealed class FileLock : IDisposable
                 stream.Flush();
                 return new FileLock(path, stream);
             }
-            catch (IOException) when (File.Exists(path))
+            catch (IOException exception) when (AlreadyExists(exception))
             {
-                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > StaleAfter)
+                // Missing now means the holder released it between our create and this check: 1601-01-01.
+                var written = File.GetLastWriteTimeUtc(path);
+                if (written.Year > 1601 && DateTime.UtcNow - written > StaleAfter)
                 {
                     TryDelete(path);
                     continue;
@@ -57,6 +59,10 @@ internal sealed class FileLock : IDisposable
             }
         }
     }
+
+    // EEXIST from open(O_CREAT|O_EXCL): the raw errno (17) on Linux and macOS, ERROR_FILE_EXISTS on Windows.
+    private static bool AlreadyExists(IOException exception) =>
+        exception.HResult is 17 or unchecked((int)0x80070050);
 
     public void Dispose()
     {
