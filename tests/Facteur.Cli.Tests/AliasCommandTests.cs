@@ -110,4 +110,16 @@ public sealed class AliasCommandTests : IDisposable
 
         Assert.Equal(["info@esp.sn\talice@esp.sn, bob@esp.sn", "@esp.sn\tcatch@esp.sn"], result.OutputLines);
     }
+
+    [Fact]
+    public void Alias_add_warns_about_a_local_target_that_does_not_exist_but_still_adds_it()
+    {
+        File.WriteAllLines(_cli.Accounts, ["alice@esp.sn:{PLAIN}a"]);
+
+        var result = _cli.Run(null, "alias", "add", "info@esp.sn", "alice+info@esp.sn", "ghost@esp.sn", "friend@gmail.com");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("warning: ghost@esp.sn is neither a user nor an alias yet: mail to it will be refused", Assert.Single(result.ErrorLines));
+        Assert.Equal(["info@esp.sn\talice+info@esp.sn, ghost@esp.sn, friend@gmail.com"], AliasLines());
+    }
 }

@@ -51,6 +51,7 @@ internal static class AliasCommands
                 ReplaceEntry(lines, existing, Format(existing.Pattern, merged));
                 return merged;
             });
+            WarnAboutUnknownLocalTargets(settings, wanted, console);
             console.Out.WriteLine($"alias {text} -> {string.Join(", ", final)}");
             return ExitCodes.Ok;
         });
@@ -113,6 +114,26 @@ internal static class AliasCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>A local target that is neither a user nor an alias would make the alias bounce: say so, but allow it (the user may come next).</summary>
+    private static void WarnAboutUnknownLocalTargets(Configuration.CliSettings settings, List<string> targets, CliConsole console)
+    {
+        var local = settings.LocalDomainKeys();
+        var users = Accounts.Users.PasswdFile.Parse(LockedTextFile.ReadLines(settings.AccountsFile));
+        var aliases = VirtualAliasFile.Parse(LockedTextFile.ReadLines(settings.AliasesFile));
+        foreach (var target in targets)
+        {
+            MailAddress.TryParse(target, out var address);
+            var bare = address.LocalPartWithoutExtension(settings.Configuration["Facteur:RecipientDelimiter"] ?? "+");
+            var keys = bare is null ? [address.Key] : new[] { address.Key, MailAddress.LookupKey(bare, address.Domain) };
+            if (local.Contains(address.Domain)
+                && !keys.Any(k => users.Find(k) is not null || aliases.Find(k) is not null)
+                && aliases.Find("@" + address.Domain) is null)
+            {
+                console.Error.WriteLine($"warning: {target} is neither a user nor an alias yet: mail to it will be refused");
+            }
+        }
     }
 
     private static string Format(string pattern, IEnumerable<string> targets) => pattern + "\t" + string.Join(", ", targets);
