@@ -231,4 +231,27 @@ public sealed class UserCommandTests : IDisposable
         Assert.Empty(_cli.AccountLines());
         Assert.False(File.Exists(_cli.Accounts + ".lock"));
     }
+
+    [Fact]
+    public void A_rewrite_by_root_keeps_the_files_owner_and_group()
+    {
+        File.WriteAllLines(_cli.Accounts, ["carol@esp.sn:{PLAIN}c"]);
+        var before = Files.PosixFile.Owner(_cli.Accounts);
+        Assert.NotNull(before);
+        if (before!.Value.Uid != 0)
+        {
+            return; // only root can give a file away; as another user the file simply stays theirs
+        }
+
+        Assert.Equal(0, Chown(_cli.Accounts, 4321, 4322));
+        Assert.Equal((4321u, 4322u), Files.PosixFile.Owner(_cli.Accounts));
+
+        Assert.Equal(0, _cli.Run("pw\n", "user", "add", "alice@esp.sn").ExitCode);
+
+        Assert.Equal(2, _cli.AccountLines().Length);
+        Assert.Equal((4321u, 4322u), Files.PosixFile.Owner(_cli.Accounts));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "chown")]
+    private static extern int Chown(string path, uint owner, uint group);
 }
