@@ -1,2 +1,3 @@
-// SKELETON: the admin CLI is written by the accounts work.
-return 0;
+using Facteur.Cli;
+
+return FacteurCli.Run(args, CliConsole.FromSystemConsole());

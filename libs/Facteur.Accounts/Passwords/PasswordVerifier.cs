@@ -1,0 +1,63 @@
+namespace Facteur.Accounts.Passwords;
+
+/// <summary>
+/// Checks a password against a passwd-file password field: <c>{SCHEME}hash</c>, or a bare crypt(3) string
+/// (<c>$2y$</c>, <c>$5$</c>, <c>$6$</c>, <c>$argon2id$</c>) as Dovecot's default CRYPT scheme reads it.
+/// Never throws for bad input: an unknown scheme or a malformed hash is a failed check with a reason.
+/// </summary>
+internal static class PasswordVerifier
+{
+    public static PasswordCheck Verify(string password, string stored)
+    {
+        var (schemeName, hash) = Split(stored);
+        var scheme = Find(schemeName, hash);
+        if (scheme is null)
+        {
+            return new PasswordCheck(PasswordCheckOutcome.UnknownScheme, schemeName);
+        }
+
+        try
+        {
+            return new PasswordCheck(scheme.Verify(password, hash) ? PasswordCheckOutcome.Match : PasswordCheckOutcome.Mismatch, schemeName);
+        }
+        catch (Exception exception) when (exception is FormatException or ArgumentException or OverflowException)
+        {
+            return new PasswordCheck(PasswordCheckOutcome.Malformed, schemeName);
+        }
+    }
+
+    /// <summary>The scheme name (upper case; CRYPT when there is no <c>{…}</c> prefix) and the hash.</summary>
+    public static (string Scheme, string Hash) Split(string stored)
+    {
+        if (stored.StartsWith('{'))
+        {
+            var close = stored.IndexOf('}');
+            if (close > 1)
+            {
+                return (stored[1..close].ToUpperInvariant(), stored[(close + 1)..]);
+            }
+        }
+
+        return ("CRYPT", stored);
+    }
+
+    private static IPasswordScheme? Find(string scheme, string hash) => scheme switch
+    {
+        "ARGON2ID" => Argon2idScheme.Instance,
+        "BLF-CRYPT" => BlowfishCryptScheme.Instance,
+        "SHA512-CRYPT" => ShaCryptScheme.Sha512,
+        "SHA256-CRYPT" => ShaCryptScheme.Sha256,
+        "SSHA512" => Ssha512Scheme.Instance,
+        "PLAIN" or "CLEAR" => PlainScheme.Instance,
+        "CRYPT" => ByCryptPrefix(hash),
+        _ => null,
+    };
+
+    // Dovecot's CRYPT hands the string to crypt(3), which picks the algorithm from its prefix.
+    private static IPasswordScheme? ByCryptPrefix(string hash) =>
+        hash.StartsWith("$argon2id$", StringComparison.Ordinal) ? Argon2idScheme.Instance
+        : hash.StartsWith("$2a$", StringComparison.Ordinal) || hash.StartsWith("$2b$", StringComparison.Ordinal) || hash.StartsWith("$2y$", StringComparison.Ordinal) ? BlowfishCryptScheme.Instance
+        : hash.StartsWith("$6$", StringComparison.Ordinal) ? ShaCryptScheme.Sha512
+        : hash.StartsWith("$5$", StringComparison.Ordinal) ? ShaCryptScheme.Sha256
+        : null;
+}
