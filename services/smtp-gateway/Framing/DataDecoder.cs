@@ -70,9 +70,9 @@ internal sealed class DataDecoder(long maxSize, int maxLineLength)
                     var rest = span[i..];
                     var stop = rest.IndexOfAny((byte)'\r', (byte)'\n');
                     var run = stop < 0 ? rest : rest[..stop];
-                    Emit(output, run);
                     lineLength += run.Length;
                     CheckLineLength();
+                    Emit(output, run);
                     i += run.Length;
                     if (stop < 0)
                     {
@@ -176,9 +176,9 @@ internal sealed class DataDecoder(long maxSize, int maxLineLength)
                 break;
             default:
                 state = State.Text;
-                Emit(output, [b]);
                 lineLength++;
                 CheckLineLength();
+                Emit(output, [b]);
                 break;
         }
 
