@@ -42,9 +42,8 @@ internal sealed class RcptCommand : ISmtpCommand
         string recipient;
         if (parsed.IsPostmaster)
         {
-            // RFC 5321 §4.5.1: postmaster without a domain is always accepted; it is the first local domain's.
-            var domain = dependencies.Facteur.Domains.FirstOrDefault() ?? dependencies.Facteur.Hostname;
-            recipient = "postmaster@" + domain.ToLowerInvariant();
+            // RFC 5321 §4.5.1: postmaster without a domain is always accepted.
+            recipient = await PostmasterAsync(dependencies, cancellationToken);
         }
         else
         {
@@ -82,6 +81,22 @@ internal sealed class RcptCommand : ISmtpCommand
 
         session.State = SmtpState.RecipientGiven;
         return session.Reply(SmtpReplies.RecipientOk);
+    }
+
+    /// <summary>The first local domain whose postmaster resolves (else the first local domain's).</summary>
+    private static async ValueTask<string> PostmasterAsync(SmtpSessionDependencies dependencies, CancellationToken cancellationToken)
+    {
+        var domains = dependencies.Facteur.Domains;
+        foreach (var domain in domains)
+        {
+            var address = "postmaster@" + domain.ToLowerInvariant();
+            if ((await dependencies.Recipients.ResolveAsync(address, cancellationToken)).Kind == RecipientKind.Local)
+            {
+                return address;
+            }
+        }
+
+        return "postmaster@" + (domains.FirstOrDefault() ?? dependencies.Facteur.Hostname).ToLowerInvariant();
     }
 
     private static bool TryParse(ReadOnlySequence<byte> arguments, out RcptToArguments? parsed, out SyntaxError error)
