@@ -72,7 +72,8 @@ internal sealed class SmtpSession : IAsyncDisposable
 
     public async Task RunAsync(CancellationToken connectionClosed)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed, sessionTimeout.Token);
+        var stopping = Dependencies.Stopping;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed, sessionTimeout.Token, stopping);
         var cancellationToken = linked.Token;
         try
         {
@@ -110,11 +111,16 @@ internal sealed class SmtpSession : IAsyncDisposable
             SmtpLog.Timeout(Dependencies.Logger, Client);
             await TryReplyAsync(SmtpReplies.CommandTimeout);
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !connectionClosed.IsCancellationRequested)
+        {
+            // Nothing was acknowledged for an open transaction; the client will retry elsewhere or later.
+            await TryReplyAsync(SmtpReplies.ShuttingDown);
+        }
         catch (OperationCanceledException) when (connectionClosed.IsCancellationRequested)
         {
             SmtpLog.ConnectionLost(Dependencies.Logger, Client, "closed");
         }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or OperationCanceledException)
         {
             SmtpLog.ConnectionLost(Dependencies.Logger, Client, e.Message);
         }

@@ -40,6 +40,9 @@ internal sealed class SmtpSessionDependencies(
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Facteur.SmtpGateway.Session");
 
+    /// <summary>Host shutdown: idle sessions are told 421 4.3.2 instead of being cut off.</summary>
+    public CancellationToken Stopping { get; } = services.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+
     /// <summary>Resolved only when a TLS handshake needs it, so plain-text tests need no certificate.</summary>
     public IServerCertificate Certificate => services.GetRequiredService<IServerCertificate>();
 }

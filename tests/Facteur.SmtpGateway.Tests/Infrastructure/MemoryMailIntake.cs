@@ -17,6 +17,12 @@ internal sealed class MemoryMailIntake : IMailIntake
     /// <summary>Throw <see cref="MailIntakeUnavailableException"/> from CommitAsync.</summary>
     public bool FailCommit { get; set; }
 
+    /// <summary>Count the octets instead of keeping them (large-message tests).</summary>
+    public bool CountOnly { get; set; }
+
+    /// <summary>Length of the last committed message when <see cref="CountOnly"/>.</summary>
+    public long LastCountedLength { get; private set; }
+
     public int Begun => Volatile.Read(ref begun);
 
     public int Discarded => Volatile.Read(ref discarded);
@@ -27,7 +33,7 @@ internal sealed class MemoryMailIntake : IMailIntake
     public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref begun);
-        return ValueTask.FromResult<ISpooledMessage>(new Spooled(queueId, this));
+        return ValueTask.FromResult<ISpooledMessage>(new Spooled(queueId, this, CountOnly ? new CountingStream() : new MemoryStream()));
     }
 
     public ValueTask CommitAsync(Envelope envelope, ISpooledMessage message, CancellationToken cancellationToken)
@@ -40,13 +46,14 @@ internal sealed class MemoryMailIntake : IMailIntake
 
         var spooled = (Spooled)message;
         spooled.IsCommitted = true;
-        Committed.Enqueue((envelope, spooled.Buffer.ToArray()));
+        LastCountedLength = spooled.Buffer.Length;
+        Committed.Enqueue((envelope, spooled.Buffer is MemoryStream memory ? memory.ToArray() : []));
         return ValueTask.CompletedTask;
     }
 
-    private sealed class Spooled(string queueId, MemoryMailIntake owner) : ISpooledMessage
+    private sealed class Spooled(string queueId, MemoryMailIntake owner, Stream buffer) : ISpooledMessage
     {
-        public MemoryStream Buffer { get; } = new();
+        public Stream Buffer { get; } = buffer;
 
         public bool IsCommitted { get; set; }
 
@@ -61,6 +68,40 @@ internal sealed class MemoryMailIntake : IMailIntake
                 Interlocked.Increment(ref owner.discarded);
             }
 
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>A write-only stream that only counts.</summary>
+    private sealed class CountingStream : Stream
+    {
+        private long length;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => length;
+
+        public override long Position { get => length; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => length += count;
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            length += buffer.Length;
             return ValueTask.CompletedTask;
         }
     }

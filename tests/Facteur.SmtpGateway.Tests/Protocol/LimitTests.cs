@@ -130,4 +130,26 @@ public sealed class LimitTests
         Assert.Null(await first.ReadReplyAsync());
         await Health.AssertServerStillAcceptsMailAsync(server);
     }
+
+    [Fact]
+    public async Task Auth_response_lines_are_bounded_by_max_line_length()
+    {
+        await using var server = await StartAsync(("Facteur:AllowPlaintextAuth", "true"), ("Smtp:MaxLineLength", "100"));
+        await using var client = await RawSmtpClient.ConnectAndGreetAsync(server.SubmissionPort);
+        Assert.Equal("334 ", await CommandAsync(client, "AUTH PLAIN"));
+        Assert.StartsWith("500 5.5.6", await CommandAsync(client, new string('A', 200)));
+        Assert.Equal("334 ", await CommandAsync(client, "AUTH PLAIN"));
+        var plain = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("\0alice@example.test\0" + TestAccounts.Password));
+        Assert.StartsWith("235", await CommandAsync(client, plain));
+    }
+
+    [Fact]
+    public async Task Host_shutdown_tells_an_idle_client_421_4_3_2()
+    {
+        var server = await StartAsync();
+        await using var client = await RawSmtpClient.ConnectAndGreetAsync(server.MxPort);
+        var stopping = server.DisposeAsync();
+        Assert.StartsWith("421 4.3.2", await client.ReadReplyAsync());
+        await stopping;
+    }
 }
