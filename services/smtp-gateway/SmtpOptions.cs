@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Facteur.SmtpGateway;
 
 /// <summary>The <c>Smtp</c> section: listeners and the limits every session enforces.</summary>
-internal sealed class SmtpOptions
+internal sealed class SmtpOptions : IValidatableObject
 {
     public const string SectionName = "Smtp";
 
@@ -78,4 +78,30 @@ internal sealed class SmtpOptions
     public TimeSpan AuthFailureDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     public bool IsProxied(SmtpListenerKind kind) => ProxyProtocol || ProxyProtocolListeners.Contains(kind);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (name, value) in new[]
+        {
+            (nameof(CommandTimeout), CommandTimeout), (nameof(DataTimeout), DataTimeout), (nameof(SessionTimeout), SessionTimeout),
+            (nameof(ProxyProtocolTimeout), ProxyProtocolTimeout), (nameof(AuthFailureWindow), AuthFailureWindow),
+        })
+        {
+            if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
+            {
+                yield return new ValidationResult($"{SectionName}:{name} must be between 00:00:00 and 1.00:00:00 (exclusive of zero), not {value}", [name]);
+            }
+        }
+
+        if (AuthFailureDelay < TimeSpan.Zero || AuthFailureDelay > TimeSpan.FromMinutes(1))
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(AuthFailureDelay)} must be between 0 and 1 minute, not {AuthFailureDelay}", [nameof(AuthFailureDelay)]);
+        }
+
+        var ports = new[] { Port, SubmissionPort, SubmissionsPort }.Where(p => p != 0).ToList();
+        if (ports.Count != ports.Distinct().Count())
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(Port)}, {nameof(SubmissionPort)} and {nameof(SubmissionsPort)} must differ", [nameof(Port)]);
+        }
+    }
 }

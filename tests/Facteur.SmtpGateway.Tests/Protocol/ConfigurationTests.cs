@@ -1,0 +1,29 @@
+using Facteur.SmtpGateway.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Facteur.SmtpGateway.Tests.Protocol;
+
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("Smtp:CommandTimeout", "00:00:00", "Smtp:CommandTimeout")]
+    [InlineData("Smtp:DataTimeout", "-00:00:01", "Smtp:DataTimeout")]
+    [InlineData("Smtp:MaxRecipients", "0", "MaxRecipients")]
+    [InlineData("Smtp:Port", "70000", "Port")]
+    [InlineData("Smtp:MaxCommandLineLength", "10", "MaxCommandLineLength")]
+    [InlineData("Facteur:ListenAddress", "not-an-ip", "Facteur:ListenAddress")]
+    public async Task A_bad_setting_fails_at_start_naming_the_key(string key, string value, string named)
+    {
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => SmtpTestServer.StartAsync(new Dictionary<string, string?> { [key] = value }));
+        var validation = e as OptionsValidationException ?? e.InnerException as OptionsValidationException;
+        Assert.NotNull(validation);
+        Assert.Contains(named, validation.Message);
+    }
+
+    [Fact]
+    public async Task Listen_address_star_binds_every_address()
+    {
+        await using var server = await SmtpTestServer.StartAsync(new Dictionary<string, string?> { ["Facteur:ListenAddress"] = "*" });
+        await Health.AssertServerStillAcceptsMailAsync(server);
+    }
+}
