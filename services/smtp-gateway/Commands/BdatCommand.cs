@@ -1,4 +1,5 @@
 using System.Buffers;
+using Facteur.SmtpGateway.Intake;
 using Facteur.SmtpGateway.Parsing;
 using Facteur.SmtpGateway.Session;
 
@@ -41,7 +42,7 @@ internal sealed class BdatCommand : ISmtpCommand
                         await content.WriteAsync(segment, cancellationToken);
                     }
                 }
-                catch (IOException)
+                catch (Exception e) when (e is IOException or MailIntakeUnavailableException)
                 {
                     spoolFailed = true;
                 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Facteur.SmtpGateway.Framing;
+using Facteur.SmtpGateway.Intake;
 using Facteur.SmtpGateway.Session;
 
 namespace Facteur.SmtpGateway.Commands;
@@ -43,7 +44,7 @@ internal sealed class DataCommand : ISmtpCommand
                     {
                         await content.WriteAsync(decoded.WrittenMemory, cancellationToken);
                     }
-                    catch (IOException)
+                    catch (Exception e) when (e is IOException or MailIntakeUnavailableException)
                     {
                         spoolFailed = true; // keep reading to the end, then 451
                     }

@@ -12,14 +12,18 @@ namespace Facteur.SmtpGateway.Framing;
 ///
 /// <para><b>Bare CR and bare LF</b> (§2.3.8 forbids them) are treated as line ends and written as
 /// CRLF, so what reaches the spool has one line-ending convention and downstream code (delivery,
-/// relay, IMAP) never has to guess. <b>SMTP smuggling</b> (CVE-2023-51764/51765/51766) hides a
-/// second message behind an end-of-data sequence that one server honours and another does not,
-/// such as LF "." LF or CR LF "." LF. Normalising alone would be dangerous: LF "." CR LF would
-/// become a line holding a lone dot in the spool, which a later hop could read as an end of data.
-/// So a line that is a lone "." with a bare CR or bare LF before or after it marks the message as
-/// <see cref="SmugglingAttempt"/>: the session keeps reading to the real end, discards the message
-/// and answers 550 5.5.2. We therefore never end a message where a strict peer would not, and
-/// never store something a lenient peer would split.</para>
+/// relay, IMAP) never has to guess.</para>
+///
+/// <para><b>SMTP smuggling</b> (CVE-2023-51764/51765/51766) hides a second message behind an
+/// end-of-data look-alike that one server honours and another does not: LF "." LF, CR LF "." LF,
+/// LF "." CR LF, CR "." CR and so on. Two defences: (1) we end the data only on the strict
+/// sequence, so we never split a message that a strict upstream considered one; (2) a line that
+/// is a lone "." with a bare CR or LF before or after it marks the message as
+/// <see cref="SmugglingAttempt"/>: the session reads on to the real end, discards it and answers
+/// 550 5.5.2. No legitimate client produces that shape, and refusing it means no lenient hop after
+/// us (our relay, a downstream MTA) can ever be handed the look-alike to split on. Ordinary bare
+/// line ends elsewhere are accepted, as Postfix's "normalize" mode does, because old clients still
+/// send them.</para>
 ///
 /// <para>Size is counted on the decoded octets; past <see cref="TooLarge"/> nothing more is written
 /// but parsing goes on to the end so the session can answer 552 in step with the client.</para>

@@ -17,6 +17,12 @@ internal sealed class MemoryMailIntake : IMailIntake
     /// <summary>Throw <see cref="MailIntakeUnavailableException"/> from CommitAsync.</summary>
     public bool FailCommit { get; set; }
 
+    /// <summary>Content writes past the first 1000 octets throw IOException (a spool disk filling up).</summary>
+    public bool FailWrites { get; set; }
+
+    /// <summary>BeginAsync throws MailIntakeUnavailableException.</summary>
+    public bool FailBegin { get; set; }
+
     /// <summary>Count the octets instead of keeping them (large-message tests).</summary>
     public bool CountOnly { get; set; }
 
@@ -33,7 +39,12 @@ internal sealed class MemoryMailIntake : IMailIntake
     public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref begun);
-        return ValueTask.FromResult<ISpooledMessage>(new Spooled(queueId, this, CountOnly ? new CountingStream() : new MemoryStream()));
+        if (FailBegin)
+        {
+            throw new MailIntakeUnavailableException("spool unavailable (test)");
+        }
+
+        return ValueTask.FromResult<ISpooledMessage>(new Spooled(queueId, this, FailWrites ? new BrokenStream() : CountOnly ? new CountingStream() : new MemoryStream()));
     }
 
     public ValueTask CommitAsync(Envelope envelope, ISpooledMessage message, CancellationToken cancellationToken)
@@ -103,6 +114,19 @@ internal sealed class MemoryMailIntake : IMailIntake
         {
             length += buffer.Length;
             return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class BrokenStream : MemoryStream
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Length + buffer.Length > 1000)
+            {
+                return ValueTask.FromException(new IOException("No space left on device (test)"));
+            }
+
+            return base.WriteAsync(buffer, cancellationToken);
         }
     }
 }

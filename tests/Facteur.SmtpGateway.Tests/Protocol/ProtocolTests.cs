@@ -266,4 +266,28 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.StartsWith("250 2.0.0", await client.ReadReplyAsync());
         Assert.Equal(["alice@example.test", "bob@example.test"], server.Intake.Committed.Single().Envelope.Recipients);
     }
+
+    [Fact]
+    public async Task A_spool_that_cannot_start_or_write_answers_451_4_3_0_after_the_data_and_the_session_goes_on()
+    {
+        await using var client = await GreetAsync();
+        server.Intake.FailBegin = true;
+        await CommandAsync(client, "MAIL FROM:<a@remote.example>");
+        await CommandAsync(client, "RCPT TO:<alice@example.test>");
+        Assert.StartsWith("451 4.3.0", await CommandAsync(client, "DATA"));
+        await client.SendAsync("MAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.test>\r\nBDAT 5 LAST\r\nhello"u8.ToArray());
+        Assert.StartsWith("250", await client.ReadReplyAsync());
+        Assert.StartsWith("250", await client.ReadReplyAsync());
+        Assert.StartsWith("451 4.3.0", await client.ReadReplyAsync());
+        server.Intake.FailBegin = false;
+
+        server.Intake.FailWrites = true;
+        await CommandAsync(client, "MAIL FROM:<a@remote.example>");
+        await CommandAsync(client, "RCPT TO:<alice@example.test>");
+        Assert.StartsWith("354", await CommandAsync(client, "DATA"));
+        Assert.StartsWith("451 4.3.0", await CommandAsync(client, "Subject: x\r\n\r\n" + new string('b', 5000) + "\r\n."));
+        server.Intake.FailWrites = false;
+        Assert.Equal("250 2.0.0 Ok", await CommandAsync(client, "NOOP"));
+        Assert.Empty(server.Intake.Committed);
+    }
 }
