@@ -328,9 +328,16 @@ internal sealed class SmtpSession : IAsyncDisposable
         sessionTimeout.Dispose();
         if (tls is not null)
         {
-            await Input.CompleteAsync();
-            await Output.CompleteAsync();
-            await tls.DisposeAsync();
+            try
+            {
+                await Input.CompleteAsync();
+                await Output.CompleteAsync();
+                await tls.DisposeAsync();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or ConnectionResetException)
+            {
+                // The client left without closing TLS properly; nothing to clean up beyond this.
+            }
         }
     }
 }

@@ -14,5 +14,6 @@ internal static class Health
         await client.SendAsync(Messages.Simple("check@remote.example", "bob@example.test", "health check"));
         await client.DisconnectAsync(true);
         Assert.Equal(before + 1, server.Intake.Committed.Count);
+        Assert.Empty(server.Errors.Errors);
     }
 }

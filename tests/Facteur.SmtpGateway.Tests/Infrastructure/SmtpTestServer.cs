@@ -20,10 +20,11 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
     private readonly WebApplication app;
 
-    private SmtpTestServer(WebApplication app, MemoryMailIntake intake)
+    private SmtpTestServer(WebApplication app, MemoryMailIntake intake, ErrorLog errors)
     {
         this.app = app;
         Intake = intake;
+        Errors = errors;
         var listeners = app.Services.GetRequiredService<SmtpListeners>();
         MxPort = listeners.EndPoint(SmtpListenerKind.Mx).Port;
         SubmissionPort = listeners.EndPoint(SmtpListenerKind.Submission).Port;
@@ -31,6 +32,9 @@ internal sealed class SmtpTestServer : IAsyncDisposable
     }
 
     public MemoryMailIntake Intake { get; }
+
+    /// <summary>Error-level logs of the host; tests expect none.</summary>
+    public ErrorLog Errors { get; }
 
     public int MxPort { get; }
 
@@ -60,8 +64,10 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(configuration);
+        var errors = new ErrorLog();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddProvider(errors);
 
         var intake = new MemoryMailIntake();
         var accounts = new TestAccounts();
@@ -73,7 +79,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
         var app = builder.Build();
         await app.StartAsync();
-        return new SmtpTestServer(app, intake);
+        return new SmtpTestServer(app, intake, errors);
     }
 
     public async ValueTask DisposeAsync()

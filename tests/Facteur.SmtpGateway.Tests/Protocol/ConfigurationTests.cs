@@ -26,4 +26,17 @@ public sealed class ConfigurationTests
         await using var server = await SmtpTestServer.StartAsync(new Dictionary<string, string?> { ["Facteur:ListenAddress"] = "*" });
         await Health.AssertServerStillAcceptsMailAsync(server);
     }
+
+    [Fact]
+    public async Task Proxy_protocol_switched_on_for_all_listeners_expects_a_header_everywhere()
+    {
+        await using var server = await SmtpTestServer.StartAsync(new Dictionary<string, string?> { ["Smtp:ProxyProtocol"] = "true", ["Smtp:ProxyProtocolTimeout"] = "00:00:01" });
+        foreach (var port in new[] { server.MxPort, server.SubmissionPort })
+        {
+            await using var bare = await RawSmtpClient.ConnectAsync(port, "EHLO x\r\n"u8.ToArray());
+            Assert.Null(await bare.ReadReplyAsync());
+            await using var proxied = await RawSmtpClient.ConnectAsync(port, "PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n"u8.ToArray());
+            Assert.StartsWith("220 ", await proxied.ReadReplyAsync());
+        }
+    }
 }
