@@ -1,0 +1,20 @@
+namespace Facteur.SmtpGateway.Parsing;
+
+internal enum SmtpVerb
+{
+    Unknown,
+    Helo,
+    Ehlo,
+    Mail,
+    Rcpt,
+    Data,
+    Bdat,
+    Rset,
+    Noop,
+    Quit,
+    Vrfy,
+    Expn,
+    Help,
+    StartTls,
+    Auth,
+}
