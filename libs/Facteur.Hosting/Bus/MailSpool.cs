@@ -43,6 +43,15 @@ public sealed class MailSpool
         File.Delete(MessagePath(queueId));
     }
 
+    /// <summary>fsync of <c>incoming/</c>: makes renames and new entries in it durable.</summary>
+    public void SyncIncoming() => DurableFile.SyncDirectory(Incoming);
+
+    /// <summary>Committed entries (those with an envelope), oldest first.</summary>
+    public IEnumerable<string> CommittedQueueIds() =>
+        Directory.Exists(Incoming)
+            ? new DirectoryInfo(Incoming).EnumerateFiles("*.env").OrderBy(f => f.LastWriteTimeUtc).Select(f => Path.GetFileNameWithoutExtension(f.Name))
+            : [];
+
     public void EnsureCreated()
     {
         DurableFile.CreateDirectory(Incoming);
