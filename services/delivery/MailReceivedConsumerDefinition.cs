@@ -10,9 +10,9 @@ namespace Facteur.Delivery;
 /// </summary>
 internal sealed class MailReceivedConsumerDefinition : ConsumerDefinition<MailReceivedConsumer>
 {
-    public MailReceivedConsumerDefinition(IOptions<DeliveryOptions> options)
+    public MailReceivedConsumerDefinition(IOptions<DeliveryOptions> options, IOptions<BusOptions> busOptions)
     {
-        EndpointName = FacteurQueues.Delivery;
+        EndpointName = busOptions.Value.QueueName(FacteurQueues.Delivery);
         ConcurrentMessageLimit = options.Value.ConcurrentMessageLimit;
     }
 }

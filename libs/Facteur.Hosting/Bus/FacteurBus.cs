@@ -58,7 +58,7 @@ public static class FacteurBus
 
                 endpoint.UseMessageRetry(r =>
                 {
-                    r.Intervals([.. options.RetryIntervals]);
+                    r.Intervals([.. options.EffectiveRetryIntervals]);
 
                     // Permanent faults (an unsafe mailbox name, a malformed message) go straight to _error.
                     r.Ignore<ArgumentException>();
@@ -78,6 +78,12 @@ public static class FacteurBus
             {
                 x.UsingRabbitMq((context, cfg) =>
                 {
+                    var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
+                    if (options.EntityPrefix.Length > 0)
+                    {
+                        cfg.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNameFormatter(options.EntityPrefix, cfg.MessageTopology.EntityNameFormatter));
+                    }
+
                     cfg.Host(brokerUri!, h =>
                     {
                         // 250 only after the broker has the message (DESIGN.md promise 1).
@@ -89,8 +95,10 @@ public static class FacteurBus
 
                     // Declared by publishers as well, so nothing published before the first
                     // consumer started is dropped by an unbound exchange.
-                    cfg.Publish<MailReceived>(p => p.BindQueue(FacteurQueues.Delivery, FacteurQueues.Delivery, q => q.SetQuorumQueue()));
-                    cfg.Publish<RelayMail>(p => p.BindQueue(FacteurQueues.Relay, FacteurQueues.Relay, q => q.SetQuorumQueue()));
+                    var delivery = options.QueueName(FacteurQueues.Delivery);
+                    var relay = options.QueueName(FacteurQueues.Relay);
+                    cfg.Publish<MailReceived>(p => p.BindQueue(delivery, delivery, q => q.SetQuorumQueue()));
+                    cfg.Publish<RelayMail>(p => p.BindQueue(relay, relay, q => q.SetQuorumQueue()));
                     cfg.ConfigureEndpoints(context);
                 });
             }
