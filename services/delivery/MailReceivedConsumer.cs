@@ -60,9 +60,9 @@ internal sealed partial class MailReceivedConsumer(
         }
 
         // Every copy is durable and every hand-off confirmed: the body is no longer needed.
-        if (message.LargeContent is { } large)
+        if (ClaimAddress(message.LargeContent) is { } claim)
         {
-            claims.Delete(large.Address);
+            claims.Delete(claim);
         }
 
         if (context.Headers.Get<string>(FacteurQueues.SpoolHeader) is not null)
@@ -178,10 +178,10 @@ internal sealed partial class MailReceivedConsumer(
             return new MemoryStream(inline, writable: false);
         }
 
-        if (message.LargeContent is { } large)
+        if (ClaimAddress(message.LargeContent) is { } claim)
         {
             // A fresh stream per copy, read from the shared volume (never the whole body in memory).
-            return await claims.Get(large.Address, cancellationToken).ConfigureAwait(false);
+            return await claims.Get(claim, cancellationToken).ConfigureAwait(false);
         }
 
         throw new MessageDataException($"Message {message.QueueId} carries neither content nor a claim check.");
@@ -199,8 +199,8 @@ internal sealed partial class MailReceivedConsumer(
             ReceivedAt = message.ReceivedAt,
             Size = message.Size,
             Content = message.Content,
-            LargeContent = message.LargeContent is { } large
-                ? await claims.CopyAsync(large.Address, key, cancellationToken).ConfigureAwait(false)
+            LargeContent = ClaimAddress(message.LargeContent) is { } claim
+                ? await claims.CopyAsync(claim, key, cancellationToken).ConfigureAwait(false)
                 : null,
         };
 
@@ -214,6 +214,27 @@ internal sealed partial class MailReceivedConsumer(
         }, cancellationToken).ConfigureAwait(false);
         DeliveryTelemetry.Relayed.Add(recipients.Count);
         LogRelayed(logger, message.QueueId, recipients.Count, domain);
+    }
+
+    /// <summary>
+    /// The claim-check address, or null: with message data enabled MassTransit hands the consumer
+    /// an empty placeholder (whose Address throws) instead of null for an absent claim.
+    /// </summary>
+    private static Uri? ClaimAddress(MessageData<Stream>? data)
+    {
+        if (data is null || !data.HasValue)
+        {
+            return null;
+        }
+
+        try
+        {
+            return data.Address;
+        }
+        catch (MessageDataException)
+        {
+            return null;
+        }
     }
 
     private static string DomainOf(string address)
