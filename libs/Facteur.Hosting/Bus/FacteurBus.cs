@@ -94,11 +94,13 @@ public static class FacteurBus
                     cfg.Durable = true;
 
                     // Declared by publishers as well, so nothing published before the first
-                    // consumer started is dropped by an unbound exchange.
+                    // consumer started is dropped by an unbound exchange. The message exchange is
+                    // bound straight to the queue; the consumer adds its own exchange on the way,
+                    // and RabbitMQ puts one copy in a queue however many bindings lead there.
                     var delivery = options.QueueName(FacteurQueues.Delivery);
                     var relay = options.QueueName(FacteurQueues.Relay);
-                    cfg.Publish<MailReceived>(p => p.BindQueue(delivery, delivery, q => q.SetQuorumQueue()));
-                    cfg.Publish<RelayMail>(p => p.BindQueue(relay, relay, q => q.SetQuorumQueue()));
+                    cfg.Publish<MailReceived>(p => p.BindQueue(p.Exchange.ExchangeName, delivery, q => q.SetQuorumQueue()));
+                    cfg.Publish<RelayMail>(p => p.BindQueue(p.Exchange.ExchangeName, relay, q => q.SetQuorumQueue()));
                     cfg.ConfigureEndpoints(context);
                 });
             }
