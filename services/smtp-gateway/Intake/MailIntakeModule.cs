@@ -13,7 +13,8 @@ internal static class MailIntakeModule
         builder.Services.AddBusDurability();
         builder.Services.TryAddSingleton<MailIntake>();
         builder.Services.TryAddSingleton<IMailIntake>(sp => sp.GetRequiredService<MailIntake>());
-        builder.Services.AddHostedService<SpoolRecovery>();
+        builder.Services.TryAddSingleton<SpoolRecovery>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SpoolRecovery>());
         return builder;
     }
 }

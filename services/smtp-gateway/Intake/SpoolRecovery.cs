@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
+using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ internal sealed partial class SpoolRecovery(
     MailSpool spool,
     MailIntake intake,
     IHostApplicationLifetime lifetime,
+    IBusControl bus,
     IOptions<FacteurOptions> facteurOptions,
     ILogger<SpoolRecovery> logger) : BackgroundService
 {
@@ -38,6 +40,22 @@ internal sealed partial class SpoolRecovery(
             catch (OperationCanceledException)
             {
                 return;
+            }
+        }
+
+        if (facteurOptions.Value.Transport == FacteurTransport.InMemory)
+        {
+            // The bus starts in the background; publishing before its receive endpoints are up
+            // would drop the message on the in-memory transport (the entry would only wait for
+            // the next start, but there is no reason to make it wait).
+            using var ready = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            ready.CancelAfter(TimeSpan.FromSeconds(60));
+            try
+            {
+                await bus.WaitForHealthStatus(BusHealthStatus.Healthy, ready.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
             }
         }
 
