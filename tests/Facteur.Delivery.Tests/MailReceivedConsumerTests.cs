@@ -257,6 +257,7 @@ public class MailReceivedConsumerTests
 
         var write = spans.Single(s => s.OperationName == "maildir.write" && (string?)s.GetTagItem("facteur.queue_id") == queueId);
         Assert.Equal(traceId, write.TraceId);
+        await Eventually(() => spans.Any(s => s.SpanId == write.ParentSpanId));
         var parent = spans.Single(s => s.SpanId == write.ParentSpanId);
         Assert.Equal("MassTransit", parent.Source.Name);
         Assert.Equal(ActivityKind.Consumer, parent.Kind);

@@ -139,6 +139,40 @@ public sealed class RabbitMqDurabilityTests : IDisposable
         Assert.Single(survivor.Files("bob@esp.sn"));
     }
 
+    [Fact]
+    public async Task One_trace_runs_from_the_smtp_session_through_the_broker_to_the_maildir_write()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is DeliveryTelemetry.Name or "MassTransit" or "Facteur.Tests.Smtp",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var smtp = new ActivitySource("Facteur.Tests.Smtp");
+        await using var worker = await TestHost.StartAsync(Worker());
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var queueId = NewQueueId();
+
+        ActivityTraceId traceId;
+        using (var session = smtp.StartActivity("smtp.data"))
+        {
+            traceId = session!.TraceId;
+            await gateway.SendAsync(queueId, ["alice@esp.sn"], Message("traced"));
+        }
+
+        await Wait.UntilAsync(
+            () => spans.Any(s => s.OperationName == "maildir.write" && (string?)s.GetTagItem("facteur.queue_id") == queueId),
+            TimeSpan.FromSeconds(30), "the maildir.write span");
+        var write = spans.Single(s => s.OperationName == "maildir.write" && (string?)s.GetTagItem("facteur.queue_id") == queueId);
+        Assert.Equal(traceId, write.TraceId);
+        await Wait.UntilAsync(() => spans.Any(s => s.SpanId == write.ParentSpanId), TimeSpan.FromSeconds(10), "the consume span to end");
+        var consume = spans.Single(s => s.SpanId == write.ParentSpanId);
+        Assert.Equal(ActivityKind.Consumer, consume.Kind);
+        Assert.Contains(spans, s => s.TraceId == traceId && s.Kind == ActivityKind.Producer);
+    }
+
     private static async Task RetryUntilAcceptedAsync(TestHost gateway, string queueId, byte[] content)
     {
         // What an SMTP client does after 451: try again later (bounded).
