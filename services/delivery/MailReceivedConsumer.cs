@@ -3,10 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using Facteur.Accounts;
 using Facteur.Contracts;
+using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 using Facteur.MailStore;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Facteur.Delivery;
 
@@ -27,6 +29,8 @@ internal sealed partial class MailReceivedConsumer(
     ClaimCheckRepository claims,
     MailSpool spool,
     IMailboxQuota quota,
+    RelaySpool relaySpool,
+    IOptions<FacteurOptions> facteurOptions,
     TimeProvider time,
     ILogger<MailReceivedConsumer> logger) : IConsumer<MailReceived>
 {
@@ -207,6 +211,13 @@ internal sealed partial class MailReceivedConsumer(
         // Same id for the same (queue id, domain) on every redelivery, so the relay can drop a
         // second copy published by an attempt that crashed after this publish and before the ack.
         var messageId = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes("RelayMail\n" + key)).AsSpan(0, 16));
+        if (facteurOptions.Value.Transport == FacteurTransport.InMemory && !relaySpool.Contains(messageId))
+        {
+            // The in-memory bus is not a durable queue: the relay spool is (see RelaySpool).
+            await using var content = await OpenContentAsync(message, cancellationToken).ConfigureAwait(false);
+            await relaySpool.WriteAsync(relay, messageId, content, cancellationToken).ConfigureAwait(false);
+        }
+
         await context.Publish(relay, c =>
         {
             c.MessageId = messageId;

@@ -114,11 +114,20 @@ public class MailReceivedConsumerTests
         Assert.Equal(message.Content, relayed["other.example"].Message.Content);
         Assert.Single(host.Files("alice@esp.sn"));
 
+        // The in-memory bus is not durable: the standalone host also spools each relay command.
+        var relaySpool = host.Services.GetRequiredService<RelaySpool>();
+        Assert.Equal(["gmail.example", "other.example"], relaySpool.Entries().Select(e => e.Domain).Order(StringComparer.Ordinal));
+        foreach (var entry in relaySpool.Entries())
+        {
+            Assert.Equal(message.Content, await File.ReadAllBytesAsync(relaySpool.MessagePath(entry.MessageId)));
+        }
+
         // Redelivered: the same ids again, so the relay can drop the duplicates.
         var firstIds = relayed.Values.Select(r => r.MessageId).ToHashSet();
         await host.PublishAsync(message, redelivery: true);
         await Eventually(() => host.Observed.Relayed.Count(r => r.Message.QueueId == queueId) == 4);
         Assert.True(host.Observed.Relayed.Where(r => r.Message.QueueId == queueId).All(r => firstIds.Contains(r.MessageId)));
+        Assert.Equal(2, relaySpool.Entries().Count());
         Assert.Single(host.Files("alice@esp.sn"));
     }
 
@@ -209,6 +218,34 @@ public class MailReceivedConsumerTests
         }
 
         Assert.False(claims.Exists(content.Address));
+    }
+
+    [Fact]
+    public async Task A_large_relayed_message_gets_its_own_claim_that_outlives_the_original()
+    {
+        await using var host = await DeliveryHost.StartAsync(new TableResolver("esp.sn").User("alice@esp.sn"), inlineThreshold: 1024);
+        var claims = host.Services.GetRequiredService<ClaimCheckRepository>();
+        var payload = Encoding.ASCII.GetBytes("Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat("relay me\r\n", 10_000)));
+        var content = await claims.PutStream(new MemoryStream(payload));
+        var queueId = NewQueueId();
+
+        await host.PublishAsync(Message(queueId, ["alice@esp.sn", "far@remote.example"], auth: "alice@esp.sn") with { Content = null, LargeContent = content, Size = payload.Length });
+        await host.Observed.WaitForOutcomeAsync(queueId);
+        await Eventually(() => host.Observed.Relayed.Any(r => r.Message.QueueId == queueId));
+
+        var relay = host.Observed.Relayed.Single(r => r.Message.QueueId == queueId).Message;
+        Assert.False(claims.Exists(content.Address));
+        Assert.NotNull(relay.LargeContent);
+        Assert.Null(relay.Content);
+        await using (var relayed = await claims.Get(relay.LargeContent.Address))
+        using (var copy = new MemoryStream())
+        {
+            await relayed.CopyToAsync(copy);
+            Assert.Equal(payload, copy.ToArray());
+        }
+
+        var spooled = Assert.Single(host.Services.GetRequiredService<RelaySpool>().Entries());
+        Assert.Equal(payload, await File.ReadAllBytesAsync(host.Services.GetRequiredService<RelaySpool>().MessagePath(spooled.MessageId)));
     }
 
     [Fact]

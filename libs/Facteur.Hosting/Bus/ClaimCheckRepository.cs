@@ -53,6 +53,12 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     public async Task<MessageData<Stream>> CopyAsync(Uri source, string key, CancellationToken cancellationToken)
     {
         var name = "c" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)), 0, 16);
+        if (File.Exists(Path.Combine(spool.Claims, name)))
+        {
+            // An earlier attempt made it (written by rename, so it is complete); the source may be gone since.
+            return new ClaimedContent(new Uri(ClaimPrefix + name), this);
+        }
+
         await using (var input = await Get(source, cancellationToken).ConfigureAwait(false))
         {
             await WriteAsync(input, name, cancellationToken).ConfigureAwait(false);

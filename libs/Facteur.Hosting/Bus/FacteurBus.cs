@@ -118,6 +118,7 @@ public static class FacteurBus
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new MailSpool(sp.GetRequiredService<IOptions<FacteurOptions>>().Value.SpoolRoot));
         services.TryAddSingleton<ClaimCheckRepository>();
+        services.TryAddSingleton<RelaySpool>();
         if (!services.Any(d => d.ImplementationType == typeof(ClaimSweeper)))
         {
             services.AddHostedService<ClaimSweeper>();
