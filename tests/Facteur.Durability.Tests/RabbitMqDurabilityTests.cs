@@ -173,6 +173,55 @@ public sealed class RabbitMqDurabilityTests : IDisposable
         Assert.Contains(spans, s => s.TraceId == traceId && s.Kind == ActivityKind.Producer);
     }
 
+    [Fact]
+    public async Task A_message_that_keeps_failing_is_retried_then_kept_in_the_error_queue()
+    {
+        var quota = new AlwaysFailing();
+        await using var worker = await TestHost.StartAsync(Worker(quota: quota));
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var queueId = NewQueueId();
+
+        await gateway.SendAsync(queueId, ["alice@esp.sn"], Message("doomed"));
+
+        // One attempt plus the two configured retries, then the error queue.
+        await Wait.UntilAsync(() => quota.Calls == 3, TimeSpan.FromSeconds(30), "three attempts");
+        var factory = new ConnectionFactory { Uri = TestBroker.Url };
+        await using var connection = await factory.CreateConnectionAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        uint inError = 0;
+        while (inError == 0 && DateTime.UtcNow < deadline)
+        {
+            // A passive declare of a queue not yet created closes the channel: one channel per probe.
+            await using var channel = await connection.CreateChannelAsync();
+            try
+            {
+                inError = (await channel.QueueDeclarePassiveAsync(prefix + "delivery_error")).MessageCount;
+            }
+            catch (OperationInterruptedException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(1u, inError);
+        Assert.Equal(3, quota.Calls);
+        Assert.Empty(worker.Files("alice@esp.sn"));
+    }
+
+    private sealed class AlwaysFailing : IMailboxQuota
+    {
+        private int calls;
+
+        public int Calls => Volatile.Read(ref calls);
+
+        public ValueTask<bool> HasRoomAsync(string mailbox, long size, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref calls);
+            throw new IOException("the mail volume is unavailable");
+        }
+    }
+
     private static async Task RetryUntilAcceptedAsync(TestHost gateway, string queueId, byte[] content)
     {
         // What an SMTP client does after 451: try again later (bounded).

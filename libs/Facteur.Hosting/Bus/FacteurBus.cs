@@ -111,6 +111,13 @@ public static class FacteurBus
     /// <summary>Spool, claim check and sweeper; idempotent, also used by tests that build their own bus.</summary>
     public static IServiceCollection AddBusDurability(this IServiceCollection services)
     {
+        // Several modules call this; binding the options twice would append the configured
+        // retry intervals to the list a second time.
+        if (services.Any(d => d.ServiceType == typeof(ClaimCheckRepository)))
+        {
+            return services;
+        }
+
         services.AddOptions<BusOptions>()
             .BindConfiguration(BusOptions.SectionName)
             .ValidateDataAnnotations()
@@ -119,10 +126,7 @@ public static class FacteurBus
         services.TryAddSingleton(sp => new MailSpool(sp.GetRequiredService<IOptions<FacteurOptions>>().Value.SpoolRoot));
         services.TryAddSingleton<ClaimCheckRepository>();
         services.TryAddSingleton<RelaySpool>();
-        if (!services.Any(d => d.ImplementationType == typeof(ClaimSweeper)))
-        {
-            services.AddHostedService<ClaimSweeper>();
-        }
+        services.AddHostedService<ClaimSweeper>();
 
         return services;
     }
