@@ -218,6 +218,7 @@ public class MailReceivedConsumerTests
         }
 
         Assert.False(claims.Exists(content.Address));
+        Assert.Empty(Directory.EnumerateFiles(host.Services.GetRequiredService<MailSpool>().Claims));
     }
 
     [Fact]

@@ -69,13 +69,13 @@ internal sealed partial class MailIntake(
         var size = spooled.Content.Length;
         var large = size > threshold;
 
-        // A claim must be on disk before the broker has its address.
-        spooled.Close(fsync: large);
         spooled.Committed = true;
         MailReceived received;
         Uri? claim = null;
         try
         {
+            // A claim must be on disk before the broker has its address.
+            spooled.Close(fsync: large);
             if (large)
             {
                 var content = claims.Adopt(spooled.Path, envelope.QueueId);
@@ -90,21 +90,26 @@ internal sealed partial class MailIntake(
 
             await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
+            // Nothing left behind: the client is told to retry and will send it again.
+            DeleteQuietly(spooled.Path);
             if (claim is not null)
             {
-                claims.Delete(claim);
+                DeleteClaimQuietly(claim);
+            }
+
+            if (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new MailIntakeUnavailableException("The spool is unavailable.", ex);
             }
 
             throw;
         }
-        finally
+
+        if (!large)
         {
-            if (!large)
-            {
-                DeleteQuietly(spooled.Path);
-            }
+            DeleteQuietly(spooled.Path);
         }
 
         LogPublished(logger, envelope.QueueId, size, large);
@@ -112,20 +117,26 @@ internal sealed partial class MailIntake(
 
     private async Task CommitToSpoolAsync(Envelope envelope, SpooledMessage spooled, CancellationToken cancellationToken)
     {
-        var size = spooled.Close(fsync: true);
         spooled.Committed = true;
+        long size;
         try
         {
+            size = spooled.Close(fsync: true);
             var spoolEnvelope = SpoolEnvelope.From(envelope, size);
             await WriteEnvelopeAsync(spoolEnvelope, cancellationToken).ConfigureAwait(false);
             var received = await ToSpooledMessageAsync(spoolEnvelope, cancellationToken).ConfigureAwait(false);
             await PublishAsync(received, spoolEntry: true, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
             // Not published: answer 451 and forget the entry, so the client's retry is the only copy.
             DeleteQuietly(spool.EnvelopePath(envelope.QueueId));
             DeleteQuietly(spooled.Path);
+            if (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new MailIntakeUnavailableException("The spool is unavailable.", ex);
+            }
+
             throw;
         }
 
@@ -229,6 +240,17 @@ internal sealed partial class MailIntake(
         HeloName = envelope.HeloName,
         AuthenticatedUser = envelope.AuthenticatedUser,
     };
+
+    private void DeleteClaimQuietly(Uri claim)
+    {
+        try
+        {
+            claims.Delete(claim);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
 
     private static void DeleteQuietly(string path)
     {
