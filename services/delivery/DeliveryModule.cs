@@ -1,10 +1,46 @@
+using Facteur.Accounts;
+using Facteur.Hosting;
+using Facteur.Hosting.Bus;
+using Facteur.MailStore;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Facteur.Delivery;
 
 /// <summary>Delivery as a module: consumers that write Maildir copies (and hand remote recipients to the relay).</summary>
 public static class DeliveryModule
 {
-    // SKELETON: consumers are registered by the delivery work.
-    public static WebApplicationBuilder AddDelivery(this WebApplicationBuilder builder) => builder;
+    public static WebApplicationBuilder AddDelivery(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DeliveryOptions>()
+            .BindConfiguration(DeliveryOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddDeliveryServices();
+        builder.ConfigureFacteurBus(x => x.AddConsumer<MailReceivedConsumer, MailReceivedConsumerDefinition>());
+        return builder;
+    }
+
+    /// <summary>Everything the consumer needs except the bus registration (tests compose their own bus).</summary>
+    internal static IServiceCollection AddDeliveryServices(this IServiceCollection services)
+    {
+        services.AddFacteurAccounts();
+        services.AddBusDurability();
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<FacteurOptions>>().Value;
+            return new MaildirWriter(options.MailRoot, options.Hostname);
+        });
+        services.TryAddSingleton<IMailboxQuota, UnlimitedMailboxQuota>();
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            MailRootWritableHealthCheck.Name,
+            sp => new MailRootWritableHealthCheck(sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot),
+            HealthStatus.Unhealthy,
+            ["ready"]));
+        return services;
+    }
 }

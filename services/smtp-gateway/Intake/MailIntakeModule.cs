@@ -1,9 +1,20 @@
+using Facteur.Hosting.Bus;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Facteur.SmtpGateway.Intake;
 
-// SKELETON: replaced by the spool + publish-with-confirm intake.
 internal static class MailIntakeModule
 {
-    public static IHostApplicationBuilder AddMailIntake(this IHostApplicationBuilder builder) => builder;
+    /// <summary>Registers <see cref="IMailIntake"/> (spool + publish with confirm) and the spool recovery.</summary>
+    public static IHostApplicationBuilder AddMailIntake(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddBusDurability();
+        builder.Services.TryAddSingleton<MailIntake>();
+        builder.Services.TryAddSingleton<IMailIntake>(sp => sp.GetRequiredService<MailIntake>());
+        builder.Services.TryAddSingleton<SpoolRecovery>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SpoolRecovery>());
+        return builder;
+    }
 }

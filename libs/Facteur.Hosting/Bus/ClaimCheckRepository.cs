@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using MassTransit;
+
+namespace Facteur.Hosting.Bus;
+
+/// <summary>
+/// MassTransit's <see cref="IMessageDataRepository"/> on the shared volume: message bodies above
+/// <see cref="BusOptions.InlineThreshold"/> are written to <c>{SpoolRoot}/claims/</c> (fsynced)
+/// and only their address travels through the broker. Unlike MassTransit's file-system
+/// repository it can adopt an already-spooled file by rename (no second copy of a 25 MB body),
+/// give copies deterministic names, and delete a claim once every copy is delivered.
+/// <para>Addresses: <c>urn:facteur:claim:&lt;name&gt;</c> (claims folder) and
+/// <c>urn:facteur:spool:&lt;queueid&gt;</c> (a standalone spool entry, owned by the spool).</para>
+/// </summary>
+public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataRepository
+{
+    private const string ClaimPrefix = "urn:facteur:claim:";
+    private const string SpoolPrefix = "urn:facteur:spool:";
+
+    public Task<Stream> Get(Uri address, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(address);
+        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024,
+            FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return Task.FromResult(stream);
+    }
+
+    public async Task<Uri> Put(Stream stream, TimeSpan? timeToLive = default, CancellationToken cancellationToken = default)
+    {
+        var name = Guid.NewGuid().ToString("N");
+        await WriteAsync(stream, name, cancellationToken).ConfigureAwait(false);
+        return new Uri(ClaimPrefix + name);
+    }
+
+    /// <summary>Moves an fsynced file (the gateway's spool file) into the claims folder by rename.</summary>
+    public MessageData<Stream> Adopt(string path, string queueId)
+    {
+        spool.EnsureCreated();
+        var name = "m" + MailSpool.CheckedQueueId(queueId);
+        DurableFile.MoveDurably(path, Path.Combine(spool.Claims, name));
+        return new ClaimedContent(new Uri(ClaimPrefix + name), this);
+    }
+
+    /// <summary>A reference to a standalone spool entry's message file (which the spool deletes, not the claim check).</summary>
+    public MessageData<Stream> ForSpoolEntry(string queueId) =>
+        new ClaimedContent(new Uri(SpoolPrefix + MailSpool.CheckedQueueId(queueId)), this);
+
+    /// <summary>
+    /// Copies a claim under a name derived from <paramref name="key"/> (e.g. queue id + relay
+    /// domain): a redelivered message overwrites the same file instead of leaking another one.
+    /// </summary>
+    public async Task<MessageData<Stream>> CopyAsync(Uri source, string key, CancellationToken cancellationToken)
+    {
+        var name = "c" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)), 0, 16);
+        if (File.Exists(Path.Combine(spool.Claims, name)))
+        {
+            // An earlier attempt made it (written by rename, so it is complete); the source may be gone since.
+            return new ClaimedContent(new Uri(ClaimPrefix + name), this);
+        }
+
+        await using (var input = await Get(source, cancellationToken).ConfigureAwait(false))
+        {
+            await WriteAsync(input, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ClaimedContent(new Uri(ClaimPrefix + name), this);
+    }
+
+    /// <summary>Deletes a claim once every copy is delivered. Spool addresses are left to the spool.</summary>
+    public void Delete(Uri address)
+    {
+        if (address.OriginalString.StartsWith(ClaimPrefix, StringComparison.Ordinal))
+        {
+            File.Delete(PathOf(address));
+        }
+    }
+
+    public bool Exists(Uri address) => File.Exists(PathOf(address));
+
+    internal string PathOf(Uri address)
+    {
+        var text = address.OriginalString;
+        if (text.StartsWith(ClaimPrefix, StringComparison.Ordinal))
+        {
+            return Path.Combine(spool.Claims, CheckedName(text[ClaimPrefix.Length..]));
+        }
+
+        if (text.StartsWith(SpoolPrefix, StringComparison.Ordinal))
+        {
+            return spool.MessagePath(text[SpoolPrefix.Length..]);
+        }
+
+        throw new MessageDataException($"Not a Facteur claim-check address: {text}");
+    }
+
+    private async Task WriteAsync(Stream input, string name, CancellationToken cancellationToken)
+    {
+        spool.EnsureCreated();
+        var final = Path.Combine(spool.Claims, name);
+        var tmp = final + ".tmp" + Environment.ProcessId;
+        try
+        {
+            await using (var output = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+            {
+                await input.CopyToAsync(output, 64 * 1024, cancellationToken).ConfigureAwait(false);
+                output.Flush(flushToDisk: true);
+            }
+
+            DurableFile.MoveDurably(tmp, final);
+        }
+        catch
+        {
+            DurableFile.TryDelete(tmp);
+            throw;
+        }
+    }
+
+    /// <summary>Claim names are generated here; anything else in an address is refused (no path tricks through the bus).</summary>
+    private static string CheckedName(string name)
+    {
+        if (name.Length is 0 or > 80 || !name.All(char.IsAsciiLetterOrDigit))
+        {
+            throw new MessageDataException($"Bad claim-check name: {name}");
+        }
+
+        return name;
+    }
+
+    private sealed class ClaimedContent(Uri address, ClaimCheckRepository repository) : MessageData<Stream>
+    {
+        public Uri Address { get; } = address;
+
+        public bool HasValue => true;
+
+        public Task<Stream> Value => repository.Get(Address);
+    }
+}

@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Facteur.Accounts;
+using Facteur.Contracts;
+using Facteur.Hosting;
+using Facteur.Hosting.Bus;
+using Facteur.MailStore;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Facteur.Delivery;
+
+/// <summary>
+/// Local delivery of one accepted message: expands every recipient into its final mailboxes
+/// (one copy per distinct mailbox and folder), writes each copy durably into its Maildir, hands
+/// remote recipients to the relay queue, publishes <see cref="MailDelivered"/> per copy, and only
+/// then returns, so the broker's ack follows the last fsync (DESIGN.md promise 1). Copies have
+/// deterministic file names: a redelivery finds the copies already written and adds none
+/// (promise 2). Unknown local users (deleted between RCPT and delivery) and unauthenticated
+/// remote recipients are logged and counted in <c>facteur.delivery.skipped</c>, not faulted: the
+/// gateway refused both at RCPT, so they are rare, and faulting would send the mailbox copies
+/// already delivered to the error queue with the message.
+/// </summary>
+internal sealed partial class MailReceivedConsumer(
+    IRecipientResolver resolver,
+    MaildirWriter writer,
+    ClaimCheckRepository claims,
+    MailSpool spool,
+    IMailboxQuota quota,
+    RelaySpool relaySpool,
+    IOptions<FacteurOptions> facteurOptions,
+    TimeProvider time,
+    ILogger<MailReceivedConsumer> logger) : IConsumer<MailReceived>
+{
+    public async Task Consume(ConsumeContext<MailReceived> context)
+    {
+        var message = context.Message;
+        var cancellationToken = context.CancellationToken;
+        var mayBeRedelivery = context.ReceiveContext.Redelivered
+            || context.GetRetryAttempt() > 0
+            || context.GetRedeliveryCount() > 0
+            || context.Headers.Get<string>(FacteurQueues.RedeliveryHeader) is not null;
+
+        var (copies, remote) = await PlanAsync(message, cancellationToken).ConfigureAwait(false);
+
+        foreach (var copy in copies)
+        {
+            var delivery = await DeliverCopyAsync(message, copy with { MayBeRedelivery = mayBeRedelivery }, cancellationToken).ConfigureAwait(false);
+            await context.Publish(new MailDelivered
+            {
+                Mailbox = copy.Mailbox,
+                Folder = copy.Folder ?? "INBOX",
+                FileName = delivery.FileName,
+                QueueId = message.QueueId,
+                DeliveredAt = time.GetUtcNow(),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var group in remote.GroupBy(DomainOf, StringComparer.OrdinalIgnoreCase))
+        {
+            await PublishRelayAsync(context, message, group.Key, [.. group], cancellationToken).ConfigureAwait(false);
+        }
+
+        // Every copy is durable and every hand-off confirmed: the body is no longer needed.
+        if (ClaimAddress(message.LargeContent) is { } claim)
+        {
+            claims.Delete(claim);
+        }
+
+        if (context.Headers.Get<string>(FacteurQueues.SpoolHeader) is not null)
+        {
+            spool.Complete(message.QueueId);
+        }
+    }
+
+    private async Task<(List<MaildirCopy> Copies, List<string> Remote)> PlanAsync(MailReceived message, CancellationToken cancellationToken)
+    {
+        var copies = new List<MaildirCopy>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var remote = new List<string>();
+        var remoteSeen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var recipient in message.Recipients)
+        {
+            var resolution = await resolver.ResolveAsync(recipient, cancellationToken).ConfigureAwait(false);
+            switch (resolution.Kind)
+            {
+                case RecipientKind.Local:
+                    foreach (var mailbox in resolution.Mailboxes)
+                    {
+                        // One copy per final mailbox and folder, however many aliases lead there.
+                        if (seen.Add($"{mailbox}\n{resolution.Folder}"))
+                        {
+                            copies.Add(new MaildirCopy
+                            {
+                                Mailbox = mailbox,
+                                Folder = resolution.Folder,
+                                QueueId = message.QueueId,
+                                ReceivedAt = message.ReceivedAt,
+                                ReversePath = message.ReversePath,
+                            });
+                        }
+                    }
+
+                    foreach (var target in resolution.RemoteTargets)
+                    {
+                        if (remoteSeen.Add(target))
+                        {
+                            remote.Add(target);
+                        }
+                    }
+
+                    break;
+
+                case RecipientKind.Remote when message.AuthenticatedUser is not null:
+                    if (remoteSeen.Add(recipient))
+                    {
+                        remote.Add(recipient);
+                    }
+
+                    break;
+
+                case RecipientKind.Remote:
+                    // The gateway only accepts remote recipients after AUTH (no open relay, promise 3).
+                    LogRelayRefused(logger, message.QueueId, recipient);
+                    DeliveryTelemetry.Skipped.Add(1, new KeyValuePair<string, object?>("reason", "relay_denied"));
+                    break;
+
+                default:
+                    LogUnknownRecipient(logger, message.QueueId, recipient);
+                    DeliveryTelemetry.Skipped.Add(1, new KeyValuePair<string, object?>("reason", "unknown_user"));
+                    break;
+            }
+        }
+
+        return (copies, remote);
+    }
+
+    private async Task<MaildirDelivery> DeliverCopyAsync(MailReceived message, MaildirCopy copy, CancellationToken cancellationToken)
+    {
+        // A child of MassTransit's consume span: one trace from the SMTP session to this write.
+        using var activity = DeliveryTelemetry.Source.StartActivity("maildir.write", ActivityKind.Internal);
+        activity?.SetTag("facteur.queue_id", message.QueueId);
+        activity?.SetTag("facteur.mailbox", copy.Mailbox);
+        activity?.SetTag("facteur.folder", copy.Folder ?? "INBOX");
+
+        // On a redelivery, look first: the body (a claim) may be gone if an earlier attempt finished.
+        var delivery = copy.MayBeRedelivery ? writer.FindExisting(copy) : null;
+        if (delivery is null)
+        {
+            if (!await quota.HasRoomAsync(copy.Mailbox, message.Size, cancellationToken).ConfigureAwait(false))
+            {
+                throw new MailboxFullException(copy.Mailbox);
+            }
+
+            await using var content = await OpenContentAsync(message, cancellationToken).ConfigureAwait(false);
+            delivery = await writer.DeliverAsync(copy with { MayBeRedelivery = false }, content, cancellationToken).ConfigureAwait(false);
+        }
+
+        activity?.SetTag("facteur.maildir.file", delivery.FileName);
+        activity?.SetTag("facteur.maildir.already_present", delivery.AlreadyPresent);
+        if (delivery.AlreadyPresent)
+        {
+            LogAlreadyDelivered(logger, message.QueueId, copy.Mailbox, delivery.FileName);
+        }
+        else
+        {
+            DeliveryTelemetry.Delivered.Add(1);
+            DeliveryTelemetry.Bytes.Add(delivery.Size);
+            DeliveryTelemetry.Latency.Record((time.GetUtcNow() - message.ReceivedAt).TotalMilliseconds);
+            LogDelivered(logger, message.QueueId, copy.Mailbox, copy.Folder ?? "INBOX", delivery.FileName);
+        }
+
+        return delivery;
+    }
+
+    private async Task<Stream> OpenContentAsync(MailReceived message, CancellationToken cancellationToken)
+    {
+        if (message.Content is { } inline)
+        {
+            return new MemoryStream(inline, writable: false);
+        }
+
+        if (ClaimAddress(message.LargeContent) is { } claim)
+        {
+            // A fresh stream per copy, read from the shared volume (never the whole body in memory).
+            return await claims.Get(claim, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new MessageDataException($"Message {message.QueueId} carries neither content nor a claim check.");
+    }
+
+    private async Task PublishRelayAsync(ConsumeContext context, MailReceived message, string domain, List<string> recipients, CancellationToken cancellationToken)
+    {
+        var key = $"{message.QueueId}\n{domain.ToLowerInvariant()}";
+        var relay = new RelayMail
+        {
+            QueueId = message.QueueId,
+            ReversePath = message.ReversePath,
+            Domain = domain.ToLowerInvariant(),
+            Recipients = recipients,
+            ReceivedAt = message.ReceivedAt,
+            Size = message.Size,
+            Content = message.Content,
+            LargeContent = ClaimAddress(message.LargeContent) is { } claim
+                ? await claims.CopyAsync(claim, key, cancellationToken).ConfigureAwait(false)
+                : null,
+        };
+
+        // Same id for the same (queue id, domain) on every redelivery, so the relay can drop a
+        // second copy published by an attempt that crashed after this publish and before the ack.
+        var messageId = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes("RelayMail\n" + key)).AsSpan(0, 16));
+        if (facteurOptions.Value.Transport == FacteurTransport.InMemory && !relaySpool.Contains(messageId))
+        {
+            // The in-memory bus is not a durable queue: the relay spool is (see RelaySpool).
+            await using var content = await OpenContentAsync(message, cancellationToken).ConfigureAwait(false);
+            await relaySpool.WriteAsync(relay, messageId, content, cancellationToken).ConfigureAwait(false);
+        }
+
+        await context.Publish(relay, c =>
+        {
+            c.MessageId = messageId;
+            c.Durable = true;
+        }, cancellationToken).ConfigureAwait(false);
+        DeliveryTelemetry.Relayed.Add(recipients.Count);
+        LogRelayed(logger, message.QueueId, recipients.Count, domain);
+    }
+
+    /// <summary>
+    /// The claim-check address, or null: with message data enabled MassTransit hands the consumer
+    /// an empty placeholder (whose Address throws) instead of null for an absent claim.
+    /// </summary>
+    private static Uri? ClaimAddress(MessageData<Stream>? data)
+    {
+        if (data is null || !data.HasValue)
+        {
+            return null;
+        }
+
+        try
+        {
+            return data.Address;
+        }
+        catch (MessageDataException)
+        {
+            return null;
+        }
+    }
+
+    private static string DomainOf(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return at < 0 ? string.Empty : address[(at + 1)..];
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivered {QueueId} to {Mailbox} {Folder} as {FileName}")]
+    private static partial void LogDelivered(ILogger logger, string queueId, string mailbox, string folder, string fileName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{QueueId} was already delivered to {Mailbox} as {FileName}; not writing it again")]
+    private static partial void LogAlreadyDelivered(ILogger logger, string queueId, string mailbox, string fileName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{QueueId}: recipient {Recipient} is no longer a local user; skipped")]
+    private static partial void LogUnknownRecipient(ILogger logger, string queueId, string recipient);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{QueueId}: remote recipient {Recipient} without an authenticated sender; not relayed")]
+    private static partial void LogRelayRefused(ILogger logger, string queueId, string recipient);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{QueueId}: {Count} recipient(s) in {Domain} handed to the relay queue")]
+    private static partial void LogRelayed(ILogger logger, string queueId, int count, string domain);
+}

@@ -1,0 +1,274 @@
+using System.Security.Cryptography;
+using System.Text;
+using Facteur.Contracts;
+using Facteur.Hosting;
+using Facteur.Hosting.Bus;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Facteur.SmtpGateway.Intake;
+
+/// <summary>
+/// Spools each message to disk while the session receives it, then makes it durable before
+/// the session may answer 250 (DESIGN.md promise 1):
+/// <list type="bullet">
+/// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.InlineThreshold"/>,
+/// otherwise by claim check: the spool file is renamed into the claims folder, never copied or
+/// loaded) and waits for the publisher confirm at most <see cref="BusOptions.PublishTimeout"/>.
+/// No confirm → <see cref="MailIntakeUnavailableException"/> (451 4.3.0) and nothing is left behind.</item>
+/// <item>In-memory (standalone): the in-memory bus forgets everything on a crash, so the message
+/// and its envelope are fsynced as a spool entry first; delivery deletes the entry when every copy
+/// is durable and <see cref="SpoolRecovery"/> publishes unfinished entries again at start.</item>
+/// </list>
+/// </summary>
+internal sealed partial class MailIntake(
+    MailSpool spool,
+    ClaimCheckRepository claims,
+    IBus bus,
+    IOptions<BusOptions> busOptions,
+    IOptions<FacteurOptions> facteurOptions,
+    ILogger<MailIntake> logger) : IMailIntake
+{
+    public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
+    {
+        spool.EnsureCreated();
+        var path = spool.MessagePath(queueId);
+        var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.Read,
+            BufferSize = 64 * 1024,
+            Options = FileOptions.Asynchronous,
+        });
+        return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, file));
+    }
+
+    public async ValueTask CommitAsync(Envelope envelope, ISpooledMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        if (message is not SpooledMessage spooled || spooled.Committed)
+        {
+            throw new InvalidOperationException("The message was not begun by this intake or is already committed.");
+        }
+
+        if (facteurOptions.Value.Transport == FacteurTransport.InMemory)
+        {
+            await CommitToSpoolAsync(envelope, spooled, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await CommitToBrokerAsync(envelope, spooled, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CommitToBrokerAsync(Envelope envelope, SpooledMessage spooled, CancellationToken cancellationToken)
+    {
+        var threshold = busOptions.Value.InlineThreshold;
+        var size = spooled.Content.Length;
+        var large = size > threshold;
+
+        spooled.Committed = true;
+        MailReceived received;
+        Uri? claim = null;
+        try
+        {
+            // A claim must be on disk before the broker has its address.
+            spooled.Close(fsync: large);
+            if (large)
+            {
+                var content = claims.Adopt(spooled.Path, envelope.QueueId);
+                claim = content.Address;
+                received = ToMessage(envelope, size) with { LargeContent = content };
+            }
+            else
+            {
+                var bytes = await File.ReadAllBytesAsync(spooled.Path, cancellationToken).ConfigureAwait(false);
+                received = ToMessage(envelope, size) with { Content = bytes };
+            }
+
+            await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Nothing left behind: the client is told to retry and will send it again.
+            DeleteQuietly(spooled.Path);
+            if (claim is not null)
+            {
+                DeleteClaimQuietly(claim);
+            }
+
+            if (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new MailIntakeUnavailableException("The spool is unavailable.", ex);
+            }
+
+            throw;
+        }
+
+        if (!large)
+        {
+            DeleteQuietly(spooled.Path);
+        }
+
+        LogPublished(logger, envelope.QueueId, size, large);
+    }
+
+    private async Task CommitToSpoolAsync(Envelope envelope, SpooledMessage spooled, CancellationToken cancellationToken)
+    {
+        spooled.Committed = true;
+        long size;
+        try
+        {
+            size = spooled.Close(fsync: true);
+            var spoolEnvelope = SpoolEnvelope.From(envelope, size);
+            await WriteEnvelopeAsync(spoolEnvelope, cancellationToken).ConfigureAwait(false);
+            var received = await ToSpooledMessageAsync(spoolEnvelope, cancellationToken).ConfigureAwait(false);
+            await PublishAsync(received, spoolEntry: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Not published: answer 451 and forget the entry, so the client's retry is the only copy.
+            DeleteQuietly(spool.EnvelopePath(envelope.QueueId));
+            DeleteQuietly(spooled.Path);
+            if (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new MailIntakeUnavailableException("The spool is unavailable.", ex);
+            }
+
+            throw;
+        }
+
+        LogSpooled(logger, envelope.QueueId, size);
+    }
+
+    /// <summary>The bus message for a committed spool entry (also used by <see cref="SpoolRecovery"/>).</summary>
+    internal async Task<MailReceived> ToSpooledMessageAsync(SpoolEnvelope entry, CancellationToken cancellationToken)
+    {
+        var message = new MailReceived
+        {
+            QueueId = entry.QueueId,
+            ReversePath = entry.ReversePath,
+            Recipients = entry.Recipients,
+            ReceivedAt = entry.ReceivedAt,
+            Size = entry.Size,
+            ClientAddress = entry.ClientAddress,
+            HeloName = entry.HeloName,
+            AuthenticatedUser = entry.AuthenticatedUser,
+        };
+        if (entry.Size > busOptions.Value.InlineThreshold)
+        {
+            return message with { LargeContent = claims.ForSpoolEntry(entry.QueueId) };
+        }
+
+        var bytes = await File.ReadAllBytesAsync(spool.MessagePath(entry.QueueId), cancellationToken).ConfigureAwait(false);
+        return message with { Content = bytes };
+    }
+
+    /// <summary>
+    /// Publishes and waits for the broker's confirm within the publish timeout. The SMTP
+    /// session's Activity is current here, so MassTransit's send span (and the trace context in
+    /// the message headers) continue its trace into delivery.
+    /// </summary>
+    internal async Task PublishAsync(MailReceived message, bool spoolEntry, CancellationToken cancellationToken, bool redelivery = false)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(busOptions.Value.PublishTimeout);
+        var messageId = MessageIdFor(message.QueueId);
+        try
+        {
+            await bus.Publish(message, context =>
+            {
+                context.MessageId = messageId;
+                context.CorrelationId = messageId;
+                context.Durable = true;
+                context.Headers.Set("Facteur-QueueId", message.QueueId);
+                if (spoolEntry)
+                {
+                    context.Headers.Set(FacteurQueues.SpoolHeader, "true");
+                }
+
+                if (redelivery)
+                {
+                    context.Headers.Set(FacteurQueues.RedeliveryHeader, "true");
+                }
+            }, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogPublishFailed(logger, message.QueueId, ex);
+            throw new MailIntakeUnavailableException("The message broker did not confirm the message in time.", ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not MailIntakeUnavailableException)
+        {
+            LogPublishFailed(logger, message.QueueId, ex);
+            throw new MailIntakeUnavailableException("The message broker is unavailable.", ex);
+        }
+    }
+
+    /// <summary>One message id per queue id: a re-publish (spool recovery) carries the same id, and traces and logs join on it.</summary>
+    internal static Guid MessageIdFor(string queueId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("MailReceived\n" + queueId));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    private async Task WriteEnvelopeAsync(SpoolEnvelope entry, CancellationToken cancellationToken)
+    {
+        var final = spool.EnvelopePath(entry.QueueId);
+        var tmp = final + ".tmp";
+        await using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+        {
+            await file.WriteAsync(entry.ToJson(), cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+        }
+
+        // The rename is the commit point of the entry; the directory fsync makes the .eml and .env entries durable.
+        File.Move(tmp, final, overwrite: true);
+        spool.SyncIncoming();
+    }
+
+    private static MailReceived ToMessage(Envelope envelope, long size) => new()
+    {
+        QueueId = envelope.QueueId,
+        ReversePath = envelope.ReversePath,
+        Recipients = envelope.Recipients,
+        ReceivedAt = envelope.ReceivedAt,
+        Size = size,
+        ClientAddress = envelope.ClientAddress,
+        HeloName = envelope.HeloName,
+        AuthenticatedUser = envelope.AuthenticatedUser,
+    };
+
+    private void DeleteClaimQuietly(Uri claim)
+    {
+        try
+        {
+            claims.Delete(claim);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queued {QueueId} ({Size} octets, claim check: {ClaimCheck}) with broker confirm")]
+    private static partial void LogPublished(ILogger logger, string queueId, long size, bool claimCheck);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Spooled {QueueId} ({Size} octets) for in-process delivery")]
+    private static partial void LogSpooled(ILogger logger, string queueId, long size);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {QueueId} failed; the client will be told to retry")]
+    private static partial void LogPublishFailed(ILogger logger, string queueId, Exception exception);
+}

@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Text;
+using Facteur.Delivery;
+using Facteur.SmtpGateway.Intake;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Facteur.Durability.Tests;
+
+/// <summary>Gateway intake → real RabbitMQ → delivery worker → Maildir (FACTEUR_TEST_RABBITMQ).</summary>
+public sealed class RabbitMqDurabilityTests : IDisposable
+{
+    private readonly TempRoot root = new();
+    private readonly string prefix = TestBroker.NewPrefix();
+
+    public void Dispose() => root.Dispose();
+
+    private static byte[] Message(string subject, int bodyLines = 3)
+    {
+        var text = new StringBuilder($"Received: from client by mx.esp.sn\r\nSubject: {subject}\r\n\r\n");
+        for (var i = 0; i < bodyLines; i++)
+        {
+            text.Append("line ").Append(i).Append(" of the body\r\n");
+        }
+
+        return Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    private static string NewQueueId() => "Q" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+
+    private HostSetup Gateway(Uri? broker = null) => new() { Root = root.Path, Intake = true, Broker = broker ?? TestBroker.Url, Prefix = prefix };
+
+    private HostSetup Worker(Uri? broker = null, IMailboxQuota? quota = null) => new()
+    {
+        Root = root.Path,
+        Delivery = true,
+        Broker = broker ?? TestBroker.Url,
+        Prefix = prefix,
+        Resolver = new Users("alice@esp.sn", "bob@esp.sn"),
+        Quota = quota,
+    };
+
+    [Fact]
+    public async Task Small_and_claim_checked_messages_go_through_the_broker_into_the_maildir_and_leave_no_spool_or_claim()
+    {
+        await using var worker = await TestHost.StartAsync(Worker());
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var small = Message("small");
+        var large = Message("large", bodyLines: 20_000);
+        Assert.True(large.Length > gateway.Setup.InlineThreshold);
+
+        await gateway.SendAsync(NewQueueId(), ["alice@esp.sn"], small);
+        await gateway.SendAsync(NewQueueId(), ["alice@esp.sn", "bob@esp.sn"], large);
+
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 2 && worker.Files("bob@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "both messages");
+        var bob = await File.ReadAllBytesAsync(worker.Files("bob@esp.sn")[0]);
+        Assert.True(bob.AsSpan(bob.Length - large.Length).SequenceEqual(large));
+        var contents = worker.Files("alice@esp.sn").Select(File.ReadAllBytes).ToList();
+        Assert.Contains(contents, c => c.AsSpan(c.Length - small.Length).SequenceEqual(small));
+        await Wait.UntilAsync(() => !Directory.EnumerateFiles(gateway.Spool.Claims).Any(), TimeSpan.FromSeconds(10), "the claim to be deleted");
+        Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Incoming));
+    }
+
+    [Fact]
+    public async Task A_message_published_before_any_worker_started_waits_durably_in_the_quorum_queue()
+    {
+        var queueId = NewQueueId();
+        await using (var gateway = await TestHost.StartAsync(Gateway()))
+        {
+            await gateway.SendAsync(queueId, ["alice@esp.sn"], Message("early"));
+        }
+
+        await AssertQuorumQueueAsync(prefix + "delivery");
+
+        await using var worker = await TestHost.StartAsync(Worker());
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "the early message");
+        Assert.Contains(queueId, Path.GetFileName(worker.Files("alice@esp.sn")[0]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Broker_down_fails_the_commit_within_the_timeout_leaving_nothing_and_the_next_commit_succeeds_once_it_is_back()
+    {
+        await using var proxy = TestBroker.NewProxy();
+
+        // The gateway starts while the broker is unreachable.
+        var started = Stopwatch.StartNew();
+        await using var gateway = await TestHost.StartAsync(Gateway(TestBroker.Through(proxy)));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"host start took {started.Elapsed}");
+        await using var worker = await TestHost.StartAsync(Worker());
+
+        foreach (var content in new[] { Message("down small"), Message("down large", bodyLines: 20_000) })
+        {
+            var clock = Stopwatch.StartNew();
+            await Assert.ThrowsAsync<MailIntakeUnavailableException>(() => gateway.SendAsync(NewQueueId(), ["alice@esp.sn"], content));
+            Assert.True(clock.Elapsed < gateway.Setup.PublishTimeout + TimeSpan.FromSeconds(3), $"commit failed after {clock.Elapsed}");
+            Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Incoming));
+            Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Claims));
+        }
+
+        proxy.Start();
+        var delivered = NewQueueId();
+        await RetryUntilAcceptedAsync(gateway, delivered, Message("back"));
+
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "the message sent after the broker came back");
+        Assert.Contains(delivered, Path.GetFileName(worker.Files("alice@esp.sn")[0]), StringComparison.Ordinal);
+
+        // Down again after having been connected: the same 451 path, within the timeout.
+        proxy.Stop();
+        var again = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<MailIntakeUnavailableException>(() => gateway.SendAsync(NewQueueId(), ["alice@esp.sn"], Message("down again")));
+        Assert.True(again.Elapsed < gateway.Setup.PublishTimeout + TimeSpan.FromSeconds(3), $"commit failed after {again.Elapsed}");
+        proxy.Start();
+        await RetryUntilAcceptedAsync(gateway, NewQueueId(), Message("back again"));
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 2, TimeSpan.FromSeconds(30), "the second message after recovery");
+    }
+
+    [Fact]
+    public async Task A_worker_cut_off_between_the_write_and_the_ack_gets_a_redelivery_that_adds_no_copy()
+    {
+        await using var proxy = TestBroker.NewProxy();
+        proxy.Start();
+        var stall = new StallOnSecondMailbox("bob@esp.sn");
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var queueId = NewQueueId();
+        await using (var doomed = await TestHost.StartAsync(Worker(TestBroker.Through(proxy), stall)))
+        {
+            await gateway.SendAsync(queueId, ["alice@esp.sn", "bob@esp.sn"], Message("redelivered"));
+
+            // alice's copy is durable, bob's not yet, nothing acked: now the worker "dies".
+            Assert.True(await stall.Reached.WaitAsync(TimeSpan.FromSeconds(30)), "the worker never reached the second copy");
+            Assert.Single(doomed.Files("alice@esp.sn"));
+            proxy.Stop();
+        }
+
+        await using var survivor = await TestHost.StartAsync(Worker());
+        await Wait.UntilAsync(() => survivor.Files("bob@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "the redelivered copy for bob");
+        await Task.Delay(500);
+        Assert.Single(survivor.Files("alice@esp.sn"));
+        Assert.Single(survivor.Files("bob@esp.sn"));
+    }
+
+    [Fact]
+    public async Task One_trace_runs_from_the_smtp_session_through_the_broker_to_the_maildir_write()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is DeliveryTelemetry.Name or "MassTransit" or "Facteur.Tests.Smtp",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var smtp = new ActivitySource("Facteur.Tests.Smtp");
+        await using var worker = await TestHost.StartAsync(Worker());
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var queueId = NewQueueId();
+
+        ActivityTraceId traceId;
+        using (var session = smtp.StartActivity("smtp.data"))
+        {
+            traceId = session!.TraceId;
+            await gateway.SendAsync(queueId, ["alice@esp.sn"], Message("traced"));
+        }
+
+        await Wait.UntilAsync(
+            () => spans.Any(s => s.OperationName == "maildir.write" && (string?)s.GetTagItem("facteur.queue_id") == queueId),
+            TimeSpan.FromSeconds(30), "the maildir.write span");
+        var write = spans.Single(s => s.OperationName == "maildir.write" && (string?)s.GetTagItem("facteur.queue_id") == queueId);
+        Assert.Equal(traceId, write.TraceId);
+        await Wait.UntilAsync(() => spans.Any(s => s.SpanId == write.ParentSpanId), TimeSpan.FromSeconds(10), "the consume span to end");
+        var consume = spans.Single(s => s.SpanId == write.ParentSpanId);
+        Assert.Equal(ActivityKind.Consumer, consume.Kind);
+        Assert.Contains(spans, s => s.TraceId == traceId && s.Kind == ActivityKind.Producer);
+    }
+
+    [Fact]
+    public async Task A_message_that_keeps_failing_is_retried_then_kept_in_the_error_queue()
+    {
+        var quota = new AlwaysFailing();
+        await using var worker = await TestHost.StartAsync(Worker(quota: quota));
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var queueId = NewQueueId();
+
+        await gateway.SendAsync(queueId, ["alice@esp.sn"], Message("doomed"));
+
+        // One attempt plus the two configured retries, then the error queue.
+        await Wait.UntilAsync(() => quota.Calls == 3, TimeSpan.FromSeconds(30), "three attempts");
+        var factory = new ConnectionFactory { Uri = TestBroker.Url };
+        await using var connection = await factory.CreateConnectionAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        uint inError = 0;
+        while (inError == 0 && DateTime.UtcNow < deadline)
+        {
+            // A passive declare of a queue not yet created closes the channel: one channel per probe.
+            await using var channel = await connection.CreateChannelAsync();
+            try
+            {
+                inError = (await channel.QueueDeclarePassiveAsync(prefix + "delivery_error")).MessageCount;
+            }
+            catch (OperationInterruptedException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(1u, inError);
+        Assert.Equal(3, quota.Calls);
+        Assert.Empty(worker.Files("alice@esp.sn"));
+    }
+
+    private sealed class AlwaysFailing : IMailboxQuota
+    {
+        private int calls;
+
+        public int Calls => Volatile.Read(ref calls);
+
+        public ValueTask<bool> HasRoomAsync(string mailbox, long size, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref calls);
+            throw new IOException("the mail volume is unavailable");
+        }
+    }
+
+    private static async Task RetryUntilAcceptedAsync(TestHost gateway, string queueId, byte[] content)
+    {
+        // What an SMTP client does after 451: try again later (bounded).
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await gateway.SendAsync(queueId, ["alice@esp.sn"], content);
+                return;
+            }
+            catch (MailIntakeUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
+    /// <summary>Declaring the queue as a classic queue must be refused: it exists as a durable quorum queue.</summary>
+    private static async Task AssertQuorumQueueAsync(string queue)
+    {
+        var factory = new ConnectionFactory { Uri = TestBroker.Url };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            var ok = await channel.QueueDeclarePassiveAsync(queue);
+            Assert.Equal(1u, ok.MessageCount);
+        }
+
+        await using var classic = await connection.CreateChannelAsync();
+        var refused = await Assert.ThrowsAsync<OperationInterruptedException>(() => classic.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "classic" }));
+        Assert.Contains("x-queue-type", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Lets the first copy through, then holds the second until the worker is torn down.</summary>
+    private sealed class StallOnSecondMailbox(string mailbox) : IMailboxQuota
+    {
+        private readonly SemaphoreSlim reached = new(0);
+
+        public SemaphoreSlim Reached => reached;
+
+        public async ValueTask<bool> HasRoomAsync(string address, long size, CancellationToken cancellationToken)
+        {
+            if (address == mailbox)
+            {
+                reached.Release();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return true;
+        }
+    }
+}
