@@ -3,9 +3,10 @@ using Facteur.Hosting.Health;
 using Facteur.Hosting.Telemetry;
 using Facteur.Hosting.Tls;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -36,6 +37,7 @@ public static class FacteurDefaults
 
         builder.Services.AddOptions<FacteurOptions>()
             .BindConfiguration(FacteurOptions.SectionName)
+            .PostConfigure<IConfiguration>(ReplaceDefaultDomains)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FacteurOptions>, FacteurOptionsValidator>());
@@ -99,9 +101,19 @@ public static class FacteurDefaults
     /// </summary>
     private static void AddManagementListener(WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<ManagementOptions>, IOptions<FacteurOptions>>((kestrel, management, facteur) =>
-                kestrel.ListenOn(facteur.Value.ListenAddress, management.Value.Port));
+        // Kestrel's options are built inside Build(), before MapFacteurDefaults can report a bad
+        // value: read leniently here and leave the error message to the validation.
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var configuration = context.Configuration;
+            var listenAddress = configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.ListenAddress)}"] ?? new FacteurOptions().ListenAddress;
+            var portText = configuration[$"{ManagementOptions.SectionName}:{nameof(ManagementOptions.Port)}"];
+            var port = new ManagementOptions().Port;
+            if ((portText is null || (int.TryParse(portText, out port) && port is >= 0 and <= 65535)) && ListenAddress.IsValid(listenAddress))
+            {
+                kestrel.ListenOn(listenAddress, port);
+            }
+        });
     }
 
     private static void AddHealth(WebApplicationBuilder builder)
@@ -141,6 +153,19 @@ public static class FacteurDefaults
         {
             // Reads OTEL_EXPORTER_OTLP_ENDPOINT/_PROTOCOL/_HEADERS itself, for logs, metrics and traces.
             telemetry.UseOtlpExporter();
+        }
+    }
+
+    /// <summary>
+    /// The binder appends configured list items to the initial value, so Facteur:Domains:0=esp.sn
+    /// would give ["localhost", "esp.sn"]: configured domains replace the default instead.
+    /// </summary>
+    private static void ReplaceDefaultDomains(FacteurOptions options, IConfiguration configuration)
+    {
+        var section = configuration.GetSection($"{FacteurOptions.SectionName}:{nameof(FacteurOptions.Domains)}");
+        if (section.GetChildren().Any())
+        {
+            options.Domains = section.GetChildren().Select(child => child.Value ?? string.Empty).ToList();
         }
     }
 

@@ -1,6 +1,8 @@
 using Facteur.Hosting.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Facteur.Hosting.Tests;
 
@@ -56,6 +58,19 @@ public sealed class OptionsValidationTests
         Assert.Equal(2, errors.Count);
         Assert.Contains("Facteur:MaxMessageSize must be at least 1024", errors);
         Assert.Contains(errors, e => e.StartsWith("Facteur:ListenAddress must be", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Configured_domains_replace_the_default_localhost_instead_of_adding_to_it()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Facteur:Domains:0"] = "esp.sn", ["Facteur:Domains:1"] = "mail.esp.sn" });
+        builder.AddFacteurDefaults();
+        using var app = builder.Build();
+
+        var options = app.Services.GetRequiredService<IOptions<FacteurOptions>>().Value;
+
+        Assert.Equal(["esp.sn", "mail.esp.sn"], options.Domains);
     }
 
     [Fact]
