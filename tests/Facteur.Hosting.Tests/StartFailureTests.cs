@@ -12,6 +12,14 @@ public sealed class StartFailureTests
     public async Task A_misconfigured_standalone_host_exits_non_zero_with_one_line_naming_the_key(string variable, string value, string expected)
     {
         using var workingFolder = new TempFolder();
+
+        // Everything else is valid: the standalone defaults' ./data files exist, so the only error is ours.
+        Directory.CreateDirectory(workingFolder.Combine("data"));
+        foreach (var file in new[] { "accounts", "aliases", "domains" })
+        {
+            File.WriteAllText(workingFolder.Combine("data", file), string.Empty);
+        }
+
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingFolder.Path,
