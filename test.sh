@@ -115,6 +115,10 @@ for project in "${projects[@]}"; do
   summary+=("$(printf '  %-34s passed=%-5s failed=%-4s skipped=%s' "$name" "$p" "$f" "$s")")
 done
 
+# Stop the broker now, so that the totals line is the last thing printed.
+cleanup
+started_rabbitmq=
+
 say "results (trx in ${RESULTS#"$ROOT"/})"
 printf '%s\n' "${summary[@]}"
 [ ${#broken[@]} -gt 0 ] && echo "  test host ended abnormally: ${broken[*]}"
