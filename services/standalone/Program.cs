@@ -2,8 +2,10 @@ using Facteur.Delivery;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 using Facteur.SmtpGateway;
+using Facteur.Standalone;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddStandaloneDefaults();
 builder.AddFacteurDefaults();
 builder.AddSmtpGateway();
 builder.AddDelivery();

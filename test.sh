@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The test command (README): installs what the tests need from Debian when missing, starts a
+# private RabbitMQ (or reuses one on 127.0.0.1:5672), builds the solution once, runs every test
+# project, and ends with one line: "N passed, N failed, N skipped". Non-zero exit on any failure.
+# Re-runnable; works as root without a terminal (CI) and from a fresh clone with only the .NET SDK.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+
+# Debian packages the tests use: add new ones to this list.
+APT_PACKAGES=(rabbitmq-server swaks python3)
+
+CONFIGURATION=${FACTEUR_TEST_CONFIGURATION:-Debug}
+HANG_TIMEOUT=${FACTEUR_TEST_HANG_TIMEOUT:-10m}      # one test running longer than this is a hang: the test host is killed
+PROJECT_TIMEOUT=${FACTEUR_TEST_PROJECT_TIMEOUT:-25m} # backstop for a whole test project
+RESULTS=$ROOT/TestResults/test.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say() { printf '\n=== %s\n' "$*"; }
+
+install_missing_packages() {
+  local missing=() package sudo=()
+  for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get > /dev/null; then
+    echo "test.sh: missing ${missing[*]} and no apt-get; tests that need them will fail" >&2
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    if sudo -n true 2> /dev/null; then sudo=(sudo -n); else
+      echo "test.sh: missing ${missing[*]}; run as root or install them" >&2
+      return 0
+    fi
+  fi
+  say "installing ${missing[*]}"
+  # No init system here: keep package scripts from starting services (the tests start their own).
+  local policy=/usr/sbin/policy-rc.d created_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" > /dev/null && "${sudo[@]}" chmod +x "$policy" && created_policy=1
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null \
+    || echo "test.sh: apt-get install ${missing[*]} failed" >&2
+  [ -n "$created_policy" ] && "${sudo[@]}" rm -f "$policy"
+  return 0
+}
+
+started_rabbitmq=
+cleanup() {
+  if [ -n "$started_rabbitmq" ]; then
+    scripts/rabbitmq.sh stop || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+install_missing_packages
+
+say "RabbitMQ"
+if outcome=$(scripts/rabbitmq.sh start | tail -n 1); then
+  [ "$outcome" = started ] && started_rabbitmq=1
+else
+  echo "test.sh: no RabbitMQ on 127.0.0.1:5672; the tests that need it will fail" >&2
+fi
+export FACTEUR_TEST_RABBITMQ=${FACTEUR_TEST_RABBITMQ:-amqp://guest:guest@127.0.0.1:5672/}
+
+say "build ($CONFIGURATION)"
+restored=
+for attempt in 1 2 3; do
+  if dotnet restore Facteur.slnx -nologo -v quiet; then restored=1; break; fi
+  echo "test.sh: restore attempt $attempt failed" >&2
+  sleep $((attempt * 5))
+done
+if [ -z "$restored" ] || ! dotnet build Facteur.slnx -c "$CONFIGURATION" --no-restore -nologo -v quiet -clp:ErrorsOnly; then
+  echo "test.sh: build failed" >&2
+  exit 1
+fi
+
+# Every test project of the solution, in order, each with its own trx.
+mapfile -t projects < <(grep -o 'Path="tests/[^"]*\.csproj"' Facteur.slnx | sed -E 's/^Path="(.*)"$/\1/')
+if [ ${#projects[@]} -eq 0 ]; then
+  echo "test.sh: no test project in Facteur.slnx" >&2
+  exit 1
+fi
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+attribute() { grep -o "<Counters [^>]*>" "$1" | head -n 1 | grep -o " $2=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+
+passed=0 failed=0 skipped=0 broken=()
+summary=()
+for project in "${projects[@]}"; do
+  name=$(basename "$project" .csproj)
+  say "$name"
+  timeout --kill-after=30s "$PROJECT_TIMEOUT" dotnet test "$project" -c "$CONFIGURATION" --no-build -nologo \
+    --results-directory "$RESULTS" --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+    --blame-hang-timeout "$HANG_TIMEOUT" --blame-hang-dump-type none
+  rc=$?
+  trx=$RESULTS/$name.trx
+  if [ -f "$trx" ]; then
+    p=$(attribute "$trx" passed)
+    f=$(( $(attribute "$trx" failed) + $(attribute "$trx" error) + $(attribute "$trx" timeout) + $(attribute "$trx" aborted) ))
+    s=$(attribute "$trx" notExecuted)
+  else
+    p=0 f=0 s=0
+  fi
+  if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+    # The test host crashed, hung or timed out before recording a failure: count the project as one.
+    f=1
+    broken+=("$name (exit $rc)")
+  fi
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  summary+=("$(printf '  %-34s passed=%-5s failed=%-4s skipped=%s' "$name" "$p" "$f" "$s")")
+done
+
+# Stop the broker now, so that the totals line is the last thing printed.
+cleanup
+started_rabbitmq=
+
+say "results (trx in ${RESULTS#"$ROOT"/})"
+printf '%s\n' "${summary[@]}"
+[ ${#broken[@]} -gt 0 ] && echo "  test host ended abnormally: ${broken[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
