@@ -84,7 +84,7 @@ public sealed class UidListDocument
                 continue;
             }
 
-            var record = ParseRecord(line);
+            var record = ParseRecord(line, versionOne: version == "1");
             // Dovecot treats a non-increasing UID as corruption of that line: skip it rather
             // than give two files the same UID.
             if (record is null || record.Uid <= lastUid)
@@ -141,7 +141,7 @@ public sealed class UidListDocument
         return writer.ToString();
     }
 
-    private static UidListRecord? ParseRecord(string line)
+    private static UidListRecord? ParseRecord(string line, bool versionOne)
     {
         var space = line.IndexOf(' ', StringComparison.Ordinal);
         if (space <= 0 || !uint.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var uid) || uid == 0)
@@ -150,9 +150,14 @@ public sealed class UidListDocument
         }
 
         var rest = line[(space + 1)..];
+        if (versionOne)
+        {
+            // Version 1: the name directly after the UID.
+            return rest.Length == 0 ? null : new UidListRecord(uid, rest, []);
+        }
+
         var extensions = new List<string>();
         // Version 3: extension fields, then " :" and the name (which may itself contain spaces).
-        // Version 1: the name directly after the UID.
         var position = 0;
         while (position < rest.Length)
         {
@@ -172,13 +177,7 @@ public sealed class UidListDocument
             position = next + 1;
         }
 
-        // No ':' marker: the version 1 form "<uid> <name>".
-        if (extensions.Count == 0 && rest.Length > 0)
-        {
-            return new UidListRecord(uid, rest, []);
-        }
-
-        return null;
+        return null; // no ':' before the name: a damaged line
     }
 
     private static uint ParseUInt(string value, string what) =>
