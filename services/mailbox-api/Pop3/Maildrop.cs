@@ -82,11 +82,14 @@ internal sealed class Maildrop : IAsyncDisposable
     }
 
     /// <summary>
-    /// Dovecot's default <c>pop3_uidl_format = %08Xu%08Xv</c> (UID then UIDVALIDITY, upper-case hex),
-    /// unless the uidlist kept a UIDL from an earlier server (its P extension), which Dovecot uses first.
+    /// Dovecot's default <c>pop3_uidl_format = %08Xu%08Xv</c>: UID then UIDVALIDITY, 8 hex digits each.
+    /// Despite the capital X, Dovecot's variable expansion writes the hex digits in lower case
+    /// (checked against Dovecot 2.3.19: UIDVALIDITY 1795922241 gives <c>000000016b0b9941</c>), and
+    /// a UIDL differing only in case would make clients download everything again.
+    /// A UIDL kept from an earlier server (the uidlist's P extension) wins, as in Dovecot.
     /// </summary>
     public static string UidlOf(MaildirMessage message, uint uidValidity) =>
-        message.Pop3Uidl ?? string.Create(CultureInfo.InvariantCulture, $"{message.Uid:X8}{uidValidity:X8}");
+        message.Pop3Uidl ?? string.Create(CultureInfo.InvariantCulture, $"{message.Uid:x8}{uidValidity:x8}");
 
     /// <summary>The message numbered <paramref name="number"/>, if it exists and is not marked deleted.</summary>
     public Pop3Message? Find(int number, out bool deleted)

@@ -24,6 +24,8 @@ internal sealed class Pop3TestServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
+    private bool _ownsMailRoot;
+
     private Pop3TestServer(WebApplication app, string mailRoot, TestAuthenticator authenticator)
     {
         _app = app;
@@ -41,8 +43,10 @@ internal sealed class Pop3TestServer : IAsyncDisposable
 
     public string Maildir(string user = User) => Path.Combine(MailRoot, user.Split('@')[1], user.Split('@')[0]);
 
+    /// <param name="mailRoot">An existing mail root to serve (kept on dispose); null for a fresh temporary one.</param>
     public static async Task<Pop3TestServer> StartAsync(Dictionary<string, string?>? settings = null, string? mailRoot = null)
     {
+        var ownsMailRoot = mailRoot is null;
         mailRoot ??= Directory.CreateTempSubdirectory("facteur-pop3-").FullName;
         var builder = WebApplication.CreateSlimBuilder();
         var configuration = new Dictionary<string, string?>
@@ -69,7 +73,7 @@ internal sealed class Pop3TestServer : IAsyncDisposable
         builder.Services.AddSingleton<IServerCertificate, TestCertificate>();
         var app = builder.Build();
         await app.StartAsync();
-        var server = new Pop3TestServer(app, mailRoot, authenticator);
+        var server = new Pop3TestServer(app, mailRoot, authenticator) { _ownsMailRoot = ownsMailRoot };
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)
         {
@@ -93,6 +97,11 @@ internal sealed class Pop3TestServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (!_ownsMailRoot)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(MailRoot, recursive: true);

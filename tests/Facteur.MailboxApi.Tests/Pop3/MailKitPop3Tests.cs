@@ -55,7 +55,7 @@ public sealed class MailKitPop3Tests
         Assert.Equal(bodies.Select(b => b.Length), sizes);
         var uids = await client.GetMessageUidsAsync();
         var uidValidity = new MaildirFolder(maildir).ReadUidList()!.UidValidity;
-        Assert.Equal(Enumerable.Range(1, 3).Select(u => string.Create(CultureInfo.InvariantCulture, $"{u:X8}{uidValidity:X8}")), uids);
+        Assert.Equal(Enumerable.Range(1, 3).Select(u => string.Create(CultureInfo.InvariantCulture, $"{u:x8}{uidValidity:x8}")), uids);
         for (var i = 0; i < 3; i++)
         {
             var message = await client.GetMessageAsync(i);

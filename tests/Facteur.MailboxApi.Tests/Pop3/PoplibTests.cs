@@ -75,9 +75,9 @@ print(json.dumps(out))
 
         var uidValidity = new MaildirFolder(maildir).ReadUidList()!.UidValidity;
         Assert.Equal(
-            Enumerable.Range(1, 3).Select(u => string.Create(CultureInfo.InvariantCulture, $"{u} {u:X8}{uidValidity:X8}")),
+            Enumerable.Range(1, 3).Select(u => string.Create(CultureInfo.InvariantCulture, $"{u} {u:x8}{uidValidity:x8}")),
             root.GetProperty("uidl").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"+OK 2 {2:X8}{uidValidity:X8}"), root.GetProperty("uidl2").GetString());
+        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"+OK 2 {2:x8}{uidValidity:x8}"), root.GetProperty("uidl2").GetString());
         Assert.Equal("-ERR Message 2 is deleted.", root.GetProperty("retr_deleted").GetString());
         Assert.StartsWith("+OK", root.GetProperty("quit").GetString());
 
