@@ -8,13 +8,17 @@ namespace Facteur.MailStore.Folders;
 /// A dot-lock file created with O_CREAT|O_EXCL (<see cref="FileMode.CreateNew"/>), which is atomic
 /// on local file systems and on NFSv3+, so it works between replicas sharing a volume — unlike
 /// flock/fcntl locks, which NFS and some container volumes do not honour across hosts.
-/// The file holds <c>&lt;pid&gt;:&lt;host&gt;</c> and a nonce line. A lock is stale — and taken over — when its file has not
+/// The file holds <c>&lt;pid&gt;:&lt;host&gt;</c> as Dovecot's dotlocks do. A lock is stale — and taken over — when its file has not
 /// been touched for <c>staleAfter</c>, or when it names this host and a process that no longer exists.
 /// Holders of long locks call <see cref="Touch"/> to keep it fresh.
 /// </summary>
 public sealed class DotLock : IDisposable
 {
     private static readonly string HostName = Environment.MachineName;
+
+    // Locks this process holds, by path. Two locks of one process have the same content, so this
+    // is how a holder whose lock was taken over in-process knows not to delete the new one.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DotLock> Held = new(StringComparer.Ordinal);
     private int _released;
 
     private DotLock(string path, string content)
@@ -54,8 +58,8 @@ public sealed class DotLock : IDisposable
     /// <summary>One attempt: the lock, or null when a live holder has it.</summary>
     public static DotLock? TryAcquire(string path, TimeSpan staleAfter)
     {
-        // The second line tells apart two locks taken by one process, so Dispose removes only its own.
-        var content = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}:{HostName}\n{Guid.NewGuid():N}\n");
+        // Exactly what Dovecot's dotlocks hold, so each side can tell when the other's holder died.
+        var content = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}:{HostName}");
         for (var attempt = 0; attempt < 2; attempt++)
         {
             try
@@ -65,7 +69,9 @@ public sealed class DotLock : IDisposable
                     stream.Write(Encoding.ASCII.GetBytes(content));
                 }
 
-                return new DotLock(path, content);
+                var acquired = new DotLock(path, content);
+                Held[path] = acquired;
+                return acquired;
             }
             catch (IOException) when (File.Exists(path))
             {
@@ -105,7 +111,7 @@ public sealed class DotLock : IDisposable
         try
         {
             // Delete only our own lock: after a takeover the file may belong to someone else.
-            if (ReadContent(Path) == Content)
+            if (Held.TryRemove(new KeyValuePair<string, DotLock>(Path, this)) && ReadContent(Path) == Content)
             {
                 File.Delete(Path);
             }

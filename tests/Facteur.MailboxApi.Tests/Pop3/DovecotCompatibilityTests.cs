@@ -75,6 +75,76 @@ print(json.dumps(out))
         Assert.Equal(uidList.Records.Select(r => (r.Uid, r.Key)), after.Records.Select(r => (r.Uid, r.Key)));
     }
 
+    [DovecotFact]
+    public async Task Dovecot_and_facteur_assigning_uids_at_the_same_time_as_deliveries_never_give_a_file_two_uids()
+    {
+        using var scratch = new ScratchDirectory();
+        var maildir = Path.Combine(scratch.Path, "example.test", "alice");
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("first", "x\r\n"));
+        await using var dovecot = await DovecotPop3.StartAsync(scratch.Path, Pop3TestServer.User, Pop3TestServer.Password);
+
+        const int messages = 120;
+        const string dovecotLoop = """
+import poplib, sys, time
+seen = set()
+deadline = time.time() + 60
+for i in range(int(sys.argv[4])):
+    if time.time() > deadline: break
+    p = poplib.POP3('127.0.0.1', int(sys.argv[1]), timeout=30)
+    p.user(sys.argv[2])
+    try:
+        p.pass_(sys.argv[3])
+    except poplib.error_proto:
+        p.quit(); continue   # [IN-USE]: another of these loops has the maildrop
+    seen.update(l.decode().split()[1] for l in p.uidl()[1])
+    p.quit()
+print('\n'.join(sorted(seen)))
+""";
+        // Two Dovecot POP3 clients (each session syncs the uidlist in its own Dovecot process),
+        // Facteur synchronizers on two threads, and a delivery agent, all at once.
+        var port = dovecot.Port.ToString(CultureInfo.InvariantCulture);
+        var dovecotClients = Enumerable.Range(0, 2).Select(_ => Python.RunAsync(dovecotLoop, port, Pop3TestServer.User, Pop3TestServer.Password, "40")).ToList();
+        var delivering = Task.Run(async () =>
+        {
+            for (var i = 0; i < messages - 1; i++)
+            {
+                MaildirSeed.Deliver(maildir, MaildirSeed.Message($"m{i}", "x\r\n"));
+                await Task.Delay(5);
+            }
+        });
+        var facteurSyncs = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            var snapshots = new List<MaildirSnapshot>();
+            for (var i = 0; i < 30; i++)
+            {
+                snapshots.Add(await new MaildirFolder(maildir).SynchronizeAsync());
+                await Task.Delay(10);
+            }
+
+            return snapshots;
+        })).ToList();
+
+        await delivering;
+        var dovecotUidls = (await Task.WhenAll(dovecotClients)).SelectMany(o => o.Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
+        var snapshots = (await Task.WhenAll(facteurSyncs)).SelectMany(s => s).ToList();
+        var final = await new MaildirFolder(maildir).SynchronizeAsync();
+
+        Assert.Equal(messages, final.Messages.Count);
+        var uids = final.Messages.Select(m => m.Uid).ToList();
+        Assert.Equal(uids.Distinct().Order(), uids);
+        var uidOf = final.Messages.ToDictionary(m => m.Key, m => m.Uid);
+        foreach (var snapshot in snapshots)
+        {
+            Assert.Equal(final.UidValidity, snapshot.UidValidity);
+            Assert.All(snapshot.Messages, m => Assert.Equal(uidOf[m.Key], m.Uid));
+        }
+
+        // Every UIDL Dovecot handed out names a UID the final list gives to a message: none was reassigned.
+        Assert.NotEmpty(dovecotUidls);
+        var finalUidls = final.Messages.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Uid:x8}{final.UidValidity:x8}")).ToHashSet();
+        Assert.Subset(finalUidls, dovecotUidls);
+    }
+
     private static void SeedMixedMaildir(string maildir)
     {
         MaildirSeed.Deliver(maildir, MaildirSeed.Message("one", "plain\r\n"));
