@@ -1,6 +1,7 @@
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.MailboxApi.ProxyProtocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Facteur.MailboxApi.Pop3;
 
@@ -30,9 +32,15 @@ public static class Pop3Module
         {
             var pop3 = context.Configuration.GetSection(Pop3Options.SectionName).Get<Pop3Options>() ?? new Pop3Options();
             var listenAddress = context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.ListenAddress)}"] ?? "*";
-            Listen(kestrel, listenAddress, pop3.Port, listen => listen.UseConnectionHandler<Pop3ConnectionHandler>());
+            Listen(kestrel, listenAddress, pop3.Port, listen =>
+            {
+                UseProxyProtocol(listen, pop3);
+                listen.UseConnectionHandler<Pop3ConnectionHandler>();
+            });
             Listen(kestrel, listenAddress, pop3.TlsPort, listen =>
             {
+                // The PROXY header comes before the TLS handshake.
+                UseProxyProtocol(listen, pop3);
                 // Implicit TLS (RFC 8314 §3.3). The certificate is resolved per handshake so the
                 // hosting library's IServerCertificate (PEM or self-signed) is the single source.
                 listen.UseHttps(new HttpsConnectionAdapterOptions
@@ -43,6 +51,15 @@ public static class Pop3Module
             });
         });
         return builder;
+    }
+
+    private static void UseProxyProtocol(ListenOptions listen, Pop3Options pop3)
+    {
+        if (pop3.ProxyProtocol)
+        {
+            var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Facteur.MailboxApi.ProxyProtocol");
+            listen.Use(ProxyProtocolMiddleware.Create(pop3.ProxyProtocolTimeout, logger));
+        }
     }
 
     private static void Listen(KestrelServerOptions kestrel, string listenAddress, int port, Action<ListenOptions> configure)

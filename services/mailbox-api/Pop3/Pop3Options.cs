@@ -61,6 +61,16 @@ public sealed class Pop3Options : IValidatableObject
     /// <summary>How long to wait for the maildrop's uidlist lock before answering [SYS/TEMP].</summary>
     public TimeSpan MaildropLockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Both listeners expect a HAProxy PROXY header (v1 or v2) first and take the client address
+    /// from it. Enable only behind a balancer that sends it: anyone reaching the port directly could
+    /// claim any address.
+    /// </summary>
+    public bool ProxyProtocol { get; set; }
+
+    /// <summary>How long a connection may take to send its PROXY header.</summary>
+    public TimeSpan ProxyProtocolTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The IMPLEMENTATION capability (RFC 2449 §6.9).</summary>
     [Required(ErrorMessage = "Pop3:Implementation is required")]
     public string Implementation { get; set; } = "Facteur";

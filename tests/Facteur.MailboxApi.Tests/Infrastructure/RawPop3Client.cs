@@ -27,6 +27,17 @@ internal sealed class RawPop3Client : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Connects and sends <paramref name="preamble"/> (a PROXY header) before reading the greeting.</summary>
+    public static async Task<RawPop3Client> ConnectAfterAsync(int port, byte[] preamble)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var client = new RawPop3Client(tcp);
+        await client.SendRawAsync(preamble);
+        client.Greeting = await client.ReadLineAsync();
+        return client;
+    }
+
     public async Task<string> CommandAsync(string line)
     {
         await SendRawAsync(Encoding.UTF8.GetBytes(line + "\r\n"));
