@@ -1,0 +1,18 @@
+namespace Facteur.MailStore.Folders;
+
+/// <summary>
+/// The system flags a Maildir file name carries after <c>:2,</c> (cr.yp.to/proto/maildir.html):
+/// D(raft), F(lagged), P(assed), R(eplied), S(een), T(rashed). IMAP maps them to \Draft,
+/// \Flagged, $Forwarded (Dovecot), \Answered, \Seen and \Deleted.
+/// </summary>
+[Flags]
+public enum MaildirFlags
+{
+    None = 0,
+    Draft = 1,
+    Flagged = 2,
+    Passed = 4,
+    Replied = 8,
+    Seen = 16,
+    Trashed = 32,
+}

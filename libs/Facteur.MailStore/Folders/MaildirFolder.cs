@@ -1,0 +1,320 @@
+using System.Globalization;
+using System.Text;
+
+namespace Facteur.MailStore.Folders;
+
+/// <summary>
+/// One Maildir folder (INBOX is the Maildir++ root, other folders <c>.Name</c>): scanning with
+/// UID assignment through <c>dovecot-uidlist</c>, flag changes by rename, deletion. Every operation
+/// tolerates another process (a replica, IMAP, delivery) renaming or deleting files meanwhile: a
+/// file that is not where it was last seen is looked up again by its key.
+/// </summary>
+public sealed class MaildirFolder
+{
+    public const string UidListFileName = "dovecot-uidlist";
+    public const string UidListLockFileName = "dovecot-uidlist.lock";
+
+    /// <summary>Dovecot's stale timeout for the uidlist lock (MAILDIR_UIDLIST_LOCK_STALE_TIMEOUT).</summary>
+    public static readonly TimeSpan UidListLockStaleAfter = TimeSpan.FromMinutes(2);
+
+    public MaildirFolder(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    /// <summary>How long <see cref="SynchronizeAsync"/> waits for the uidlist lock.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public string UidListPath => System.IO.Path.Combine(Path, UidListFileName);
+
+    public bool Exists => Directory.Exists(System.IO.Path.Combine(Path, "cur"));
+
+    public void EnsureCreated()
+    {
+        foreach (var sub in (string[])["cur", "new", "tmp"])
+        {
+            Directory.CreateDirectory(System.IO.Path.Combine(Path, sub));
+        }
+    }
+
+    public string FullPath(MaildirMessage message) => System.IO.Path.Combine(Path, message.SubDirectory, message.FileName);
+
+    /// <summary>
+    /// Brings <c>dovecot-uidlist</c> up to date with the files on disk under its lock: new files get
+    /// the next UIDs in a stable order (by key), files that moved or changed flags keep theirs, UIDs
+    /// of vanished files are dropped and never reused. Returns the folder's messages in UID order.
+    /// </summary>
+    public async Task<MaildirSnapshot> SynchronizeAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureCreated();
+        using var uidLock = await DotLock.AcquireAsync(System.IO.Path.Combine(Path, UidListLockFileName), UidListLockStaleAfter, LockTimeout, cancellationToken).ConfigureAwait(false);
+        var document = ReadUidList() ?? UidListDocument.CreateNew(DateTimeOffset.UtcNow);
+        var changed = !File.Exists(UidListPath);
+
+        var onDisk = Scan();
+        if (document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
+        {
+            // A concurrent rename (flags, new/ → cur/) can hide a file from one directory
+            // listing; look again before deciding a UID is gone for good.
+            foreach (var (key, entry) in Scan())
+            {
+                onDisk.TryAdd(key, entry);
+            }
+        }
+
+        var messages = new List<MaildirMessage>(onDisk.Count);
+        var kept = new List<UidListRecord>(document.Records.Count);
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in document.Records)
+        {
+            if (!onDisk.TryGetValue(record.Key, out var entry) || !known.Add(record.Key))
+            {
+                changed = true;
+                continue;
+            }
+
+            kept.Add(record);
+            messages.Add(ToMessage(record, entry));
+        }
+
+        var added = onDisk.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        foreach (var key in added)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var entry = onDisk[key];
+            var extensions = new List<string>();
+            // Dovecot keeps the virtual size in the uidlist when the name lacks W=; doing the
+            // same spares every later POP3 session from reading the file to answer LIST.
+            if (entry.Name.VirtualSize is null
+                && MessageVirtualSize.Compute(System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName)) is { } vsize)
+            {
+                extensions.Add(string.Create(CultureInfo.InvariantCulture, $"W{vsize}"));
+            }
+
+            var record = new UidListRecord(document.NextUid++, key, extensions);
+            kept.Add(record);
+            messages.Add(ToMessage(record, entry));
+            changed = true;
+        }
+
+        if (changed)
+        {
+            document.Records.Clear();
+            document.Records.AddRange(kept);
+            WriteUidList(document);
+        }
+
+        return new MaildirSnapshot(document.UidValidity, document.NextUid, messages);
+    }
+
+    /// <summary>Reads <c>dovecot-uidlist</c> as it is (no lock, no scan), or null when there is none or it is unreadable.</summary>
+    public UidListDocument? ReadUidList()
+    {
+        try
+        {
+            using var reader = new StreamReader(UidListPath, Encoding.UTF8);
+            return UidListDocument.Parse(reader);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (FormatException)
+        {
+            // A corrupt list is rebuilt like Dovecot does: new UIDVALIDITY, clients resync.
+            return null;
+        }
+    }
+
+    /// <summary>Where the message's file is now, or null when it was deleted (expunged elsewhere).</summary>
+    public MaildirMessage? Locate(MaildirMessage message)
+    {
+        if (File.Exists(FullPath(message)))
+        {
+            return message;
+        }
+
+        // cur/ first: files only ever move from new/ to cur/.
+        foreach (var isNew in (bool[])[false, true])
+        {
+            var directory = System.IO.Path.Combine(Path, isNew ? "new" : "cur");
+            foreach (var name in SafeEnumerate(directory))
+            {
+                if (name.StartsWith(message.Key, StringComparison.Ordinal)
+                    && (name.Length == message.Key.Length || name[message.Key.Length] == ':'))
+                {
+                    var parsed = MaildirEntryName.Parse(name);
+                    return message with { FileName = name, IsNew = isNew, Flags = parsed.Flags, Keywords = parsed.Keywords };
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Opens the message for reading wherever it is now; null when it is gone.</summary>
+    public Stream? OpenRead(MaildirMessage message)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var current = Locate(message);
+            if (current is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                return new FileStream(FullPath(current), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            }
+            catch (FileNotFoundException)
+            {
+                message = current;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Adds and removes system flags by renaming into cur/ (a message in new/ moves to cur/ on any
+    /// change, as Dovecot does). Returns the message as it is now, or null when it is gone.
+    /// </summary>
+    public MaildirMessage? ChangeFlags(MaildirMessage message, MaildirFlags add, MaildirFlags remove = MaildirFlags.None)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var current = Locate(message);
+            if (current is null)
+            {
+                return null;
+            }
+
+            var flags = (current.Flags | add) & ~remove;
+            var name = new MaildirEntryName(current.Key, flags, current.Keywords, null, null).WithInfo(flags, current.Keywords);
+            if (!current.IsNew && name == current.FileName)
+            {
+                return current;
+            }
+
+            try
+            {
+                File.Move(FullPath(current), System.IO.Path.Combine(Path, "cur", name), overwrite: false);
+                return current with { FileName = name, IsNew = false, Flags = flags };
+            }
+            catch (FileNotFoundException)
+            {
+                message = current; // renamed by someone else meanwhile: look again
+            }
+            catch (IOException) when (File.Exists(System.IO.Path.Combine(Path, "cur", name)))
+            {
+                message = current; // someone else already set the same flags
+            }
+        }
+
+        return Locate(message);
+    }
+
+    /// <summary>Deletes the message's file wherever it is now. False when it was already gone.</summary>
+    public bool Delete(MaildirMessage message)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var current = Locate(message);
+            if (current is null)
+            {
+                return false;
+            }
+
+            if (File.Exists(FullPath(current)))
+            {
+                try
+                {
+                    File.Delete(FullPath(current));
+                    if (!File.Exists(FullPath(current)))
+                    {
+                        return true;
+                    }
+                }
+                catch (FileNotFoundException)
+                {
+                }
+                catch (DirectoryNotFoundException)
+                {
+                }
+            }
+
+            message = current;
+        }
+
+        return false;
+    }
+
+    private void WriteUidList(UidListDocument document)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        document.WriteTo(text);
+        AtomicFile.Write(UidListPath, text.ToString());
+    }
+
+    private Dictionary<string, DiskEntry> Scan()
+    {
+        // new/ before cur/: a file moving new/ → cur/ during the scan is then seen at least once.
+        var entries = new Dictionary<string, DiskEntry>(StringComparer.Ordinal);
+        foreach (var isNew in (bool[])[true, false])
+        {
+            foreach (var fileName in SafeEnumerate(System.IO.Path.Combine(Path, isNew ? "new" : "cur")))
+            {
+                var name = MaildirEntryName.Parse(fileName);
+                if (name.Key.Length == 0)
+                {
+                    continue;
+                }
+
+                // Seen in both (moved while scanning): the cur/ copy is the current one.
+                entries[name.Key] = new DiskEntry(fileName, isNew, name);
+            }
+        }
+
+        return entries;
+    }
+
+    private static IEnumerable<string> SafeEnumerate(string directory)
+    {
+        IEnumerable<string> files;
+        try
+        {
+            files = Directory.EnumerateFiles(directory).Select(p => System.IO.Path.GetFileName(p)).ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+
+        return files.Where(f => f.Length > 0 && f[0] != '.');
+    }
+
+    private static MaildirMessage ToMessage(UidListRecord record, DiskEntry entry)
+    {
+        long? vsize = entry.Name.VirtualSize;
+        if (vsize is null && record.Extension('W') is { } w
+            && long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var fromList))
+        {
+            vsize = fromList;
+        }
+
+        return new MaildirMessage(record.Uid, record.Key, entry.FileName, entry.IsNew, entry.Name.Flags, entry.Name.Keywords, vsize, record.Extension('P'));
+    }
+
+    private sealed record DiskEntry(string FileName, bool IsNew, MaildirEntryName Name)
+    {
+        public string SubDirectory => IsNew ? "new" : "cur";
+    }
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Facteur.MailStore.Folders;
+
+/// <summary>
+/// The content of a <c>dovecot-uidlist</c> file, parsed and formatted exactly as Dovecot does
+/// (doc.dovecot.org, "Maildir Mailbox Format"). Version 3 header:
+/// <c>3 V&lt;uidvalidity&gt; N&lt;nextuid&gt; G&lt;128-bit mailbox GUID in hex&gt;</c> (other header fields kept);
+/// then one <see cref="UidListRecord"/> per line in increasing UID order. Version 1 files (Courier's
+/// <c>courierimapuiddb</c> shape: <c>1 &lt;uidvalidity&gt; &lt;nextuid&gt;</c> and <c>&lt;uid&gt; &lt;name&gt;</c>)
+/// are read too and written back as version 3.
+/// </summary>
+public sealed class UidListDocument
+{
+    public uint UidValidity { get; set; }
+
+    public uint NextUid { get; set; } = 1;
+
+    /// <summary>The mailbox GUID, 32 lower-case hex digits.</summary>
+    public string Guid { get; set; } = string.Empty;
+
+    /// <summary>Header fields other than V, N and G, as read (for example Dovecot's <c>M</c>).</summary>
+    public List<string> ExtraHeaderFields { get; } = [];
+
+    /// <summary>Records in increasing UID order.</summary>
+    public List<UidListRecord> Records { get; } = [];
+
+    /// <summary>A new, empty list: UIDVALIDITY from the clock (as Dovecot does), a random GUID.</summary>
+    public static UidListDocument CreateNew(DateTimeOffset now) => new()
+    {
+        UidValidity = (uint)Math.Max(1, now.ToUnixTimeSeconds()),
+        NextUid = 1,
+        Guid = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+    };
+
+    /// <exception cref="FormatException">The header is not a version 1 or 3 uidlist header.</exception>
+    public static UidListDocument Parse(TextReader reader)
+    {
+        var header = reader.ReadLine() ?? throw new FormatException("dovecot-uidlist is empty");
+        var document = new UidListDocument();
+        var fields = header.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length == 0)
+        {
+            throw new FormatException("dovecot-uidlist header is empty");
+        }
+
+        var version = fields[0];
+        if (version == "1" && fields.Length >= 3)
+        {
+            document.UidValidity = ParseUInt(fields[1], "uidvalidity");
+            document.NextUid = ParseUInt(fields[2], "next uid");
+        }
+        else if (version is "3" or "2")
+        {
+            foreach (var field in fields.Skip(1))
+            {
+                switch (field[0])
+                {
+                    case 'V': document.UidValidity = ParseUInt(field[1..], "uidvalidity"); break;
+                    case 'N': document.NextUid = ParseUInt(field[1..], "next uid"); break;
+                    case 'G': document.Guid = field[1..]; break;
+                    default: document.ExtraHeaderFields.Add(field); break;
+                }
+            }
+        }
+        else
+        {
+            throw new FormatException($"dovecot-uidlist version '{version}' is not supported");
+        }
+
+        if (document.UidValidity == 0)
+        {
+            throw new FormatException("dovecot-uidlist has no UIDVALIDITY");
+        }
+
+        uint lastUid = 0;
+        string? line;
+        while ((line = reader.ReadLine()) != null)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var record = ParseRecord(line, versionOne: version == "1");
+            // Dovecot treats a non-increasing UID as corruption of that line: skip it rather
+            // than give two files the same UID.
+            if (record is null || record.Uid <= lastUid)
+            {
+                continue;
+            }
+
+            lastUid = record.Uid;
+            document.Records.Add(record);
+        }
+
+        if (document.NextUid <= lastUid)
+        {
+            document.NextUid = lastUid + 1;
+        }
+
+        return document;
+    }
+
+    /// <summary>Writes the version 3 form, '\n' line ends, as Dovecot writes it.</summary>
+    public void WriteTo(TextWriter writer)
+    {
+        var header = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"3 V{UidValidity} N{NextUid}");
+        if (Guid.Length > 0)
+        {
+            header.Append(" G").Append(Guid);
+        }
+
+        foreach (var extra in ExtraHeaderFields)
+        {
+            header.Append(' ').Append(extra);
+        }
+
+        writer.Write(header.Append('\n').ToString());
+        var line = new StringBuilder();
+        foreach (var record in Records)
+        {
+            line.Clear().Append(record.Uid.ToString(CultureInfo.InvariantCulture));
+            foreach (var ext in record.Extensions)
+            {
+                line.Append(' ').Append(ext);
+            }
+
+            line.Append(" :").Append(record.Key).Append('\n');
+            writer.Write(line.ToString());
+        }
+    }
+
+    public override string ToString()
+    {
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        WriteTo(writer);
+        return writer.ToString();
+    }
+
+    private static UidListRecord? ParseRecord(string line, bool versionOne)
+    {
+        var space = line.IndexOf(' ', StringComparison.Ordinal);
+        if (space <= 0 || !uint.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var uid) || uid == 0)
+        {
+            return null;
+        }
+
+        var rest = line[(space + 1)..];
+        if (versionOne)
+        {
+            // Version 1: the name directly after the UID.
+            return rest.Length == 0 ? null : new UidListRecord(uid, rest, []);
+        }
+
+        var extensions = new List<string>();
+        // Version 3: extension fields, then " :" and the name (which may itself contain spaces).
+        var position = 0;
+        while (position < rest.Length)
+        {
+            if (rest[position] == ':')
+            {
+                var key = rest[(position + 1)..];
+                return key.Length == 0 ? null : new UidListRecord(uid, key, extensions);
+            }
+
+            var next = rest.IndexOf(' ', position);
+            if (next < 0)
+            {
+                break;
+            }
+
+            extensions.Add(rest[position..next]);
+            position = next + 1;
+        }
+
+        return null; // no ':' before the name: a damaged line
+    }
+
+    private static uint ParseUInt(string value, string what) =>
+        uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var result)
+            ? result
+            : throw new FormatException($"dovecot-uidlist header has a bad {what}: '{value}'");
+}

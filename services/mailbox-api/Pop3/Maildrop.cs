@@ -1,0 +1,155 @@
+using System.Globalization;
+using Facteur.MailStore.Folders;
+
+namespace Facteur.MailboxApi.Pop3;
+
+/// <summary>
+/// A user's INBOX opened for one POP3 session: the messages numbered at login, the DELE marks,
+/// and the session lock <c>dovecot-pop3-session.lock</c> (Dovecot's name, so a Dovecot replica
+/// during a migration honours it too) that makes the maildrop exclusive across replicas (RFC 1939 §8
+/// expects an exclusive-access lock). The lock is refreshed while the session lives so it is never
+/// judged stale; after a crash it is taken over once stale.
+/// </summary>
+internal sealed class Maildrop : IAsyncDisposable
+{
+    public const string SessionLockFileName = "dovecot-pop3-session.lock";
+
+    /// <summary>Dovecot's POP3_SESSION_DOTLOCK_STALE_TIMEOUT_SECS.</summary>
+    public static readonly TimeSpan SessionLockStaleAfter = TimeSpan.FromMinutes(5);
+
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(1);
+
+    private readonly DotLock _lock;
+    private readonly Timer _refresh;
+
+    private Maildrop(MaildirFolder folder, DotLock sessionLock, uint uidValidity, IReadOnlyList<Pop3Message> messages)
+    {
+        Folder = folder;
+        _lock = sessionLock;
+        UidValidity = uidValidity;
+        Messages = messages;
+        _refresh = new Timer(static state => ((DotLock)state!).Touch(), sessionLock, RefreshEvery, RefreshEvery);
+    }
+
+    public MaildirFolder Folder { get; }
+
+    public uint UidValidity { get; }
+
+    public IReadOnlyList<Pop3Message> Messages { get; }
+
+    public int Count => Messages.Count(m => !m.Deleted);
+
+    public long TotalSize => Messages.Where(m => !m.Deleted).Sum(m => m.Size);
+
+    /// <summary>Opens the maildrop, or returns null when another session holds it.</summary>
+    public static async Task<Maildrop?> OpenAsync(MaildirFolder folder, CancellationToken cancellationToken)
+    {
+        folder.EnsureCreated();
+        var sessionLock = DotLock.TryAcquire(Path.Combine(folder.Path, SessionLockFileName), SessionLockStaleAfter);
+        if (sessionLock is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+            var messages = new List<Pop3Message>(snapshot.Messages.Count);
+            foreach (var message in snapshot.Messages)
+            {
+                var size = message.VirtualSize ?? MessageVirtualSize.Compute(folder.FullPath(message));
+                if (size is null)
+                {
+                    // Vanished between the scan and now (expunged by IMAP): not part of this maildrop.
+                    var moved = folder.Locate(message);
+                    size = moved is null ? null : MessageVirtualSize.Compute(folder.FullPath(moved));
+                    if (size is null)
+                    {
+                        continue;
+                    }
+                }
+
+                messages.Add(new Pop3Message(messages.Count + 1, message, size.Value, UidlOf(message, snapshot.UidValidity)));
+            }
+
+            return new Maildrop(folder, sessionLock, snapshot.UidValidity, messages);
+        }
+        catch
+        {
+            sessionLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Dovecot's default <c>pop3_uidl_format = %08Xu%08Xv</c>: UID then UIDVALIDITY, 8 hex digits each.
+    /// Despite the capital X, Dovecot's variable expansion writes the hex digits in lower case
+    /// (checked against Dovecot 2.3.19: UIDVALIDITY 1795922241 gives <c>000000016b0b9941</c>), and
+    /// a UIDL differing only in case would make clients download everything again.
+    /// A UIDL kept from an earlier server (the uidlist's P extension) wins, as in Dovecot.
+    /// </summary>
+    public static string UidlOf(MaildirMessage message, uint uidValidity) =>
+        message.Pop3Uidl ?? string.Create(CultureInfo.InvariantCulture, $"{message.Uid:x8}{uidValidity:x8}");
+
+    /// <summary>The message numbered <paramref name="number"/>, if it exists and is not marked deleted.</summary>
+    public Pop3Message? Find(int number, out bool deleted)
+    {
+        deleted = false;
+        if (number < 1 || number > Messages.Count)
+        {
+            return null;
+        }
+
+        var message = Messages[number - 1];
+        deleted = message.Deleted;
+        return deleted ? null : message;
+    }
+
+    public void Reset()
+    {
+        foreach (var message in Messages)
+        {
+            message.Deleted = false;
+        }
+    }
+
+    /// <summary>Sets \Seen (and moves new/ → cur/) so IMAP sees the message read.</summary>
+    public void MarkSeen(Pop3Message message)
+    {
+        if (Folder.ChangeFlags(message.Message, MaildirFlags.Seen) is { } changed)
+        {
+            message.Message = changed;
+        }
+    }
+
+    /// <summary>The UPDATE state (RFC 1939 §6): removes the marked messages. Returns (removed, not removed).</summary>
+    public (int Removed, int Failed) Commit()
+    {
+        int removed = 0, failed = 0;
+        foreach (var message in Messages.Where(m => m.Deleted))
+        {
+            try
+            {
+                // Gone already (expunged through IMAP) counts as removed: the client's intent holds.
+                Folder.Delete(message.Message);
+                removed++;
+            }
+            catch (IOException)
+            {
+                failed++;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                failed++;
+            }
+        }
+
+        return (removed, failed);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _refresh.DisposeAsync().ConfigureAwait(false);
+        _lock.Dispose();
+    }
+}

@@ -1,0 +1,18 @@
+using Facteur.MailStore.Folders;
+
+namespace Facteur.MailboxApi.Pop3;
+
+/// <summary>A message of the maildrop as numbered for this session (RFC 1939 §2: 1-based, fixed for the session).</summary>
+internal sealed class Pop3Message(int number, MaildirMessage message, long size, string uidl)
+{
+    public int Number { get; } = number;
+
+    public MaildirMessage Message { get; set; } = message;
+
+    /// <summary>Octets RETR sends (CRLF line ends, before stuffing).</summary>
+    public long Size { get; } = size;
+
+    public string Uidl { get; } = uidl;
+
+    public bool Deleted { get; set; }
+}

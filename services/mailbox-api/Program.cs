@@ -1,0 +1,12 @@
+using Facteur.Hosting;
+using Facteur.Hosting.Bus;
+using Facteur.MailboxApi.Pop3;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddFacteurDefaults();
+builder.AddPop3();
+builder.AddFacteurBus();
+
+var app = builder.Build();
+app.MapFacteurDefaults();
+app.Run();
