@@ -32,11 +32,15 @@ public static class SmtpGatewayModule
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        // Also bound by AddFacteurDefaults; binding twice is harmless and lets the gateway stand alone in tests.
-        services.AddOptions<FacteurOptions>()
-            .BindConfiguration(FacteurOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        // AddFacteurDefaults binds the Facteur section; bind it here only when it did not (a host of
+        // the gateway alone, as in its tests). Binding twice would append list items (Domains) twice.
+        if (!services.Any(d => d.ServiceType == typeof(IConfigureOptions<FacteurOptions>)))
+        {
+            services.AddOptions<FacteurOptions>()
+                .BindConfiguration(FacteurOptions.SectionName)
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+        }
 
         services.AddMetrics();
         services.AddSingleton<SmtpTelemetry>();

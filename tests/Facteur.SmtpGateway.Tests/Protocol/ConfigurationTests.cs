@@ -1,4 +1,8 @@
 using Facteur.SmtpGateway.Tests.Infrastructure;
+using Facteur.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Facteur.SmtpGateway.Tests.Protocol;
@@ -38,5 +42,17 @@ public sealed class ConfigurationTests
             await using var proxied = await RawSmtpClient.ConnectAsync(port, "PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n"u8.ToArray());
             Assert.StartsWith("220 ", await proxied.ReadReplyAsync());
         }
+    }
+
+    [Fact]
+    public void With_the_facteur_defaults_the_facteur_section_is_bound_once()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Facteur:Domains:0"] = "esp.sn" });
+        builder.AddFacteurDefaults();
+        builder.AddSmtpGateway();
+        using var provider = builder.Services.BuildServiceProvider();
+        var domains = provider.GetRequiredService<IOptions<FacteurOptions>>().Value.Domains;
+        Assert.Single(domains, "esp.sn");
     }
 }
