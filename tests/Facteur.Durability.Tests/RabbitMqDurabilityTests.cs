@@ -9,12 +9,18 @@ using RabbitMQ.Client.Exceptions;
 namespace Facteur.Durability.Tests;
 
 /// <summary>Gateway intake → real RabbitMQ → delivery worker → Maildir (FACTEUR_TEST_RABBITMQ).</summary>
-public sealed class RabbitMqDurabilityTests : IDisposable
+public sealed class RabbitMqDurabilityTests : IAsyncLifetime
 {
     private readonly TempRoot root = new();
     private readonly string prefix = TestBroker.NewPrefix();
 
-    public void Dispose() => root.Dispose();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        root.Dispose();
+        await TestBroker.DeleteEntitiesAsync(prefix);
+    }
 
     private static byte[] Message(string subject, int bodyLines = 3)
     {
