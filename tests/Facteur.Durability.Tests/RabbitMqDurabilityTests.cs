@@ -2,18 +2,25 @@ using System.Diagnostics;
 using System.Text;
 using Facteur.Delivery;
 using Facteur.SmtpGateway.Intake;
+using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
 namespace Facteur.Durability.Tests;
 
 /// <summary>Gateway intake → real RabbitMQ → delivery worker → Maildir (FACTEUR_TEST_RABBITMQ).</summary>
-public sealed class RabbitMqDurabilityTests : IDisposable
+public sealed class RabbitMqDurabilityTests : IAsyncLifetime
 {
     private readonly TempRoot root = new();
     private readonly string prefix = TestBroker.NewPrefix();
 
-    public void Dispose() => root.Dispose();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        root.Dispose();
+        await TestBroker.DeleteEntitiesAsync(prefix);
+    }
 
     private static byte[] Message(string subject, int bodyLines = 3)
     {
@@ -59,6 +66,46 @@ public sealed class RabbitMqDurabilityTests : IDisposable
         Assert.Contains(contents, c => c.AsSpan(c.Length - small.Length).SequenceEqual(small));
         await Wait.UntilAsync(() => !Directory.EnumerateFiles(gateway.Spool.Claims).Any(), TimeSpan.FromSeconds(10), "the claim to be deleted");
         Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Incoming));
+    }
+
+    [Fact]
+    public async Task A_25_MB_message_streams_through_spool_claim_and_maildir_without_being_held_in_memory()
+    {
+        await using var worker = await TestHost.StartAsync(Worker());
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var intake = gateway.Services.GetRequiredService<IMailIntake>();
+        const int chunks = 400;
+        var chunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ\r\n", 1000)));
+        var queueId = NewQueueId();
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        await using (var message = await intake.BeginAsync(queueId, CancellationToken.None))
+        {
+            await message.Content.WriteAsync(Encoding.ASCII.GetBytes("Subject: big\r\n\r\n"));
+            for (var i = 0; i < chunks; i++)
+            {
+                await message.Content.WriteAsync(chunk);
+            }
+
+            await intake.CommitAsync(new Facteur.SmtpGateway.Envelope
+            {
+                QueueId = queueId,
+                ReversePath = "sender@example.org",
+                Recipients = ["alice@esp.sn"],
+                ReceivedAt = DateTimeOffset.UtcNow,
+            }, message, CancellationToken.None);
+        }
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        var total = 16L + ((long)chunk.Length * chunks);
+        Assert.True(total > 25_000_000);
+
+        // Other tests run in parallel, so this is a loose bound: far below the message size.
+        Assert.True(allocated < total / 3, $"receiving and committing allocated {allocated} bytes for a {total}-byte message");
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 1, TimeSpan.FromSeconds(60), "the 25 MB copy");
+        var file = new FileInfo(worker.Files("alice@esp.sn")[0]);
+        Assert.EndsWith($",S={file.Length},W={file.Length}", file.Name, StringComparison.Ordinal);
+        Assert.Equal(total + "Return-Path: <sender@example.org>\r\nDelivered-To: alice@esp.sn\r\n".Length, file.Length);
     }
 
     [Fact]

@@ -12,6 +12,44 @@ internal static class TestBroker
 
     public static TcpProxy NewProxy() => new(Url.Host, Url.Port);
 
+    /// <summary>Removes the queues and exchanges a test declared under <paramref name="prefix"/> (quorum queues are not free on a shared broker).</summary>
+    public static async Task DeleteEntitiesAsync(string prefix)
+    {
+        string[] queues = ["delivery", "delivery_error", "delivery_skipped", "relay"];
+        string[] exchanges = ["delivery", "delivery_error", "delivery_skipped", "relay", "Facteur.Contracts:MailReceived", "Facteur.Contracts:RelayMail", "Facteur.Contracts:MailDelivered"];
+        try
+        {
+            var factory = new RabbitMQ.Client.ConnectionFactory { Uri = Url };
+            await using var connection = await factory.CreateConnectionAsync();
+            foreach (var queue in queues)
+            {
+                // A failed delete closes the channel: one channel per call.
+                await using var channel = await connection.CreateChannelAsync();
+                await IgnoreAsync(() => channel.QueueDeleteAsync(prefix + queue, ifUnused: false, ifEmpty: false));
+            }
+
+            foreach (var exchange in exchanges)
+            {
+                await using var channel = await connection.CreateChannelAsync();
+                await IgnoreAsync(() => channel.ExchangeDeleteAsync(prefix + exchange));
+            }
+        }
+        catch (RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+        {
+        }
+    }
+
+    private static async Task IgnoreAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+        }
+    }
+
     /// <summary>A prefix no other run or suite uses, so parallel tests on one broker never share a queue.</summary>
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..10] + ".";
 }
