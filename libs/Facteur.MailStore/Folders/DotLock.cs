@@ -60,7 +60,7 @@ public sealed class DotLock : IDisposable
     {
         // Exactly what Dovecot's dotlocks hold, so each side can tell when the other's holder died.
         var content = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}:{HostName}");
-        for (var attempt = 0; attempt < 2; attempt++)
+        for (var attempt = 0; attempt < 3; attempt++)
         {
             try
             {
@@ -73,9 +73,10 @@ public sealed class DotLock : IDisposable
                 Held[path] = acquired;
                 return acquired;
             }
-            catch (IOException) when (File.Exists(path))
+            catch (IOException)
             {
-                if (!TryRemoveStale(path, staleAfter))
+                // EEXIST, unless the holder released it in between: then simply try again.
+                if (File.Exists(path) && !TryRemoveStale(path, staleAfter))
                 {
                     return null;
                 }

@@ -114,11 +114,21 @@ internal sealed class Maildrop : IAsyncDisposable
     }
 
     /// <summary>Sets \Seen (and moves new/ → cur/) so IMAP sees the message read.</summary>
-    public void MarkSeen(Pop3Message message)
+    /// <returns>False when the flag could not be stored (the message was still sent: POP3 has no way to report it).</returns>
+    public bool MarkSeen(Pop3Message message)
     {
-        if (Folder.ChangeFlags(message.Message, MaildirFlags.Seen) is { } changed)
+        try
         {
-            message.Message = changed;
+            if (Folder.ChangeFlags(message.Message, MaildirFlags.Seen) is { } changed)
+            {
+                message.Message = changed;
+            }
+
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

@@ -35,6 +35,8 @@ internal sealed class Pop3TestServer : IAsyncDisposable
 
     public string MailRoot { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public TestAuthenticator Authenticator { get; }
 
     public int Port { get; private set; }

@@ -21,7 +21,7 @@ internal static class Tool
         }
 
         using var process = Process.Start(start)!;
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(3));
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(8));
         var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
         var stderr = process.StandardError.ReadToEndAsync(cts.Token);
         try

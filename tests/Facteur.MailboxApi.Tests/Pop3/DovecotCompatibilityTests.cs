@@ -11,6 +11,7 @@ namespace Facteur.MailboxApi.Tests.Pop3;
 /// orders: the UIDL and LIST answers must be identical, so a client that kept its leave-on-server
 /// list downloads nothing again after the move, and Dovecot still reads what Facteur wrote.
 /// </summary>
+[Collection(ExternalProcessesCollection.Name)]
 public sealed class DovecotCompatibilityTests
 {
     private const string UidlAndList = """

@@ -265,4 +265,27 @@ public sealed class WireTests
         Assert.StartsWith("+OK 1 00000001", await client.ReadLineAsync());
         Assert.StartsWith("+OK Logging out", await client.ReadLineAsync());
     }
+
+    [Fact]
+    public async Task Messages_renamed_or_expunged_by_another_process_during_the_session_are_followed_or_reported()
+    {
+        await using var server = await Pop3TestServer.StartAsync();
+        var maildir = server.Maildir();
+        var renamed = MaildirSeed.Deliver(maildir, MaildirSeed.Message("renamed by imap", "x\r\n"));
+        var expunged = MaildirSeed.Deliver(maildir, MaildirSeed.Message("expunged by imap", "x\r\n"));
+        await using var client = await LoginAsync(server);
+
+        // An IMAP session flags one message (new/ -> cur/ with :2,F) and expunges the other.
+        File.Move(Path.Combine(maildir, "new", renamed), Path.Combine(maildir, "cur", renamed + ":2,F"));
+        File.Delete(Path.Combine(maildir, "new", expunged));
+
+        Assert.StartsWith("+OK", await client.CommandAsync("RETR 1"));
+        Assert.Contains("renamed by imap", Encoding.ASCII.GetString(await client.ReadMultiLineRawAsync()));
+        Assert.Equal("-ERR Message 2 was removed by another session.", await client.CommandAsync("RETR 2"));
+        Assert.StartsWith("+OK", await client.CommandAsync("DELE 2"));
+        Assert.StartsWith("+OK", await client.CommandAsync("QUIT"));
+
+        // RETR kept IMAP's flag and added \Seen; the expunged one stays gone without an error.
+        Assert.Equal([renamed + ":2,FS"], Directory.GetFiles(Path.Combine(maildir, "cur")).Select(Path.GetFileName));
+    }
 }

@@ -98,6 +98,13 @@ internal sealed class AuthCommand : IPop3Command
     {
         await session.Reply.ContinueAsync(challenge, cancellationToken).ConfigureAwait(false);
         var line = await session.ReadLineAsync(session.Options.MaxAuthLineLength, cancellationToken).ConfigureAwait(false);
+        if (line is null)
+        {
+            // The autologout timer fired in the middle of the exchange: end the session as the loop would.
+            await session.Reply.ErrAsync(null, "Autologout; idle for too long.", cancellationToken).ConfigureAwait(false);
+            throw new OperationCanceledException("Autologout during AUTH.");
+        }
+
         if (line is not { Status: Pop3LineStatus.Line } complete)
         {
             if (line is { Status: Pop3LineStatus.Closed })
@@ -105,7 +112,7 @@ internal sealed class AuthCommand : IPop3Command
                 throw new OperationCanceledException("Client closed during AUTH.");
             }
 
-            return null;
+            return null; // overlong response: treated as a cancelled exchange
         }
 
         var text = Encoding.ASCII.GetString(complete.Bytes);
