@@ -1,6 +1,7 @@
 using Facteur.Delivery;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
+using Facteur.MailboxApi.Pop3;
 using Facteur.SmtpGateway;
 using Facteur.Standalone;
 
@@ -9,6 +10,7 @@ builder.AddStandaloneDefaults();
 builder.AddFacteurDefaults();
 builder.AddSmtpGateway();
 builder.AddDelivery();
+builder.AddPop3();
 builder.AddFacteurBus();
 
 var app = builder.Build();
