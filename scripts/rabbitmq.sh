@@ -9,6 +9,7 @@
 set -euo pipefail
 
 PORT=${FACTEUR_RABBITMQ_PORT:-5672}
+EPMD_PORT=${ERL_EPMD_PORT:-4369}
 STATE_FILE=${FACTEUR_RABBITMQ_STATE:-${TMPDIR:-/tmp}/facteur-rabbitmq-$PORT.state}
 RABBIT_BIN=${RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}
 START_TIMEOUT=${FACTEUR_RABBITMQ_START_TIMEOUT:-120}
@@ -63,13 +64,13 @@ start() {
   echo "$dir" > "$STATE_FILE"
 
   # Our own epmd, so that stop can end it by its pid (an epmd the broker spawns itself daemonizes
-  # and outlives it). If another epmd already serves 4369 we share it and leave it alone.
-  if ! listening 4369; then
+  # and outlives it). If another epmd already serves its port we share it and leave it alone.
+  if ! listening "$EPMD_PORT"; then
     local epmd
     epmd=$(find_epmd) || { log "epmd not found"; return 1; }
-    ERL_EPMD_ADDRESS=127.0.0.1 setsid "$epmd" -address 127.0.0.1 > "$dir/log/epmd.out" 2>&1 < /dev/null &
+    ERL_EPMD_ADDRESS=127.0.0.1 setsid "$epmd" -address 127.0.0.1 -port "$EPMD_PORT" > "$dir/log/epmd.out" 2>&1 < /dev/null &
     echo $! > "$dir/epmd.pid"
-    for _ in $(seq 50); do listening 4369 && break; sleep 0.1; done
+    for _ in $(seq 50); do listening "$EPMD_PORT" && break; sleep 0.1; done
   fi
 
   (

@@ -23,7 +23,7 @@ internal sealed class ManagementHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<ManagementHost> StartAsync(Action<WebApplicationBuilder>? configure = null, IDictionary<string, string?>? settings = null)
+    public static async Task<ManagementHost> StartAsync(Action<WebApplicationBuilder>? configure = null, IDictionary<string, string?>? settings = null, bool requireLoopbackUrl = true)
     {
         var data = new TempFolder();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
@@ -50,7 +50,10 @@ internal sealed class ManagementHost : IAsyncDisposable
         app.MapFacteurDefaults();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await app.StartAsync(timeout.Token);
-        var address = new Uri(app.Urls.Single(url => url.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
+        var port = new Uri(app.Urls.First()).Port;
+        var address = requireLoopbackUrl
+            ? new Uri(app.Urls.Single(url => url.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)))
+            : new Uri($"http://127.0.0.1:{port}/");
         return new ManagementHost(app, address, data);
     }
 

@@ -74,6 +74,20 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void A_failure_reported_by_two_registrations_of_the_same_options_is_one_line()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Facteur:MaxMessageSize"] = "7" });
+        builder.AddFacteurDefaults();
+
+        // As a module does that binds the shared options again so that it can run alone.
+        builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        using var app = builder.Build();
+
+        Assert.Equal(["Facteur:MaxMessageSize must be at least 1024"], StartupConfigurationCheck.Collect(app.Services));
+    }
+
+    [Fact]
     public void The_service_defaults_are_valid()
     {
         Assert.Empty(ErrorsFor(new Dictionary<string, string?>()));

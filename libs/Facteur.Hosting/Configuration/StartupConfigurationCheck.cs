@@ -39,7 +39,9 @@ internal static partial class StartupConfigurationCheck
             }
         }
 
-        return errors;
+        // A module that binds FacteurOptions again (to stand alone in its tests) registers the
+        // same data annotation validation twice: say each thing once.
+        return errors.Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Throws <see cref="FacteurConfigurationException"/> when <see cref="Collect"/> finds anything.</summary>
@@ -57,7 +59,7 @@ internal static partial class StartupConfigurationCheck
     {
         var list = new List<string>();
         var known = Describe(ex, list);
-        errors = list;
+        errors = list.Distinct(StringComparer.Ordinal).ToList();
         return known;
     }
 
