@@ -105,20 +105,6 @@ public static class SmtpGatewayModule
             SmtpLog.Listening(logger, kind, $"{listenAddress}:{port}", kind == SmtpListenerKind.Submissions ? " (TLS)" : "", proxied ? " (PROXY)" : "");
         }
 
-        if (listenAddress == "*")
-        {
-            kestrel.ListenAnyIP(port, Configure);
-        }
-        else if (IPAddress.TryParse(listenAddress, out var address))
-        {
-            kestrel.Listen(address, port, Configure);
-        }
-        else
-        {
-            throw new OptionsValidationException(
-                FacteurOptions.SectionName,
-                typeof(FacteurOptions),
-                [$"Facteur:ListenAddress must be \"*\" or an IP address, not \"{listenAddress}\""]);
-        }
+        kestrel.ListenOn(listenAddress, port, Configure);
     }
 }

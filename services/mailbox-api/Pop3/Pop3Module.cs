@@ -32,12 +32,12 @@ public static class Pop3Module
         {
             var pop3 = context.Configuration.GetSection(Pop3Options.SectionName).Get<Pop3Options>() ?? new Pop3Options();
             var listenAddress = context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.ListenAddress)}"] ?? "*";
-            Listen(kestrel, listenAddress, pop3.Port, listen =>
+            kestrel.ListenOn(listenAddress, pop3.Port, listen =>
             {
                 UseProxyProtocol(listen, pop3);
                 listen.UseConnectionHandler<Pop3ConnectionHandler>();
             });
-            Listen(kestrel, listenAddress, pop3.TlsPort, listen =>
+            kestrel.ListenOn(listenAddress, pop3.TlsPort, listen =>
             {
                 // The PROXY header comes before the TLS handshake.
                 UseProxyProtocol(listen, pop3);
@@ -62,23 +62,4 @@ public static class Pop3Module
         }
     }
 
-    private static void Listen(KestrelServerOptions kestrel, string listenAddress, int port, Action<ListenOptions> configure)
-    {
-        if (listenAddress == "*")
-        {
-            kestrel.ListenAnyIP(port, configure);
-        }
-        else if (string.Equals(listenAddress, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            kestrel.Listen(IPAddress.Loopback, port, configure);
-        }
-        else if (IPAddress.TryParse(listenAddress, out var address))
-        {
-            kestrel.Listen(address, port, configure);
-        }
-        else
-        {
-            throw new InvalidOperationException($"Facteur:ListenAddress must be '*', 'localhost' or an IP address (got '{listenAddress}')");
-        }
-    }
 }

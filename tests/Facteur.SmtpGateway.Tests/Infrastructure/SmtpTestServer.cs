@@ -1,3 +1,4 @@
+using MassTransit;
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
@@ -52,6 +53,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
             ["Facteur:Hostname"] = "mx.example.test",
             ["Facteur:Domains:0"] = TestAccounts.Domain,
             ["Facteur:ListenAddress"] = "127.0.0.1",
+            ["Facteur:SpoolRoot"] = Directory.CreateTempSubdirectory("facteur-smtp-spool-").FullName,
             ["Facteur:MaxMessageSize"] = DefaultMaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Smtp:Port"] = "0",
             ["Smtp:SubmissionPort"] = "0",
@@ -74,6 +76,9 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         builder.AddSmtpGateway();
         builder.Services.AddSingleton<IServerCertificate, TestCertificate>();
         builder.Services.AddSingleton<IMailIntake>(intake);
+        // The gateway module also registers the real intake's spool recovery, which needs a bus: an
+        // in-memory one with no consumers keeps that part real and idle.
+        builder.Services.AddMassTransit(bus => bus.UsingInMemory());
         builder.Services.AddSingleton<IRecipientResolver>(accounts);
         builder.Services.AddSingleton<IPasswordAuthenticator>(accounts);
 
