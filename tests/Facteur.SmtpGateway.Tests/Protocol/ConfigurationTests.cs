@@ -19,7 +19,9 @@ public sealed class ConfigurationTests
     public async Task A_bad_setting_fails_at_start_naming_the_key(string key, string value, string named)
     {
         var e = await Assert.ThrowsAnyAsync<Exception>(() => SmtpTestServer.StartAsync(new Dictionary<string, string?> { [key] = value }));
-        var validation = e as OptionsValidationException ?? e.InnerException as OptionsValidationException;
+        // Options validation, or the hosting library's configuration error (thrown while binding listeners).
+        Exception? validation = e as OptionsValidationException ?? e.InnerException as OptionsValidationException
+            ?? (Exception?)(e as Facteur.Hosting.Configuration.FacteurConfigurationException ?? e.InnerException as Facteur.Hosting.Configuration.FacteurConfigurationException);
         Assert.NotNull(validation);
         Assert.Contains(named, validation.Message);
     }
