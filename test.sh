@@ -102,7 +102,8 @@ for project in "${projects[@]}"; do
   if [ -f "$trx" ]; then
     p=$(attribute "$trx" passed)
     f=$(( $(attribute "$trx" failed) + $(attribute "$trx" error) + $(attribute "$trx" timeout) + $(attribute "$trx" aborted) ))
-    s=$(attribute "$trx" notExecuted)
+    # xunit's skipped tests are counted in total but not in executed (notExecuted stays 0).
+    s=$(( $(attribute "$trx" total) - $(attribute "$trx" executed) ))
   else
     p=0 f=0 s=0
   fi
