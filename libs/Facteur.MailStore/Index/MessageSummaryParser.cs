@@ -95,28 +95,32 @@ internal static class MessageSummaryParser
         }
 
         var result = new List<EnvelopeAddress>();
+        // Names as written in the header when the raw scan agrees with MimeKit on the mailboxes.
+        var raw = RawPhrases.Extract(Encoding.UTF8.GetString(headers[index].RawValue));
+        var names = raw.Count == list.Mailboxes.Count() ? new Queue<string?>(raw) : null;
         foreach (var address in list)
         {
-            Add(result, address);
+            Add(result, address, names);
         }
 
         return result;
     }
 
-    private static void Add(List<EnvelopeAddress> result, InternetAddress address)
+    private static void Add(List<EnvelopeAddress> result, InternetAddress address, Queue<string?>? names)
     {
         switch (address)
         {
             case MailboxAddress mailbox:
                 var route = mailbox.Route.Count > 0 ? string.Join(',', mailbox.Route.Select(d => "@" + d)) : null;
-                result.Add(new EnvelopeAddress(Phrase(mailbox.Name), route, mailbox.LocalPart, mailbox.Domain ?? string.Empty));
+                var name = names is not null ? names.Dequeue() : Phrase(mailbox.Name);
+                result.Add(new EnvelopeAddress(name, route, mailbox.LocalPart, mailbox.Domain ?? string.Empty));
                 break;
             case GroupAddress group:
                 // RFC 3501 §7.4.2: group start (NIL NIL "name" NIL), members, end (NIL NIL NIL NIL).
                 result.Add(new EnvelopeAddress(null, null, group.Name ?? string.Empty, null));
                 foreach (var member in group.Members)
                 {
-                    Add(result, member);
+                    Add(result, member, names);
                 }
 
                 result.Add(new EnvelopeAddress(null, null, null, null));
@@ -196,7 +200,10 @@ internal static class MessageSummaryParser
                 end);
         }
 
-        /// <summary>Octets with line ends as CRLF, and lines, of the file range [start, end).</summary>
+        /// <summary>
+        /// Octets with line ends as CRLF, and lines, of the file range [start, end). Lines are the line
+        /// ends in the range: a last line without one is not counted, as Dovecot counts them.
+        /// </summary>
         private (long Octets, long Lines) Count(long start, long end)
         {
             if (end <= start)
@@ -206,7 +213,7 @@ internal static class MessageSummaryParser
 
             stream.Position = start;
             long remaining = end - start, octets = 0, lines = 0;
-            byte previous = 0, last = 0;
+            byte previous = 0;
             while (remaining > 0)
             {
                 var read = stream.Read(_buffer, 0, (int)Math.Min(_buffer.Length, remaining));
@@ -232,12 +239,6 @@ internal static class MessageSummaryParser
 
                 octets += read;
                 remaining -= read;
-                last = _buffer[read - 1];
-            }
-
-            if (last != (byte)'\n')
-            {
-                lines++; // a last line without its line end still counts
             }
 
             return (octets, lines);
