@@ -12,7 +12,7 @@ public enum FlagChangeMode
 /// <param name="Uids">The messages; UIDs not in the folder are ignored.</param>
 /// <param name="Mode">Replace, add or remove.</param>
 /// <param name="Flags">System flags.</param>
-/// <param name="Keywords">Keywords (created in <c>dovecot-keywords</c> when needed; <c>$Forwarded</c> maps to the 'P' letter).</param>
+/// <param name="Keywords">Keywords (created in <c>dovecot-keywords</c> when needed).</param>
 /// <param name="UnchangedSince">RFC 7162 UNCHANGEDSINCE: messages whose mod-sequence is greater are not changed and are reported in <see cref="FlagUpdateResult.Modified"/>.</param>
 public sealed record FlagChange(IReadOnlyCollection<uint> Uids, FlagChangeMode Mode, MessageFlags Flags, IReadOnlyCollection<string> Keywords, ulong? UnchangedSince = null);
 

@@ -4,13 +4,12 @@ namespace Facteur.MailStore.Index;
 
 /// <summary>
 /// Between IMAP flags/keywords and Maildir info letters: D F R S T are \Draft \Flagged \Answered
-/// \Seen \Deleted; P (passed) is the <c>$Forwarded</c> keyword, as Dovecot maps it; a–z index
-/// <c>dovecot-keywords</c>.
+/// \Seen \Deleted; a–z index <c>dovecot-keywords</c> (<c>$Forwarded</c> is an ordinary keyword there,
+/// as Dovecot stores it). P (passed, set by mutt and others) has no IMAP flag in Dovecot: it is not
+/// shown, and kept in the file name across flag changes.
 /// </summary>
 internal static class FlagLetters
 {
-    public const string Forwarded = "$Forwarded";
-
     public static MessageFlags ToMessageFlags(MaildirFlags flags)
     {
         var result = MessageFlags.None;
@@ -22,7 +21,7 @@ internal static class FlagLetters
         return result;
     }
 
-    public static MaildirFlags ToMaildirFlags(MessageFlags flags, bool forwarded)
+    public static MaildirFlags ToMaildirFlags(MessageFlags flags)
     {
         var result = MaildirFlags.None;
         if (flags.HasFlag(MessageFlags.Seen)) result |= MaildirFlags.Seen;
@@ -30,25 +29,19 @@ internal static class FlagLetters
         if (flags.HasFlag(MessageFlags.Flagged)) result |= MaildirFlags.Flagged;
         if (flags.HasFlag(MessageFlags.Deleted)) result |= MaildirFlags.Trashed;
         if (flags.HasFlag(MessageFlags.Draft)) result |= MaildirFlags.Draft;
-        if (forwarded) result |= MaildirFlags.Passed;
         return result;
     }
 
-    /// <summary>Keyword names of a file name's info (P as $Forwarded first, then letters in order).</summary>
+    /// <summary>Keyword names of a file name's letters, in letter order.</summary>
     public static IReadOnlyList<string> Keywords(MaildirEntryName name, DovecotKeywords keywords)
     {
-        if (name.Keywords.Length == 0 && !name.Flags.HasFlag(MaildirFlags.Passed))
+        if (name.Keywords.Length == 0)
         {
             return [];
         }
 
-        var list = new List<string>(name.Keywords.Length + 1);
-        if (name.Flags.HasFlag(MaildirFlags.Passed))
-        {
-            list.Add(Forwarded);
-        }
-
-        foreach (var letter in name.Keywords)
+        var list = new List<string>(name.Keywords.Length);
+        foreach (var letter in name.Keywords.Order())
         {
             if (keywords.NameOf(letter) is { } keyword && !list.Contains(keyword, StringComparer.OrdinalIgnoreCase))
             {

@@ -585,8 +585,7 @@ public sealed class MailFolder
 
     private FlagUpdateResult UpdateFlagsLocked(FlagChange change, CancellationToken cancellationToken)
     {
-        var requested = change.Keywords.Where(k => !k.Equals(FlagLetters.Forwarded, StringComparison.OrdinalIgnoreCase)).ToList();
-        var forwarded = change.Keywords.Any(k => k.Equals(FlagLetters.Forwarded, StringComparison.OrdinalIgnoreCase));
+        var requested = change.Keywords;
         var letters = new StringBuilder();
         var keywordsAdded = false;
         foreach (var keyword in requested)
@@ -613,7 +612,7 @@ public sealed class MailFolder
             _keywords.Write(Path);
         }
 
-        var changeFlags = FlagLetters.ToMaildirFlags(change.Flags, forwarded);
+        var changeFlags = FlagLetters.ToMaildirFlags(change.Flags);
         var changeLetters = letters.ToString();
         var results = new List<MessageFlagsState>();
         var modified = new List<uint>();
@@ -657,7 +656,8 @@ public sealed class MailFolder
                 var name = MaildirEntryName.Parse(entry.FileName);
                 var (flags, keywordLetters) = change.Mode switch
                 {
-                    FlagChangeMode.Replace => (changeFlags, changeLetters),
+                    // P has no IMAP flag: a replace keeps it.
+                    FlagChangeMode.Replace => (changeFlags | (name.Flags & MaildirFlags.Passed), changeLetters),
                     FlagChangeMode.Add => (name.Flags | changeFlags, name.Keywords + changeLetters),
                     _ => (name.Flags & ~changeFlags, new string(name.Keywords.Where(c => !changeLetters.Contains(c, StringComparison.Ordinal)).ToArray())),
                 };
@@ -778,9 +778,8 @@ public sealed class MailFolder
         var cur = System.IO.Path.Combine(Path, "cur");
         foreach (var file in files)
         {
-            var forwarded = file.Keywords.Any(k => k.Equals(FlagLetters.Forwarded, StringComparison.OrdinalIgnoreCase));
             var letters = new StringBuilder();
-            foreach (var keyword in file.Keywords.Where(k => !k.Equals(FlagLetters.Forwarded, StringComparison.OrdinalIgnoreCase)))
+            foreach (var keyword in file.Keywords)
             {
                 var known = _keywords.LetterOf(keyword);
                 if ((known ?? _keywords.GetOrAdd(keyword)) is { } letter)
@@ -790,7 +789,7 @@ public sealed class MailFolder
                 }
             }
 
-            var flags = FlagLetters.ToMaildirFlags(file.Flags, forwarded);
+            var flags = FlagLetters.ToMaildirFlags(file.Flags);
             var fileName = new MaildirEntryName(file.Key, flags, letters.ToString(), null, null).WithInfo(flags, letters.ToString());
             File.Move(file.TmpPath, System.IO.Path.Combine(cur, fileName), overwrite: false);
             var uid = document.NextUid++;

@@ -2,8 +2,8 @@ namespace Facteur.MailStore.Index;
 
 /// <summary>
 /// The IMAP system flags a message keeps in its Maildir file name (RFC 3501 §2.3.2). \Recent is
-/// not stored (it is a per-session notion); <c>$Forwarded</c> is a keyword backed by the 'P' letter
-/// as Dovecot does, so it appears in <see cref="MessageRecord.Keywords"/>.
+/// not stored (it is a per-session notion); <c>$Forwarded</c> and other keywords are in
+/// <see cref="MessageRecord.Keywords"/>.
 /// </summary>
 [Flags]
 public enum MessageFlags

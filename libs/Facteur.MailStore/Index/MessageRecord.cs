@@ -8,7 +8,7 @@ namespace Facteur.MailStore.Index;
 /// <param name="FileName">The current file name (key + info), as last seen.</param>
 /// <param name="IsNew">True while the file is still in <c>new/</c>.</param>
 /// <param name="Flags">System flags.</param>
-/// <param name="Keywords">Keywords (<c>$Forwarded</c> included when the 'P' letter is set), as registered in <c>dovecot-keywords</c>.</param>
+/// <param name="Keywords">Keywords, as registered in <c>dovecot-keywords</c>.</param>
 /// <param name="ModSeq">RFC 7162 mod-sequence of the last change to this message (append or flag change).</param>
 /// <param name="Size">RFC822.SIZE: the message's octets with every line ending counted as CRLF.</param>
 /// <param name="InternalDate">The internal date: the file's modification time, as Dovecot uses it.</param>
