@@ -9,14 +9,15 @@ namespace Facteur.MailStore.Index;
 /// Facteur's own per-folder index, <c>facteur-index</c> beside <c>dovecot-uidlist</c>. Text, one
 /// line per message, rewritten atomically under the uidlist lock:
 /// <code>
-/// facteur-index 1 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt;
+/// facteur-index 1 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt; [D&lt;new/ mtime&gt;,&lt;cur/ mtime&gt;,&lt;uidlist mtime&gt;,&lt;uidlist size&gt;]
 /// X &lt;uid&gt; &lt;modseq&gt;                                          (an expunged UID, for VANISHED)
 /// &lt;uid&gt; &lt;modseq&gt; &lt;size&gt; &lt;mtime ms&gt; &lt;cache offset&gt; &lt;cache length&gt; &lt;n|c&gt; &lt;file name&gt;
 /// </code>
 /// Everything in it can be derived again from the Maildir (only mod-sequences restart), so a file
 /// that does not parse is simply dropped and rebuilt. The generation is random per write: a process
 /// that finds the generation it last wrote or read knows its copy in memory is current without
-/// reading more than the first line.
+/// reading more than the first line. D is the state of the directories the index was last checked
+/// against (<see cref="DirectoryStamp"/>): while they are unchanged, a sync need not list them.
 /// </summary>
 internal sealed class FolderIndexFile
 {
@@ -29,6 +30,9 @@ internal sealed class FolderIndexFile
     public ulong HighestModSeq { get; set; }
 
     public long Generation { get; set; }
+
+    /// <summary>The directories as of the last full scan, or null when unknown or too recent to trust.</summary>
+    public DirectoryStamp? Stamp { get; set; }
 
     /// <summary>Messages in increasing UID order.</summary>
     public List<IndexEntry> Entries { get; set; } = [];
@@ -67,7 +71,7 @@ internal sealed class FolderIndexFile
                 return null;
             }
 
-            var index = new FolderIndexFile { UidValidity = parsed.UidValidity, HighestModSeq = parsed.HighestModSeq, Generation = parsed.Generation };
+            var index = new FolderIndexFile { UidValidity = parsed.UidValidity, HighestModSeq = parsed.HighestModSeq, Generation = parsed.Generation, Stamp = parsed.Stamp };
             uint lastUid = 0;
             string? line;
             while ((line = reader.ReadLine()) != null)
@@ -121,7 +125,13 @@ internal sealed class FolderIndexFile
     {
         Generation = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
         var text = new StringBuilder(64 + (Entries.Count * 120));
-        text.Append(CultureInfo.InvariantCulture, $"{Magic} {Version} V{UidValidity} H{HighestModSeq} G{Generation}\n");
+        text.Append(CultureInfo.InvariantCulture, $"{Magic} {Version} V{UidValidity} H{HighestModSeq} G{Generation}");
+        if (Stamp is { } stamp)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" D{stamp.NewTicks},{stamp.CurTicks},{stamp.UidListTicks},{stamp.UidListSize}");
+        }
+
+        text.Append('\n');
         foreach (var (uid, modSeq) in Expunged)
         {
             text.Append(CultureInfo.InvariantCulture, $"X {uid} {modSeq}\n");
@@ -135,7 +145,7 @@ internal sealed class FolderIndexFile
         AtomicFile.Write(path, text.ToString());
     }
 
-    private static (uint UidValidity, ulong HighestModSeq, long Generation)? ParseHeader(string header)
+    private static (uint UidValidity, ulong HighestModSeq, long Generation, DirectoryStamp? Stamp)? ParseHeader(string header)
     {
         var fields = header.Split(' ');
         if (fields.Length < 5 || fields[0] != Magic || fields[1] != Version.ToString(CultureInfo.InvariantCulture))
@@ -146,6 +156,7 @@ internal sealed class FolderIndexFile
         uint? uidValidity = null;
         ulong? highest = null;
         long? generation = null;
+        DirectoryStamp? stamp = null;
         foreach (var field in fields.Skip(2))
         {
             if (field.Length < 2)
@@ -159,10 +170,11 @@ internal sealed class FolderIndexFile
                 case 'V' when uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var v): uidValidity = v; break;
                 case 'H' when ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var h): highest = h; break;
                 case 'G' when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var g): generation = g; break;
+                case 'D': stamp = DirectoryStamp.Parse(field[1..]); break;
             }
         }
 
-        return uidValidity is { } u && highest is { } hm && generation is { } gen ? (u, hm, gen) : null;
+        return uidValidity is { } u && highest is { } hm && generation is { } gen ? (u, hm, gen, stamp) : null;
     }
 
     private static IndexEntry? ParseEntry(string line)

@@ -441,6 +441,19 @@ public sealed class MailFolder
 
     private bool SyncLocked(CancellationToken cancellationToken)
     {
+        // Taken before listing: a change made during the scan leaves a newer mtime, seen next time.
+        var stamp = DirectoryStamp.Read(Path, UidListPath);
+        if (_loaded && _index.UidValidity != 0 && _index.Stamp == stamp && File.Exists(IndexPath))
+        {
+            // Nothing was added, renamed or deleted since the index was last checked.
+            if (FlushSummariesLocked())
+            {
+                WriteIndex();
+            }
+
+            return false;
+        }
+
         var document = ReadUidList();
         var uidListChanged = document is null;
         document ??= UidListDocument.CreateNew(DateTimeOffset.UtcNow);
@@ -569,6 +582,21 @@ public sealed class MailFolder
         _index.Entries = entries;
         _byUid = entries.ToDictionary(e => e.Uid);
         indexChanged |= FlushSummariesLocked();
+        if (uidListChanged)
+        {
+            stamp = stamp with
+            {
+                UidListTicks = File.GetLastWriteTimeUtc(UidListPath).Ticks,
+                UidListSize = new FileInfo(UidListPath).Length,
+            };
+        }
+
+        DirectoryStamp? trusted = stamp.IsSettled(DateTime.UtcNow) ? stamp : null;
+        if (trusted != _index.Stamp)
+        {
+            _index.Stamp = trusted;
+            indexChanged = true;
+        }
         if (indexChanged || !File.Exists(IndexPath))
         {
             WriteIndex();
