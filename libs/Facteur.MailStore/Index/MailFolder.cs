@@ -422,6 +422,7 @@ public sealed class MailFolder
             // the clock as a floor since the old values are lost.
             var floor = Math.Max(_index.HighestModSeq, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             _index = new FolderIndexFile { HighestModSeq = floor };
+            TryDelete(CachePath); // its offsets were in the lost index: start the cache afresh
         }
         else
         {
