@@ -446,7 +446,14 @@ public sealed class MailFolder
         var stamp = DirectoryStamp.Read(Path, UidListPath);
         if (_loaded && _index.UidValidity != 0 && _index.Stamp == stamp && File.Exists(IndexPath))
         {
-            // Nothing was added, renamed or deleted since the index was last checked.
+            // Nothing was added, renamed or deleted since the index was last checked. UIDNEXT is the
+            // uidlist's (a process that only loaded the index has not read it yet): its first line.
+            if (ReadUidListHeader() is { } header && header.UidValidity == _index.UidValidity && header.NextUid != _uidNext)
+            {
+                _uidNext = header.NextUid;
+                Publish();
+            }
+
             if (FlushSummariesLocked())
             {
                 WriteIndex();
@@ -991,6 +998,28 @@ public sealed class MailFolder
         catch (FormatException)
         {
             return null; // corrupt: rebuilt with a new UIDVALIDITY, as Dovecot does
+        }
+    }
+
+    private UidListDocument? ReadUidListHeader()
+    {
+        try
+        {
+            string? first;
+            using (var reader = new StreamReader(UidListPath, Encoding.UTF8))
+            {
+                first = reader.ReadLine();
+            }
+
+            return first is null ? null : UidListDocument.Parse(new StringReader(first));
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 

@@ -154,6 +154,23 @@ public sealed class FolderSyncTests
     }
 
     [Fact]
+    public async Task A_replica_opening_a_settled_folder_reports_the_uidlist_uidnext()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("a"));
+        maildir.Deliver(IndexTestMaildir.Message("b"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // let the directories settle so the stamp is trusted
+        await inbox.SyncAsync();
+
+        var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+
+        Assert.Equal(3u, other.State.UidNext);
+        Assert.Equal(inbox.State.HighestModSeq, other.State.HighestModSeq);
+        Assert.Equal(2, other.State.Count);
+    }
+
+    [Fact]
     public async Task A_corrupt_uidlist_gets_a_new_uidvalidity()
     {
         using var maildir = new IndexTestMaildir();

@@ -63,6 +63,8 @@ public sealed class LargeFolderTimingTests(ITestOutputHelper output)
 
         Assert.Equal(Messages, cold.State.Count);
         Assert.Equal(Messages, warm.State.Count);
+        Assert.Equal(Messages + 1u, warm.State.UidNext);
+        Assert.Equal(cold.State.UidValidity, warm.State.UidValidity);
         Assert.Equal(Messages, stored.Changed.Count);
         Assert.All(seenByOther.Messages, m => Assert.Equal(MessageFlags.Seen, m.Flags));
         Assert.Equal(cold.State.HighestModSeq, seenByOther.HighestModSeq);
