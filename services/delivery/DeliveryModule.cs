@@ -2,6 +2,7 @@ using Facteur.Accounts;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 using Facteur.MailStore;
+using Facteur.MailStore.Index;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,7 +36,9 @@ public static class DeliveryModule
             var options = sp.GetRequiredService<IOptions<FacteurOptions>>().Value;
             return new MaildirWriter(options.MailRoot, options.Hostname);
         });
-        services.TryAddSingleton<IMailboxQuota, UnlimitedMailboxQuota>();
+        // Mailbox:QuotaBytes (0 = none, the default) counted over all folders by the IMAP store's index.
+        services.AddMessageStore(sp => sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot);
+        services.TryAddSingleton<IMailboxQuota, MailStoreMailboxQuota>();
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             MailRootWritableHealthCheck.Name,
             sp => new MailRootWritableHealthCheck(sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot),

@@ -10,10 +10,4 @@ public interface IMailboxQuota
     ValueTask<bool> HasRoomAsync(string mailbox, long size, CancellationToken cancellationToken);
 }
 
-/// <summary>No quotas (today's behaviour).</summary>
-internal sealed class UnlimitedMailboxQuota : IMailboxQuota
-{
-    public ValueTask<bool> HasRoomAsync(string mailbox, long size, CancellationToken cancellationToken) => ValueTask.FromResult(true);
-}
-
 public sealed class MailboxFullException(string mailbox) : Exception($"Mailbox {mailbox} is over quota.");

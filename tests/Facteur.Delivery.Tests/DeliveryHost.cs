@@ -37,7 +37,7 @@ internal sealed class DeliveryHost : IAsyncDisposable
 
     public IServiceProvider Services => host.Services;
 
-    public static async Task<DeliveryHost> StartAsync(IRecipientResolver resolver, IMailboxQuota? quota = null, int inlineThreshold = 64 * 1024)
+    public static async Task<DeliveryHost> StartAsync(IRecipientResolver resolver, IMailboxQuota? quota = null, int inlineThreshold = 64 * 1024, long quotaBytes = 0)
     {
         var root = Path.Combine(Path.GetTempPath(), "facteur-delivery-" + Guid.NewGuid().ToString("N"));
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -51,6 +51,7 @@ internal sealed class DeliveryHost : IAsyncDisposable
             ["Bus:RetryIntervals:0"] = "00:00:00.050",
             ["Bus:RetryIntervals:1"] = "00:00:00.100",
             ["Delivery:ConcurrentMessageLimit"] = "4",
+            ["Mailbox:QuotaBytes"] = quotaBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName);
         builder.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName);

@@ -184,6 +184,29 @@ public class MailReceivedConsumerTests
     }
 
     [Fact]
+    public async Task A_mailbox_over_its_store_quota_gets_no_copy_and_the_message_faults_as_mailbox_full()
+    {
+        var resolver = new TableResolver("esp.sn").User("alice@esp.sn").User("bob@esp.sn");
+        await using var host = await DeliveryHost.StartAsync(resolver, quotaBytes: 2000);
+        // Alice already uses 1,990 of her 2,000 bytes (counted over all her folders by the mail store).
+        var junk = Path.Combine(host.MailRoot, "esp.sn", "alice", ".Junk");
+        foreach (var sub in (string[])["cur", "new", "tmp"])
+        {
+            Directory.CreateDirectory(Path.Combine(host.MailRoot, "esp.sn", "alice", sub));
+            Directory.CreateDirectory(Path.Combine(junk, sub));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(junk, "cur", "1700000000.M1P1Q1.old,S=1990,W=1990:2,S"), new string('x', 1990));
+        var queueId = NewQueueId();
+
+        await host.PublishAsync(Message(queueId, ["alice@esp.sn"]));
+        await host.Observed.WaitForOutcomeAsync(queueId);
+
+        Assert.Empty(host.Files("alice@esp.sn"));
+        Assert.Contains(host.Observed.Faults, f => f.QueueId == queueId && f.Error is MailboxFullException);
+    }
+
+    [Fact]
     public async Task A_permanent_fault_ends_in_the_error_queue_after_the_retries_and_nothing_is_written()
     {
         var resolver = new TableResolver("esp.sn").Map("evil@esp.sn", new RecipientResolution(RecipientKind.Local, ["../../etc@esp.sn"], []));
