@@ -81,10 +81,6 @@ public sealed class DotLock : IDisposable
                     return null;
                 }
             }
-            catch (IOException) when (Directory.Exists(System.IO.Path.GetDirectoryName(path)))
-            {
-                // The holder released it between our create and the check: try again.
-            }
         }
 
         return null;
