@@ -29,7 +29,7 @@ public sealed class ImapOptions : IValidatableObject
 
     /// <summary>Failed logins in one session before the server closes it.</summary>
     [Range(1, 100, ErrorMessage = "Imap:MaxAuthFailuresPerSession must be between 1 and 100")]
-    public int MaxAuthFailuresPerSession { get; set; } = 3;
+    public int MaxAuthFailuresPerSession { get; set; } = 5;
 
     /// <summary>Autologout once authenticated, IDLE included: RFC 3501 §5.4 requires at least 30 minutes.</summary>
     public TimeSpan AutologoutTimeout { get; set; } = TimeSpan.FromMinutes(30);

@@ -66,7 +66,7 @@ internal sealed class ImapSession
     {
         get
         {
-            var caps = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE");
+            var caps = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS");
             if (CanStartTls)
             {
                 caps.Append(" STARTTLS");
@@ -109,6 +109,10 @@ internal sealed class ImapSession
         catch (OperationCanceledException)
         {
             reason = "connection aborted";
+        }
+        catch (ClientGoneException)
+        {
+            reason = "closed by server";
         }
         catch (IOException exception)
         {

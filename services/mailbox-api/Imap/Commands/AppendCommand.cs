@@ -16,7 +16,7 @@ internal static class AppendCommand
         var flags = MaildirFlags.None;
         if (arguments.PeekIs('('))
         {
-            arguments.ReadList(() => flags |= ImapFlags.Parse(arguments.ReadAtom()));
+            arguments.ReadList(() => flags |= ImapFlags.Parse(arguments.ReadFlag()));
             arguments.Space();
         }
 

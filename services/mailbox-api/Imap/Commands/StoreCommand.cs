@@ -77,7 +77,6 @@ internal static class StoreCommand
 
     private static MaildirFlags ReadFlag(ImapParser arguments)
     {
-        var name = arguments.TryConsume('\\') ? "\\" + arguments.ReadAtom(allowBracket: false) : arguments.ReadAtom(allowBracket: false);
-        return ImapFlags.Parse(name);
+        return ImapFlags.Parse(arguments.ReadFlag());
     }
 }

@@ -2,7 +2,10 @@ using MimeKit;
 
 namespace Facteur.MailboxApi.Imap.Fetch;
 
-/// <summary>BODY and BODYSTRUCTURE (RFC 3501 §7.4.2) from the byte-exact MIME tree.</summary>
+/// <summary>
+/// BODY and BODYSTRUCTURE (RFC 3501 §7.4.2) from the byte-exact MIME tree. Types, subtypes and
+/// parameters keep the case they have in the message, as Dovecot sends them.
+/// </summary>
 internal static class BodyStructureWriter
 {
     public static void Write(ImapResponseBuilder b, MimeNode node, bool extensible)
@@ -15,7 +18,7 @@ internal static class BodyStructureWriter
                 Write(b, child, extensible);
             }
 
-            b.Raw(" ").NString(node.ContentType.MediaSubtype.ToUpperInvariant());
+            b.Raw(" ").NString(node.ContentType.MediaSubtype);
             if (extensible)
             {
                 b.Raw(" ");
@@ -28,11 +31,11 @@ internal static class BodyStructureWriter
         }
 
         var type = node.ContentType;
-        b.Raw("(").NString(type.MediaType.ToUpperInvariant()).Raw(" ").NString(type.MediaSubtype.ToUpperInvariant()).Raw(" ");
+        b.Raw("(").NString(type.MediaType).Raw(" ").NString(type.MediaSubtype).Raw(" ");
         var parameters = type.Parameters;
         if (parameters.Count == 0 && type.MediaType.Equals("text", StringComparison.OrdinalIgnoreCase))
         {
-            b.Raw("(\"CHARSET\" \"us-ascii\")");
+            b.Raw("(\"charset\" \"us-ascii\")");
         }
         else
         {
@@ -41,7 +44,7 @@ internal static class BodyStructureWriter
 
         b.Raw(" ").NString(EnvelopeWriter.Raw(node.Headers, "Content-ID"));
         b.Raw(" ").NString(EnvelopeWriter.Raw(node.Headers, "Content-Description"));
-        b.Raw(" ").NString((EnvelopeWriter.Raw(node.Headers, "Content-Transfer-Encoding") ?? "7bit").ToUpperInvariant());
+        b.Raw(" ").NString(EnvelopeWriter.Raw(node.Headers, "Content-Transfer-Encoding") ?? "7bit");
         b.Raw(" ").Number(node.End - node.BodyStart);
         if (node.Message is { } message)
         {
@@ -118,7 +121,7 @@ internal static class BodyStructureWriter
             }
 
             first = false;
-            b.NString(parameter.Name.ToUpperInvariant()).Raw(" ").NString(parameter.Value);
+            b.NString(parameter.Name).Raw(" ").NString(parameter.Value);
         }
 
         b.Raw(")");

@@ -139,9 +139,9 @@ internal sealed class ImapCommandReader(PipeReader reader)
             var sequence = new SequenceReader<byte>(buffer);
             if (sequence.TryReadTo(out ReadOnlySequence<byte> content, (byte)'\n', advancePastDelimiter: true))
             {
-                Reader.AdvanceTo(sequence.Position);
                 if (discarding || content.Length + 1 > maxLength)
                 {
+                    Reader.AdvanceTo(sequence.Position);
                     return (ImapFrameStatus.LineTooLong, []);
                 }
 
@@ -149,6 +149,7 @@ internal sealed class ImapCommandReader(PipeReader reader)
                 var bytes = new byte[content.Length + 1];
                 content.CopyTo(bytes);
                 bytes[^1] = (byte)'\n';
+                Reader.AdvanceTo(sequence.Position);
                 return (ImapFrameStatus.Command, bytes);
             }
 

@@ -137,6 +137,17 @@ internal sealed class ImapParser(byte[] command)
         return Encoding.UTF8.GetString(_bytes, start, _position - start);
     }
 
+    /// <summary>A flag: <c>\\Name</c> or a keyword atom.</summary>
+    public string ReadFlag()
+    {
+        if (TryConsume('\\'))
+        {
+            return "\\" + ReadAtom(allowBracket: false);
+        }
+
+        return ReadAtom(allowBracket: false);
+    }
+
     public uint ReadNumber()
     {
         var start = _position;
