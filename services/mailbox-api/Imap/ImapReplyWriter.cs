@@ -53,7 +53,7 @@ internal sealed class ImapReplyWriter(PipeWriter writer, TimeSpan outputTimeout)
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ClientGoneException();
+            throw new ClientNotReadingException();
         }
     }
 }

@@ -293,7 +293,7 @@ internal sealed class ImapSession
             await Reply.TaggedAsync(tag, "NO", exception.Code is null ? exception.Message : $"[{exception.Code}] {exception.Message}", cancellationToken).ConfigureAwait(false);
             return null;
         }
-        catch (Exception exception) when (exception is (IOException or UnauthorizedAccessException or TimeoutException) and not ClientGoneException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is (IOException or UnauthorizedAccessException or TimeoutException) and not (ClientGoneException or ClientNotReadingException) && !cancellationToken.IsCancellationRequested)
         {
             ImapLog.StoreFailed(Services.Logger, exception, name);
             await Reply.TaggedAsync(tag, "NO", "[SERVERBUG] The mailbox store failed; try again.", cancellationToken).ConfigureAwait(false);
@@ -442,3 +442,6 @@ internal sealed class ImapSession
 
 /// <summary>The session must end now (its goodbye, if any, is already written).</summary>
 internal sealed class ClientGoneException : IOException;
+
+/// <summary>The client did not read its responses within <c>Imap:OutputTimeout</c>: the connection is aborted.</summary>
+internal sealed class ClientNotReadingException() : IOException("The client did not read its responses within the output timeout.");
