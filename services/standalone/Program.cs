@@ -1,6 +1,8 @@
 using Facteur.Delivery;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
+using Facteur.MailboxApi.Imap;
+using Facteur.MailboxApi.Pop3;
 using Facteur.SmtpGateway;
 using Facteur.Standalone;
 
@@ -9,6 +11,8 @@ builder.AddStandaloneDefaults();
 builder.AddFacteurDefaults();
 builder.AddSmtpGateway();
 builder.AddDelivery();
+builder.AddPop3();
+builder.AddImap();
 builder.AddFacteurBus();
 
 var app = builder.Build();

@@ -43,6 +43,14 @@ internal sealed class TestSite : IDisposable
 
     public int SubmissionsPort { get; } = FreePort.Next();
 
+    public int ImapPort { get; } = FreePort.Next();
+
+    public int ImapTlsPort { get; } = FreePort.Next();
+
+    public int Pop3Port { get; } = FreePort.Next();
+
+    public int Pop3TlsPort { get; } = FreePort.Next();
+
     public long MaxMessageSize { get; init; } = 26_214_400;
 
     public TestSite WithUser(string address)
@@ -79,6 +87,10 @@ internal sealed class TestSite : IDisposable
             ["Smtp__Port"] = SmtpPort.ToString(),
             ["Smtp__SubmissionPort"] = SubmissionPort.ToString(),
             ["Smtp__SubmissionsPort"] = SubmissionsPort.ToString(),
+            ["Imap__Port"] = ImapPort.ToString(),
+            ["Imap__TlsPort"] = ImapTlsPort.ToString(),
+            ["Pop3__Port"] = Pop3Port.ToString(),
+            ["Pop3__TlsPort"] = Pop3TlsPort.ToString(),
             ["Management__Port"] = (managementPort ?? FreePort.Next()).ToString(),
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
