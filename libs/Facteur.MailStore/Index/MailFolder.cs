@@ -1,0 +1,1104 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Facteur.MailStore.Folders;
+
+namespace Facteur.MailStore.Index;
+
+/// <summary>
+/// One folder of one user, shared by every session of the process that has it open. Its state
+/// lives in the Maildir (files, <c>dovecot-uidlist</c>, <c>dovecot-keywords</c>) and in Facteur's own
+/// index beside them (<c>facteur-index</c>: flags, mod-sequences, sizes, internal dates, expunged
+/// UIDs; <c>facteur-cache</c>: parsed summaries), both rebuildable from the Maildir. Every change
+/// happens under the uidlist dot-lock, so replicas on a shared volume stay consistent.
+/// All members are thread-safe.
+/// </summary>
+public sealed class MailFolder
+{
+    /// <summary>Expunge records kept for VANISHED (EARLIER); older ones are summarised by a floor.</summary>
+    private const int MaxExpungedRecords = 50_000;
+
+    /// <summary>Summaries parsed but not yet in <c>facteur-cache</c> before a flush is forced.</summary>
+    private const int SummaryFlushThreshold = 256;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ConcurrentDictionary<uint, (string Key, MessageSummary Summary)> _pendingSummaries = new();
+    private readonly object _signalLock = new();
+    private FolderIndexFile _index = new();
+    private bool _loaded;
+    private DovecotKeywords _keywords = new();
+    private uint _uidNext = 1;
+    private volatile Dictionary<uint, IndexEntry> _byUid = [];
+    private volatile FolderState _state;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _syncRequests;
+    private long _syncCompleted;
+    private int _flushing;
+
+    internal MailFolder(UserMailbox mailbox, string name, string path)
+    {
+        Mailbox = mailbox;
+        Name = name;
+        Path = path;
+        _state = new FolderState(name, 0, 1, 0, [], []);
+    }
+
+    /// <summary>IMAP name ("INBOX", "Work.Projects").</summary>
+    public string Name { get; }
+
+    /// <summary>The folder's Maildir directory.</summary>
+    public string Path { get; }
+
+    /// <summary>The owner.</summary>
+    public UserMailbox Mailbox { get; }
+
+    /// <summary>The state as of the last sync or change in this process (no I/O).</summary>
+    public FolderState State => _state;
+
+    internal string IndexPath => System.IO.Path.Combine(Path, FolderIndexFile.FileName);
+
+    internal string CachePath => System.IO.Path.Combine(Path, SummaryCacheFile.FileName);
+
+    private string UidListPath => System.IO.Path.Combine(Path, MaildirFolder.UidListFileName);
+
+    private bool IsInbox => Name.Equals("INBOX", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Brings the index up to date with the disk: new files get UIDs (only they are opened), vanished
+    /// files become expunges, renamed files (flag changes by others) get new mod-sequences. Cheap
+    /// when nothing changed. Concurrent callers share one sync.
+    /// </summary>
+    public async Task<FolderState> SyncAsync(CancellationToken cancellationToken = default)
+    {
+        var ticket = Interlocked.Increment(ref _syncRequests);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // A sync that started after this call was made has already done the work.
+            if (Interlocked.Read(ref _syncCompleted) >= ticket)
+            {
+                return _state;
+            }
+
+            var covered = Interlocked.Read(ref _syncRequests);
+            await WithDiskLockAsync(() => SyncLocked(cancellationToken), cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _syncCompleted, covered);
+            return _state;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Completes when the folder's HIGHESTMODSEQ passes <paramref name="knownHighestModSeq"/> (a
+    /// change made in this process, or found by a sync triggered by <see cref="MessageStore.NotifyChanged"/>
+    /// or by polling the disk every <paramref name="pollInterval"/>). For IDLE.
+    /// </summary>
+    public async Task<FolderState> WaitForChangeAsync(ulong knownHighestModSeq, TimeSpan pollInterval, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task signal;
+            lock (_signalLock)
+            {
+                signal = _changed.Task;
+            }
+
+            var state = _state;
+            if (state.HighestModSeq != knownHighestModSeq)
+            {
+                return state;
+            }
+
+            var delay = Task.Delay(pollInterval, cancellationToken);
+            var done = await Task.WhenAny(signal, delay).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (done == delay)
+            {
+                await SyncAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>UIDs expunged with a mod-sequence greater than <paramref name="modSeq"/>, increasing (QRESYNC VANISHED (EARLIER), RFC 7162 §3.2.10).</summary>
+    public IReadOnlyList<uint> ExpungedSince(ulong modSeq)
+    {
+        var index = _index;
+        var byUid = _byUid;
+        lock (index.Expunged)
+        {
+            if (index.Expunged.Count >= MaxExpungedRecords && modSeq < index.Expunged[0].ModSeq)
+            {
+                // Older records were dropped: report every UID below UIDNEXT that is not present
+                // (RFC 7162 §3.2.10 lets VANISHED (EARLIER) include UIDs that never existed).
+                var all = new List<uint>();
+                for (uint uid = 1; uid < _uidNext; uid++)
+                {
+                    if (!byUid.ContainsKey(uid))
+                    {
+                        all.Add(uid);
+                    }
+                }
+
+                return all;
+            }
+
+            return index.Expunged.Where(e => e.ModSeq > modSeq).Select(e => e.Uid).Order().Distinct().ToList();
+        }
+    }
+
+    /// <summary>The parsed summary (envelope, body structure, sort fields), from the cache or parsed once and cached. Null when the file is gone.</summary>
+    public async Task<MessageSummary?> GetSummaryAsync(MessageRecord message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (_pendingSummaries.TryGetValue(message.Uid, out var pending) && pending.Key == message.Key)
+        {
+            return pending.Summary;
+        }
+
+        if (_byUid.TryGetValue(message.Uid, out var entry) && entry.Key == message.Key
+            && SummaryCacheFile.Read(CachePath, entry.CacheOffset, entry.CacheLength, entry.Key) is { } cached)
+        {
+            return cached;
+        }
+
+        MessageSummary summary;
+        await using (var stream = OpenMessage(message))
+        {
+            if (stream is null)
+            {
+                return null;
+            }
+
+            summary = MessageSummaryParser.Parse(stream, cancellationToken);
+        }
+
+        _pendingSummaries[message.Uid] = (message.Key, summary);
+        if (_pendingSummaries.Count >= SummaryFlushThreshold && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
+        {
+            _ = FlushSummariesInBackgroundAsync();
+        }
+
+        return summary;
+    }
+
+    /// <summary>Opens the message file for reading (bytes as on disk, seekable), wherever it is now; null when it is gone.</summary>
+    public Stream? OpenMessage(MessageRecord message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var candidates = new List<string> { System.IO.Path.Combine(Path, message.SubDirectory, message.FileName) };
+        if (_byUid.TryGetValue(message.Uid, out var entry) && entry.Key == message.Key)
+        {
+            candidates.Add(System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName));
+        }
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            foreach (var candidate in candidates)
+            {
+                try
+                {
+                    return new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.RandomAccess);
+                }
+                catch (FileNotFoundException)
+                {
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    return null;
+                }
+            }
+
+            // Renamed by someone else (a flag change): find it by its key.
+            if (Relocate(message.Key) is not { } found)
+            {
+                return null;
+            }
+
+            candidates = [System.IO.Path.Combine(Path, found.SubDirectory, found.FileName)];
+        }
+
+        return null;
+    }
+
+    /// <summary>Changes flags of messages (STORE), honouring UNCHANGEDSINCE; each real change gets a new mod-sequence.</summary>
+    /// <exception cref="MailStoreException">TooManyKeywords.</exception>
+    public async Task<FlagUpdateResult> UpdateFlagsAsync(FlagChange change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return await UnderLockAsync(() => UpdateFlagsLocked(change, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Deletes the messages flagged \Deleted (EXPUNGE), only those in <paramref name="uids"/> when given
+    /// (UID EXPUNGE, RFC 4315). Returns the UIDs expunged, increasing.
+    /// </summary>
+    public Task<IReadOnlyList<uint>> ExpungeAsync(IReadOnlyCollection<uint>? uids = null, CancellationToken cancellationToken = default) =>
+        UnderLockAsync(() => ExpungeLocked(uids is null ? null : new HashSet<uint>(uids), requireDeleted: true), cancellationToken);
+
+    /// <summary>Stores a message (tmp → fsync → rename into cur/ with its flags, mtime = internal date) and gives it the next UID.</summary>
+    /// <exception cref="MailStoreException">OverQuota, TooManyKeywords.</exception>
+    public async Task<AppendResult> AppendAsync(Stream content, AppendRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(request);
+        EnsureExists();
+        var baseName = MaildirUniqueName.Next();
+        var tmpPath = System.IO.Path.Combine(Path, "tmp", baseName);
+        long size, virtualSize;
+        try
+        {
+            (size, virtualSize) = await WriteTmpAsync(tmpPath, content, cancellationToken).ConfigureAwait(false);
+            var date = request.InternalDate ?? DateTimeOffset.UtcNow;
+            File.SetLastWriteTimeUtc(tmpPath, date.UtcDateTime);
+            if (!await Mailbox.Store.HasRoomAsync(Mailbox.User, virtualSize, cancellationToken).ConfigureAwait(false))
+            {
+                throw new MailStoreException(MailStoreError.OverQuota, "The mailbox is over its quota.");
+            }
+
+            var pending = new PendingFile(tmpPath, MaildirUniqueName.WithSizes(baseName, size, virtualSize), request.Flags,
+                request.Keywords ?? [], virtualSize, date.ToUnixTimeMilliseconds());
+            var uids = await AddFilesAsync([pending], cancellationToken).ConfigureAwait(false);
+            return new AppendResult(_state.UidValidity, uids[0]);
+        }
+        finally
+        {
+            TryDelete(tmpPath); // gone already when it was renamed into cur/
+        }
+    }
+
+    /// <summary>Copies messages into <paramref name="target"/> with their flags and internal dates (COPY, COPYUID).</summary>
+    /// <exception cref="MailStoreException">OverQuota.</exception>
+    public async Task<CopyResult> CopyAsync(IReadOnlyCollection<uint> uids, MailFolder target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(uids);
+        ArgumentNullException.ThrowIfNull(target);
+        target.EnsureExists();
+        var state = _state;
+        var messages = uids.Distinct().Order().Select(state.FindByUid).OfType<MessageRecord>().ToList();
+        var total = messages.Sum(m => m.Size);
+        if (total > 0 && !await Mailbox.Store.HasRoomAsync(target.Mailbox.User, total, cancellationToken).ConfigureAwait(false))
+        {
+            throw new MailStoreException(MailStoreError.OverQuota, "The mailbox is over its quota.");
+        }
+
+        var pending = new List<PendingFile>(messages.Count);
+        var sources = new List<uint>(messages.Count);
+        try
+        {
+            foreach (var message in messages)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var baseName = MaildirUniqueName.Next();
+                var tmpPath = System.IO.Path.Combine(target.Path, "tmp", baseName);
+                if (!LinkOrCopy(message, tmpPath, out var size))
+                {
+                    continue; // expunged meanwhile: nothing to copy
+                }
+
+                pending.Add(new PendingFile(tmpPath, MaildirUniqueName.WithSizes(baseName, size, message.Size), message.Flags,
+                    message.Keywords, message.Size, message.InternalDate.ToUnixTimeMilliseconds()));
+                sources.Add(message.Uid);
+            }
+
+            var targetUids = pending.Count == 0 ? [] : await target.AddFilesAsync(pending, cancellationToken).ConfigureAwait(false);
+            return new CopyResult(target.State.UidValidity, sources, targetUids);
+        }
+        finally
+        {
+            foreach (var file in pending)
+            {
+                TryDelete(file.TmpPath);
+            }
+        }
+    }
+
+    /// <summary>Copies then expunges the messages regardless of \Deleted (MOVE, RFC 6851).</summary>
+    public async Task<CopyResult> MoveAsync(IReadOnlyCollection<uint> uids, MailFolder target, CancellationToken cancellationToken = default)
+    {
+        var result = await CopyAsync(uids, target, cancellationToken).ConfigureAwait(false);
+        var moved = new HashSet<uint>(result.SourceUids);
+        if (moved.Count > 0)
+        {
+            await UnderLockAsync(() => ExpungeLocked(moved, requireDeleted: false), cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Writes the summaries parsed since the last flush into <c>facteur-cache</c>.</summary>
+    internal Task FlushSummariesAsync(CancellationToken cancellationToken = default) =>
+        UnderLockAsync(() => FlushSummariesLocked() && WriteIndex(), cancellationToken);
+
+    /// <summary>Forgets the in-memory copy so the next operation reads the index from disk (tests; after a rename).</summary>
+    internal void Invalidate() => _loaded = false;
+
+    internal async Task<List<uint>> AddFilesAsync(IReadOnlyList<PendingFile> files, CancellationToken cancellationToken) =>
+        await UnderLockAsync(() => AddFilesLocked(files), cancellationToken).ConfigureAwait(false);
+
+    internal void EnsureExists()
+    {
+        if (Directory.Exists(System.IO.Path.Combine(Path, "cur")))
+        {
+            Directory.CreateDirectory(System.IO.Path.Combine(Path, "new"));
+            Directory.CreateDirectory(System.IO.Path.Combine(Path, "tmp"));
+            return;
+        }
+
+        if (!IsInbox)
+        {
+            throw new MailStoreException(MailStoreError.NonExistent, $"Folder {Name} does not exist.");
+        }
+
+        foreach (var sub in (string[])["cur", "new", "tmp"])
+        {
+            Directory.CreateDirectory(System.IO.Path.Combine(Path, sub));
+        }
+    }
+
+    private async Task<T> UnderLockAsync<T>(Func<T> action, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await WithDiskLockAsync(action, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Takes <c>dovecot-uidlist.lock</c> (the caller holds <see cref="_gate"/>), reloads the index when another process changed it, runs <paramref name="action"/>.</summary>
+    private async Task<T> WithDiskLockAsync<T>(Func<T> action, CancellationToken cancellationToken)
+    {
+        EnsureExists();
+        DotLock diskLock;
+        try
+        {
+            diskLock = await DotLock.AcquireAsync(System.IO.Path.Combine(Path, MaildirFolder.UidListLockFileName),
+                MaildirFolder.UidListLockStaleAfter, Mailbox.Store.Options.LockTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new MailStoreException(MailStoreError.InUse, $"Folder {Name} is locked by another process.", ex);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new MailStoreException(MailStoreError.NonExistent, $"Folder {Name} does not exist.", ex);
+        }
+
+        using (diskLock)
+        {
+            var before = _state;
+            if (!_loaded || FolderIndexFile.ReadGeneration(IndexPath) != _index.Generation)
+            {
+                LoadIndex();
+                if (_loaded && _index.Entries.Count == 0 && _index.UidValidity == 0)
+                {
+                    SyncLocked(cancellationToken);
+                }
+            }
+
+            var result = action();
+            if (_state.HighestModSeq != before.HighestModSeq || _state.UidValidity != before.UidValidity)
+            {
+                Signal();
+            }
+
+            return result;
+        }
+    }
+
+    private void LoadIndex()
+    {
+        var read = FolderIndexFile.Read(IndexPath);
+        if (read is null)
+        {
+            // Missing or corrupt: rebuilt from the Maildir by the sync that follows. Mod-sequences
+            // restart above anything handed out before (they only ever grow, RFC 7162 §3.1), using
+            // the clock as a floor since the old values are lost.
+            var floor = Math.Max(_index.HighestModSeq, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            _index = new FolderIndexFile { HighestModSeq = floor };
+        }
+        else
+        {
+            _index = read;
+        }
+
+        _byUid = _index.Entries.ToDictionary(e => e.Uid);
+        _keywords = DovecotKeywords.Read(Path);
+        _loaded = true;
+        if (read is null)
+        {
+            _index.UidValidity = 0; // forces the full reconcile in SyncLocked
+        }
+
+        Publish();
+    }
+
+    private bool SyncLocked(CancellationToken cancellationToken)
+    {
+        var document = ReadUidList();
+        var uidListChanged = document is null;
+        document ??= UidListDocument.CreateNew(DateTimeOffset.UtcNow);
+
+        var onDisk = Scan();
+        if (document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
+        {
+            // A concurrent rename (flags, new/ → cur/) can hide a file from one listing: look again.
+            foreach (var (key, entry) in Scan())
+            {
+                onDisk.TryAdd(key, entry);
+            }
+        }
+
+        var kept = new List<UidListRecord>(Math.Max(document.Records.Count, onDisk.Count));
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in document.Records)
+        {
+            if (!onDisk.ContainsKey(record.Key) || !known.Add(record.Key))
+            {
+                uidListChanged = true;
+                continue;
+            }
+
+            kept.Add(record);
+        }
+
+        foreach (var key in onDisk.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList())
+        {
+            kept.Add(new UidListRecord(document.NextUid++, key, []));
+            uidListChanged = true;
+        }
+
+        if (uidListChanged)
+        {
+            document.Records.Clear();
+            document.Records.AddRange(kept);
+            AtomicFile.Write(UidListPath, document.ToString());
+        }
+
+        _uidNext = document.NextUid;
+        var indexChanged = false;
+        if (_index.UidValidity != document.UidValidity)
+        {
+            // New UIDVALIDITY (or a rebuild): every UID is new to clients.
+            _index.Entries.Clear();
+            lock (_index.Expunged)
+            {
+                _index.Expunged.Clear();
+            }
+
+            _index.UidValidity = document.UidValidity;
+            indexChanged = true;
+        }
+
+        _keywords = DovecotKeywords.Read(Path);
+        var previous = _index.Entries.ToDictionary(e => e.Uid);
+        var entries = new List<IndexEntry>(kept.Count);
+        foreach (var record in kept)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var disk = onDisk[record.Key];
+            if (previous.Remove(record.Uid, out var entry) && entry.Key == record.Key)
+            {
+                if (entry.FileName != disk.FileName || entry.IsNew != disk.IsNew)
+                {
+                    if (InfoDiffers(entry.FileName, disk.FileName))
+                    {
+                        entry.ModSeq = ++_index.HighestModSeq; // changed by another process or program
+                    }
+
+                    entry.FileName = disk.FileName;
+                    entry.IsNew = disk.IsNew;
+                    entry.Record = null;
+                    indexChanged = true;
+                }
+
+                entries.Add(entry);
+                continue;
+            }
+
+            if (entry is not null)
+            {
+                previous[entry.Uid] = entry; // same UID, other file: the old one is gone
+            }
+
+            var fullPath = System.IO.Path.Combine(Path, disk.SubDirectory, disk.FileName);
+            var info = new FileInfo(fullPath);
+            if (!info.Exists)
+            {
+                continue; // vanished since the scan; dropped from the uidlist by the next sync
+            }
+
+            long? size = disk.Name.VirtualSize;
+            if (size is null && record.Extension('W') is { } w && long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var listed))
+            {
+                size = listed;
+            }
+
+            size ??= MessageVirtualSize.Compute(fullPath);
+            if (size is null)
+            {
+                continue;
+            }
+
+            entries.Add(new IndexEntry
+            {
+                Uid = record.Uid,
+                Key = record.Key,
+                FileName = disk.FileName,
+                IsNew = disk.IsNew,
+                ModSeq = ++_index.HighestModSeq,
+                Size = size.Value,
+                InternalDateMs = new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeMilliseconds(),
+            });
+            indexChanged = true;
+        }
+
+        foreach (var gone in previous.Values.OrderBy(e => e.Uid))
+        {
+            AddExpunged(gone.Uid);
+            _pendingSummaries.TryRemove(gone.Uid, out _);
+            indexChanged = true;
+        }
+
+        _index.Entries = entries;
+        _byUid = entries.ToDictionary(e => e.Uid);
+        indexChanged |= FlushSummariesLocked();
+        if (indexChanged || !File.Exists(IndexPath))
+        {
+            WriteIndex();
+        }
+
+        Publish();
+        if (indexChanged)
+        {
+            Mailbox.InvalidateQuota();
+        }
+
+        return indexChanged;
+    }
+
+    private FlagUpdateResult UpdateFlagsLocked(FlagChange change, CancellationToken cancellationToken)
+    {
+        var requested = change.Keywords;
+        var letters = new StringBuilder();
+        var keywordsAdded = false;
+        foreach (var keyword in requested)
+        {
+            if (change.Mode == FlagChangeMode.Remove)
+            {
+                if (_keywords.LetterOf(keyword) is { } existing)
+                {
+                    letters.Append(existing);
+                }
+
+                continue;
+            }
+
+            var known = _keywords.LetterOf(keyword);
+            var letter = known ?? _keywords.GetOrAdd(keyword)
+                ?? throw new MailStoreException(MailStoreError.TooManyKeywords, "No more keywords can be defined in this folder.");
+            keywordsAdded |= known is null;
+            letters.Append(letter);
+        }
+
+        if (keywordsAdded)
+        {
+            _keywords.Write(Path);
+        }
+
+        var changeFlags = FlagLetters.ToMaildirFlags(change.Flags);
+        var changeLetters = letters.ToString();
+        var results = new List<MessageFlagsState>();
+        var modified = new List<uint>();
+        var anyChange = false;
+        foreach (var uid in change.Uids.Distinct().Order())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_byUid.TryGetValue(uid, out var entry))
+            {
+                continue;
+            }
+
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                var currentPath = System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName);
+                if (!File.Exists(currentPath))
+                {
+                    if (Relocate(entry.Key) is not { } found)
+                    {
+                        break; // expunged by someone else; the next sync reports it
+                    }
+
+                    if (InfoDiffers(entry.FileName, found.FileName))
+                    {
+                        entry.ModSeq = ++_index.HighestModSeq;
+                        anyChange = true;
+                    }
+
+                    entry.FileName = found.FileName;
+                    entry.IsNew = found.IsNew;
+                    entry.Record = null;
+                    continue;
+                }
+
+                if (change.UnchangedSince is { } since && entry.ModSeq > since)
+                {
+                    modified.Add(uid); // RFC 7162 §3.1.3: changed since the client looked
+                    break;
+                }
+
+                var name = MaildirEntryName.Parse(entry.FileName);
+                var (flags, keywordLetters) = change.Mode switch
+                {
+                    // P has no IMAP flag: a replace keeps it.
+                    FlagChangeMode.Replace => (changeFlags | (name.Flags & MaildirFlags.Passed), changeLetters),
+                    FlagChangeMode.Add => (name.Flags | changeFlags, name.Keywords + changeLetters),
+                    _ => (name.Flags & ~changeFlags, new string(name.Keywords.Where(c => !changeLetters.Contains(c, StringComparison.Ordinal)).ToArray())),
+                };
+                var newName = name.WithInfo(flags, keywordLetters);
+                if (newName != entry.FileName || entry.IsNew)
+                {
+                    try
+                    {
+                        File.Move(currentPath, System.IO.Path.Combine(Path, "cur", newName), overwrite: false);
+                    }
+                    catch (FileNotFoundException)
+                    {
+                        continue; // renamed by another program meanwhile: look again
+                    }
+                    catch (IOException) when (File.Exists(System.IO.Path.Combine(Path, "cur", newName)) && !File.Exists(currentPath))
+                    {
+                        // Someone else renamed it to exactly this name.
+                    }
+
+                    if (InfoDiffers(entry.FileName, newName))
+                    {
+                        entry.ModSeq = ++_index.HighestModSeq;
+                    }
+
+                    entry.FileName = newName;
+                    entry.IsNew = false;
+                    entry.Record = null;
+                    anyChange = true;
+                }
+
+                var record = ToRecord(entry);
+                results.Add(new MessageFlagsState(uid, record.Flags, record.Keywords, record.ModSeq));
+                break;
+            }
+        }
+
+        if (anyChange)
+        {
+            WriteIndex();
+        }
+
+        Publish();
+        return new FlagUpdateResult(results, modified, _state);
+    }
+
+    private IReadOnlyList<uint> ExpungeLocked(HashSet<uint>? uids, bool requireDeleted)
+    {
+        var expunged = new List<uint>();
+        var removedKeys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in _index.Entries.ToList())
+        {
+            if (uids is not null && !uids.Contains(entry.Uid))
+            {
+                continue;
+            }
+
+            var current = System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName);
+            var name = entry.FileName;
+            if (!File.Exists(current) && Relocate(entry.Key) is { } found)
+            {
+                current = System.IO.Path.Combine(Path, found.SubDirectory, found.FileName);
+                name = found.FileName;
+            }
+
+            if (requireDeleted && !MaildirEntryName.Parse(name).Flags.HasFlag(MaildirFlags.Trashed))
+            {
+                continue;
+            }
+
+            TryDelete(current);
+            if (File.Exists(current))
+            {
+                continue; // could not delete: keep it
+            }
+
+            expunged.Add(entry.Uid);
+            removedKeys.Add(entry.Key);
+        }
+
+        if (expunged.Count == 0)
+        {
+            return expunged;
+        }
+
+        DirectorySync.Fsync(System.IO.Path.Combine(Path, "cur"));
+        var removed = new HashSet<uint>(expunged);
+        _index.Entries.RemoveAll(e => removed.Contains(e.Uid));
+        foreach (var uid in expunged)
+        {
+            AddExpunged(uid);
+            _pendingSummaries.TryRemove(uid, out _);
+        }
+
+        _byUid = _index.Entries.ToDictionary(e => e.Uid);
+        if (ReadUidList() is { } document)
+        {
+            document.Records.RemoveAll(r => removedKeys.Contains(r.Key));
+            AtomicFile.Write(UidListPath, document.ToString());
+        }
+
+        WriteIndex();
+        Publish();
+        Mailbox.InvalidateQuota();
+        return expunged;
+    }
+
+    private List<uint> AddFilesLocked(IReadOnlyList<PendingFile> files)
+    {
+        var document = ReadUidList();
+        if (document is null || document.UidValidity != _index.UidValidity)
+        {
+            SyncLocked(CancellationToken.None);
+            document = ReadUidList() ?? throw new IOException($"{UidListPath} could not be read back.");
+        }
+
+        var uids = new List<uint>(files.Count);
+        var keywordsAdded = false;
+        var cur = System.IO.Path.Combine(Path, "cur");
+        foreach (var file in files)
+        {
+            var letters = new StringBuilder();
+            foreach (var keyword in file.Keywords)
+            {
+                var known = _keywords.LetterOf(keyword);
+                if ((known ?? _keywords.GetOrAdd(keyword)) is { } letter)
+                {
+                    keywordsAdded |= known is null;
+                    letters.Append(letter);
+                }
+            }
+
+            var flags = FlagLetters.ToMaildirFlags(file.Flags);
+            var fileName = new MaildirEntryName(file.Key, flags, letters.ToString(), null, null).WithInfo(flags, letters.ToString());
+            File.Move(file.TmpPath, System.IO.Path.Combine(cur, fileName), overwrite: false);
+            var uid = document.NextUid++;
+            document.Records.Add(new UidListRecord(uid, file.Key, []));
+            _index.Entries.Add(new IndexEntry
+            {
+                Uid = uid,
+                Key = file.Key,
+                FileName = fileName,
+                IsNew = false,
+                ModSeq = ++_index.HighestModSeq,
+                Size = file.Size,
+                InternalDateMs = file.InternalDateMs,
+            });
+            uids.Add(uid);
+        }
+
+        DirectorySync.Fsync(cur);
+        if (keywordsAdded)
+        {
+            _keywords.Write(Path);
+        }
+
+        AtomicFile.Write(UidListPath, document.ToString());
+        _uidNext = document.NextUid;
+        _byUid = _index.Entries.ToDictionary(e => e.Uid);
+        WriteIndex();
+        Publish();
+        Mailbox.InvalidateQuota();
+        return uids;
+    }
+
+    private bool FlushSummariesLocked()
+    {
+        if (_pendingSummaries.IsEmpty)
+        {
+            return false;
+        }
+
+        var items = new List<(IndexEntry Entry, string Key, MessageSummary Summary)>();
+        foreach (var (uid, (key, summary)) in _pendingSummaries.ToArray())
+        {
+            _pendingSummaries.TryRemove(uid, out _);
+            if (_byUid.TryGetValue(uid, out var entry) && entry.Key == key)
+            {
+                items.Add((entry, key, summary));
+            }
+        }
+
+        if (items.Count == 0)
+        {
+            return false;
+        }
+
+        var positions = SummaryCacheFile.Append(CachePath, items.Select(i => (i.Key, i.Summary)).ToList());
+        for (var i = 0; i < items.Count; i++)
+        {
+            items[i].Entry.CacheOffset = positions[i].Offset;
+            items[i].Entry.CacheLength = positions[i].Length;
+        }
+
+        return true;
+    }
+
+    private async Task FlushSummariesInBackgroundAsync()
+    {
+        try
+        {
+            await FlushSummariesAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The summaries stay pending and go out with the next sync.
+        }
+        catch (MailStoreException)
+        {
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _flushing, 0);
+        }
+    }
+
+    private bool WriteIndex()
+    {
+        _index.Write(IndexPath);
+        return true;
+    }
+
+    private void AddExpunged(uint uid)
+    {
+        lock (_index.Expunged)
+        {
+            _index.Expunged.Add((uid, ++_index.HighestModSeq));
+            if (_index.Expunged.Count > MaxExpungedRecords)
+            {
+                _index.Expunged.RemoveRange(0, _index.Expunged.Count - MaxExpungedRecords);
+            }
+        }
+    }
+
+    private void Publish()
+    {
+        var messages = new MessageRecord[_index.Entries.Count];
+        for (var i = 0; i < messages.Length; i++)
+        {
+            messages[i] = ToRecord(_index.Entries[i]);
+        }
+
+        var keywords = new List<string>();
+        for (var c = 'a'; c <= 'z'; c++)
+        {
+            if (_keywords.NameOf(c) is { } keyword)
+            {
+                keywords.Add(keyword);
+            }
+        }
+
+        _state = new FolderState(Name, _index.UidValidity, _uidNext, _index.HighestModSeq, messages, keywords);
+    }
+
+    private void Signal()
+    {
+        TaskCompletionSource previous;
+        lock (_signalLock)
+        {
+            previous = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        previous.TrySetResult();
+    }
+
+    private MessageRecord ToRecord(IndexEntry entry)
+    {
+        if (entry.Record is { } cached && cached.ModSeq == entry.ModSeq && ReferenceEquals(cached.FileName, entry.FileName))
+        {
+            return cached;
+        }
+
+        var name = MaildirEntryName.Parse(entry.FileName);
+        var record = new MessageRecord(entry.Uid, entry.Key, entry.FileName, entry.IsNew, FlagLetters.ToMessageFlags(name.Flags),
+            FlagLetters.Keywords(name, _keywords), entry.ModSeq, entry.Size, DateTimeOffset.FromUnixTimeMilliseconds(entry.InternalDateMs));
+        entry.Record = record;
+        return record;
+    }
+
+    private static bool InfoDiffers(string a, string b)
+    {
+        var x = MaildirEntryName.Parse(a);
+        var y = MaildirEntryName.Parse(b);
+        return x.Flags != y.Flags || !x.Keywords.Order().SequenceEqual(y.Keywords.Order());
+    }
+
+    private UidListDocument? ReadUidList()
+    {
+        try
+        {
+            using var reader = new StreamReader(UidListPath, Encoding.UTF8);
+            return UidListDocument.Parse(reader);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (FormatException)
+        {
+            return null; // corrupt: rebuilt with a new UIDVALIDITY, as Dovecot does
+        }
+    }
+
+    private Dictionary<string, DiskFile> Scan()
+    {
+        // new/ before cur/: a file moving new/ → cur/ during the scan is then seen at least once.
+        var entries = new Dictionary<string, DiskFile>(StringComparer.Ordinal);
+        foreach (var isNew in (bool[])[true, false])
+        {
+            foreach (var fileName in Enumerate(System.IO.Path.Combine(Path, isNew ? "new" : "cur")))
+            {
+                var name = MaildirEntryName.Parse(fileName);
+                if (name.Key.Length > 0)
+                {
+                    entries[name.Key] = new DiskFile(fileName, isNew, name);
+                }
+            }
+        }
+
+        return entries;
+    }
+
+    private DiskFile? Relocate(string key)
+    {
+        foreach (var isNew in (bool[])[false, true])
+        {
+            foreach (var fileName in Enumerate(System.IO.Path.Combine(Path, isNew ? "new" : "cur")))
+            {
+                if (fileName.StartsWith(key, StringComparison.Ordinal) && (fileName.Length == key.Length || fileName[key.Length] == ':'))
+                {
+                    return new DiskFile(fileName, isNew, MaildirEntryName.Parse(fileName));
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static List<string> Enumerate(string directory)
+    {
+        try
+        {
+            var names = new List<string>();
+            foreach (var path in Directory.EnumerateFiles(directory))
+            {
+                var name = System.IO.Path.GetFileName(path);
+                if (name.Length > 0 && name[0] != '.')
+                {
+                    names.Add(name);
+                }
+            }
+
+            return names;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    private bool LinkOrCopy(MessageRecord message, string tmpPath, out long size)
+    {
+        size = 0;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var source = System.IO.Path.Combine(Path, message.SubDirectory, message.FileName);
+            if (!File.Exists(source))
+            {
+                if (Relocate(message.Key) is not { } found)
+                {
+                    return false;
+                }
+
+                message = message with { FileName = found.FileName, IsNew = found.IsNew };
+                continue;
+            }
+
+            try
+            {
+                if (!HardLink.TryCreate(source, tmpPath))
+                {
+                    File.Copy(source, tmpPath, overwrite: false);
+                    File.SetLastWriteTimeUtc(tmpPath, message.InternalDate.UtcDateTime);
+                }
+
+                size = new FileInfo(tmpPath).Length;
+                return File.Exists(tmpPath);
+            }
+            catch (FileNotFoundException)
+            {
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<(long Size, long VirtualSize)> WriteTmpAsync(string tmpPath, Stream content, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, Options = FileOptions.Asynchronous };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        var buffer = new byte[64 * 1024];
+        var counter = new VirtualSizeCounter();
+        await using (var file = new FileStream(tmpPath, options))
+        {
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                counter.Add(buffer.AsSpan(0, read));
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+
+            file.Flush(flushToDisk: true);
+        }
+
+        return (counter.Size, counter.VirtualSize);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private sealed record DiskFile(string FileName, bool IsNew, MaildirEntryName Name)
+    {
+        public string SubDirectory => IsNew ? "new" : "cur";
+    }
+}

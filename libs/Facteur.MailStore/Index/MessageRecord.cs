@@ -1,0 +1,31 @@
+namespace Facteur.MailStore.Index;
+
+/// <summary>
+/// One message of a folder as the index knows it, without opening its file.
+/// </summary>
+/// <param name="Uid">The IMAP UID, from <c>dovecot-uidlist</c>.</param>
+/// <param name="Key">The Maildir base name (before <c>:2,</c>), stable across flag changes.</param>
+/// <param name="FileName">The current file name (key + info), as last seen.</param>
+/// <param name="IsNew">True while the file is still in <c>new/</c>.</param>
+/// <param name="Flags">System flags.</param>
+/// <param name="Keywords">Keywords, as registered in <c>dovecot-keywords</c>.</param>
+/// <param name="ModSeq">RFC 7162 mod-sequence of the last change to this message (append or flag change).</param>
+/// <param name="Size">RFC822.SIZE: the message's octets with every line ending counted as CRLF.</param>
+/// <param name="InternalDate">The internal date: the file's modification time, as Dovecot uses it.</param>
+public sealed record MessageRecord(
+    uint Uid,
+    string Key,
+    string FileName,
+    bool IsNew,
+    MessageFlags Flags,
+    IReadOnlyList<string> Keywords,
+    ulong ModSeq,
+    long Size,
+    DateTimeOffset InternalDate)
+{
+    /// <summary>The sub-directory the file was in: "new" or "cur".</summary>
+    public string SubDirectory => IsNew ? "new" : "cur";
+
+    /// <summary>True when the message carries <paramref name="keyword"/> (case-insensitive, as IMAP keywords compare).</summary>
+    public bool HasKeyword(string keyword) => Keywords.Any(k => string.Equals(k, keyword, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,213 @@
+using Facteur.MailStore.Index;
+using Xunit;
+
+namespace Facteur.MailStore.Tests.Index;
+
+public sealed class FolderSyncTests
+{
+    [Fact]
+    public async Task New_files_get_increasing_uids_and_sizes_counted_as_crlf()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver("Subject: a\n\nbare lf\n");
+        maildir.Deliver(IndexTestMaildir.Message("b"));
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var state = inbox.State;
+
+        Assert.Equal(2, state.Count);
+        Assert.Equal([1u, 2u], state.Messages.Select(m => m.Uid));
+        Assert.Equal(3u, state.UidNext);
+        Assert.Equal("Subject: a\r\n\r\nbare lf\r\n".Length, state.Messages[0].Size);
+        Assert.True(state.HighestModSeq >= 2);
+        Assert.NotEqual(0u, state.UidValidity);
+        Assert.Equal(maildir.Mailbox.Path, Path.GetDirectoryName(Path.GetDirectoryName(maildir.Files()[0])));
+    }
+
+    [Fact]
+    public async Task Internal_date_is_the_file_mtime()
+    {
+        using var maildir = new IndexTestMaildir();
+        var when = new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc);
+        maildir.Deliver(IndexTestMaildir.Message("dated"), mtime: when);
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+
+        Assert.Equal(new DateTimeOffset(when), inbox.State.Messages[0].InternalDate);
+    }
+
+    [Fact]
+    public async Task A_flag_change_made_by_another_program_is_seen_with_a_new_modseq()
+    {
+        using var maildir = new IndexTestMaildir();
+        var path = maildir.Deliver(IndexTestMaildir.Message("x"), info: "");
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var before = inbox.State.Messages[0];
+
+        File.Move(path, path + "FS"); // ":2," + "FS": flagged and seen, as a renaming client would
+        var after = (await inbox.SyncAsync()).Messages[0];
+
+        Assert.Equal(before.Uid, after.Uid);
+        Assert.Equal(MessageFlags.Flagged | MessageFlags.Seen, after.Flags);
+        Assert.True(after.ModSeq > before.ModSeq);
+        Assert.Equal(after.ModSeq, inbox.State.HighestModSeq);
+    }
+
+    [Fact]
+    public async Task A_move_from_new_to_cur_without_flags_keeps_the_modseq()
+    {
+        using var maildir = new IndexTestMaildir();
+        var path = maildir.Deliver(IndexTestMaildir.Message("x"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var before = inbox.State.Messages[0];
+
+        File.Move(path, Path.Combine(maildir.UserPath, "cur", Path.GetFileName(path) + ":2,"));
+        var after = (await inbox.SyncAsync()).Messages[0];
+
+        Assert.False(after.IsNew);
+        Assert.Equal(before.ModSeq, after.ModSeq);
+    }
+
+    [Fact]
+    public async Task A_file_removed_by_another_program_becomes_an_expunge_with_its_modseq()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("keep"));
+        var gone = maildir.Deliver(IndexTestMaildir.Message("gone"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var modSeqBefore = inbox.State.HighestModSeq;
+
+        File.Delete(gone);
+        var state = await inbox.SyncAsync();
+
+        Assert.Equal([1u], state.Messages.Select(m => m.Uid));
+        Assert.True(state.HighestModSeq > modSeqBefore);
+        Assert.Equal([2u], inbox.ExpungedSince(modSeqBefore));
+        Assert.Empty(inbox.ExpungedSince(state.HighestModSeq));
+    }
+
+    [Fact]
+    public async Task Files_added_later_get_higher_uids_and_uids_are_never_reused()
+    {
+        using var maildir = new IndexTestMaildir();
+        var first = maildir.Deliver(IndexTestMaildir.Message("1"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        File.Delete(first);
+        await inbox.SyncAsync();
+
+        maildir.Deliver(IndexTestMaildir.Message("2"));
+        var state = await inbox.SyncAsync();
+
+        Assert.Equal([2u], state.Messages.Select(m => m.Uid));
+    }
+
+    [Fact]
+    public async Task Deleting_the_index_rebuilds_it_with_the_same_uidvalidity_uids_and_flags()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("a"), info: "S");
+        maildir.Deliver(IndexTestMaildir.Message("b"), info: "F");
+        var first = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var before = first.State;
+
+        File.Delete(Path.Combine(maildir.UserPath, "facteur-index"));
+        var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        var after = other.State;
+
+        Assert.Equal(before.UidValidity, after.UidValidity);
+        Assert.Equal(before.Messages.Select(m => (m.Uid, m.Flags, m.Size, m.InternalDate)), after.Messages.Select(m => (m.Uid, m.Flags, m.Size, m.InternalDate)));
+        Assert.True(after.HighestModSeq >= before.HighestModSeq, "mod-sequences never go back");
+        Assert.True(File.Exists(Path.Combine(maildir.UserPath, "facteur-index")));
+    }
+
+    [Theory]
+    [InlineData("garbage\n")]
+    [InlineData("")]
+    [InlineData("facteur-index 1 V1 H5 G7\n1 2 3\n")]
+    [InlineData("facteur-index 1 V1 H1 G7\n1 99 10 0 -1 0 c x:2,S\n")]
+    public async Task A_corrupt_index_is_rebuilt_from_the_maildir(string content)
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("a"), info: "S");
+        var before = (await maildir.Mailbox.OpenFolderAsync("INBOX")).State;
+
+        await File.WriteAllTextAsync(Path.Combine(maildir.UserPath, "facteur-index"), content);
+        var after = (await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX")).State;
+
+        Assert.Equal(before.UidValidity, after.UidValidity);
+        Assert.Equal([(1u, MessageFlags.Seen)], after.Messages.Select(m => (m.Uid, m.Flags)));
+        Assert.StartsWith("facteur-index 1 ", await File.ReadAllTextAsync(Path.Combine(maildir.UserPath, "facteur-index")));
+    }
+
+    [Fact]
+    public async Task Sync_with_a_current_index_does_not_read_message_files_again()
+    {
+        using var maildir = new IndexTestMaildir();
+        var path = maildir.Deliver("Subject: s\r\n\r\nbody\r\n"); // no W= in the name: the size comes from reading the file
+        var first = (await maildir.Mailbox.OpenFolderAsync("INBOX")).State.Messages[0];
+
+        // Same name, other content: a process that read the file would see another size.
+        await File.WriteAllTextAsync(path, new string('x', 5000));
+        var again = (await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX")).State.Messages[0];
+
+        Assert.Equal(first.Size, again.Size);
+    }
+
+    [Fact]
+    public async Task A_corrupt_uidlist_gets_a_new_uidvalidity()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("a"));
+        var before = (await maildir.Mailbox.OpenFolderAsync("INBOX")).State;
+
+        await File.WriteAllTextAsync(Path.Combine(maildir.UserPath, "dovecot-uidlist"), "9 nonsense\n");
+        await Task.Delay(1100); // UIDVALIDITY is the clock in seconds, as Dovecot makes it
+        var after = (await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX")).State;
+
+        Assert.NotEqual(before.UidValidity, after.UidValidity);
+        Assert.Single(after.Messages);
+    }
+
+    [Fact]
+    public async Task Wait_for_change_completes_when_another_session_changes_the_folder()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("a"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var known = inbox.State.HighestModSeq;
+
+        var waiting = inbox.WaitForChangeAsync(known, TimeSpan.FromMinutes(5), CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        await inbox.UpdateFlagsAsync(new FlagChange([1u], FlagChangeMode.Add, MessageFlags.Seen, []));
+
+        var state = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(state.HighestModSeq > known);
+    }
+
+    [Fact]
+    public async Task Notify_changed_wakes_waiters_after_a_delivery()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var waiting = inbox.WaitForChangeAsync(inbox.State.HighestModSeq, TimeSpan.FromMinutes(5), CancellationToken.None);
+
+        maildir.Deliver(IndexTestMaildir.Message("new"));
+        maildir.Store.NotifyChanged(IndexTestMaildir.User, "INBOX");
+
+        var state = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, state.Count);
+    }
+
+    [Fact]
+    public async Task Wait_for_change_falls_back_to_polling_the_disk()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var waiting = inbox.WaitForChangeAsync(inbox.State.HighestModSeq, TimeSpan.FromMilliseconds(200), CancellationToken.None);
+
+        maildir.Deliver(IndexTestMaildir.Message("polled"));
+
+        var state = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, state.Count);
+    }
+}
