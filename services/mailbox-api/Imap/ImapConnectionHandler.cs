@@ -1,5 +1,6 @@
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.MailStore.Index;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,7 @@ internal sealed class ImapConnectionHandler(
     ImapLoginThrottle throttle,
     ImapConnectionLimiter limiter,
     ImapTelemetry telemetry,
+    MessageStore store,
     IServiceProvider services,
     ILogger<ImapConnectionHandler> logger) : ConnectionHandler
 {
@@ -26,6 +28,7 @@ internal sealed class ImapConnectionHandler(
             throttle,
             limiter,
             telemetry,
+            store,
             services.GetService<IServerCertificate>(),
             logger);
         var session = new ImapSession(connection, sessionServices);

@@ -2,6 +2,7 @@ using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
 using Facteur.MailboxApi.ProxyProtocol;
+using Facteur.MailStore.Index;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Facteur.MailboxApi.Imap;
 
@@ -28,6 +30,7 @@ public static class ImapModule
         builder.Services.TryAddSingleton<ImapLoginThrottle>();
         builder.Services.TryAddSingleton<ImapConnectionLimiter>();
         builder.Services.TryAddSingleton<ImapTelemetry>();
+        builder.Services.AddMessageStore(sp => sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot);
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {

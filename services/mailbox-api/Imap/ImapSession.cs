@@ -6,10 +6,10 @@ using System.Security.Authentication;
 using System.Text;
 using Facteur.MailboxApi.Imap.Commands;
 using Facteur.MailboxApi.Imap.Framing;
-using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailboxApi.Imap.Parsing;
 using Facteur.MailboxApi.Pop3.Framing;
-using Facteur.MailStore.Folders;
+using Facteur.MailboxApi.Imap.Mailbox;
+using Facteur.MailStore.Index;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -53,7 +53,7 @@ internal sealed class ImapSession
 
     public string? User { get; private set; }
 
-    public UserFolders? Folders { get; private set; }
+    public UserMailbox? Mailbox { get; private set; }
 
     public SelectedMailbox? Selected { get; set; }
 
@@ -81,7 +81,7 @@ internal sealed class ImapSession
         }
     }
 
-    public UserFolders RequireFolders() => Folders ?? throw new ImapNoException("Not logged in.");
+    public UserMailbox RequireMailbox() => Mailbox ?? throw new ImapNoException("Not logged in.");
 
     public SelectedMailbox RequireSelected() => Selected ?? throw new ImapNoException("No mailbox selected.");
 
@@ -288,6 +288,11 @@ internal sealed class ImapSession
             await Reply.TaggedAsync(tag, "BAD", exception.Message + ".", cancellationToken).ConfigureAwait(false);
             return await CountBadAsync(cancellationToken).ConfigureAwait(false) ? "too many bad commands" : null;
         }
+        catch (MailStoreException exception)
+        {
+            await Reply.TaggedAsync(tag, "NO", $"[{CodeOf(exception.Error)}] {exception.Message}", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
         catch (ImapNoException exception)
         {
             await Reply.TaggedAsync(tag, "NO", exception.Code is null ? exception.Message : $"[{exception.Code}] {exception.Message}", cancellationToken).ConfigureAwait(false);
@@ -300,6 +305,17 @@ internal sealed class ImapSession
             return null;
         }
     }
+
+    /// <summary>RFC 5530 response codes for the store's refusals.</summary>
+    private static string CodeOf(MailStoreError error) => error switch
+    {
+        MailStoreError.NonExistent => "NONEXISTENT",
+        MailStoreError.AlreadyExists => "ALREADYEXISTS",
+        MailStoreError.OverQuota => "OVERQUOTA",
+        MailStoreError.TooManyKeywords => "LIMIT",
+        MailStoreError.InUse => "INUSE",
+        _ => "CANNOT",
+    };
 
     private static ValueTask<string?> FlushNullAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
 
@@ -353,33 +369,29 @@ internal sealed class ImapSession
             throw new ImapNoException("Too many connections for this user.", "LIMIT");
         }
 
-        UserMaildir maildir;
+        UserMailbox mailbox;
         try
         {
-            maildir = UserMaildir.Open(Services.Facteur.MailRoot, user);
+            mailbox = Services.Store.OpenUser(user);
+            if (Options.CreateSpecialUseFolders)
+            {
+                await mailbox.EnsureDefaultFoldersAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (ArgumentException)
         {
             Services.Limiter.Release(slot);
             throw new ImapNoException("This account has no mailbox.", "UNAVAILABLE");
         }
+        catch
+        {
+            Services.Limiter.Release(slot);
+            throw;
+        }
 
         _userSlot = slot;
         User = user;
-        Folders = new UserFolders(maildir.Path, Options.FolderLockTimeout, Services.Facteur.Hostname);
-        Folders.Open("INBOX").EnsureCreated();
-        if (Options.CreateSpecialUseFolders)
-        {
-            foreach (var (name, _) in SpecialUse.Folders)
-            {
-                if (!Folders.Exists(name))
-                {
-                    Folders.Create(name);
-                    Folders.SetSubscribed(name, true);
-                }
-            }
-        }
-
+        Mailbox = mailbox;
         State = ImapState.Authenticated;
         ImapLog.LoggedIn(Services.Logger, user, RemoteAddress);
         return new ImapResult($"[CAPABILITY {Capabilities}] Logged in.");

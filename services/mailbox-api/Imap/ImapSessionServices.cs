@@ -1,5 +1,6 @@
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.MailStore.Index;
 using Microsoft.Extensions.Logging;
 
 namespace Facteur.MailboxApi.Imap;
@@ -12,5 +13,6 @@ internal sealed record ImapSessionServices(
     ImapLoginThrottle Throttle,
     ImapConnectionLimiter Limiter,
     ImapTelemetry Telemetry,
+    MessageStore Store,
     IServerCertificate? Certificate,
     ILogger Logger);

@@ -1,10 +1,10 @@
 using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailboxApi.Imap.Parsing;
-using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Commands;
 
-/// <summary>APPEND (RFC 3501 §6.3.11) with flags and internal date, answered with APPENDUID (RFC 4315).</summary>
+/// <summary>APPEND (RFC 3501 §6.3.11) with flags, keywords and internal date, answered with APPENDUID (RFC 4315); quota enforced by the store.</summary>
 internal static class AppendCommand
 {
     public static async ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
@@ -13,14 +13,15 @@ internal static class AppendCommand
         arguments.Space();
         var name = MailboxArgument.Read(arguments);
         arguments.Space();
-        var flags = MaildirFlags.None;
+        var flags = MessageFlags.None;
+        var keywords = new List<string>();
         if (arguments.PeekIs('('))
         {
-            arguments.ReadList(() => flags |= ImapFlags.Parse(arguments.ReadFlag()));
+            arguments.ReadList(() => ImapFlags.Add(arguments.ReadFlag(), ref flags, keywords));
             arguments.Space();
         }
 
-        var date = DateTimeOffset.UtcNow;
+        DateTimeOffset? date = null;
         if (arguments.PeekIs('"'))
         {
             date = ImapDate.ParseDateTime(arguments.ReadStringText());
@@ -29,17 +30,16 @@ internal static class AppendCommand
 
         var content = arguments.ReadStringBytes();
         arguments.ExpectEnd();
-        var folders = session.RequireFolders();
-        if (!folders.Exists(name))
+        var mailbox = session.RequireMailbox();
+        if (!mailbox.FolderExists(name))
         {
             throw new ImapNoException("Mailbox does not exist.", "TRYCREATE");
         }
 
-        var folder = folders.Open(name);
-        var key = folders.Store(folder, content, flags, date);
-        var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-        var uid = snapshot.Messages.FirstOrDefault(m => m.Key == key)?.Uid ?? 0;
+        var folder = await mailbox.OpenFolderAsync(name, cancellationToken).ConfigureAwait(false);
+        using var stream = new MemoryStream(content, writable: false);
+        var result = await folder.AppendAsync(stream, new AppendRequest(flags, keywords, date), cancellationToken).ConfigureAwait(false);
         session.Services.Telemetry.Appended.Add(1);
-        return ImapResult.Ok(uid == 0 ? "Append completed." : $"[APPENDUID {snapshot.UidValidity} {uid}] Append completed.");
+        return ImapResult.Ok($"[APPENDUID {result.UidValidity} {result.Uid}] Append completed.");
     }
 }

@@ -20,45 +20,25 @@ internal static class CopyCommand
             throw new ImapNoException("The mailbox is read-only.", "READ-ONLY");
         }
 
-        var folders = session.RequireFolders();
-        if (!folders.Exists(name))
+        var user = session.RequireMailbox();
+        if (!user.FolderExists(name))
         {
             throw new ImapNoException("Target mailbox does not exist.", "TRYCREATE");
         }
 
-        var target = folders.Open(name);
-        var copies = new List<(uint SourceUid, string Key)>();
-        foreach (var (_, entry) in messages)
+        var target = name == mailbox.Name ? mailbox.Folder : await user.OpenFolderAsync(name, cancellationToken).ConfigureAwait(false);
+        var uids = messages.Where(m => !m.Message.Gone).Select(m => m.Message.Uid).ToList();
+        if (uids.Count == 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var current = mailbox.Folder.Locate(entry.Message);
-            if (current is null)
-            {
-                continue;
-            }
-
-            byte[] content;
-            DateTimeOffset date;
-            try
-            {
-                var path = mailbox.Folder.FullPath(current);
-                content = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-                date = File.GetLastWriteTimeUtc(path);
-            }
-            catch (FileNotFoundException)
-            {
-                continue;
-            }
-
-            copies.Add((entry.Uid, folders.Store(target, content, current.Flags, date)));
+            return ImapResult.Ok(move ? "Move completed." : "Copy completed.");
         }
 
-        var snapshot = await target.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-        var byKey = snapshot.Messages.ToDictionary(m => m.Key, m => m.Uid, StringComparer.Ordinal);
-        var pairs = copies.Where(c => byKey.ContainsKey(c.Key)).Select(c => (c.SourceUid, Target: byKey[c.Key])).ToList();
-        var code = pairs.Count == 0
+        var result = move
+            ? await mailbox.Folder.MoveAsync(uids, target, cancellationToken).ConfigureAwait(false)
+            : await mailbox.Folder.CopyAsync(uids, target, cancellationToken).ConfigureAwait(false);
+        var code = result.SourceUids.Count == 0
             ? string.Empty
-            : $"[COPYUID {snapshot.UidValidity} {SequenceSet.Format(pairs.Select(p => p.SourceUid))} {string.Join(',', pairs.Select(p => p.Target))}] ";
+            : $"[COPYUID {result.TargetUidValidity} {SequenceSet.Format(result.SourceUids)} {string.Join(',', result.TargetUids)}] ";
         if (!move)
         {
             return ImapResult.Ok(code + "Copy completed.");
@@ -70,14 +50,9 @@ internal static class CopyCommand
             session.Reply.Untagged("OK " + code + "Moved.");
         }
 
-        foreach (var (sourceUid, _) in Enumerable.Reverse(copies))
+        foreach (var uid in result.SourceUids.OrderDescending())
         {
-            var seq = mailbox.SequenceOf(sourceUid);
-            if (seq > 0)
-            {
-                mailbox.Folder.Delete(mailbox.Messages[(int)seq - 1].Message);
-                mailbox.Expunged(session.Reply, sourceUid);
-            }
+            mailbox.Expunged(session.Reply, uid);
         }
 
         return ImapResult.Ok("Move completed.");

@@ -1,20 +1,21 @@
 using Facteur.MailboxApi.Imap.Parsing;
-using Facteur.MailStore.Folders;
 
 namespace Facteur.MailboxApi.Imap.Commands;
 
 /// <summary>EXPUNGE (RFC 3501 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1).</summary>
 internal static class ExpungeCommand
 {
-    public static ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
+    public static async ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
     {
         var mailbox = session.RequireSelected();
         var arguments = request.Arguments;
-        SequenceSet? uids = null;
+        List<uint>? uids = null;
         if (request.Uid)
         {
             arguments.Space();
-            uids = SequenceSet.Parse(arguments.ReadToken());
+            var set = SequenceSet.Parse(arguments.ReadToken());
+            var last = mailbox.LastUid;
+            uids = mailbox.Messages.Where(m => set.Contains(m.Uid, last)).Select(m => m.Uid).ToList();
         }
 
         arguments.ExpectEnd();
@@ -23,18 +24,17 @@ internal static class ExpungeCommand
             throw new ImapNoException("The mailbox is read-only.", "READ-ONLY");
         }
 
-        var last = mailbox.LastUid;
-        var doomed = mailbox.Messages
-            .Where(m => m.Message.Flags.HasFlag(MaildirFlags.Trashed) && (uids is null || uids.Contains(m.Uid, last)))
-            .Select(m => m.Uid)
-            .ToList();
-        foreach (var uid in Enumerable.Reverse(doomed))
+        if (uids is { Count: 0 })
         {
-            var seq = mailbox.SequenceOf(uid);
-            mailbox.Folder.Delete(mailbox.Messages[(int)seq - 1].Message);
+            return ImapResult.Ok("Expunge completed.");
+        }
+
+        var expunged = await mailbox.Folder.ExpungeAsync(uids, cancellationToken).ConfigureAwait(false);
+        foreach (var uid in expunged.Reverse())
+        {
             mailbox.Expunged(session.Reply, uid);
         }
 
-        return ValueTask.FromResult(ImapResult.Ok("Expunge completed."));
+        return ImapResult.Ok("Expunge completed.");
     }
 }

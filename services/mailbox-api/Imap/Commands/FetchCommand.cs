@@ -2,7 +2,7 @@ using System.Text;
 using Facteur.MailboxApi.Imap.Fetch;
 using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailboxApi.Imap.Parsing;
-using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Commands;
 
@@ -25,23 +25,24 @@ internal static class FetchCommand
         }
 
         var setsSeen = !mailbox.ReadOnly && items.Any(i => i.SetsSeen);
-        var needsContent = items.Any(i => i.Kind is not (FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate));
+        var needsContent = items.Any(i => i.Kind is not (FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate or FetchKind.Rfc822Size or FetchKind.ModSeq));
         foreach (var (sequence, entry) in messages)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var data = needsContent || items.Any(i => i.Kind == FetchKind.InternalDate) ? MessageData.Load(mailbox.Folder, entry.Message) : null;
-            if ((needsContent || items.Any(i => i.Kind == FetchKind.InternalDate)) && data is null)
+            var data = needsContent ? MessageData.Load(mailbox.Folder, entry.Record) : null;
+            if (needsContent && data is null)
             {
                 // Expunged by another session and not yet reported: nothing to send (§7.4.1 leaves the choice).
                 continue;
             }
 
             var flagsChanged = false;
-            if (setsSeen && !entry.Message.Flags.HasFlag(MaildirFlags.Seen))
+            if (setsSeen && !entry.Record.Flags.HasFlag(MessageFlags.Seen))
             {
-                if (mailbox.Folder.ChangeFlags(entry.Message, MaildirFlags.Seen) is { } changed)
+                var result = await mailbox.Folder.UpdateFlagsAsync(new FlagChange([entry.Uid], FlagChangeMode.Add, MessageFlags.Seen, []), cancellationToken).ConfigureAwait(false);
+                if (result.State.FindByUid(entry.Uid) is { } changed)
                 {
-                    entry.Message = changed;
+                    entry.Record = changed;
                     flagsChanged = true;
                 }
             }
@@ -62,7 +63,7 @@ internal static class FetchCommand
 
             if (flagsChanged && items.All(i => i.Kind != FetchKind.Flags))
             {
-                builder.Raw(" FLAGS ").Raw(ImapFlags.Format(entry.Message.Flags));
+                builder.Raw(" FLAGS ").Raw(ImapFlags.Format(entry.Record));
             }
 
             builder.Raw(")\r\n");
@@ -81,13 +82,16 @@ internal static class FetchCommand
                 b.Raw("UID ").Number(entry.Uid);
                 break;
             case FetchKind.Flags:
-                b.Raw("FLAGS ").Raw(ImapFlags.Format(entry.Message.Flags));
+                b.Raw("FLAGS ").Raw(ImapFlags.Format(entry.Record));
                 break;
             case FetchKind.InternalDate:
-                b.Raw("INTERNALDATE \"").Raw(ImapDate.Format(data!.InternalDate)).Raw("\"");
+                b.Raw("INTERNALDATE \"").Raw(ImapDate.Format(entry.Record.InternalDate)).Raw("\"");
                 break;
             case FetchKind.Rfc822Size:
-                b.Raw("RFC822.SIZE ").Number(data!.Bytes.Length);
+                b.Raw("RFC822.SIZE ").Number(entry.Record.Size);
+                break;
+            case FetchKind.ModSeq:
+                b.Raw("MODSEQ (").Number((long)entry.Record.ModSeq).Raw(")");
                 break;
             case FetchKind.Envelope:
                 b.Raw("ENVELOPE ");

@@ -1,8 +1,10 @@
+using Facteur.MailStore.Index;
+
 namespace Facteur.MailboxApi.Imap.Commands;
 
 /// <summary>
 /// IDLE (RFC 2177): "+ idling", then updates of the selected mailbox as they happen until the
-/// client sends DONE. Changes are found by looking at the folder every <c>Imap:IdlePollInterval</c>.
+/// client sends DONE. Changes come from the store (its own change notification, fed by delivery events) with polling every <c>Imap:IdlePollInterval</c> as the fallback.
 /// The autologout timer (30 minutes) still applies.
 /// </summary>
 internal static class IdleCommand
@@ -14,17 +16,23 @@ internal static class IdleCommand
         using var autologout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         autologout.CancelAfter(session.Options.AutologoutTimeout);
         var done = session.ReadContinuationAsync(autologout.Token).AsTask();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         while (true)
         {
-            var tick = Task.Delay(session.Options.IdlePollInterval, cancellationToken);
-            if (await Task.WhenAny(done, tick).ConfigureAwait(false) == done)
+            // The store wakes the wait on a change made in this process, on MessageStore.NotifyChanged
+            // (a delivery event) or, as the fallback, when its poll of the disk finds one.
+            var change = session.Selected is { } selected
+                ? selected.Folder.WaitForChangeAsync(selected.HighestModSeq, session.Options.IdlePollInterval, stop.Token)
+                : Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => (FolderState?)null, TaskScheduler.Default)!;
+            if (await Task.WhenAny(done, change).ConfigureAwait(false) == done)
             {
+                await stop.CancelAsync().ConfigureAwait(false);
                 break;
             }
 
-            if (session.Selected is { } mailbox)
+            if (session.Selected is { } mailbox && await change.ConfigureAwait(false) is { } state)
             {
-                await mailbox.RefreshAsync(session.Reply, allowExpunge: true, cancellationToken).ConfigureAwait(false);
+                mailbox.Apply(session.Reply, state, allowExpunge: true);
                 await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }

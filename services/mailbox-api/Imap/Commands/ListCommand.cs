@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Facteur.MailboxApi.Imap.Mailbox;
+using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Commands;
 
@@ -86,18 +87,19 @@ internal static class ListCommand
             return ImapResult.Ok();
         }
 
-        var folders = session.RequireFolders();
-        var existing = folders.All();
-        var existingSet = new HashSet<string>(existing, StringComparer.Ordinal);
-        var subscriptions = folders.Subscriptions();
+        var mailbox = session.RequireMailbox();
+        var infos = await mailbox.ListFoldersAsync(cancellationToken).ConfigureAwait(false);
+        var byName = infos.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var subscriptions = new HashSet<string>(await mailbox.GetSubscriptionsAsync(cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
         var onlySubscribed = lsub || selection.Contains("SUBSCRIBED");
 
-        // Every name and, for LIST/LSUB's '%', every ancestor of one: parents that are not folders show as \Noselect.
+        // LIST: folders and the hierarchy levels between them. LSUB / SUBSCRIBED: subscribed names
+        // (and, for a plain LSUB, the levels above them) whether or not the folder still exists.
         var all = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var name in onlySubscribed ? subscriptions : (IEnumerable<string>)existing)
+        foreach (var name in onlySubscribed ? subscriptions : (IEnumerable<string>)byName.Keys)
         {
             all.Add(name);
-            if (selection.Count == 0)
+            if (lsub)
             {
                 for (var dot = name.IndexOf(MailboxPath.Separator, StringComparison.Ordinal); dot > 0; dot = name.IndexOf(MailboxPath.Separator, dot + 1))
                 {
@@ -107,7 +109,6 @@ internal static class ListCommand
         }
 
         var matchers = patterns.Select(p => Compile(reference + p)).ToList();
-        var listed = new List<string>();
         foreach (var name in all.OrderBy(n => n == "INBOX" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal))
         {
             if (!matchers.Any(m => m.IsMatch(name)))
@@ -115,40 +116,42 @@ internal static class ListCommand
                 continue;
             }
 
-            var specialUse = SpecialUse.AttributeOf(name);
+            byName.TryGetValue(name, out var info);
+            var specialUse = info is null || info.SpecialUse == SpecialUse.None ? null : "\\" + info.SpecialUse;
             if (selection.Contains("SPECIAL-USE") && specialUse is null)
             {
                 continue;
             }
 
             var attributes = new List<string>();
-            var exists = existingSet.Contains(name);
-            var isListed = onlySubscribed ? subscriptions.Contains(name) : exists;
-            if (!isListed)
+            var exists = info?.Exists == true;
+            if (lsub)
             {
-                // LSUB shows an unsubscribed parent only when % hid a subscribed child (§6.3.9).
-                if (lsub && !patterns[0].EndsWith('%'))
+                if (!subscriptions.Contains(name))
                 {
-                    continue;
+                    // LSUB shows an unsubscribed parent only when % hid a subscribed child (§6.3.9).
+                    if (!patterns[0].EndsWith('%'))
+                    {
+                        continue;
+                    }
+
+                    attributes.Add(@"\Noselect");
+                }
+            }
+            else
+            {
+                if (!exists)
+                {
+                    attributes.Add(onlySubscribed || info is null ? @"\NonExistent" : @"\Noselect");
                 }
 
-                attributes.Add(@"\Noselect");
-            }
-            else if (!exists)
-            {
-                attributes.Add(@"\NonExistent");
-            }
-
-            if (!lsub)
-            {
-                var hasChildren = existing.Any(n => n.StartsWith(name + MailboxPath.Separator, StringComparison.Ordinal));
-                attributes.Add(hasChildren ? @"\HasChildren" : @"\HasNoChildren");
+                attributes.Add(info?.HasChildren == true ? @"\HasChildren" : @"\HasNoChildren");
                 if (specialUse is not null && (selection.Count == 0 || selection.Contains("SPECIAL-USE") || returns.Contains("SPECIAL-USE")))
                 {
                     attributes.Add(specialUse);
                 }
 
-                if ((selection.Contains("SUBSCRIBED") || returns.Contains("SUBSCRIBED")) && subscriptions.Contains(name))
+                if ((onlySubscribed || returns.Contains("SUBSCRIBED")) && subscriptions.Contains(name))
                 {
                     attributes.Add(@"\Subscribed");
                 }

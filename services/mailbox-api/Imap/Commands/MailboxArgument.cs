@@ -15,6 +15,6 @@ internal static class MailboxArgument
     public static string ReadExisting(ImapParser parser, ImapSession session)
     {
         var name = Read(parser);
-        return session.RequireFolders().Exists(name) ? name : throw new ImapNoException("Mailbox does not exist.", "NONEXISTENT");
+        return session.RequireMailbox().FolderExists(name) ? name : throw new ImapNoException("Mailbox does not exist.", "NONEXISTENT");
     }
 }

@@ -1,5 +1,5 @@
 using Facteur.MailboxApi.Imap.Mailbox;
-using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Commands;
 
@@ -20,19 +20,14 @@ internal static class SelectCommands
             session.State = ImapState.Authenticated;
         }
 
-        var folders = session.RequireFolders();
-        if (!folders.Exists(name))
-        {
-            throw new ImapNoException("Mailbox does not exist.", "NONEXISTENT");
-        }
-
+        var folder = await session.RequireMailbox().OpenFolderAsync(name, cancellationToken).ConfigureAwait(false);
         var readOnly = request.Name == "EXAMINE";
-        var mailbox = await SelectedMailbox.OpenAsync(name, folders.Open(name), readOnly, cancellationToken).ConfigureAwait(false);
+        var mailbox = await SelectedMailbox.OpenAsync(name, folder, readOnly, cancellationToken).ConfigureAwait(false);
         var reply = session.Reply;
-        reply.Untagged($"FLAGS ({ImapFlags.Permanent})");
+        reply.Untagged("FLAGS " + ImapFlags.FolderFlags(mailbox.Keywords));
         reply.Untagged($"{mailbox.Count} EXISTS");
         reply.Untagged("0 RECENT");
-        var firstUnseen = mailbox.Messages.FindIndex(m => !m.Message.Flags.HasFlag(MaildirFlags.Seen));
+        var firstUnseen = mailbox.Messages.FindIndex(m => !m.Record.Flags.HasFlag(MessageFlags.Seen));
         if (firstUnseen >= 0)
         {
             reply.Untagged($"OK [UNSEEN {firstUnseen + 1}] First unseen.");
@@ -40,27 +35,25 @@ internal static class SelectCommands
 
         reply.Untagged($"OK [UIDVALIDITY {mailbox.UidValidity}] UIDs valid.");
         reply.Untagged($"OK [UIDNEXT {mailbox.NextUid}] Predicted next UID.");
-        reply.Untagged(readOnly ? "OK [PERMANENTFLAGS ()] Read-only mailbox." : $"OK [PERMANENTFLAGS ({ImapFlags.Permanent})] Limited.");
+        reply.Untagged(readOnly ? "OK [PERMANENTFLAGS ()] Read-only mailbox." : $"OK [PERMANENTFLAGS ({string.Join(' ', [ImapFlags.System, .. mailbox.Keywords, "\\*"])})] Flags permitted.");
+        reply.Untagged($"OK [HIGHESTMODSEQ {mailbox.HighestModSeq}] Highest.");
         session.Selected = mailbox;
         session.State = ImapState.Selected;
         return new ImapResult(readOnly ? "[READ-ONLY] Examined." : "[READ-WRITE] Selected.") { Refresh = false };
     }
 
     /// <summary>CLOSE expunges silently when read-write; UNSELECT never expunges.</summary>
-    public static ValueTask<ImapResult> CloseAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
+    public static async ValueTask<ImapResult> CloseAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
     {
         request.Arguments.ExpectEnd();
         var mailbox = session.RequireSelected();
         if (request.Name == "CLOSE" && !mailbox.ReadOnly)
         {
-            foreach (var message in mailbox.Messages.Where(m => m.Message.Flags.HasFlag(MaildirFlags.Trashed)).ToList())
-            {
-                mailbox.Folder.Delete(message.Message);
-            }
+            await mailbox.Folder.ExpungeAsync(null, cancellationToken).ConfigureAwait(false);
         }
 
         session.Selected = null;
         session.State = ImapState.Authenticated;
-        return ValueTask.FromResult(new ImapResult("Completed.") { Refresh = false });
+        return new ImapResult("Completed.") { Refresh = false };
     }
 }

@@ -1,4 +1,4 @@
-using Facteur.MailStore.Folders;
+
 
 namespace Facteur.MailboxApi.Imap.Commands;
 
@@ -22,7 +22,7 @@ internal static class StatusCommand
 
     public static void Validate(IReadOnlyCollection<string> items)
     {
-        if (items.Count == 0 || items.Any(i => i is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN")))
+        if (items.Count == 0 || items.Any(i => i is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ" or "SIZE")))
         {
             throw new Parsing.ImapParseException("Unknown STATUS item");
         }
@@ -31,14 +31,17 @@ internal static class StatusCommand
     /// <summary>Writes "* STATUS name (...)" (also used by LIST-STATUS, RFC 5819).</summary>
     public static async Task WriteAsync(ImapSession session, string name, IReadOnlyCollection<string> items, CancellationToken cancellationToken)
     {
-        var snapshot = await session.RequireFolders().Open(name).SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+        var folder = await session.RequireMailbox().OpenFolderAsync(name, cancellationToken).ConfigureAwait(false);
+        var snapshot = await folder.SyncAsync(cancellationToken).ConfigureAwait(false);
         var values = items.Distinct().Select(item => item + " " + item switch
         {
             "MESSAGES" => snapshot.Messages.Count,
             "RECENT" => 0,
-            "UIDNEXT" => (long)snapshot.NextUid,
+            "UIDNEXT" => (long)snapshot.UidNext,
             "UIDVALIDITY" => (long)snapshot.UidValidity,
-            _ => snapshot.Messages.Count(m => !m.Flags.HasFlag(MaildirFlags.Seen)),
+            "HIGHESTMODSEQ" => (long)snapshot.HighestModSeq,
+            "SIZE" => snapshot.TotalSize,
+            _ => snapshot.UnseenCount,
         });
         session.Reply.Untagged($"STATUS {ImapResponseBuilder.Quote(name)} ({string.Join(' ', values)})");
     }

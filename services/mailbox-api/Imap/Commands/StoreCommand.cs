@@ -1,14 +1,12 @@
 using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailboxApi.Imap.Parsing;
-using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Commands;
 
-/// <summary>STORE and UID STORE (RFC 3501 §6.4.6): FLAGS, +FLAGS, -FLAGS, each with .SILENT.</summary>
+/// <summary>STORE and UID STORE (RFC 3501 §6.4.6): FLAGS, +FLAGS, -FLAGS, each with .SILENT; keywords included.</summary>
 internal static class StoreCommand
 {
-    private const MaildirFlags AllSystem = MaildirFlags.Draft | MaildirFlags.Flagged | MaildirFlags.Passed | MaildirFlags.Replied | MaildirFlags.Seen | MaildirFlags.Trashed;
-
     public static async ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
     {
         var mailbox = session.RequireSelected();
@@ -25,17 +23,18 @@ internal static class StoreCommand
         }
 
         arguments.Space();
-        var flags = MaildirFlags.None;
+        var flags = MessageFlags.None;
+        var keywords = new List<string>();
         if (arguments.PeekIs('('))
         {
-            arguments.ReadList(() => flags |= ReadFlag(arguments));
+            arguments.ReadList(() => ImapFlags.Add(arguments.ReadFlag(), ref flags, keywords));
         }
         else
         {
-            flags |= ReadFlag(arguments);
+            ImapFlags.Add(arguments.ReadFlag(), ref flags, keywords);
             while (arguments.TryConsume(' '))
             {
-                flags |= ReadFlag(arguments);
+                ImapFlags.Add(arguments.ReadFlag(), ref flags, keywords);
             }
         }
 
@@ -45,38 +44,33 @@ internal static class StoreCommand
             throw new ImapNoException("The mailbox is read-only.", "READ-ONLY");
         }
 
-        var (add, remove) = mode switch
-        {
-            "+FLAGS" => (flags, MaildirFlags.None),
-            "-FLAGS" => (MaildirFlags.None, flags),
-            _ => (flags, AllSystem & ~flags),
-        };
+        var change = new FlagChange(
+            messages.Select(m => m.Message.Uid).ToList(),
+            mode switch { "+FLAGS" => FlagChangeMode.Add, "-FLAGS" => FlagChangeMode.Remove, _ => FlagChangeMode.Replace },
+            flags,
+            keywords);
+        var result = await mailbox.Folder.UpdateFlagsAsync(change, cancellationToken).ConfigureAwait(false);
         foreach (var (sequence, entry) in messages)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (mailbox.Folder.ChangeFlags(entry.Message, add, remove) is { } changed)
+            if (result.State.FindByUid(entry.Uid) is { } now)
             {
-                entry.Message = changed;
+                entry.Record = now;
             }
             else
             {
                 entry.Gone = true;
+                continue;
             }
 
             if (!silent)
             {
                 session.Reply.Untagged(request.Uid
-                    ? $"{sequence} FETCH (UID {entry.Uid} FLAGS {ImapFlags.Format(entry.Message.Flags)})"
-                    : $"{sequence} FETCH (FLAGS {ImapFlags.Format(entry.Message.Flags)})");
+                    ? $"{sequence} FETCH (UID {entry.Uid} FLAGS {ImapFlags.Format(entry.Record)})"
+                    : $"{sequence} FETCH (FLAGS {ImapFlags.Format(entry.Record)})");
             }
         }
 
         await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
         return new ImapResult("Store completed.") { AllowExpunge = request.Uid };
-    }
-
-    private static MaildirFlags ReadFlag(ImapParser arguments)
-    {
-        return ImapFlags.Parse(arguments.ReadFlag());
     }
 }

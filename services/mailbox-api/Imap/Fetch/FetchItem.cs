@@ -15,6 +15,7 @@ internal enum FetchKind
     Rfc822,
     Rfc822Header,
     Rfc822Text,
+    ModSeq,
 }
 
 /// <summary>One fetch-att (RFC 3501 §6.4.5), with its section and partial range for BODY[...].</summary>
@@ -74,6 +75,7 @@ internal sealed record FetchItem(FetchKind Kind, string Name)
             case "RFC822.SIZE": return new(FetchKind.Rfc822Size, name);
             case "ENVELOPE": return new(FetchKind.Envelope, name);
             case "BODYSTRUCTURE": return new(FetchKind.BodyStructure, name);
+            case "MODSEQ": return new(FetchKind.ModSeq, name);
             case "RFC822": return new(FetchKind.Rfc822, name);
             case "RFC822.HEADER": return new(FetchKind.Rfc822Header, name);
             case "RFC822.TEXT": return new(FetchKind.Rfc822Text, name);

@@ -1,11 +1,10 @@
-using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Fetch;
 
 /// <summary>
 /// One message loaded for FETCH/SEARCH: its octets with every line ending as CRLF (what IMAP sends
-/// and what RFC822.SIZE counts, whatever the file uses), its internal date (the file's mtime, as in
-/// Dovecot's Maildir) and its MIME tree, parsed on first use.
+/// and what RFC822.SIZE counts, whatever the file uses), its internal date (from the index) and its MIME tree, parsed on first use.
 /// </summary>
 internal sealed class MessageData
 {
@@ -24,39 +23,17 @@ internal sealed class MessageData
     public MimeNode Root => _root ??= MimeNode.Parse(Bytes);
 
     /// <summary>Loads the message wherever it is now, or null when it has been expunged.</summary>
-    public static MessageData? Load(MaildirFolder folder, MaildirMessage message)
+    public static MessageData? Load(MailFolder folder, MessageRecord message)
     {
-        for (var attempt = 0; attempt < 3; attempt++)
+        using var stream = folder.OpenMessage(message);
+        if (stream is null)
         {
-            var current = attempt == 0 ? message : folder.Locate(message);
-            if (current is null)
-            {
-                return null;
-            }
-
-            var path = folder.FullPath(current);
-            try
-            {
-                var bytes = File.ReadAllBytes(path);
-                var date = new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
-                return new MessageData(ToCrlf(bytes), date);
-            }
-            catch (FileNotFoundException)
-            {
-            }
-            catch (DirectoryNotFoundException)
-            {
-            }
+            return null;
         }
 
-        return null;
-    }
-
-    /// <summary>The internal date without reading the file (SEARCH BEFORE/SINCE, SORT ARRIVAL).</summary>
-    public static DateTimeOffset? InternalDateOf(MaildirFolder folder, MaildirMessage message)
-    {
-        var current = File.Exists(folder.FullPath(message)) ? message : folder.Locate(message);
-        return current is null ? null : new DateTimeOffset(File.GetLastWriteTimeUtc(folder.FullPath(current)), TimeSpan.Zero);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return new MessageData(ToCrlf(copy.ToArray()), message.InternalDate);
     }
 
     private static byte[] ToCrlf(byte[] bytes)

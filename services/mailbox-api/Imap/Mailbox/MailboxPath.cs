@@ -1,3 +1,5 @@
+using Facteur.MailStore.Index;
+
 namespace Facteur.MailboxApi.Imap.Mailbox;
 
 /// <summary>

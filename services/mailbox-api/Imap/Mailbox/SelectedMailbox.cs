@@ -1,34 +1,40 @@
-using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Mailbox;
 
 /// <summary>
 /// The session's view of the selected mailbox: messages in sequence-number order as this client
-/// knows them. Changes made by others (deliveries, other sessions, other replicas) are taken in by
-/// <see cref="RefreshAsync"/>, which reports them as untagged EXISTS/EXPUNGE/FETCH — expunges only
-/// when the caller says the RFC allows them now (§7.4.1), otherwise the message stays numbered, gone.
+/// knows them. Changes made by others (deliveries, other sessions, other replicas) come from the
+/// store's index through <see cref="RefreshAsync"/>, which reports them as untagged EXISTS/EXPUNGE/FETCH —
+/// expunges only when the caller says the RFC allows them now (§7.4.1); until then the message stays numbered, gone.
 /// </summary>
 internal sealed class SelectedMailbox
 {
-    private SelectedMailbox(string name, MaildirFolder folder, bool readOnly, MaildirSnapshot snapshot)
+    private SelectedMailbox(string name, MailFolder folder, bool readOnly, FolderState state)
     {
         Name = name;
         Folder = folder;
         ReadOnly = readOnly;
-        UidValidity = snapshot.UidValidity;
-        NextUid = snapshot.NextUid;
-        Messages = snapshot.Messages.Select(m => new MailboxMessage(m)).ToList();
+        UidValidity = state.UidValidity;
+        NextUid = state.UidNext;
+        Keywords = state.Keywords;
+        HighestModSeq = state.HighestModSeq;
+        Messages = state.Messages.Select(m => new MailboxMessage(m)).ToList();
     }
 
     public string Name { get; }
 
-    public MaildirFolder Folder { get; }
+    public MailFolder Folder { get; }
 
     public bool ReadOnly { get; }
 
-    public uint UidValidity { get; private set; }
+    public uint UidValidity { get; }
 
     public uint NextUid { get; private set; }
+
+    public ulong HighestModSeq { get; private set; }
+
+    public IReadOnlyList<string> Keywords { get; private set; }
 
     public List<MailboxMessage> Messages { get; }
 
@@ -36,10 +42,10 @@ internal sealed class SelectedMailbox
 
     public uint LastUid => Messages.Count == 0 ? 0 : Messages[^1].Uid;
 
-    public static async Task<SelectedMailbox> OpenAsync(string name, MaildirFolder folder, bool readOnly, CancellationToken cancellationToken)
+    public static async Task<SelectedMailbox> OpenAsync(string name, MailFolder folder, bool readOnly, CancellationToken cancellationToken)
     {
-        var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-        return new SelectedMailbox(name, folder, readOnly, snapshot);
+        var state = await folder.SyncAsync(cancellationToken).ConfigureAwait(false);
+        return new SelectedMailbox(name, folder, readOnly, state);
     }
 
     /// <summary>1-based sequence number of a UID, or 0.</summary>
@@ -68,32 +74,51 @@ internal sealed class SelectedMailbox
         return 0;
     }
 
-    /// <summary>Syncs with the disk and writes the untagged updates for what changed.</summary>
-    public async Task RefreshAsync(ImapReplyWriter reply, bool allowExpunge, CancellationToken cancellationToken)
+    /// <summary>Takes the newest records of messages this session changed itself (STORE, implicit \Seen).</summary>
+    public void Update(FolderState state)
     {
-        var snapshot = await Folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-        if (snapshot.UidValidity != UidValidity)
+        foreach (var message in Messages)
+        {
+            if (state.FindByUid(message.Uid) is { } now)
+            {
+                message.Record = now;
+            }
+        }
+    }
+
+    /// <summary>Syncs with the store and writes the untagged updates for what changed.</summary>
+    public async Task RefreshAsync(ImapReplyWriter reply, bool allowExpunge, CancellationToken cancellationToken) =>
+        Apply(reply, await Folder.SyncAsync(cancellationToken).ConfigureAwait(false), allowExpunge);
+
+    public void Apply(ImapReplyWriter reply, FolderState state, bool allowExpunge)
+    {
+        if (state.UidValidity != UidValidity)
         {
             // The uidlist was recreated: every UID this client holds is void (RFC 3501 §2.3.1.1).
             throw new IOException("UIDVALIDITY changed under the selected mailbox.");
         }
 
-        var current = snapshot.Messages.ToDictionary(m => m.Uid);
+        if (!state.Keywords.SequenceEqual(Keywords))
+        {
+            Keywords = state.Keywords;
+            reply.Untagged("FLAGS " + ImapFlags.FolderFlags(Keywords));
+        }
+
         for (var i = 0; i < Messages.Count; i++)
         {
             var known = Messages[i];
-            if (!current.TryGetValue(known.Uid, out var now))
+            if (state.FindByUid(known.Uid) is not { } now)
             {
                 known.Gone = true;
                 continue;
             }
 
-            if (now.Flags != known.Message.Flags && !known.Gone)
+            if (!known.Gone && (now.Flags != known.Record.Flags || !now.Keywords.SequenceEqual(known.Record.Keywords)))
             {
-                reply.Untagged($"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now.Flags)})");
+                reply.Untagged($"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)})");
             }
 
-            known.Message = now;
+            known.Record = now;
         }
 
         if (allowExpunge)
@@ -110,7 +135,7 @@ internal sealed class SelectedMailbox
 
         var before = Messages.Count;
         var last = LastUid;
-        foreach (var message in snapshot.Messages)
+        foreach (var message in state.Messages)
         {
             if (message.Uid > last)
             {
@@ -118,7 +143,8 @@ internal sealed class SelectedMailbox
             }
         }
 
-        NextUid = snapshot.NextUid;
+        NextUid = state.UidNext;
+        HighestModSeq = state.HighestModSeq;
         if (Messages.Count != before)
         {
             reply.Untagged($"{Messages.Count} EXISTS");
@@ -126,8 +152,8 @@ internal sealed class SelectedMailbox
         }
     }
 
-    /// <summary>Removes an expunged message from the view and reports it (EXPUNGE, MOVE, CLOSE).</summary>
-    public void Expunged(ImapReplyWriter? reply, uint uid)
+    /// <summary>Removes an expunged message from the view and reports it (EXPUNGE, MOVE).</summary>
+    public void Expunged(ImapReplyWriter reply, uint uid)
     {
         var seq = SequenceOf(uid);
         if (seq == 0)
@@ -136,16 +162,16 @@ internal sealed class SelectedMailbox
         }
 
         Messages.RemoveAt((int)seq - 1);
-        reply?.Untagged($"{seq} EXPUNGE");
+        reply.Untagged($"{seq} EXPUNGE");
     }
 }
 
 /// <summary>One message of the selected mailbox as the session sees it.</summary>
-internal sealed class MailboxMessage(MaildirMessage message)
+internal sealed class MailboxMessage(MessageRecord record)
 {
-    public MaildirMessage Message { get; set; } = message;
+    public MessageRecord Record { get; set; } = record;
 
-    public uint Uid => Message.Uid;
+    public uint Uid => Record.Uid;
 
     /// <summary>Expunged by someone else, not yet reported to this client.</summary>
     public bool Gone { get; set; }

@@ -1,6 +1,6 @@
 using Facteur.MailboxApi.Imap.Fetch;
 using Facteur.MailboxApi.Imap.Mailbox;
-using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
 using MimeKit;
 
 namespace Facteur.MailboxApi.Imap.Search;
@@ -23,7 +23,7 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
             if (!_loaded)
             {
                 _loaded = true;
-                _data = MessageData.Load(mailbox.Folder, entry.Message);
+                _data = MessageData.Load(mailbox.Folder, entry.Record);
             }
 
             return _data;
@@ -53,7 +53,7 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
 
     public bool Matches(SearchKey key)
     {
-        var flags = entry.Message.Flags;
+        var flags = entry.Record.Flags;
         switch (key.Name)
         {
             case "AND": return key.Children.All(Matches);
@@ -62,25 +62,26 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
             case "ALL": return true;
             case "SEQ": return key.Set!.Contains(sequence, mailbox.Count);
             case "UID": return key.Set!.Contains(entry.Uid, mailbox.LastUid);
-            case "ANSWERED": return flags.HasFlag(MaildirFlags.Replied);
-            case "UNANSWERED": return !flags.HasFlag(MaildirFlags.Replied);
-            case "DELETED": return flags.HasFlag(MaildirFlags.Trashed);
-            case "UNDELETED": return !flags.HasFlag(MaildirFlags.Trashed);
-            case "DRAFT": return flags.HasFlag(MaildirFlags.Draft);
-            case "UNDRAFT": return !flags.HasFlag(MaildirFlags.Draft);
-            case "FLAGGED": return flags.HasFlag(MaildirFlags.Flagged);
-            case "UNFLAGGED": return !flags.HasFlag(MaildirFlags.Flagged);
-            case "SEEN": return flags.HasFlag(MaildirFlags.Seen);
-            case "UNSEEN": return !flags.HasFlag(MaildirFlags.Seen);
+            case "ANSWERED": return flags.HasFlag(MessageFlags.Answered);
+            case "UNANSWERED": return !flags.HasFlag(MessageFlags.Answered);
+            case "DELETED": return flags.HasFlag(MessageFlags.Deleted);
+            case "UNDELETED": return !flags.HasFlag(MessageFlags.Deleted);
+            case "DRAFT": return flags.HasFlag(MessageFlags.Draft);
+            case "UNDRAFT": return !flags.HasFlag(MessageFlags.Draft);
+            case "FLAGGED": return flags.HasFlag(MessageFlags.Flagged);
+            case "UNFLAGGED": return !flags.HasFlag(MessageFlags.Flagged);
+            case "SEEN": return flags.HasFlag(MessageFlags.Seen);
+            case "UNSEEN": return !flags.HasFlag(MessageFlags.Seen);
             // \Recent is not kept: no message is recent, all are old.
             case "RECENT" or "NEW": return false;
             case "OLD": return true;
-            case "KEYWORD": return ImapFlags.Parse(key.Text!) is var f && f != MaildirFlags.None && flags.HasFlag(f);
-            case "UNKEYWORD": return !(ImapFlags.Parse(key.Text!) is var g && g != MaildirFlags.None && flags.HasFlag(g));
-            case "LARGER": return Data is { } a && a.Bytes.Length > key.Number;
-            case "SMALLER": return Data is { } b && b.Bytes.Length < key.Number;
+            case "KEYWORD": return entry.Record.HasKeyword(key.Text!);
+            case "UNKEYWORD": return !entry.Record.HasKeyword(key.Text!);
+            case "LARGER": return entry.Record.Size > key.Number;
+            case "SMALLER": return entry.Record.Size < key.Number;
+            case "MODSEQ": return entry.Record.ModSeq >= (ulong)key.Number;
             case "BEFORE" or "ON" or "SINCE":
-                return MessageData.InternalDateOf(mailbox.Folder, entry.Message) is { } internalDate && CompareDate(DateOnly.FromDateTime(internalDate.UtcDateTime), key);
+                return CompareDate(DateOnly.FromDateTime(entry.Record.InternalDate.UtcDateTime), key);
             case "SENTBEFORE" or "SENTON" or "SENTSINCE":
                 // The date as written in the Date header, disregarding time and time zone (§6.4.4).
                 return Message is { } sentMessage && sentMessage.Headers.Contains(HeaderId.Date) && CompareDate(DateOnly.FromDateTime(sentMessage.Date.DateTime), key);

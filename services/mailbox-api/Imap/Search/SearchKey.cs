@@ -18,7 +18,7 @@ internal sealed record SearchKey(string Name)
     public IReadOnlyList<SearchKey> Children { get; init; } = [];
 
     /// <summary>True when evaluating needs the message's content (not just flags, UID, dates, size).</summary>
-    public bool NeedsContent => Name is "BCC" or "BODY" or "CC" or "FROM" or "HEADER" or "SUBJECT" or "TEXT" or "TO" or "SENTBEFORE" or "SENTON" or "SENTSINCE" or "LARGER" or "SMALLER"
+    public bool NeedsContent => Name is "BCC" or "BODY" or "CC" or "FROM" or "HEADER" or "SUBJECT" or "TEXT" or "TO" or "SENTBEFORE" or "SENTON" or "SENTSINCE"
         || Children.Any(c => c.NeedsContent);
 
     /// <summary>Parses search keys up to the end of the command (an implicit AND).</summary>
@@ -80,6 +80,18 @@ internal sealed record SearchKey(string Name)
                 return new SearchKey(name) { Date = ImapDate.ParseDate(parser.PeekIs('"') ? parser.ReadStringText() : parser.ReadToken()) };
             case "LARGER" or "SMALLER":
                 parser.Space();
+                return new SearchKey(name) { Number = (long)parser.ReadNumber64() };
+            case "MODSEQ":
+                // RFC 7162 §3.1.5: MODSEQ [entry-name entry-type] mod-sequence-valzer.
+                parser.Space();
+                if (parser.PeekIs('"'))
+                {
+                    parser.ReadStringText();
+                    parser.Space();
+                    parser.ReadAtom();
+                    parser.Space();
+                }
+
                 return new SearchKey(name) { Number = (long)parser.ReadNumber64() };
             case "UID":
                 parser.Space();
