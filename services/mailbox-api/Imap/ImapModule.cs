@@ -1,8 +1,10 @@
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.Hosting.Bus;
 using Facteur.MailboxApi.ProxyProtocol;
 using Facteur.MailStore.Index;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -31,6 +33,8 @@ public static class ImapModule
         builder.Services.TryAddSingleton<ImapConnectionLimiter>();
         builder.Services.TryAddSingleton<ImapTelemetry>();
         builder.Services.AddMessageStore(sp => sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot);
+
+        builder.ConfigureFacteurBus(x => x.AddConsumer<MailDeliveredConsumer, MailDeliveredConsumerDefinition>());
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {

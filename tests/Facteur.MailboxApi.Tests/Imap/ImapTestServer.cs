@@ -33,6 +33,8 @@ internal sealed class ImapTestServer : IAsyncDisposable
 
     public string MailRoot { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public int Port { get; private set; }
 
     public int TlsPort { get; private set; }

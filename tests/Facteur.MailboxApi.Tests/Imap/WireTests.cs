@@ -1,5 +1,7 @@
 using System.Text;
 using Facteur.MailboxApi.Tests.Infrastructure;
+using Facteur.MailStore.Index;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Facteur.MailboxApi.Tests.Imap;
@@ -294,6 +296,25 @@ public sealed class WireTests
         server.Deliver(MaildirSeed.Message("new", "x\r\n"));
         Assert.Equal("* 1 EXISTS", await client.ReadLineAsync());
         Assert.Equal("* 0 RECENT", await client.ReadLineAsync());
+        await client.SendAsync("DONE\r\n");
+        Assert.StartsWith("i OK", (await client.ReadUntilTaggedAsync("i"))[^1]);
+    }
+
+    [Fact]
+    public async Task Idle_is_woken_by_a_delivery_event_long_before_the_poll()
+    {
+        await using var server = await ImapTestServer.StartAsync(new() { ["Imap:IdlePollInterval"] = "00:01:00" });
+        await using var client = await LoginAsync(server);
+        await client.CommandAsync("s", "SELECT INBOX");
+        await client.SendAsync("i IDLE\r\n");
+        Assert.StartsWith("+ ", await client.ReadLineAsync());
+        server.Deliver(MaildirSeed.Message("new", "x\r\n"));
+        var started = DateTime.UtcNow;
+
+        // What MailDeliveredConsumer does when the bus brings the event.
+        server.Services.GetRequiredService<MessageStore>().NotifyChanged(ImapTestServer.User, "INBOX");
+        Assert.Equal("* 1 EXISTS", await client.ReadLineAsync());
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1));
         await client.SendAsync("DONE\r\n");
         Assert.StartsWith("i OK", (await client.ReadUntilTaggedAsync("i"))[^1]);
     }
