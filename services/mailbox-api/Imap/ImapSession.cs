@@ -57,6 +57,9 @@ internal sealed class ImapSession
 
     public SelectedMailbox? Selected { get; set; }
 
+    /// <summary>CONDSTORE enabled (RFC 7162 §3.1): every FETCH response then carries MODSEQ.</summary>
+    public bool CondStore { get; set; }
+
     /// <summary>RFC 3501 §6.2.3 / RFC 8314: no cleartext passwords before TLS unless the site allows it.</summary>
     public bool CanAuthenticate => IsTls || Services.Facteur.AllowPlaintextAuth;
 
@@ -66,7 +69,7 @@ internal sealed class ImapSession
     {
         get
         {
-            var caps = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS");
+            var caps = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE ESEARCH CONDSTORE");
             if (CanStartTls)
             {
                 caps.Append(" STARTTLS");

@@ -8,7 +8,7 @@ internal static class ImapStateTable
     private static readonly HashSet<string> Authenticated =
     [
         "SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "STATUS",
-        "APPEND", "IDLE", "NAMESPACE", "ENABLE",
+        "APPEND", "IDLE", "NAMESPACE", "ENABLE", "GETQUOTAROOT", "GETQUOTA", "SETQUOTA",
     ];
 
     private static readonly HashSet<string> Selected = ["CHECK", "CLOSE", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE", "UID", "UNSELECT"];

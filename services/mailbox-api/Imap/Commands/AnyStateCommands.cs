@@ -59,19 +59,25 @@ internal static class AnyStateCommands
         return ValueTask.FromResult(ImapResult.Ok());
     }
 
-    /// <summary>No extension Facteur supports needs enabling yet: the list of enabled ones is empty (RFC 5161 §3.2).</summary>
+    /// <summary>ENABLE (RFC 5161): CONDSTORE is the one extension that can be enabled; others are ignored.</summary>
     public static ValueTask<ImapResult> EnableAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
     {
         var arguments = request.Arguments;
-        arguments.Space();
-        arguments.ReadAtom();
-        while (arguments.TryConsume(' '))
+        var enabled = new List<string>();
+        do
         {
-            arguments.ReadAtom();
+            arguments.Space();
+            var extension = arguments.ReadAtom().ToUpperInvariant();
+            if (extension == "CONDSTORE" && !session.CondStore)
+            {
+                session.CondStore = true;
+                enabled.Add(extension);
+            }
         }
+        while (!arguments.AtEnd);
 
         arguments.ExpectEnd();
-        session.Reply.Untagged("ENABLED");
+        session.Reply.Untagged(enabled.Count == 0 ? "ENABLED" : "ENABLED " + string.Join(' ', enabled));
         return ValueTask.FromResult(ImapResult.Ok());
     }
 }

@@ -17,7 +17,38 @@ internal static class FetchCommand
         var messages = MessageSetArgument.Read(arguments, mailbox, request.Uid);
         arguments.Space();
         var items = FetchItem.ParseList(arguments);
+        ulong? changedSince = null;
+        if (arguments.TryConsume(' '))
+        {
+            // fetch-modifier (RFC 7162 §3.1.4): CHANGEDSINCE mod-sequence.
+            arguments.ReadList(() =>
+            {
+                if (!arguments.TryKeyword("CHANGEDSINCE"))
+                {
+                    throw new ImapParseException("Unknown FETCH modifier");
+                }
+
+                arguments.Space();
+                changedSince = arguments.ReadNumber64();
+            });
+        }
+
         arguments.ExpectEnd();
+        if (changedSince is not null || items.Any(i => i.Kind == FetchKind.ModSeq))
+        {
+            // Both enable CONDSTORE implicitly (RFC 7162 §3.1).
+            session.CondStore = mailbox.CondStore = true;
+        }
+
+        if (session.CondStore && items.All(i => i.Kind != FetchKind.ModSeq) && (changedSince is not null || items.Any(i => i.Kind == FetchKind.Flags)))
+        {
+            items.Add(new FetchItem(FetchKind.ModSeq, "MODSEQ"));
+        }
+
+        if (changedSince is { } since)
+        {
+            messages = messages.Where(m => m.Message.Record.ModSeq > since).ToList();
+        }
         if (request.Uid && items.All(i => i.Kind != FetchKind.Uid))
         {
             // UID FETCH always returns the UID (§6.4.8).

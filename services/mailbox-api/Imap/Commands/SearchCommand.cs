@@ -10,6 +10,25 @@ internal static class SearchCommand
         var mailbox = session.RequireSelected();
         var arguments = request.Arguments;
         arguments.Space();
+        HashSet<string>? returns = null;
+        if (arguments.TryKeyword("RETURN "))
+        {
+            // ESEARCH (RFC 4731): RETURN () means ALL.
+            returns = new HashSet<string>(StringComparer.Ordinal);
+            arguments.ReadList(() => returns.Add(arguments.ReadAtom().ToUpperInvariant()));
+            if (returns.Any(r => r is not ("MIN" or "MAX" or "COUNT" or "ALL")))
+            {
+                throw new Parsing.ImapParseException("Unknown SEARCH RETURN option");
+            }
+
+            if (returns.Count == 0)
+            {
+                returns.Add("ALL");
+            }
+
+            arguments.Space();
+        }
+
         if (arguments.TryKeyword("CHARSET "))
         {
             var charset = arguments.ReadAstring();
@@ -39,7 +58,43 @@ internal static class SearchCommand
             }
         }
 
-        session.Reply.Untagged(found.Count == 0 ? "SEARCH" : "SEARCH " + string.Join(' ', found));
+        if (returns is null)
+        {
+            var modSeq = program.UsesModSeq && found.Count > 0
+                ? $" (MODSEQ {found.Max(n => (request.Uid ? mailbox.Messages[(int)mailbox.SequenceOf(n) - 1] : mailbox.Messages[(int)n - 1]).Record.ModSeq)})"
+                : string.Empty;
+            session.Reply.Untagged(found.Count == 0 ? "SEARCH" : "SEARCH " + string.Join(' ', found) + modSeq);
+        }
+        else
+        {
+            var result = new System.Text.StringBuilder($"ESEARCH (TAG {ImapResponseBuilder.Quote(request.Tag)})");
+            if (request.Uid)
+            {
+                result.Append(" UID");
+            }
+
+            if (found.Count > 0 && returns.Contains("MIN"))
+            {
+                result.Append(" MIN ").Append(found[0]);
+            }
+
+            if (found.Count > 0 && returns.Contains("MAX"))
+            {
+                result.Append(" MAX ").Append(found[^1]);
+            }
+
+            if (returns.Contains("COUNT"))
+            {
+                result.Append(" COUNT ").Append(found.Count);
+            }
+
+            if (found.Count > 0 && returns.Contains("ALL"))
+            {
+                result.Append(" ALL ").Append(Parsing.SequenceSet.Format(found));
+            }
+
+            session.Reply.Untagged(result.ToString());
+        }
         await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
         return new ImapResult("Search completed.") { AllowExpunge = request.Uid };
     }

@@ -11,6 +11,20 @@ internal static class SelectCommands
         var arguments = request.Arguments;
         arguments.Space();
         var name = MailboxArgument.Read(arguments);
+        if (arguments.TryConsume(' '))
+        {
+            // select-param (RFC 4466): only CONDSTORE (RFC 7162 §3.1.8).
+            arguments.ReadList(() =>
+            {
+                if (!arguments.ReadAtom().Equals("CONDSTORE", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new Parsing.ImapParseException("Unknown SELECT parameter");
+                }
+
+                session.CondStore = true;
+            });
+        }
+
         arguments.ExpectEnd();
 
         // A failed SELECT leaves the session unselected (§6.3.1).
@@ -37,6 +51,7 @@ internal static class SelectCommands
         reply.Untagged($"OK [UIDNEXT {mailbox.NextUid}] Predicted next UID.");
         reply.Untagged(readOnly ? "OK [PERMANENTFLAGS ()] Read-only mailbox." : $"OK [PERMANENTFLAGS ({string.Join(' ', [ImapFlags.System, .. mailbox.Keywords, "\\*"])})] Flags permitted.");
         reply.Untagged($"OK [HIGHESTMODSEQ {mailbox.HighestModSeq}] Highest.");
+        mailbox.CondStore = session.CondStore;
         session.Selected = mailbox;
         session.State = ImapState.Selected;
         return new ImapResult(readOnly ? "[READ-ONLY] Examined." : "[READ-WRITE] Selected.") { Refresh = false };

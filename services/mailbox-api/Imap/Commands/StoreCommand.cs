@@ -14,6 +14,24 @@ internal static class StoreCommand
         arguments.Space();
         var messages = MessageSetArgument.Read(arguments, mailbox, request.Uid);
         arguments.Space();
+        ulong? unchangedSince = null;
+        if (arguments.PeekIs('('))
+        {
+            // store-modifier (RFC 7162 §3.1.3): UNCHANGEDSINCE mod-sequence.
+            arguments.ReadList(() =>
+            {
+                if (!arguments.TryKeyword("UNCHANGEDSINCE"))
+                {
+                    throw new ImapParseException("Unknown STORE modifier");
+                }
+
+                arguments.Space();
+                unchangedSince = arguments.ReadNumber64();
+            });
+            arguments.Space();
+            session.CondStore = mailbox.CondStore = true;
+        }
+
         var action = arguments.ReadAtom().ToUpperInvariant();
         var silent = action.EndsWith(".SILENT", StringComparison.Ordinal);
         var mode = silent ? action[..^".SILENT".Length] : action;
@@ -48,10 +66,17 @@ internal static class StoreCommand
             messages.Select(m => m.Message.Uid).ToList(),
             mode switch { "+FLAGS" => FlagChangeMode.Add, "-FLAGS" => FlagChangeMode.Remove, _ => FlagChangeMode.Replace },
             flags,
-            keywords);
+            keywords,
+            unchangedSince);
         var result = await mailbox.Folder.UpdateFlagsAsync(change, cancellationToken).ConfigureAwait(false);
+        var modified = new HashSet<uint>(result.Modified);
         foreach (var (sequence, entry) in messages)
         {
+            if (modified.Contains(entry.Uid))
+            {
+                continue;
+            }
+
             if (result.State.FindByUid(entry.Uid) is { } now)
             {
                 entry.Record = now;
@@ -64,13 +89,21 @@ internal static class StoreCommand
 
             if (!silent)
             {
+                var modSeq = session.CondStore ? $" MODSEQ ({entry.Record.ModSeq})" : string.Empty;
                 session.Reply.Untagged(request.Uid
-                    ? $"{sequence} FETCH (UID {entry.Uid} FLAGS {ImapFlags.Format(entry.Record)})"
-                    : $"{sequence} FETCH (FLAGS {ImapFlags.Format(entry.Record)})");
+                    ? $"{sequence} FETCH (UID {entry.Uid} FLAGS {ImapFlags.Format(entry.Record)}{modSeq})"
+                    : $"{sequence} FETCH (FLAGS {ImapFlags.Format(entry.Record)}{modSeq})");
             }
         }
 
         await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (modified.Count > 0)
+        {
+            // RFC 7162 §3.1.3: the messages not stored because they changed since UNCHANGEDSINCE.
+            var numbers = request.Uid ? modified.Order() : modified.Select(mailbox.SequenceOf).Where(n => n > 0).Order();
+            return new ImapResult($"[MODIFIED {SequenceSet.Format(numbers)}] Conditional store failed.") { AllowExpunge = request.Uid };
+        }
+
         return new ImapResult("Store completed.") { AllowExpunge = request.Uid };
     }
 }

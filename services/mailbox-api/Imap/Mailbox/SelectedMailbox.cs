@@ -38,6 +38,9 @@ internal sealed class SelectedMailbox
 
     public List<MailboxMessage> Messages { get; }
 
+    /// <summary>Set by the session when CONDSTORE is enabled: unsolicited FETCH responses carry MODSEQ.</summary>
+    public bool CondStore { get; set; }
+
     public uint Count => (uint)Messages.Count;
 
     public uint LastUid => Messages.Count == 0 ? 0 : Messages[^1].Uid;
@@ -115,7 +118,9 @@ internal sealed class SelectedMailbox
 
             if (!known.Gone && (now.Flags != known.Record.Flags || !now.Keywords.SequenceEqual(known.Record.Keywords)))
             {
-                reply.Untagged($"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)})");
+                reply.Untagged(CondStore
+                    ? $"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)} MODSEQ ({now.ModSeq}))"
+                    : $"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)})");
             }
 
             known.Record = now;

@@ -21,6 +21,9 @@ internal sealed record SearchKey(string Name)
     public bool NeedsContent => Name is "BCC" or "BODY" or "CC" or "FROM" or "HEADER" or "SUBJECT" or "TEXT" or "TO" or "SENTBEFORE" or "SENTON" or "SENTSINCE"
         || Children.Any(c => c.NeedsContent);
 
+    /// <summary>True when the program has a MODSEQ key: the SEARCH response then carries the highest mod-sequence (RFC 7162 §3.1.5).</summary>
+    public bool UsesModSeq => Name == "MODSEQ" || Children.Any(c => c.UsesModSeq);
+
     /// <summary>Parses search keys up to the end of the command (an implicit AND).</summary>
     public static SearchKey ParseProgram(ImapParser parser)
     {
