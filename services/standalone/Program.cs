@@ -1,6 +1,7 @@
 using Facteur.Delivery;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
+using Facteur.MailboxApi.Imap;
 using Facteur.MailboxApi.Pop3;
 using Facteur.SmtpGateway;
 using Facteur.Standalone;
@@ -11,6 +12,7 @@ builder.AddFacteurDefaults();
 builder.AddSmtpGateway();
 builder.AddDelivery();
 builder.AddPop3();
+builder.AddImap();
 builder.AddFacteurBus();
 
 var app = builder.Build();

@@ -48,10 +48,11 @@ public static class FacteurBus
                 register(x);
             }
 
-            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            x.AddConfigureEndpointsCallback((context, name, endpoint) =>
             {
                 var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                // Per-replica wake-up queues (IMAP's "imap-wake-…") are temporary: auto-delete queues cannot be quorum queues.
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit && !name.StartsWith("imap-wake", StringComparison.Ordinal))
                 {
                     rabbit.SetQuorumQueue();
                 }

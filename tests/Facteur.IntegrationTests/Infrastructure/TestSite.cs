@@ -43,6 +43,10 @@ internal sealed class TestSite : IDisposable
 
     public int SubmissionsPort { get; } = FreePort.Next();
 
+    public int ImapPort { get; } = FreePort.Next();
+
+    public int ImapTlsPort { get; } = FreePort.Next();
+
     public int Pop3Port { get; } = FreePort.Next();
 
     public int Pop3TlsPort { get; } = FreePort.Next();
@@ -83,6 +87,8 @@ internal sealed class TestSite : IDisposable
             ["Smtp__Port"] = SmtpPort.ToString(),
             ["Smtp__SubmissionPort"] = SubmissionPort.ToString(),
             ["Smtp__SubmissionsPort"] = SubmissionsPort.ToString(),
+            ["Imap__Port"] = ImapPort.ToString(),
+            ["Imap__TlsPort"] = ImapTlsPort.ToString(),
             ["Pop3__Port"] = Pop3Port.ToString(),
             ["Pop3__TlsPort"] = Pop3TlsPort.ToString(),
             ["Management__Port"] = (managementPort ?? FreePort.Next()).ToString(),

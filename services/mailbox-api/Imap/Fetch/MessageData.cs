@@ -1,0 +1,69 @@
+using Facteur.MailStore.Index;
+
+namespace Facteur.MailboxApi.Imap.Fetch;
+
+/// <summary>
+/// One message loaded for FETCH/SEARCH: its octets with every line ending as CRLF (what IMAP sends
+/// and what RFC822.SIZE counts, whatever the file uses), its internal date (from the index) and its MIME tree, parsed on first use.
+/// </summary>
+internal sealed class MessageData
+{
+    private MimeNode? _root;
+
+    private MessageData(byte[] bytes, DateTimeOffset internalDate)
+    {
+        Bytes = bytes;
+        InternalDate = internalDate;
+    }
+
+    public byte[] Bytes { get; }
+
+    public DateTimeOffset InternalDate { get; }
+
+    public MimeNode Root => _root ??= MimeNode.Parse(Bytes);
+
+    /// <summary>Loads the message wherever it is now, or null when it has been expunged.</summary>
+    public static MessageData? Load(MailFolder folder, MessageRecord message)
+    {
+        using var stream = folder.OpenMessage(message);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return new MessageData(ToCrlf(copy.ToArray()), message.InternalDate);
+    }
+
+    private static byte[] ToCrlf(byte[] bytes)
+    {
+        var bare = 0;
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] == (byte)'\n' && (i == 0 || bytes[i - 1] != (byte)'\r'))
+            {
+                bare++;
+            }
+        }
+
+        if (bare == 0)
+        {
+            return bytes;
+        }
+
+        var result = new byte[bytes.Length + bare];
+        var j = 0;
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] == (byte)'\n' && (i == 0 || bytes[i - 1] != (byte)'\r'))
+            {
+                result[j++] = (byte)'\r';
+            }
+
+            result[j++] = bytes[i];
+        }
+
+        return result;
+    }
+}

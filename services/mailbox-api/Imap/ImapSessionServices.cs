@@ -1,0 +1,18 @@
+using Facteur.Accounts;
+using Facteur.Hosting;
+using Facteur.MailStore.Index;
+using Microsoft.Extensions.Logging;
+
+namespace Facteur.MailboxApi.Imap;
+
+/// <summary>What every session needs from DI, resolved once per connection.</summary>
+internal sealed record ImapSessionServices(
+    ImapOptions Options,
+    FacteurOptions Facteur,
+    IPasswordAuthenticator Authenticator,
+    ImapLoginThrottle Throttle,
+    ImapConnectionLimiter Limiter,
+    ImapTelemetry Telemetry,
+    MessageStore Store,
+    IServerCertificate? Certificate,
+    ILogger Logger);

@@ -1,0 +1,40 @@
+using Facteur.Contracts;
+using Facteur.MailStore.Index;
+using MassTransit;
+
+namespace Facteur.MailboxApi.Imap;
+
+/// <summary>
+/// Wakes IDLE sessions of this replica when the delivery workers report a new message: the store
+/// re-syncs the folder if a session has it open, and <see cref="MailFolder.WaitForChangeAsync"/> returns.
+/// Polling stays as the fallback when an event is lost.
+/// </summary>
+internal sealed class MailDeliveredConsumer(MessageStore store) : IConsumer<MailDelivered>
+{
+    public Task Consume(ConsumeContext<MailDelivered> context)
+    {
+        store.NotifyChanged(context.Message.Mailbox, context.Message.Folder);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// One temporary (auto-delete, non-durable) queue per replica, so every replica sees every event:
+/// a wake-up is worthless once the process that would use it is gone.
+/// </summary>
+internal sealed class MailDeliveredConsumerDefinition : ConsumerDefinition<MailDeliveredConsumer>
+{
+    /// <summary>Endpoint names with this prefix are temporary queues (the bus must not make them quorum queues).</summary>
+    public const string EndpointPrefix = "imap-wake";
+
+    public MailDeliveredConsumerDefinition()
+    {
+        var name = $"{EndpointPrefix}-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        EndpointName = name;
+        Endpoint(e =>
+        {
+            e.Name = name;
+            e.Temporary = true;
+        });
+    }
+}

@@ -1,0 +1,183 @@
+using Facteur.MailStore.Index;
+
+namespace Facteur.MailboxApi.Imap.Mailbox;
+
+/// <summary>
+/// The session's view of the selected mailbox: messages in sequence-number order as this client
+/// knows them. Changes made by others (deliveries, other sessions, other replicas) come from the
+/// store's index through <see cref="RefreshAsync"/>, which reports them as untagged EXISTS/EXPUNGE/FETCH —
+/// expunges only when the caller says the RFC allows them now (§7.4.1); until then the message stays numbered, gone.
+/// </summary>
+internal sealed class SelectedMailbox
+{
+    private SelectedMailbox(string name, MailFolder folder, bool readOnly, FolderState state)
+    {
+        Name = name;
+        Folder = folder;
+        ReadOnly = readOnly;
+        UidValidity = state.UidValidity;
+        NextUid = state.UidNext;
+        Keywords = state.Keywords;
+        HighestModSeq = state.HighestModSeq;
+        Messages = state.Messages.Select(m => new MailboxMessage(m)).ToList();
+    }
+
+    public string Name { get; }
+
+    public MailFolder Folder { get; }
+
+    public bool ReadOnly { get; }
+
+    public uint UidValidity { get; }
+
+    public uint NextUid { get; private set; }
+
+    public ulong HighestModSeq { get; private set; }
+
+    public IReadOnlyList<string> Keywords { get; private set; }
+
+    public List<MailboxMessage> Messages { get; }
+
+    /// <summary>Set by the session when CONDSTORE is enabled: unsolicited FETCH responses carry MODSEQ.</summary>
+    public bool CondStore { get; set; }
+
+    public uint Count => (uint)Messages.Count;
+
+    public uint LastUid => Messages.Count == 0 ? 0 : Messages[^1].Uid;
+
+    public static async Task<SelectedMailbox> OpenAsync(string name, MailFolder folder, bool readOnly, CancellationToken cancellationToken)
+    {
+        var state = await folder.SyncAsync(cancellationToken).ConfigureAwait(false);
+        return new SelectedMailbox(name, folder, readOnly, state);
+    }
+
+    /// <summary>1-based sequence number of a UID, or 0.</summary>
+    public uint SequenceOf(uint uid)
+    {
+        int low = 0, high = Messages.Count - 1;
+        while (low <= high)
+        {
+            var mid = (low + high) / 2;
+            var value = Messages[mid].Uid;
+            if (value == uid)
+            {
+                return (uint)mid + 1;
+            }
+
+            if (value < uid)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Takes the newest records of messages this session changed itself (STORE, implicit \Seen).</summary>
+    public void Update(FolderState state)
+    {
+        foreach (var message in Messages)
+        {
+            if (state.FindByUid(message.Uid) is { } now)
+            {
+                message.Record = now;
+            }
+        }
+    }
+
+    /// <summary>Syncs with the store and writes the untagged updates for what changed.</summary>
+    public async Task RefreshAsync(ImapReplyWriter reply, bool allowExpunge, CancellationToken cancellationToken) =>
+        Apply(reply, await Folder.SyncAsync(cancellationToken).ConfigureAwait(false), allowExpunge);
+
+    public void Apply(ImapReplyWriter reply, FolderState state, bool allowExpunge)
+    {
+        if (state.UidValidity != UidValidity)
+        {
+            // The uidlist was recreated: every UID this client holds is void (RFC 3501 §2.3.1.1).
+            throw new IOException("UIDVALIDITY changed under the selected mailbox.");
+        }
+
+        if (!state.Keywords.SequenceEqual(Keywords))
+        {
+            Keywords = state.Keywords;
+            reply.Untagged("FLAGS " + ImapFlags.FolderFlags(Keywords));
+        }
+
+        for (var i = 0; i < Messages.Count; i++)
+        {
+            var known = Messages[i];
+            if (state.FindByUid(known.Uid) is not { } now)
+            {
+                known.Gone = true;
+                continue;
+            }
+
+            if (!known.Gone && (now.Flags != known.Record.Flags || !now.Keywords.SequenceEqual(known.Record.Keywords)))
+            {
+                reply.Untagged(CondStore
+                    ? $"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)} MODSEQ ({now.ModSeq}))"
+                    : $"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)})");
+            }
+
+            known.Record = now;
+        }
+
+        if (allowExpunge)
+        {
+            for (var i = Messages.Count - 1; i >= 0; i--)
+            {
+                if (Messages[i].Gone)
+                {
+                    Messages.RemoveAt(i);
+                    reply.Untagged($"{i + 1} EXPUNGE");
+                }
+            }
+        }
+
+        var before = Messages.Count;
+        var last = LastUid;
+        foreach (var message in state.Messages)
+        {
+            if (message.Uid > last)
+            {
+                Messages.Add(new MailboxMessage(message));
+            }
+        }
+
+        NextUid = state.UidNext;
+        HighestModSeq = state.HighestModSeq;
+        if (Messages.Count != before)
+        {
+            reply.Untagged($"{Messages.Count} EXISTS");
+            reply.Untagged("0 RECENT");
+        }
+    }
+
+    /// <summary>Removes an expunged message from the view and reports it (EXPUNGE, MOVE).</summary>
+    public void Expunged(ImapReplyWriter reply, uint uid)
+    {
+        var seq = SequenceOf(uid);
+        if (seq == 0)
+        {
+            return;
+        }
+
+        Messages.RemoveAt((int)seq - 1);
+        reply.Untagged($"{seq} EXPUNGE");
+    }
+}
+
+/// <summary>One message of the selected mailbox as the session sees it.</summary>
+internal sealed class MailboxMessage(MessageRecord record)
+{
+    public MessageRecord Record { get; set; } = record;
+
+    public uint Uid => Record.Uid;
+
+    /// <summary>Expunged by someone else, not yet reported to this client.</summary>
+    public bool Gone { get; set; }
+}
