@@ -66,7 +66,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
         var run = "e2e" + Guid.NewGuid().ToString("N")[..6];
         var sender = new PlannedSender(plan, run, topology.Port(gateway, "Smtp__Port"), topology.Port(gateway, "Smtp__SubmissionPort"));
         using var stop = new CancellationTokenSource();
-        var chaos = ChaosAsync(sender, topology, workers[0], mailboxes[0], broker, stop.Token);
+        var chaos = ChaosAsync(sender, topology, workers[0], mailboxes[0], broker, clock, stop.Token);
         var poller = PollPop3Async(topology, mailboxes, plan, stop.Token);
 
         await sender.SendAsync(MessageCount, clients: 20, TimeSpan.FromMinutes(4));
@@ -113,7 +113,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
     }
 
     /// <summary>At 20 %, 40 % and 60 % of the messages accepted: kill a worker, kill a mailbox-api, restart the broker.</summary>
-    private static async Task<List<string>> ChaosAsync(PlannedSender sender, Topology topology, int worker, int mailbox, PrivateRabbitMq broker, CancellationToken ct)
+    private static async Task<List<string>> ChaosAsync(PlannedSender sender, Topology topology, int worker, int mailbox, PrivateRabbitMq broker, Stopwatch clock, CancellationToken ct)
     {
         var events = new List<string>();
         async Task<bool> AtAsync(double fraction)
@@ -134,13 +134,13 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
         if (await AtAsync(0.2))
         {
             await topology.KillAndRestartAsync(worker);
-            events.Add($"delivery SIGKILLed and restarted at {sender.Accepted.Count} accepted");
+            events.Add($"delivery SIGKILLed and restarted at {sender.Accepted.Count} accepted ({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
         if (await AtAsync(0.4))
         {
             await topology.KillAndRestartAsync(mailbox);
-            events.Add($"mailbox-api SIGKILLed and restarted at {sender.Accepted.Count} accepted");
+            events.Add($"mailbox-api SIGKILLed and restarted at {sender.Accepted.Count} accepted ({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
         if (await AtAsync(0.6))
@@ -148,7 +148,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
             await broker.StopAppAsync();
             await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
             await broker.StartAppAsync();
-            events.Add($"broker restarted at {sender.Accepted.Count} accepted");
+            events.Add($"broker restarted at {sender.Accepted.Count} accepted ({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
         return events;
