@@ -145,10 +145,11 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
 
         if (await AtAsync(0.6))
         {
+            var stopped = sender.Accepted.Count;
             await broker.StopAppAsync();
             await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
             await broker.StartAppAsync();
-            events.Add($"broker restarted at {sender.Accepted.Count} accepted ({clock.Elapsed.TotalSeconds:F0} s)");
+            events.Add($"broker stopped at {stopped} accepted, back at {sender.Accepted.Count} ({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
         return events;
