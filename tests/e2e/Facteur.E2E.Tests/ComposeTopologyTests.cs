@@ -93,7 +93,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
         output.WriteLine(summary);
         Console.WriteLine(summary);
         Assert.True(lost.Count == 0, $"lost: {string.Join(", ", lost.Take(20))}\n{Logs(topology)}");
-        Assert.True(duplicates.Count == 0, $"duplicates: {string.Join(", ", duplicates.Take(20).Select(d => $"{d.Key} ×{d.Value.Count}"))}");
+        Assert.True(duplicates.Count == 0, "duplicates:\n" + string.Join("\n", duplicates.Take(10).Select(d => Explain(d.Key.Token, d.Value, sender, run))));
 
         // Readable from either mailbox-api: each user on one replica, alice on both.
         var imap = typeof(Facteur.MailboxApi.Pop3.Pop3Options).Assembly.GetType("Facteur.MailboxApi.Imap.ImapOptions") is not null;
@@ -250,6 +250,16 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
         var summaries = imap.Inbox.Count == 0 ? [] : await imap.Inbox.FetchAsync(0, -1, MessageSummaryItems.Envelope);
         await imap.DisconnectAsync(true);
         return [.. summaries.Select(s => s.Envelope?.Subject).OfType<string>().Where(s => s.StartsWith(run, StringComparison.Ordinal))];
+    }
+
+    /// <summary>Each copy's queue id (from the gateway's Received header) and the sender's earlier attempts: tells an SMTP-level resend from a redelivery.</summary>
+    private static string Explain(string token, List<string> files, PlannedSender sender, string run)
+    {
+        var n = int.Parse(token[(run.Length + 1)..]);
+        var ids = files.Select(f => File.ReadLines(f).TakeWhile(l => l.Length > 0).Select(l => l.Trim())
+            .FirstOrDefault(l => l.Contains(" id ", StringComparison.Ordinal)) ?? "?");
+        var attempts = sender.Retries.TryGetValue(n, out var reasons) ? string.Join(" | ", reasons) : "none";
+        return $"  {token} ×{files.Count}: {string.Join(" ; ", ids)}; earlier attempts: {attempts}";
     }
 
     private static double Percentile(List<double> sorted, double p) =>

@@ -17,6 +17,9 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
 
     public ConcurrentBag<string> Refused { get; } = [];
 
+    /// <summary>Message number → why each earlier attempt failed (for the report of a duplicate).</summary>
+    public ConcurrentDictionary<int, ConcurrentQueue<string>> Retries { get; } = new();
+
     public int Sent => _sent;
 
     public int TemporaryFailures => _temporaryFailures;
@@ -73,7 +76,7 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
                     }
                     catch (SmtpCommandException e) when ((int)e.StatusCode is >= 400 and < 500)
                     {
-                        await RetryAsync(n);
+                        await RetryAsync(n, $"{(int)e.StatusCode} {e.Message}");
                     }
                     catch (SmtpCommandException e)
                     {
@@ -82,7 +85,7 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
                     }
                     catch (Exception e) when (e is IOException or SmtpProtocolException or System.Net.Sockets.SocketException or MailKit.ServiceNotConnectedException)
                     {
-                        await RetryAsync(n);
+                        await RetryAsync(n, $"{e.GetType().Name}: {e.Message}");
                     }
                 }
             }
@@ -94,8 +97,9 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
                 mx?.Dispose();
             }
 
-            async Task RetryAsync(int n)
+            async Task RetryAsync(int n, string reason)
             {
+                Retries.GetOrAdd(n, _ => new ConcurrentQueue<string>()).Enqueue(reason);
                 Interlocked.Increment(ref _temporaryFailures);
                 mx?.Dispose();
                 mx = null;
