@@ -20,6 +20,14 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
     /// <summary>Message number → why each earlier attempt failed (for the report of a duplicate).</summary>
     public ConcurrentDictionary<int, ConcurrentQueue<string>> Retries { get; } = new();
 
+    /// <summary>
+    /// Message number → attempts whose outcome the client cannot know: a 4xx to the end of DATA
+    /// or a connection lost mid-transaction. The server may have stored the message anyway (a
+    /// publisher confirm lost with the broker connection); the client must send again
+    /// (RFC 5321 §4.5.4.1), and RFC 5321 §6.1 prefers that duplicate to a loss.
+    /// </summary>
+    public ConcurrentDictionary<int, int> AmbiguousAttempts { get; } = new();
+
     public int Sent => _sent;
 
     public int TemporaryFailures => _temporaryFailures;
@@ -76,6 +84,11 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
                     }
                     catch (SmtpCommandException e) when ((int)e.StatusCode is >= 400 and < 500)
                     {
+                        if (e.ErrorCode == SmtpErrorCode.MessageNotAccepted)
+                        {
+                            AmbiguousAttempts.AddOrUpdate(n, 1, (_, c) => c + 1);
+                        }
+
                         await RetryAsync(n, $"{(int)e.StatusCode} {e.Message}");
                     }
                     catch (SmtpCommandException e)
@@ -85,6 +98,7 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
                     }
                     catch (Exception e) when (e is IOException or SmtpProtocolException or System.Net.Sockets.SocketException or MailKit.ServiceNotConnectedException)
                     {
+                        AmbiguousAttempts.AddOrUpdate(n, 1, (_, c) => c + 1);
                         await RetryAsync(n, $"{e.GetType().Name}: {e.Message}");
                     }
                 }
