@@ -122,7 +122,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
         output.WriteLine(imap ? "read back over POP3 and IMAP from both mailbox-api replicas" : "read back over POP3 from both mailbox-api replicas (IMAP is not in mailbox-api yet)");
     }
 
-    /// <summary>At 20 %, 40 % and 60 % of the messages accepted: kill a worker, kill a mailbox-api, restart the broker.</summary>
+    /// <summary>At 15 %, 30 % and 45 % of the messages accepted: kill a worker, kill a mailbox-api, restart the broker (rabbitmqctl takes a while to stop it: early enough that the outage is mid-run).</summary>
     private static async Task<List<string>> ChaosAsync(PlannedSender sender, Topology topology, int worker, int mailbox, PrivateRabbitMq broker, Stopwatch clock, CancellationToken ct)
     {
         var events = new List<string>();
@@ -141,19 +141,19 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
             return true;
         }
 
-        if (await AtAsync(0.2))
+        if (await AtAsync(0.15))
         {
             await topology.KillAndRestartAsync(worker);
             events.Add($"delivery SIGKILLed and restarted at {sender.Accepted.Count} accepted ({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
-        if (await AtAsync(0.4))
+        if (await AtAsync(0.3))
         {
             await topology.KillAndRestartAsync(mailbox);
             events.Add($"mailbox-api SIGKILLed and restarted at {sender.Accepted.Count} accepted ({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
-        if (await AtAsync(0.6))
+        if (await AtAsync(0.45))
         {
             var stopped = sender.Accepted.Count;
             await broker.StopAppAsync();
