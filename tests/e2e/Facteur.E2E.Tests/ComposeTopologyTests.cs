@@ -94,7 +94,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
             .Order().ToList();
         var summary = $"e2e summary: sent {sender.Sent}, accepted {sender.Accepted.Count}, delivered {delivered}/{expected.Count} mailbox copies, " +
             $"duplicates {duplicates.Count}, lost {lost.Count}, resent by the client after an ambiguous 4xx {resent.Count}, accept→Maildir p50 {Percentile(latencies, 0.50):F0} ms p99 {Percentile(latencies, 0.99):F0} ms, " +
-            $"4xx/retries {sender.TemporaryFailures}, POP3 polls during the run {polls}, {clock.Elapsed.TotalSeconds:F0} s";
+            $"retries {sender.TemporaryFailures} ({string.Join(", ", sender.Retries.Values.SelectMany(r => r).GroupBy(r => r.Split(' ')[0]).Select(g => $"{g.Key} ×{g.Count()}"))}), POP3 polls during the run {polls}, {clock.Elapsed.TotalSeconds:F0} s";
         output.WriteLine(summary);
         Console.WriteLine(summary);
         foreach (var copy in resent.Take(5))
@@ -157,9 +157,10 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
         {
             var stopped = sender.Accepted.Count;
             await broker.StopAppAsync();
+            var down = sender.Accepted.Count;
             await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
             await broker.StartAppAsync();
-            events.Add($"broker stopped at {stopped} accepted, back at {sender.Accepted.Count} ({clock.Elapsed.TotalSeconds:F0} s)");
+            events.Add($"broker stop asked at {stopped} accepted, down at {down}, back at {sender.Accepted.Count} ({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
         return events;
