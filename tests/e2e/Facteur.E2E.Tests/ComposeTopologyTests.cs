@@ -64,9 +64,13 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
         output.WriteLine($"topology up in {clock.Elapsed.TotalSeconds:F0} s");
 
         var run = "e2e" + Guid.NewGuid().ToString("N")[..6];
-        var sender = new PlannedSender(plan, run, topology.Port(gateway, "Smtp__Port"), topology.Port(gateway, "Smtp__SubmissionPort"));
+        var sender = new PlannedSender(plan, run, topology.Port(gateway, "Smtp__Port"), topology.Port(gateway, "Smtp__SubmissionPort"))
+        {
+            PauseAt = MessageCount * 6 / 10,
+        };
         using var stop = new CancellationTokenSource();
-        var chaos = ChaosAsync(sender, topology, workers[0], mailboxes[0], broker, clock, stop.Token);
+        var chaos = ChaosAsync(sender, topology, workers[0], mailboxes[0], broker, clock, stop.Token)
+            .ContinueWith(t => { sender.Resume.TrySetResult(); return t; }, TaskScheduler.Default).Unwrap(); // never leave the clients paused
         var poller = PollPop3Async(topology, mailboxes, plan, stop.Token);
 
         await sender.SendAsync(MessageCount, clients: 20, TimeSpan.FromMinutes(4));
@@ -122,7 +126,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
         output.WriteLine(imap ? "read back over POP3 and IMAP from both mailbox-api replicas" : "read back over POP3 from both mailbox-api replicas (IMAP is not in mailbox-api yet)");
     }
 
-    /// <summary>At 15 %, 30 % and 45 % of the messages accepted: kill a worker, kill a mailbox-api, restart the broker (rabbitmqctl takes a while to stop it: early enough that the outage is mid-run).</summary>
+    /// <summary>At 15 %, 30 % and 45 % of the messages accepted: kill a worker, kill a mailbox-api, restart the broker (the clients pause at 60 % until it is down, so the outage falls mid-run).</summary>
     private static async Task<List<string>> ChaosAsync(PlannedSender sender, Topology topology, int worker, int mailbox, PrivateRabbitMq broker, Stopwatch clock, CancellationToken ct)
     {
         var events = new List<string>();
@@ -153,10 +157,23 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
             events.Add($"mailbox-api SIGKILLed and restarted at {sender.Accepted.Count} accepted ({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
-        if (await AtAsync(0.45))
+        if (!await AtAsync(0.45))
+        {
+            sender.Resume.TrySetResult();
+        }
+        else
         {
             var stopped = sender.Accepted.Count;
-            await broker.StopAppAsync();
+            try
+            {
+                await broker.StopAppAsync();
+            }
+            finally
+            {
+                // The clients go on against the stopped broker (451 until it is back).
+                sender.Resume.TrySetResult();
+            }
+
             var down = sender.Accepted.Count;
             await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
             await broker.StartAppAsync();

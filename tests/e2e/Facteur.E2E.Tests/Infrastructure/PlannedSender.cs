@@ -32,6 +32,15 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
 
     public int TemporaryFailures => _temporaryFailures;
 
+    /// <summary>
+    /// Clients wait before sending more once this many messages are accepted, until
+    /// <see cref="Resume"/> (bounded by the send timeout): lets the test take the broker down
+    /// while messages are still to be sent.
+    /// </summary>
+    public int PauseAt { get; init; } = int.MaxValue;
+
+    public TaskCompletionSource Resume { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private int _sent;
     private int _temporaryFailures;
 
@@ -62,6 +71,11 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
             {
                 await foreach (var n in work.Reader.ReadAllAsync(cts.Token))
                 {
+                    if (Accepted.Count >= PauseAt)
+                    {
+                        await Resume.Task.WaitAsync(cts.Token);
+                    }
+
                     var message = Message(n, client);
                     var recipients = plan.Recipients(n).Select(MailboxAddress.Parse).ToList();
                     Interlocked.Increment(ref _sent);
