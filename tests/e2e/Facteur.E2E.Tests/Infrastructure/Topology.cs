@@ -1,0 +1,65 @@
+using Facteur.IntegrationTests.Infrastructure;
+
+namespace Facteur.E2E.Tests.Infrastructure;
+
+/// <summary>
+/// docker-compose.yml's services as processes: 1 smtp-gateway, N delivery, M mailbox-api, each
+/// `dotnet Service.dll` with the environment compose gives it (see <see cref="ComposeEnvironment"/>).
+/// A restarted replica gets the same environment, ports included, as a container restarted by
+/// Docker keeps its ports.
+/// </summary>
+internal sealed class Topology(ComposeEnvironment compose, E2ESite site, string brokerUrl) : IAsyncDisposable
+{
+    private readonly List<(string Service, string Dll, Dictionary<string, string> Environment, Dictionary<string, int> Ports)> _specs = [];
+
+    public List<ServiceProcess> Processes { get; } = [];
+
+    public static string MailboxApiDll { get; } = Path.Combine(Path.GetDirectoryName(RepositoryLayout.GatewayDll)!
+        .Replace(Path.Combine("services", "smtp-gateway"), Path.Combine("services", "mailbox-api"), StringComparison.Ordinal), "Facteur.MailboxApi.dll");
+
+    /// <summary>Adds a replica; returns its index (also its index in <see cref="Processes"/>).</summary>
+    public int Add(string service, string dll)
+    {
+        var ports = new Dictionary<string, int>();
+        var environment = compose.ForProcess(service, site, brokerUrl, ports);
+        var index = _specs.Count;
+        environment["OTEL_SERVICE_NAME"] = $"{service}-{index}";
+        _specs.Add((service, dll, environment, ports));
+        Processes.Add(new ServiceProcess($"{service}-{index}", dll, site.Root, environment));
+        return index;
+    }
+
+    public int Port(int index, string key) => _specs[index].Ports[key];
+
+    public IEnumerable<int> Replicas(string service) => Enumerable.Range(0, _specs.Count).Where(i => _specs[i].Service == service);
+
+    public void StartAll()
+    {
+        foreach (var process in Processes)
+        {
+            process.Start();
+        }
+    }
+
+    /// <summary>Waits until the replica listens on its management port and the given protocol ports.</summary>
+    public Task WaitReadyAsync(int index, params string[] portKeys) =>
+        Processes[index].WaitForPortsAsync(TimeSpan.FromSeconds(90), [Port(index, "Management__Port"), .. portKeys.Select(k => Port(index, k))]);
+
+    /// <summary>SIGKILL (no shutdown code runs), then the same replica again.</summary>
+    public async Task KillAndRestartAsync(int index)
+    {
+        Processes[index].Kill();
+        await Processes[index].DisposeAsync();
+        var (service, dll, environment, _) = _specs[index];
+        Processes[index] = new ServiceProcess($"{service}-{index}", dll, site.Root, environment);
+        Processes[index].Start();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in Processes)
+        {
+            await process.DisposeAsync();
+        }
+    }
+}
