@@ -65,7 +65,10 @@ internal sealed class MessageHeaderFilter
                     headerName = null;
                     var colon = span.IndexOf((byte)':');
                     var name = colon > 0 ? Encoding.Latin1.GetString(span[..colon]).Trim() : string.Empty;
-                    skippingHeader = colon > 0 && MboxFlags.IsBookkeepingHeader(name);
+                    // Content-Length is the mbox server's own when it follows its X-UID (Dovecot writes both, and
+                    // hides both from clients); otherwise it belongs to the message and stays.
+                    skippingHeader = colon > 0 && (MboxFlags.IsBookkeepingHeader(name)
+                        || (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && (Uid is not null || UidBase is not null)));
                     if (skippingHeader)
                     {
                         headerName = name;
@@ -127,7 +130,7 @@ internal sealed class MessageHeaderFilter
         {
             Uid = uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var uid) && uid > 0 ? uid : null;
         }
-        else
+        else if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
         {
             // "X-IMAPbase: <uidvalidity> <nextuid> [keywords…]"; X-IMAP marks the placeholder message.
             IsFolderInternalData |= name.Equals("X-IMAP", StringComparison.OrdinalIgnoreCase);

@@ -181,17 +181,14 @@ internal sealed class HostMigration(HostMigrationRequest request, CliConsole con
         progress.Finish();
         if (!request.DryRun)
         {
-            // Dovecot's Maildir subscriptions file, then the mbox one (~/mail/.subscriptions), merged.
-            subscribe.InsertRange(0, MaildirFolderFiles.ReadSubscriptions(maildir));
-            var mboxSubscriptions = Path.Combine(mboxFolders, ".subscriptions");
-            if (File.Exists(mboxSubscriptions))
-            {
-                subscribe.AddRange(File.ReadAllLines(mboxSubscriptions).Where(l => l.Length > 0).Select(l => l.Replace('/', '.')));
-            }
-
-            if (subscribe.Count > 0 || maildirFolders.Count > 0 || mboxes.Count > 0)
+            // Dovecot's Maildir subscriptions file as it is, then the mbox one (~/mail/.subscriptions) and the
+            // mbox folders found, merged in.
+            if (maildirFolders.Count > 0 || mboxes.Count > 0)
             {
                 destination.Inbox.EnsureCreated();
+                MaildirFolderFiles.CopyIfAbsent(maildir, destination.Path);
+                subscribe.InsertRange(0, MaildirFolderFiles.ReadSubscriptions(maildir));
+                subscribe.AddRange(MaildirFolderFiles.ReadSubscriptions(mboxFolders, ".subscriptions").Select(l => l.Replace('/', '.')));
                 MaildirFolderFiles.Subscribe(destination.Path, subscribe);
             }
         }
