@@ -49,6 +49,7 @@ public sealed class FromHostTests
 
         var first = Cli.Facteur(scratch.Path, Args("--all-users"));
         Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.DoesNotContain("\r", first.Error, StringComparison.Ordinal); // no progress bar when stderr is not a terminal
 
         // alice: names, mtimes, uidlist, keywords and subscriptions as Dovecot had them.
         var alice = UserMaildir.Open(mailRoot, "alice@esp.sn");

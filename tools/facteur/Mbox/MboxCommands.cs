@@ -67,6 +67,11 @@ internal static class MboxCommands
             }
 
             console.Out.WriteLine($"imported {imported.Imported} messages ({imported.Bytes} bytes) into {folderName}, {imported.AlreadyPresent} already there");
+            if (imported.SkippedLeadingBytes > 0)
+            {
+                console.Error.WriteLine($"warning: {imported.SkippedLeadingBytes} bytes before the first 'From ' line were skipped (is {path} an mbox?)");
+            }
+
             if (imported.KeywordsDropped > 0)
             {
                 console.Error.WriteLine($"warning: {imported.KeywordsDropped} keywords dropped: a Maildir folder holds at most 26");

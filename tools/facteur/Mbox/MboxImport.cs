@@ -5,7 +5,8 @@ using Facteur.MailStore.Folders;
 namespace Facteur.Cli.Mbox;
 
 /// <summary>What one mbox import did.</summary>
-internal sealed record MboxImportResult(int Imported, int AlreadyPresent, long Bytes, int KeywordsDropped);
+/// <param name="SkippedLeadingBytes">Bytes before the first From_ line: not part of any message (not an mbox?).</param>
+internal sealed record MboxImportResult(int Imported, int AlreadyPresent, long Bytes, int KeywordsDropped, long SkippedLeadingBytes);
 
 /// <summary>
 /// Imports an mbox into one Maildir folder, one message at a time (bounded memory whatever the size):
@@ -122,7 +123,7 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
             await FinishAsync(keywordsChanged ? keywords : null, uidBase, uids, cancellationToken).ConfigureAwait(false);
         }
 
-        return new MboxImportResult(imported, present, bytes, keywordsDropped);
+        return new MboxImportResult(imported, present, bytes, keywordsDropped, reader.SkippedLeadingBytes);
     }
 
     /// <summary>&lt;unix time&gt;.M&lt;microseconds&gt;H&lt;16 hex of SHA-256&gt;: the same message on the same date gets the same name.</summary>

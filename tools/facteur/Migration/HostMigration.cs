@@ -158,6 +158,11 @@ internal sealed class HostMigration(HostMigrationRequest request, CliConsole con
             report.Messages += result.Imported;
             report.AlreadyPresent += result.AlreadyPresent;
             report.Bytes += result.Bytes;
+            if (result.SkippedLeadingBytes > 0)
+            {
+                report.Skipped.Add($"{path}: {result.SkippedLeadingBytes} bytes before the first 'From ' line (not an mbox?)");
+            }
+
             if (result.KeywordsDropped > 0)
             {
                 report.Skipped.Add($"{name}: {result.KeywordsDropped} keywords beyond the 26 a Maildir folder holds");

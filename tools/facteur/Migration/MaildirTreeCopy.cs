@@ -36,7 +36,7 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
 
     /// <summary>Total size of the message files of a folder (for the progress bar and the dry run).</summary>
     public static long Size(string folderPath) =>
-        ((string[])["new", "cur"]).Sum(sub => Files(Path.Combine(folderPath, sub)).Sum(f => SafeLength(f)));
+        ((string[])["new", "cur"]).Sum(sub => Files(Path.Combine(folderPath, sub)).Sum(f => Math.Max(0, SafeLength(f))));
 
     public async Task CopyFolderAsync(string sourcePath, string folderName, MaildirFolder destination, UserReport report, CancellationToken cancellationToken)
     {
