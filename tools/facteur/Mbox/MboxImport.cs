@@ -50,7 +50,8 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
                 using (var output = tmpPath is null ? Stream.Null : new FileStream(tmpPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
                 {
                     filter.Copy(content, output, cancellationToken);
-                    if (output is FileStream file)
+                    // fsync only what will be kept: a re-run finds most messages already there.
+                    if (output is FileStream file && !existing.Contains(KeyOf(from.Date, filter, occurrences, peek: true)))
                     {
                         file.Flush(flushToDisk: true);
                     }
@@ -63,10 +64,7 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
                     continue;
                 }
 
-                var baseName = BaseName(from.Date, filter.Sha256);
-                occurrences[baseName] = occurrences.GetValueOrDefault(baseName) + 1;
-                var key = string.Create(CultureInfo.InvariantCulture,
-                    $"{baseName}N{occurrences[baseName]}.{HostPart},S={filter.Size},W={filter.VirtualSize}");
+                var key = KeyOf(from.Date, filter, occurrences, peek: false);
                 if (filter.Uid is { } uid)
                 {
                     uids.Add(new UidListRecord(uid, key, []));
@@ -124,6 +122,19 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
         }
 
         return new MboxImportResult(imported, present, bytes, keywordsDropped, reader.SkippedLeadingBytes);
+    }
+
+    /// <summary>The file's key; the Nth copy of the same message on the same date gets N (counted unless <paramref name="peek"/>).</summary>
+    private static string KeyOf(DateTimeOffset date, MessageHeaderFilter filter, Dictionary<string, int> occurrences, bool peek)
+    {
+        var baseName = BaseName(date, filter.Sha256);
+        var occurrence = occurrences.GetValueOrDefault(baseName) + 1;
+        if (!peek)
+        {
+            occurrences[baseName] = occurrence;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{baseName}N{occurrence}.{HostPart},S={filter.Size},W={filter.VirtualSize}");
     }
 
     /// <summary>&lt;unix time&gt;.M&lt;microseconds&gt;H&lt;16 hex of SHA-256&gt;: the same message on the same date gets the same name.</summary>
