@@ -10,7 +10,7 @@ internal static class PasswordVerifier
     public static PasswordCheck Verify(string password, string stored)
     {
         var (schemeName, hash) = Split(stored);
-        var scheme = Find(schemeName, hash);
+        var scheme = Find(schemeName, hash, explicitScheme: stored.StartsWith('{'));
         if (scheme is null)
         {
             return new PasswordCheck(PasswordCheckOutcome.UnknownScheme, schemeName);
@@ -41,7 +41,7 @@ internal static class PasswordVerifier
         return ("CRYPT", stored);
     }
 
-    private static IPasswordScheme? Find(string scheme, string hash) => scheme switch
+    private static IPasswordScheme? Find(string scheme, string hash, bool explicitScheme) => scheme switch
     {
         "ARGON2ID" => Argon2idScheme.Instance,
         "BLF-CRYPT" => BlowfishCryptScheme.Instance,
@@ -49,11 +49,21 @@ internal static class PasswordVerifier
         "SHA256-CRYPT" => ShaCryptScheme.Sha256,
         "SSHA512" => Ssha512Scheme.Instance,
         "PLAIN" or "CLEAR" => PlainScheme.Instance,
-        "CRYPT" => ByCryptPrefix(hash),
+        "CRYPT" => ByCryptPrefix(hash) ?? BySystemCrypt(hash, explicitScheme),
         _ => null,
     };
 
-    // Dovecot's CRYPT hands the string to crypt(3), which picks the algorithm from its prefix.
+    // An explicit {CRYPT} (what `facteur migrate from-host` writes from /etc/shadow) may be any method the
+    // system's crypt(3) knows. A bare string only when it is unmistakably yescrypt: a bare field is also what a
+    // typo or a clear-text password looks like, and those must stay an unknown scheme.
+    private static IPasswordScheme? BySystemCrypt(string hash, bool explicitScheme) =>
+        SystemCryptScheme.IsAvailable && (explicitScheme || hash.StartsWith("$y$", StringComparison.Ordinal) || hash.StartsWith("$gy$", StringComparison.Ordinal))
+            ? SystemCryptScheme.Instance
+            : null;
+
+    // Dovecot's CRYPT hands the string to crypt(3), which picks the algorithm from its prefix. The methods
+    // written here in managed code are used first (they work where libcrypt is missing, e.g. musl images);
+    // everything else — yescrypt $y$ from /etc/shadow, $gy$, $1$, DES — goes to the system's libcrypt.
     private static IPasswordScheme? ByCryptPrefix(string hash) =>
         hash.StartsWith("$argon2id$", StringComparison.Ordinal) ? Argon2idScheme.Instance
         : hash.StartsWith("$2a$", StringComparison.Ordinal) || hash.StartsWith("$2b$", StringComparison.Ordinal) || hash.StartsWith("$2y$", StringComparison.Ordinal) ? BlowfishCryptScheme.Instance

@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text;
+using Facteur.MailStore.Folders;
+
+namespace Facteur.Cli.Mbox;
+
+/// <summary>What one mbox import did.</summary>
+/// <param name="SkippedLeadingBytes">Bytes before the first From_ line: not part of any message (not an mbox?).</param>
+internal sealed record MboxImportResult(int Imported, int AlreadyPresent, long Bytes, int KeywordsDropped, long SkippedLeadingBytes);
+
+/// <summary>
+/// Imports an mbox into one Maildir folder, one message at a time (bounded memory whatever the size):
+/// each message goes to <c>tmp/</c>, is fsynced, gets the internal date of its From_ line as mtime (what
+/// Dovecot reports as INTERNALDATE for Maildir) and is renamed into <c>cur/</c> with its flags (or <c>new/</c>
+/// when no client had seen it). File names derive from the date and a hash of the content, so importing the
+/// same mbox again — an interrupted migration resumed, a re-run for the delta — skips what is there.
+/// UIDs Dovecot kept in the mbox (X-IMAPbase, X-UID) are carried into <c>dovecot-uidlist</c> when the folder
+/// has none yet, so IMAP and POP3 clients keep their UIDs and UIDLs.
+/// </summary>
+internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
+{
+    /// <summary>The host part of imported file names: fixed, so a re-run on another machine finds the same names.</summary>
+    private const string HostPart = "mbox";
+
+    public Action<long>? Progress { get; init; }
+
+    public async Task<MboxImportResult> ImportAsync(Stream mbox, CancellationToken cancellationToken)
+    {
+        if (!dryRun)
+        {
+            folder.EnsureCreated();
+        }
+
+        var existing = ExistingKeys();
+        var keywords = DovecotKeywords.Read(folder.Path);
+        var keywordsChanged = false;
+        var occurrences = new Dictionary<string, int>(StringComparer.Ordinal);
+        var uids = new List<UidListRecord>();
+        (uint UidValidity, uint NextUid)? uidBase = null;
+        int imported = 0, present = 0, keywordsDropped = 0;
+        long bytes = 0;
+        var reader = new MboxReader(mbox);
+        while (reader.Next() is var (from, content))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var filter = new MessageHeaderFilter();
+            var tmpPath = dryRun ? null : Path.Combine(folder.Path, "tmp", $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}.P{Environment.ProcessId}.{Guid.NewGuid():N}.import");
+            try
+            {
+                using (var output = tmpPath is null ? Stream.Null : new FileStream(tmpPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
+                {
+                    filter.Copy(content, output, cancellationToken);
+                    // fsync only what will be kept: a re-run finds most messages already there.
+                    if (output is FileStream file && !existing.Contains(KeyOf(from.Date, filter, occurrences, peek: true)))
+                    {
+                        file.Flush(flushToDisk: true);
+                    }
+                }
+
+                uidBase ??= filter.UidBase;
+                if (filter.IsFolderInternalData)
+                {
+                    Delete(tmpPath);
+                    continue;
+                }
+
+                var key = KeyOf(from.Date, filter, occurrences, peek: false);
+                if (filter.Uid is { } uid)
+                {
+                    uids.Add(new UidListRecord(uid, key, []));
+                }
+
+                if (existing.Contains(key))
+                {
+                    present++;
+                    Delete(tmpPath);
+                    continue;
+                }
+
+                var letters = new StringBuilder();
+                foreach (var keyword in filter.Flags.Keywords)
+                {
+                    if (keywords.LetterOf(keyword) is { } letter)
+                    {
+                        letters.Append(letter);
+                    }
+                    else if (keywords.GetOrAdd(keyword) is { } added)
+                    {
+                        letters.Append(added);
+                        keywordsChanged = true;
+                    }
+                    else
+                    {
+                        keywordsDropped++; // Maildir names hold 26 keywords per folder
+                    }
+                }
+
+                imported++;
+                bytes += filter.Size;
+                Progress?.Invoke(filter.Size);
+                if (tmpPath is null)
+                {
+                    continue;
+                }
+
+                File.SetLastWriteTimeUtc(tmpPath, from.Date.UtcDateTime);
+                var isNew = !filter.Flags.Old && filter.Flags.Flags == MaildirFlags.None && letters.Length == 0;
+                var name = isNew ? key : new MaildirEntryName(key, filter.Flags.Flags, letters.ToString(), null, null).WithInfo(filter.Flags.Flags, letters.ToString());
+                File.Move(tmpPath, Path.Combine(folder.Path, isNew ? "new" : "cur", name), overwrite: false);
+                existing.Add(key);
+            }
+            catch
+            {
+                Delete(tmpPath);
+                throw;
+            }
+        }
+
+        if (!dryRun)
+        {
+            await FinishAsync(keywordsChanged ? keywords : null, uidBase, uids, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new MboxImportResult(imported, present, bytes, keywordsDropped, reader.SkippedLeadingBytes);
+    }
+
+    /// <summary>The file's key; the Nth copy of the same message on the same date gets N (counted unless <paramref name="peek"/>).</summary>
+    private static string KeyOf(DateTimeOffset date, MessageHeaderFilter filter, Dictionary<string, int> occurrences, bool peek)
+    {
+        var baseName = BaseName(date, filter.Sha256);
+        var occurrence = occurrences.GetValueOrDefault(baseName) + 1;
+        if (!peek)
+        {
+            occurrences[baseName] = occurrence;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{baseName}N{occurrence}.{HostPart},S={filter.Size},W={filter.VirtualSize}");
+    }
+
+    /// <summary>&lt;unix time&gt;.M&lt;microseconds&gt;H&lt;16 hex of SHA-256&gt;: the same message on the same date gets the same name.</summary>
+    private static string BaseName(DateTimeOffset date, byte[] sha256)
+    {
+        var micros = (date.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        return string.Create(CultureInfo.InvariantCulture, $"{micros / 1_000_000}.M{micros % 1_000_000}H{Convert.ToHexStringLower(sha256, 0, 8)}");
+    }
+
+    private HashSet<string> ExistingKeys()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sub in (string[])["new", "cur"])
+        {
+            var directory = Path.Combine(folder.Path, sub);
+            if (!Directory.Exists(directory))
+            {
+                continue;
+            }
+
+            foreach (var path in Directory.EnumerateFiles(directory))
+            {
+                keys.Add(MaildirEntryName.Parse(Path.GetFileName(path)).Key);
+            }
+        }
+
+        return keys;
+    }
+
+    private async Task FinishAsync(DovecotKeywords? keywords, (uint UidValidity, uint NextUid)? uidBase, List<UidListRecord> uids, CancellationToken cancellationToken)
+    {
+        using (await DotLock.AcquireAsync(Path.Combine(folder.Path, MaildirFolder.UidListLockFileName), MaildirFolder.UidListLockStaleAfter, folder.LockTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            keywords?.Write(folder.Path);
+            if (uidBase is { } based && uids.Count > 0 && !File.Exists(folder.UidListPath))
+            {
+                var document = UidListDocument.CreateNew(DateTimeOffset.UtcNow);
+                document.UidValidity = based.UidValidity;
+                var ordered = uids.GroupBy(r => r.Uid).Select(g => g.First()).OrderBy(r => r.Uid).ToList();
+                document.Records.AddRange(ordered);
+                document.NextUid = Math.Max(based.NextUid, ordered[^1].Uid + 1);
+                var temp = folder.UidListPath + ".import.tmp";
+                await File.WriteAllTextAsync(temp, document.ToString(), cancellationToken).ConfigureAwait(false);
+                File.Move(temp, folder.UidListPath, overwrite: true);
+            }
+        }
+
+        // UIDs for everything else, in the order Dovecot would give them.
+        await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void Delete(string? path)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

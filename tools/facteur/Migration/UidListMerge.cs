@@ -1,0 +1,40 @@
+using Facteur.MailStore.Folders;
+
+namespace Facteur.Cli.Migration;
+
+/// <summary>
+/// Combines the old server's <c>dovecot-uidlist</c> with the one already at the destination (a previous run,
+/// or UIDs Facteur gave to files the old server had not listed yet). Before the switch the old server is the
+/// authority: its UIDVALIDITY and its UIDs win; destination records are kept only for files it does not list
+/// and under UIDs it does not use, and the next UID never goes backwards (RFC 3501 §2.3.1.1: UIDs are never reused).
+/// </summary>
+internal static class UidListMerge
+{
+    public static UidListDocument Merge(UidListDocument source, UidListDocument? destination)
+    {
+        var merged = new UidListDocument
+        {
+            UidValidity = source.UidValidity,
+            NextUid = source.NextUid,
+            Guid = source.Guid.Length > 0 ? source.Guid : destination?.Guid ?? string.Empty,
+        };
+        merged.ExtraHeaderFields.AddRange(source.ExtraHeaderFields);
+        var records = source.Records.ToList();
+        if (destination is not null && destination.UidValidity == source.UidValidity)
+        {
+            var keys = source.Records.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+            var uids = source.Records.Select(r => r.Uid).ToHashSet();
+            records.AddRange(destination.Records.Where(r => !keys.Contains(r.Key) && !uids.Contains(r.Uid)));
+            merged.NextUid = Math.Max(merged.NextUid, destination.NextUid);
+        }
+
+        records.Sort((a, b) => a.Uid.CompareTo(b.Uid));
+        merged.Records.AddRange(records);
+        if (records.Count > 0 && merged.NextUid <= records[^1].Uid)
+        {
+            merged.NextUid = records[^1].Uid + 1;
+        }
+
+        return merged;
+    }
+}
