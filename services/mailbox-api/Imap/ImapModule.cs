@@ -40,12 +40,12 @@ public static class ImapModule
         {
             var imap = context.Configuration.GetSection(ImapOptions.SectionName).Get<ImapOptions>() ?? new ImapOptions();
             var listenAddress = context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.ListenAddress)}"] ?? "*";
-            Listen(kestrel, listenAddress, imap.Port, listen =>
+            kestrel.ListenOn(listenAddress, imap.Port, listen =>
             {
                 UseProxyProtocol(listen, imap);
                 listen.UseConnectionHandler<ImapConnectionHandler>();
             });
-            Listen(kestrel, listenAddress, imap.TlsPort, listen =>
+            kestrel.ListenOn(listenAddress, imap.TlsPort, listen =>
             {
                 // The PROXY header comes before the TLS handshake.
                 UseProxyProtocol(listen, imap);
@@ -69,23 +69,4 @@ public static class ImapModule
         }
     }
 
-    private static void Listen(KestrelServerOptions kestrel, string listenAddress, int port, Action<ListenOptions> configure)
-    {
-        if (listenAddress == "*")
-        {
-            kestrel.ListenAnyIP(port, configure);
-        }
-        else if (string.Equals(listenAddress, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            kestrel.Listen(IPAddress.Loopback, port, configure);
-        }
-        else if (IPAddress.TryParse(listenAddress, out var address))
-        {
-            kestrel.Listen(address, port, configure);
-        }
-        else
-        {
-            throw new InvalidOperationException($"Facteur:ListenAddress must be '*', 'localhost' or an IP address (got '{listenAddress}')");
-        }
-    }
 }
