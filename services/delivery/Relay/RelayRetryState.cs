@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Facteur.Hosting.Bus;
 
 namespace Facteur.Delivery.Relay;
 
@@ -47,17 +48,6 @@ internal sealed record RelayRetryState
         }
 
         File.Move(tmp, path, overwrite: true);
-        SyncFolder(Path.GetDirectoryName(path)!);
-    }
-
-    internal static void SyncFolder(string folder)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        using var handle = File.OpenHandle(folder, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
-        RandomAccess.FlushToDisk(handle);
+        DurableFile.SyncDirectory(Path.GetDirectoryName(path)!);
     }
 }

@@ -60,7 +60,7 @@ internal sealed class SpoolRelayRetries(RelaySpool spool, TimeProvider time) : I
                 output.Flush(flushToDisk: true);
             }
 
-            File.Move(tmp, entryPath, overwrite: true);
+            DurableFile.MoveDurably(tmp, entryPath);
         }
         else
         {
