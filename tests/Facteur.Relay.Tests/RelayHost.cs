@@ -10,6 +10,8 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Facteur.Relay.Tests;
 
@@ -70,6 +72,10 @@ internal sealed class RelayHost : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(config);
+
+        // MassTransit keeps the first host's logger factory in a static; one that is never
+        // disposed lets a second host start in this process (restart tests).
+        builder.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName);
         builder.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName);
         builder.Services.AddDeliveryServices();
