@@ -33,7 +33,7 @@ public sealed class RabbitMqRetryTests : IAsyncLifetime
         var root = RelayHost.NewRoot();
         var settings = new Dictionary<string, string?>
         {
-            ["Relay:RetrySchedule:0"] = "00:00:04",
+            ["Relay:RetrySchedule:0"] = "00:00:08",
             ["Relay:DelayWarningAfter"] = "01:00:00",
         };
         sink.Script("later@gmail.test", "451 4.3.0 Greylisted, come back later");
@@ -47,6 +47,15 @@ public sealed class RabbitMqRetryTests : IAsyncLifetime
         // The retry is in relay-retry-1 now: take the worker away, then the broker.
         var queues = await broker.ListQueuesAsync();
         Assert.Contains("relay-retry-1", queues, StringComparison.Ordinal);
+        var cliConfig = new Dictionary<string, object>
+        {
+            ["ConnectionStrings"] = new Dictionary<string, object> { ["RabbitMq"] = broker.Url },
+            ["Relay"] = new Dictionary<string, object> { ["RetrySchedule"] = new[] { "00:00:08" } },
+        };
+        var listing = Cli.Run(root, cliConfig, "queue", "list");
+        Assert.True(listing.Exit == 0, listing.Error);
+        Assert.Contains("Qrabbit  awa@esp.sn -> later@gmail.test  attempts=1  relay-retry-1", listing.Out, StringComparison.Ordinal);
+        Assert.Contains("1 message(s) waiting", listing.Out, StringComparison.Ordinal);
         await first.StopAsync();
         await broker.StopAppAsync();
         await broker.StartAppAsync();

@@ -16,6 +16,8 @@ internal static class FacteurCli
         root.Subcommands.Add(AliasCommands.Build(global, console));
         root.Subcommands.Add(DomainCommands.Build(global, console));
         root.Subcommands.Add(ConfigCommands.Build(global, console));
+        root.Subcommands.Add(DkimCommands.Build(global, console));
+        root.Subcommands.Add(QueueCommands.Build(global, console));
 
         // No response files: "@esp.sn" is a catch-all alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
