@@ -102,6 +102,11 @@ internal static class MessageCompletion
         {
             var spooled = transaction.Spooled!;
             await spooled.Content.FlushAsync(cancellationToken);
+            if (await Inbound.InboundCheck.RefuseAsync(session, transaction, cancellationToken) is { } refusal)
+            {
+                return refusal;
+            }
+
             await dependencies.Intake.CommitAsync(envelope, spooled, cancellationToken);
         }
         catch (Exception e) when (e is MailIntakeUnavailableException or IOException)
