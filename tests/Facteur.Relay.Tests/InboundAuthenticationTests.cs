@@ -161,6 +161,39 @@ public sealed class InboundAuthenticationTests : IAsyncLifetime
         Assert.Contains("dmarc=none", header, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Dsn_parameters_of_mail_and_rcpt_are_advertised_checked_and_carried_with_the_message()
+    {
+        using var client = new DsnClient { LocalDomain = "client.test" };
+        await client.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
+        Assert.True(client.Capabilities.HasFlag(SmtpCapabilities.Dsn));
+        await client.SendAsync(Message("someone@plain.test", "With DSN"), MailboxAddress.Parse("someone@plain.test"), [MailboxAddress.Parse("awa@esp.sn")]);
+        await client.DisconnectAsync(true);
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        MailReceived? received;
+        while ((received = app.Services.GetRequiredService<ReceivedLog>().Envelopes.FirstOrDefault(e => e.EnvelopeId == "ENV+42")) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no message with the ENVID arrived");
+            await Task.Delay(25);
+        }
+
+        Assert.Equal("HDRS", received.DsnReturn);
+        Assert.Equal("SUCCESS,FAILURE", received.DsnNotify!["awa@esp.sn"]);
+        Assert.Equal("rfc822;awa@esp.sn", received.OriginalRecipients!["awa@esp.sn"]);
+    }
+
+    /// <summary>MailKit sending RFC 3461 parameters: ENVID (xtext-encoded by MailKit), RET, NOTIFY and ORCPT.</summary>
+    private sealed class DsnClient : SmtpClient
+    {
+        public DsnClient() => DeliveryStatusNotificationType = MailKit.DeliveryStatusNotificationType.HeadersOnly;
+
+        protected override string GetEnvelopeId(MimeMessage message) => "ENV+42";
+
+        protected override MailKit.DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox) =>
+            MailKit.DeliveryStatusNotification.Success | MailKit.DeliveryStatusNotification.Failure;
+    }
+
     private static MimeMessage Message(string from, string subject)
     {
         var message = new MimeMessage();
@@ -203,12 +236,15 @@ public sealed class InboundAuthenticationTests : IAsyncLifetime
     internal sealed class ReceivedLog
     {
         public ConcurrentQueue<byte[]> Messages { get; } = new();
+
+        public ConcurrentQueue<MailReceived> Envelopes { get; } = new();
     }
 
     internal sealed class ReceivedRecorder(ReceivedLog log, ClaimCheckRepository claims) : IConsumer<MailReceived>
     {
         public async Task Consume(ConsumeContext<MailReceived> context)
         {
+            log.Envelopes.Enqueue(context.Message);
             if (context.Message.Content is { } content)
             {
                 log.Messages.Enqueue(content);
