@@ -9,6 +9,7 @@ using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 using Facteur.SmtpGateway;
 using Facteur.SmtpGateway.Intake;
+using MailKit;
 using MailKit.Net.Smtp;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -186,12 +187,12 @@ public sealed class InboundAuthenticationTests : IAsyncLifetime
     /// <summary>MailKit sending RFC 3461 parameters: ENVID (xtext-encoded by MailKit), RET, NOTIFY and ORCPT.</summary>
     private sealed class DsnClient : SmtpClient
     {
-        public DsnClient() => DeliveryStatusNotificationType = MailKit.DeliveryStatusNotificationType.HeadersOnly;
+        public DsnClient() => DeliveryStatusNotificationType = DeliveryStatusNotificationType.HeadersOnly;
 
         protected override string GetEnvelopeId(MimeMessage message) => "ENV+42";
 
-        protected override MailKit.DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox) =>
-            MailKit.DeliveryStatusNotification.Success | MailKit.DeliveryStatusNotification.Failure;
+        protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox) =>
+            DeliveryStatusNotification.Success | DeliveryStatusNotification.Failure;
     }
 
     private static MimeMessage Message(string from, string subject)
