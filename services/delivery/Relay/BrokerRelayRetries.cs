@@ -91,6 +91,13 @@ internal sealed class BrokerRelayRetries(
                     ["x-message-ttl"] = (long)schedule[step - 1].TotalMilliseconds,
                     ["x-dead-letter-exchange"] = string.Empty,
                     ["x-dead-letter-routing-key"] = relayQueue,
+
+                    // Quorum with at-least-once dead-lettering (RabbitMQ 3.10+): a message that
+                    // expires while the relay queue is unavailable (broker restarting) is kept and
+                    // dead-lettered later, not dropped as classic at-most-once dead-lettering would.
+                    ["x-queue-type"] = "quorum",
+                    ["x-dead-letter-strategy"] = "at-least-once",
+                    ["x-overflow"] = "reject-publish",
                 }, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await channel.QueueBindAsync(name, name, string.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
