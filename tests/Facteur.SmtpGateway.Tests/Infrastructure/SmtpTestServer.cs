@@ -5,6 +5,7 @@ using Facteur.SmtpGateway.Intake;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Facteur.SmtpGateway.Tests.Infrastructure;
@@ -74,6 +75,16 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         builder.AddSmtpGateway();
         builder.Services.AddSingleton<IServerCertificate, TestCertificate>();
         builder.Services.AddSingleton<IMailIntake>(intake);
+
+        // AddSmtpGateway brings the real intake (and its spool recovery), which needs a bus this
+        // host does not have; the test double replaces it entirely.
+        builder.Services.RemoveAll<MailIntake>();
+        builder.Services.RemoveAll<SpoolRecovery>();
+        foreach (var recovery in builder.Services.Where(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
+            && d.ImplementationFactory?.Method.ReturnType == typeof(SpoolRecovery)).ToList())
+        {
+            builder.Services.Remove(recovery);
+        }
         builder.Services.AddSingleton<IRecipientResolver>(accounts);
         builder.Services.AddSingleton<IPasswordAuthenticator>(accounts);
 
