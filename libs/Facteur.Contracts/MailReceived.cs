@@ -34,4 +34,16 @@ public sealed record MailReceived
 
     /// <summary>The SASL identity when the message came from an authenticated submission session.</summary>
     public string? AuthenticatedUser { get; init; }
+
+    /// <summary>RFC 3461 ENVID from MAIL FROM (null when not given).</summary>
+    public string? EnvelopeId { get; init; }
+
+    /// <summary>RFC 3461 RET from MAIL FROM: "FULL" or "HDRS" (null when not given).</summary>
+    public string? DsnReturn { get; init; }
+
+    /// <summary>RFC 3461 NOTIFY per recipient, for the recipients that gave one.</summary>
+    public IReadOnlyDictionary<string, string>? DsnNotify { get; init; }
+
+    /// <summary>RFC 3461 ORCPT per recipient, for the recipients that gave one.</summary>
+    public IReadOnlyDictionary<string, string>? OriginalRecipients { get; init; }
 }

@@ -1,4 +1,5 @@
 using Facteur.Accounts;
+using Facteur.Delivery.Relay;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 using Facteur.MailStore;
@@ -22,7 +23,12 @@ public static class DeliveryModule
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddDeliveryServices();
-        builder.ConfigureFacteurBus(x => x.AddConsumer<MailReceivedConsumer, MailReceivedConsumerDefinition>());
+        builder.Services.AddRelayServices();
+        builder.ConfigureFacteurBus(x =>
+        {
+            x.AddConsumer<MailReceivedConsumer, MailReceivedConsumerDefinition>();
+            x.AddConsumer<RelayMailConsumer, RelayMailConsumerDefinition>();
+        });
         return builder;
     }
 

@@ -202,6 +202,10 @@ internal sealed partial class MailReceivedConsumer(
             Recipients = recipients,
             ReceivedAt = message.ReceivedAt,
             Size = message.Size,
+            EnvelopeId = message.EnvelopeId,
+            DsnReturn = message.DsnReturn,
+            DsnNotify = Only(message.DsnNotify, recipients),
+            OriginalRecipients = Only(message.OriginalRecipients, recipients),
             Content = message.Content,
             LargeContent = ClaimAddress(message.LargeContent) is { } claim
                 ? await claims.CopyAsync(claim, key, cancellationToken).ConfigureAwait(false)
@@ -246,6 +250,18 @@ internal sealed partial class MailReceivedConsumer(
         {
             return null;
         }
+    }
+
+    /// <summary>The RFC 3461 per-recipient parameters of these recipients (null when none).</summary>
+    private static Dictionary<string, string>? Only(IReadOnlyDictionary<string, string>? values, List<string> recipients)
+    {
+        if (values is null)
+        {
+            return null;
+        }
+
+        var only = recipients.Where(values.ContainsKey).ToDictionary(r => r, r => values[r], StringComparer.OrdinalIgnoreCase);
+        return only.Count > 0 ? only : null;
     }
 
     private static string DomainOf(string address)

@@ -18,4 +18,13 @@ internal sealed record Envelope
     public string? HeloName { get; init; }
 
     public string? AuthenticatedUser { get; init; }
+
+    /// <summary>RFC 3461 parameters (see <c>MailReceived</c>).</summary>
+    public string? EnvelopeId { get; init; }
+
+    public string? DsnReturn { get; init; }
+
+    public IReadOnlyDictionary<string, string>? DsnNotify { get; init; }
+
+    public IReadOnlyDictionary<string, string>? OriginalRecipients { get; init; }
 }

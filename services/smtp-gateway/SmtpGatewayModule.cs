@@ -1,6 +1,7 @@
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.SmtpGateway.Inbound;
 using Facteur.SmtpGateway.Intake;
 using Facteur.SmtpGateway.Session;
 using Microsoft.AspNetCore.Builder;
@@ -47,6 +48,7 @@ public static class SmtpGatewayModule
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<AuthFailureTracker>();
         services.AddSingleton<SmtpSessionDependencies>();
+        services.AddInboundAuthentication();
         services.AddSingleton<SmtpListeners>();
         services.AddFacteurAccounts();
 

@@ -18,6 +18,8 @@ internal static class FacteurCli
         root.Subcommands.Add(ConfigCommands.Build(global, console));
         root.Subcommands.Add(Migration.MigrateCommands.Build(global, console));
         root.Subcommands.Add(Mbox.MboxCommands.Build(global, console));
+        root.Subcommands.Add(DkimCommands.Build(global, console));
+        root.Subcommands.Add(QueueCommands.Build(global, console));
 
         // No response files: "@esp.sn" is a catch-all alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

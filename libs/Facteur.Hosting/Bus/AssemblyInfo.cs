@@ -1,3 +1,4 @@
 using System.Runtime.CompilerServices;
 
 [assembly: InternalsVisibleTo("Facteur.Durability.Tests")]
+[assembly: InternalsVisibleTo("Facteur.Delivery")]

@@ -34,6 +34,7 @@ internal sealed class EhloCommand(bool extended) : ISmtpCommand
             "ENHANCEDSTATUSCODES",
             "SMTPUTF8",
             "CHUNKING",
+            "DSN",
         ];
         if (!session.IsTls)
         {

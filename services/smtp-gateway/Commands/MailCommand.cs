@@ -33,6 +33,7 @@ internal sealed class MailCommand : ISmtpCommand
         }
 
         var smtpUtf8 = false;
+        string? ret = null, envid = null;
         var seen = new HashSet<string>();
         foreach (var parameter in parsed!.Parameters)
         {
@@ -84,6 +85,22 @@ internal sealed class MailCommand : ISmtpCommand
                     }
 
                     break;
+                case "RET":
+                    ret = Inbound.DsnParameters.Ret(parameter.Value);
+                    if (ret is null)
+                    {
+                        return ValueTask.FromResult(session.Reject(new SmtpReply(501, "5.5.4", "Bad RET value (FULL or HDRS)")));
+                    }
+
+                    break;
+                case "ENVID":
+                    envid = Inbound.DsnParameters.EnvelopeId(parameter.Value);
+                    if (envid is null)
+                    {
+                        return ValueTask.FromResult(session.Reject(new SmtpReply(501, "5.5.4", "Bad ENVID value")));
+                    }
+
+                    break;
                 default:
                     return ValueTask.FromResult(session.Reject(new SmtpReply(555, "5.5.4", $"Unsupported MAIL parameter {parameter.Keyword}")));
             }
@@ -101,7 +118,11 @@ internal sealed class MailCommand : ISmtpCommand
         activity?.SetTag("facteur.queue_id", queueId);
         activity?.SetTag("client.address", session.Client.ToString());
         activity?.SetTag("facteur.smtp.listener", session.Listener.ToString());
-        session.Transaction = new SmtpTransaction(queueId, parsed.ReversePath?.ToString() ?? "", smtpUtf8, activity);
+        session.Transaction = new SmtpTransaction(queueId, parsed.ReversePath?.ToString() ?? "", smtpUtf8, activity)
+        {
+            EnvelopeId = envid,
+            DsnReturn = ret,
+        };
         session.State = SmtpState.MailGiven;
         return ValueTask.FromResult(session.Reply(SmtpReplies.SenderOk));
     }

@@ -93,6 +93,10 @@ internal static class MessageCompletion
             ClientAddress = session.Client.ToString(),
             HeloName = session.HeloName,
             AuthenticatedUser = session.AuthenticatedUser,
+            EnvelopeId = transaction.EnvelopeId,
+            DsnReturn = transaction.DsnReturn,
+            DsnNotify = transaction.DsnNotify.Count > 0 ? new Dictionary<string, string>(transaction.DsnNotify) : null,
+            OriginalRecipients = transaction.OriginalRecipients.Count > 0 ? new Dictionary<string, string>(transaction.OriginalRecipients) : null,
         };
 
         // The transaction's Activity is Current while the intake commits, so its publish joins the trace.
@@ -102,6 +106,11 @@ internal static class MessageCompletion
         {
             var spooled = transaction.Spooled!;
             await spooled.Content.FlushAsync(cancellationToken);
+            if (await Inbound.InboundCheck.RefuseAsync(session, transaction, cancellationToken) is { } refusal)
+            {
+                return refusal;
+            }
+
             await dependencies.Intake.CommitAsync(envelope, spooled, cancellationToken);
         }
         catch (Exception e) when (e is MailIntakeUnavailableException or IOException)

@@ -25,10 +25,33 @@ internal sealed class RcptCommand : ISmtpCommand
             });
         }
 
-        if (parsed!.Parameters.Count > 0)
+        // RFC 3461 §4.1/§4.2: DSN's NOTIFY and ORCPT are the only RCPT parameters we advertise.
+        string? notify = null, orcpt = null;
+        foreach (var parameter in parsed!.Parameters)
         {
-            // We advertise no extension with RCPT parameters (DSN's NOTIFY/ORCPT are not offered).
-            return session.Reject(new SmtpReply(555, "5.5.4", $"Unsupported RCPT parameter {parsed.Parameters[0].Keyword}"));
+            switch (parameter.Keyword)
+            {
+                case "NOTIFY" when notify is null:
+                    notify = Inbound.DsnParameters.Notify(parameter.Value);
+                    if (notify is null)
+                    {
+                        return session.Reject(new SmtpReply(501, "5.5.4", "Bad NOTIFY value"));
+                    }
+
+                    break;
+                case "ORCPT" when orcpt is null:
+                    orcpt = Inbound.DsnParameters.OriginalRecipient(parameter.Value);
+                    if (orcpt is null)
+                    {
+                        return session.Reject(new SmtpReply(501, "5.5.4", "Bad ORCPT value"));
+                    }
+
+                    break;
+                case "NOTIFY" or "ORCPT":
+                    return session.Reject(new SmtpReply(501, "5.5.4", $"Duplicate RCPT parameter {parameter.Keyword}"));
+                default:
+                    return session.Reject(new SmtpReply(555, "5.5.4", $"Unsupported RCPT parameter {parameter.Keyword}"));
+            }
         }
 
         var transaction = session.Transaction!;
@@ -77,6 +100,16 @@ internal sealed class RcptCommand : ISmtpCommand
         if (!transaction.Recipients.Contains(recipient))
         {
             transaction.Recipients.Add(recipient);
+        }
+
+        if (notify is not null)
+        {
+            transaction.DsnNotify[recipient] = notify;
+        }
+
+        if (orcpt is not null)
+        {
+            transaction.OriginalRecipients[recipient] = orcpt;
         }
 
         session.State = SmtpState.RecipientGiven;

@@ -156,6 +156,10 @@ internal sealed partial class MailIntake(
             ClientAddress = entry.ClientAddress,
             HeloName = entry.HeloName,
             AuthenticatedUser = entry.AuthenticatedUser,
+            EnvelopeId = entry.EnvelopeId,
+            DsnReturn = entry.DsnReturn,
+            DsnNotify = entry.DsnNotify,
+            OriginalRecipients = entry.OriginalRecipients,
         };
         if (entry.Size > busOptions.Value.InlineThreshold)
         {
@@ -239,6 +243,10 @@ internal sealed partial class MailIntake(
         ClientAddress = envelope.ClientAddress,
         HeloName = envelope.HeloName,
         AuthenticatedUser = envelope.AuthenticatedUser,
+        EnvelopeId = envelope.EnvelopeId,
+        DsnReturn = envelope.DsnReturn,
+        DsnNotify = envelope.DsnNotify,
+        OriginalRecipients = envelope.OriginalRecipients,
     };
 
     private void DeleteClaimQuietly(Uri claim)

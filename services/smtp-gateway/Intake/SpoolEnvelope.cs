@@ -24,6 +24,14 @@ internal sealed record SpoolEnvelope
 
     public string? AuthenticatedUser { get; init; }
 
+    public string? EnvelopeId { get; init; }
+
+    public string? DsnReturn { get; init; }
+
+    public IReadOnlyDictionary<string, string>? DsnNotify { get; init; }
+
+    public IReadOnlyDictionary<string, string>? OriginalRecipients { get; init; }
+
     public static SpoolEnvelope From(Envelope envelope, long size) => new()
     {
         QueueId = envelope.QueueId,
@@ -34,6 +42,10 @@ internal sealed record SpoolEnvelope
         ClientAddress = envelope.ClientAddress,
         HeloName = envelope.HeloName,
         AuthenticatedUser = envelope.AuthenticatedUser,
+        EnvelopeId = envelope.EnvelopeId,
+        DsnReturn = envelope.DsnReturn,
+        DsnNotify = envelope.DsnNotify,
+        OriginalRecipients = envelope.OriginalRecipients,
     };
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this);

@@ -43,6 +43,9 @@ internal sealed class SmtpSessionDependencies(
     /// <summary>Host shutdown: idle sessions are told 421 4.3.2 instead of being cut off.</summary>
     public CancellationToken Stopping { get; } = services.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
 
+    /// <summary>SPF/DKIM/DMARC on the MX listener (null in hosts that did not register it).</summary>
+    public Inbound.InboundAuthenticator? InboundAuthentication { get; } = services.GetService<Inbound.InboundAuthenticator>();
+
     /// <summary>Resolved only when a TLS handshake needs it, so plain-text tests need no certificate.</summary>
     public IServerCertificate Certificate => services.GetRequiredService<IServerCertificate>();
 }

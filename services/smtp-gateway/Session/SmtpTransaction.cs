@@ -22,6 +22,16 @@ internal sealed class SmtpTransaction(string queueId, string reversePath, bool s
     /// <summary>The spool entry once DATA or the first BDAT opened it.</summary>
     public ISpooledMessage? Spooled { get; set; }
 
+    /// <summary>RFC 3461 ENVID and RET from MAIL (null when not given).</summary>
+    public string? EnvelopeId { get; set; }
+
+    public string? DsnReturn { get; set; }
+
+    /// <summary>RFC 3461 NOTIFY and ORCPT per accepted recipient that gave them.</summary>
+    public Dictionary<string, string> DsnNotify { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public Dictionary<string, string> OriginalRecipients { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Octets received over all BDAT chunks so far.</summary>
     public long ChunkedSize { get; set; }
 }

@@ -6,6 +6,7 @@ using Facteur.SmtpGateway.Intake;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Facteur.SmtpGateway.Tests.Infrastructure;

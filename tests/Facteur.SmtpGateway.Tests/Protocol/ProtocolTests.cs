@@ -36,7 +36,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         var lines = (await client.ReadReplyAsync())!.Split('\n');
         Assert.Equal("250-mx.example.test", lines[0]);
         Assert.Equal(
-            ["PIPELINING", $"SIZE {SmtpTestServer.DefaultMaxMessageSize}", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "STARTTLS"],
+            ["PIPELINING", $"SIZE {SmtpTestServer.DefaultMaxMessageSize}", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "DSN", "STARTTLS"],
             lines[1..].Select(l => l[4..]));
         Assert.Equal("250 mx.example.test", await CommandAsync(client, "HELO client.example"));
     }
@@ -107,7 +107,8 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.StartsWith("553 5.6.7", await CommandAsync(client, "MAIL FROM:<jörg@remote.example>"));
         Assert.StartsWith("501 5.1.7", await CommandAsync(client, "MAIL FROM:<not an address>"));
         Assert.StartsWith("250 2.1.0", await CommandAsync(client, "MAIL FROM:<jörg@remote.example> SMTPUTF8 BODY=8BITMIME SIZE=100 AUTH=<>"));
-        Assert.StartsWith("555 5.5.4", await CommandAsync(client, "RCPT TO:<alice@example.test> NOTIFY=NEVER"));
+        Assert.StartsWith("555 5.5.4", await CommandAsync(client, "RCPT TO:<alice@example.test> XFOO=BAR"));
+        Assert.StartsWith("501 5.5.4", await CommandAsync(client, "RCPT TO:<alice@example.test> NOTIFY=SOMETIMES"));
         Assert.StartsWith("501 5.1.3", await CommandAsync(client, "RCPT TO:<alice@>"));
     }
 

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Sockets;
+using Facteur.Hosting;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Facteur.Delivery.Relay;
+
+/// <summary>
+/// One delivery attempt of one relay command: picks the next hops (transport map, else MX),
+/// tries them in order until one answers the SMTP greeting, then runs a single transaction with
+/// every recipient and reports an outcome per recipient.
+/// <para>RFC 5321 §5.1: a host that cannot be reached or greets with 421 is skipped for the next
+/// one; once a transaction started its replies are final for this attempt.</para>
+/// </summary>
+internal sealed partial class RelayTransport(
+    DestinationResolver resolver,
+    TransportMap transportMap,
+    RelayCredentials credentials,
+    MtaStsPolicies mtaSts,
+    IOptions<RelayOptions> relayOptions,
+    IOptions<FacteurOptions> facteurOptions,
+    ILogger<RelayTransport> logger)
+{
+    public async Task<IReadOnlyList<RecipientOutcome>> SendAsync(string domain, string reversePath, IReadOnlyList<string> recipients, MimeMessage message,
+        string? envelopeId, string? dsnReturn, IReadOnlyDictionary<string, string>? notify, CancellationToken cancellationToken)
+    {
+        var hop = transportMap.Find(domain);
+        var destination = hop switch
+        {
+            null => await resolver.ResolveAsync(domain, cancellationToken).ConfigureAwait(false),
+            { NoMxLookup: true } => await HostAsync(hop.Host, hop.Port ?? relayOptions.Value.Port, cancellationToken).ConfigureAwait(false),
+            _ => await resolver.ResolveAsync(hop.Host, cancellationToken).ConfigureAwait(false) is var d && hop.Port is { } port
+                ? d with { Hosts = [.. d.Hosts.Select(h => h with { Port = port })] }
+                : d,
+        };
+
+        if (destination.PermanentError is { } permanent)
+        {
+            return [.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.PermanentFailure, "5.1.2", "x-facteur; " + permanent, null))];
+        }
+
+        if (destination.TemporaryError is { } temporary)
+        {
+            return [.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.4.3", "x-facteur; " + temporary, null))];
+        }
+
+        // MTA-STS (RFC 8461): in enforce mode only MX hosts matching the policy, over verified TLS.
+        var policy = hop is null && relayOptions.Value.MtaSts
+            ? await mtaSts.GetAsync(domain, cancellationToken).ConfigureAwait(false)
+            : null;
+        var hosts = destination.Hosts;
+        if (policy is { Enforce: true })
+        {
+            hosts = [.. hosts.Where(h => policy.Matches(h.Name))];
+            if (hosts.Count == 0)
+            {
+                return [.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.7.5", $"x-facteur; no MX host of {domain} matches its MTA-STS policy", null))];
+            }
+        }
+
+        var requireTls = hop?.RequireTls == true || policy is { Enforce: true };
+        var lastError = "no host tried";
+        foreach (var host in hosts)
+        {
+            foreach (var address in host.Addresses)
+            {
+                var result = await TryHostAsync(host, address, requireTls, policy is { Enforce: true }, reversePath, recipients, message, envelopeId, dsnReturn, notify, cancellationToken).ConfigureAwait(false);
+                if (result.Outcomes is { } outcomes)
+                {
+                    return outcomes;
+                }
+
+                lastError = result.Error!;
+                LogHostFailed(logger, host.Name, address, host.Port, lastError);
+            }
+        }
+
+        return [.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.4.1", "x-facteur; " + lastError, null))];
+    }
+
+    private async Task<Destination> HostAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        var (addresses, error) = await resolver.AddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        return addresses.Count > 0
+            ? new Destination([new RelayHost(host, addresses, port)], null, null)
+            : Destination.Temporary(error ?? $"No address for {host}");
+    }
+
+    private async Task<(IReadOnlyList<RecipientOutcome>? Outcomes, string? Error)> TryHostAsync(RelayHost host, IPAddress address, bool requireTls, bool verifyCertificate,
+        string reversePath, IReadOnlyList<string> recipients, MimeMessage message, string? envelopeId, string? dsnReturn,
+        IReadOnlyDictionary<string, string>? notify, CancellationToken cancellationToken)
+    {
+        var timeout = relayOptions.Value.CommandTimeout;
+        using var client = new RelaySmtpClient
+        {
+            LocalDomain = facteurOptions.Value.Hostname,
+            Timeout = (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds),
+            CheckCertificateRevocation = false,
+        };
+
+        // Opportunistic TLS (RFC 7435): any certificate beats plaintext. Only MTA-STS enforce
+        // asks for a valid certificate for the MX name (RFC 8461 §4.2).
+        client.ServerCertificateValidationCallback = verifyCertificate
+            ? (_, _, _, errors) => errors == System.Net.Security.SslPolicyErrors.None
+            : (_, _, _, _) => true;
+        client.SetDsn(envelopeId, dsnReturn, notify);
+
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                connectTimeout.CancelAfter(timeout);
+                await socket.ConnectAsync(new IPEndPoint(address, host.Port), connectTimeout.Token).ConfigureAwait(false);
+            }
+
+            await client.ConnectAsync(socket, host.Name, host.Port, requireTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or IOException or SmtpCommandException or SmtpProtocolException or SslHandshakeException or NotSupportedException or AuthenticationException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            socket.Dispose();
+            return (null, $"{host.Name}[{address}]:{host.Port}: {e.Message}");
+        }
+
+        var remote = host.Name;
+        try
+        {
+            if (credentials.Find(host.Name, host.Port) is { } credential && client.IsSecure)
+            {
+                await client.AuthenticateAsync(credential, cancellationToken).ConfigureAwait(false);
+            }
+
+            var sender = reversePath.Length == 0 ? new MailboxAddress(string.Empty, string.Empty) : MailboxAddress.Parse(ParserOptions.Default, reversePath);
+            var mailboxes = recipients.Select(r => new MailboxAddress(string.Empty, r)).ToList();
+            var options = FormatOptions.Default.Clone();
+            options.NewLineFormat = NewLineFormat.Dos;
+            var reply = await client.SendAsync(options, message, sender, mailboxes, cancellationToken).ConfigureAwait(false);
+            var refused = client.Refused.ToDictionary(r => r.Recipient, r => r.Response, StringComparer.OrdinalIgnoreCase);
+            await QuitAsync(client).ConfigureAwait(false);
+            return ([.. recipients.Select(r => refused.TryGetValue(r, out var no)
+                ? RecipientOutcome.From(r, (int)no.StatusCode, no.Response, remote)
+                : RecipientOutcome.From(r, 250, reply, remote))], null);
+        }
+        catch (NoRecipientsAcceptedException)
+        {
+            var refused = client.Refused.ToDictionary(r => r.Recipient, r => r.Response, StringComparer.OrdinalIgnoreCase);
+            await QuitAsync(client).ConfigureAwait(false);
+            return ([.. recipients.Select(r => refused.TryGetValue(r, out var no)
+                ? RecipientOutcome.From(r, (int)no.StatusCode, no.Response, remote)
+                : new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.0.0", "x-facteur; no reply for this recipient", remote))], null);
+        }
+        catch (SmtpCommandException e) when (e.ErrorCode is SmtpErrorCode.SenderNotAccepted or SmtpErrorCode.MessageNotAccepted or SmtpErrorCode.UnexpectedStatusCode)
+        {
+            // MAIL FROM or the end of data refused: every recipient still standing shares the reply.
+            var refused = client.Refused.ToDictionary(r => r.Recipient, r => r.Response, StringComparer.OrdinalIgnoreCase);
+            await QuitAsync(client).ConfigureAwait(false);
+            return ([.. recipients.Select(r => refused.TryGetValue(r, out var no)
+                ? RecipientOutcome.From(r, (int)no.StatusCode, no.Response, remote)
+                : RecipientOutcome.From(r, (int)e.StatusCode, e.Message, remote))], null);
+        }
+        catch (Exception e) when (e is IOException or SmtpProtocolException or SocketException or AuthenticationException or ServiceNotAuthenticatedException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // The connection broke mid-transaction: nothing is known to be delivered (RFC 5321 §4.1.1.4: only the final 250 counts).
+            return ([.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.4.2", $"x-facteur; {remote}: {e.Message}", remote))], null);
+        }
+    }
+
+    private static async Task QuitAsync(SmtpClient client)
+    {
+        try
+        {
+            using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await client.DisconnectAsync(true, quit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SmtpProtocolException or SmtpCommandException or OperationCanceledException or SocketException)
+        {
+            // The transaction's outcome is known; a lost QUIT changes nothing.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relay host {Host} [{Address}]:{Port} not usable: {Error}")]
+    private static partial void LogHostFailed(ILogger logger, string host, IPAddress address, int port, string error);
+}

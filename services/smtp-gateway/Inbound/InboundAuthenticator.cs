@@ -1,0 +1,125 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Facteur.SmtpGateway.Inbound;
+
+/// <summary>What inbound authentication decided for one message.</summary>
+internal sealed record InboundVerdict(string AuthenticationResults, bool Reject, DmarcVerdict Dmarc);
+
+/// <summary>
+/// SPF, DKIM and DMARC for mail arriving on port 25, evaluated once the message is complete in its
+/// spool file, recorded in an <c>Authentication-Results</c> header (RFC 8601) that the gateway puts
+/// on top of the message, and — with <c>Smtp:DmarcRejectPolicy</c> — a refusal for DMARC failures
+/// whose domain asks for <c>p=reject</c>.
+/// </summary>
+internal sealed partial class InboundAuthenticator(
+    SpfEvaluator spf,
+    DkimChecker dkim,
+    DmarcEvaluator dmarc,
+    IOptions<InboundAuthenticationOptions> options,
+    ILogger<InboundAuthenticator> logger)
+{
+    public bool Enabled => options.Value.AuthenticationChecks;
+
+    public async Task<InboundVerdict> EvaluateAsync(string authservId, IPAddress client, string? helo, string reversePath, string spoolPath, CancellationToken cancellationToken)
+    {
+        // SPF (RFC 7208 §2.4): MAIL FROM's domain, or HELO's for the null sender (postmaster@helo).
+        helo ??= string.Empty;
+        var sender = reversePath.Length > 0 ? reversePath : "postmaster@" + helo;
+        var spfDomain = sender[(sender.LastIndexOf('@') + 1)..];
+        var spfResult = await spf.CheckHostAsync(client, spfDomain, sender, helo, cancellationToken).ConfigureAwait(false);
+
+        IReadOnlyList<DkimVerdict> dkimResults;
+        string? fromDomain;
+        await using (var stream = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.Asynchronous))
+        {
+            MimeMessage message;
+            try
+            {
+                message = await MimeMessage.LoadAsync(stream, persistent: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (FormatException)
+            {
+                message = new MimeMessage();
+            }
+
+            dkimResults = await dkim.VerifyAsync(message, cancellationToken).ConfigureAwait(false);
+            fromDomain = message.From.Mailboxes.Count() == 1 && message.From.Mailboxes.First().Domain is { Length: > 0 } d ? d : null;
+        }
+
+        var dmarcResult = await dmarc.EvaluateAsync(fromDomain, spfResult, spfDomain, dkimResults, cancellationToken).ConfigureAwait(false);
+        var header = Format(authservId, spfResult, sender, reversePath.Length == 0, helo, dkimResults, dmarcResult);
+        var reject = options.Value.DmarcRejectPolicy && dmarcResult is { Result: "fail", Policy: "reject" };
+        LogVerdict(logger, client, spfResult, dkimResults.Count > 0 ? string.Join(',', dkimResults.Select(r => r.Result)) : "none", dmarcResult.Result, reject);
+        return new InboundVerdict(header, reject, dmarcResult);
+    }
+
+    /// <summary>The header field, folded, CRLF-terminated (RFC 8601 §2.2).</summary>
+    internal static string Format(string authservId, SpfResult spf, string sender, bool nullSender, string helo, IReadOnlyList<DkimVerdict> dkim, DmarcVerdict dmarc)
+    {
+        var text = new StringBuilder("Authentication-Results: ").Append(authservId);
+        text.Append(";\r\n\tspf=").Append(spf.ToString().ToLowerInvariant())
+            .Append(nullSender ? " smtp.helo=" + helo : " smtp.mailfrom=" + sender);
+        if (dkim.Count == 0)
+        {
+            text.Append(";\r\n\tdkim=none");
+        }
+
+        foreach (var verdict in dkim)
+        {
+            text.Append(";\r\n\tdkim=").Append(verdict.Result);
+            if (verdict.Domain is not null)
+            {
+                text.Append(" header.d=").Append(verdict.Domain);
+            }
+
+            if (verdict.Selector is not null)
+            {
+                text.Append(" header.s=").Append(verdict.Selector);
+            }
+        }
+
+        text.Append(";\r\n\tdmarc=").Append(dmarc.Result);
+        if (dmarc.Policy is not null)
+        {
+            text.Append(" (p=").Append(dmarc.Policy).Append(')');
+        }
+
+        if (dmarc.FromDomain is not null)
+        {
+            text.Append(" header.from=").Append(dmarc.FromDomain);
+        }
+
+        return text.Append("\r\n").ToString();
+    }
+
+    /// <summary>
+    /// Puts the header on top of the spooled message: a new file (header, then the spooled octets,
+    /// streamed), fsynced, renamed over the spool path. The session's open handle still points at
+    /// the old file, so the intake reads the message by path (it does).
+    /// </summary>
+    public static async Task<long> PrependAsync(string spoolPath, string header, CancellationToken cancellationToken)
+    {
+        var tmp = spoolPath + ".ar";
+        var bytes = Encoding.ASCII.GetBytes(header);
+        await using (var output = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
+        {
+            await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            await using (var input = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.Asynchronous))
+            {
+                await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            }
+
+            output.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, spoolPath, overwrite: true);
+        return bytes.Length;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound from {Client}: spf={Spf} dkim={Dkim} dmarc={Dmarc} reject={Reject}")]
+    private static partial void LogVerdict(ILogger logger, IPAddress client, SpfResult spf, string dkim, string dmarc, bool reject);
+}

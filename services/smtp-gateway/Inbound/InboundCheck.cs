@@ -1,0 +1,31 @@
+using Facteur.SmtpGateway.Intake;
+using Facteur.SmtpGateway.Session;
+
+namespace Facteur.SmtpGateway.Inbound;
+
+/// <summary>The one hook in the DATA/BDAT commit path: evaluate, then refuse or prepend Authentication-Results.</summary>
+internal static class InboundCheck
+{
+    /// <summary>A 550 5.7.1 when DMARC says reject (and Smtp:DmarcRejectPolicy allows it); otherwise null, with the header on top of the spooled message.</summary>
+    public static async ValueTask<SmtpReply?> RefuseAsync(SmtpSession session, SmtpTransaction transaction, CancellationToken cancellationToken)
+    {
+        var dependencies = session.Dependencies;
+        if (session.Listener != SmtpListenerKind.Mx
+            || dependencies.InboundAuthentication is not { Enabled: true } authenticator
+            || transaction.Spooled is not SpooledMessage spooled)
+        {
+            return null;
+        }
+
+        var verdict = await authenticator.EvaluateAsync(dependencies.Facteur.Hostname, session.Client, session.HeloName, transaction.ReversePath, spooled.Path, cancellationToken);
+        if (verdict.Reject)
+        {
+            dependencies.Telemetry.Rejected("dmarc");
+            SmtpLog.MessageRejected(dependencies.Logger, transaction.QueueId, session.Client, "dmarc");
+            return new SmtpReply(550, "5.7.1", $"Message rejected: DMARC policy of {verdict.Dmarc.FromDomain} says reject");
+        }
+
+        await InboundAuthenticator.PrependAsync(spooled.Path, verdict.AuthenticationResults, cancellationToken);
+        return null;
+    }
+}

@@ -1,0 +1,74 @@
+using Facteur.IntegrationTests.Infrastructure;
+using MimeKit;
+
+namespace Facteur.Relay.Tests;
+
+/// <summary>
+/// Retries through a private stock RabbitMQ (no delayed-message plugin): the deferred command
+/// waits in a durable TTL queue and dead-letters back into <c>relay</c>, across a restart of the
+/// worker and of the broker.
+/// </summary>
+public sealed class RabbitMqRetryTests : IAsyncLifetime
+{
+    private readonly DnsResponder dns = new();
+    private readonly SmtpSink sink = new();
+    private readonly PrivateRabbitMq broker = new();
+
+    public async Task InitializeAsync()
+    {
+        dns.Mx("gmail.test", 10, "mx.gmail.test").A("mx.gmail.test", "127.0.0.1");
+        await broker.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await broker.DisposeAsync();
+        await sink.DisposeAsync();
+        await dns.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Mail_deferred_with_4xx_is_delivered_after_a_retry_across_a_restart_of_the_worker_and_the_broker()
+    {
+        var root = RelayHost.NewRoot();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Relay:RetrySchedule:0"] = "00:00:08",
+            ["Relay:DelayWarningAfter"] = "01:00:00",
+        };
+        sink.Script("later@gmail.test", "451 4.3.0 Greylisted, come back later");
+        sink.Script("gone@gmail.test", "550 5.1.1 No such user");
+
+        var first = await RelayHost.StartAsync(dns, sink.Port, settings, root: root, rabbitUrl: broker.Url);
+        await first.SubmitAsync("Qrabbit", "awa@esp.sn", ["now@gmail.test", "later@gmail.test", "gone@gmail.test"]);
+        await sink.WaitForAsync(t => t.Recipients.Contains("now@gmail.test"));
+        await first.WaitForInboxAsync("awa@esp.sn", 1); // the DSN for gone@ was delivered locally
+
+        // The retry is in relay-retry-1 now: take the worker away, then the broker.
+        var queues = await broker.ListQueuesAsync();
+        Assert.Contains("relay-retry-1", queues, StringComparison.Ordinal);
+        var cliConfig = new Dictionary<string, object>
+        {
+            ["ConnectionStrings"] = new Dictionary<string, object> { ["RabbitMq"] = broker.Url },
+            ["Relay"] = new Dictionary<string, object> { ["RetrySchedule"] = new[] { "00:00:08" } },
+        };
+        var listing = Cli.Run(root, cliConfig, "queue", "list");
+        Assert.True(listing.Exit == 0, listing.Error);
+        Assert.Contains("Qrabbit  awa@esp.sn -> later@gmail.test  attempts=1  relay-retry-1", listing.Out, StringComparison.Ordinal);
+        Assert.Contains("1 message(s) waiting", listing.Out, StringComparison.Ordinal);
+        await first.StopAsync();
+        await broker.StopAppAsync();
+        await broker.StartAppAsync();
+
+        await using var second = await RelayHost.StartAsync(dns, sink.Port, settings, root: root, rabbitUrl: broker.Url);
+        var retried = await sink.WaitForAsync(t => t.Recipients.Contains("later@gmail.test"), TimeSpan.FromSeconds(60));
+        Assert.Equal(["later@gmail.test"], retried.Recipients);
+        Assert.Equal(2, sink.RcptAttempts.Count(r => r == "later@gmail.test"));
+        Assert.Equal(1, sink.RcptAttempts.Count(r => r == "gone@gmail.test"));
+        Assert.Equal(1, sink.RcptAttempts.Count(r => r == "now@gmail.test"));
+
+        var dsn = await MimeMessage.LoadAsync(Assert.Single(second.Inbox("awa@esp.sn")));
+        var failed = Assert.Single(Assert.IsType<MultipartReport>(dsn.Body).OfType<MessageDeliveryStatus>().Single().StatusGroups, g => g.Contains("Final-Recipient"));
+        Assert.Equal("rfc822; gone@gmail.test", failed["Final-Recipient"]);
+    }
+}
