@@ -107,7 +107,12 @@ public static class WebmailModule
                 }
             });
 
-        services.AddHealthChecks().AddCheck<ImapReachableCheck>("webmail-imap", tags: [HealthTags.Ready]);
+        // A webmail replica without its IMAP server serves nothing: not ready. The standalone host
+        // runs the IMAP server itself and says so with Webmail:CheckImapReadiness=false.
+        if (builder.Configuration.GetValue("Webmail:CheckImapReadiness", true))
+        {
+            services.AddHealthChecks().AddCheck<ImapReachableCheck>("webmail-imap", tags: [HealthTags.Ready]);
+        }
         return builder;
     }
 

@@ -54,4 +54,7 @@ public sealed class WebmailOptions
     public int LoginAttempts { get; set; } = 5;
 
     public TimeSpan LoginWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether /readyz includes a TCP check of the IMAP server (off in the standalone host, which is that server).</summary>
+    public bool CheckImapReadiness { get; set; } = true;
 }

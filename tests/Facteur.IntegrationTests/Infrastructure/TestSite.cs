@@ -80,6 +80,8 @@ internal sealed class TestSite : IDisposable
             ["Smtp__SubmissionPort"] = SubmissionPort.ToString(),
             ["Smtp__SubmissionsPort"] = SubmissionsPort.ToString(),
             ["Management__Port"] = (managementPort ?? FreePort.Next()).ToString(),
+            // The standalone host serves the webmail on Http:Port (8080 in its appsettings.json).
+            ["Http__Port"] = FreePort.Next().ToString(),
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
