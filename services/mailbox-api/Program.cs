@@ -1,10 +1,12 @@
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
+using Facteur.MailboxApi.Imap;
 using Facteur.MailboxApi.Pop3;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFacteurDefaults();
 builder.AddPop3();
+builder.AddImap();
 builder.AddFacteurBus();
 
 var app = builder.Build();

@@ -1,0 +1,196 @@
+using System.Text;
+using Facteur.MailboxApi.Imap.Fetch;
+using Facteur.MailboxApi.Imap.Mailbox;
+using Facteur.MailboxApi.Imap.Parsing;
+using Facteur.MailStore.Folders;
+
+namespace Facteur.MailboxApi.Imap.Commands;
+
+/// <summary>FETCH and UID FETCH (RFC 3501 §6.4.5, §7.4.2): every data item, sections, partials, the implicit \Seen.</summary>
+internal static class FetchCommand
+{
+    public static async ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
+    {
+        var mailbox = session.RequireSelected();
+        var arguments = request.Arguments;
+        arguments.Space();
+        var messages = MessageSetArgument.Read(arguments, mailbox, request.Uid);
+        arguments.Space();
+        var items = FetchItem.ParseList(arguments);
+        arguments.ExpectEnd();
+        if (request.Uid && items.All(i => i.Kind != FetchKind.Uid))
+        {
+            // UID FETCH always returns the UID (§6.4.8).
+            items.Insert(0, new FetchItem(FetchKind.Uid, "UID"));
+        }
+
+        var setsSeen = !mailbox.ReadOnly && items.Any(i => i.SetsSeen);
+        var needsContent = items.Any(i => i.Kind is not (FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate));
+        foreach (var (sequence, entry) in messages)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var data = needsContent || items.Any(i => i.Kind == FetchKind.InternalDate) ? MessageData.Load(mailbox.Folder, entry.Message) : null;
+            if ((needsContent || items.Any(i => i.Kind == FetchKind.InternalDate)) && data is null)
+            {
+                // Expunged by another session and not yet reported: nothing to send (§7.4.1 leaves the choice).
+                continue;
+            }
+
+            var flagsChanged = false;
+            if (setsSeen && !entry.Message.Flags.HasFlag(MaildirFlags.Seen))
+            {
+                if (mailbox.Folder.ChangeFlags(entry.Message, MaildirFlags.Seen) is { } changed)
+                {
+                    entry.Message = changed;
+                    flagsChanged = true;
+                }
+            }
+
+            var builder = new ImapResponseBuilder();
+            builder.Raw($"* {sequence} FETCH (");
+            var first = true;
+            foreach (var item in items)
+            {
+                if (!first)
+                {
+                    builder.Raw(" ");
+                }
+
+                first = false;
+                Write(builder, item, entry, data);
+            }
+
+            if (flagsChanged && items.All(i => i.Kind != FetchKind.Flags))
+            {
+                builder.Raw(" FLAGS ").Raw(ImapFlags.Format(entry.Message.Flags));
+            }
+
+            builder.Raw(")\r\n");
+            session.Reply.Write(builder.Written);
+            await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ImapResult("Fetch completed.") { AllowExpunge = request.Uid };
+    }
+
+    private static void Write(ImapResponseBuilder b, FetchItem item, MailboxMessage entry, MessageData? data)
+    {
+        switch (item.Kind)
+        {
+            case FetchKind.Uid:
+                b.Raw("UID ").Number(entry.Uid);
+                break;
+            case FetchKind.Flags:
+                b.Raw("FLAGS ").Raw(ImapFlags.Format(entry.Message.Flags));
+                break;
+            case FetchKind.InternalDate:
+                b.Raw("INTERNALDATE \"").Raw(ImapDate.Format(data!.InternalDate)).Raw("\"");
+                break;
+            case FetchKind.Rfc822Size:
+                b.Raw("RFC822.SIZE ").Number(data!.Bytes.Length);
+                break;
+            case FetchKind.Envelope:
+                b.Raw("ENVELOPE ");
+                EnvelopeWriter.Write(b, data!.Root.Headers);
+                break;
+            case FetchKind.Body:
+                b.Raw("BODY ");
+                BodyStructureWriter.Write(b, data!.Root, extensible: false);
+                break;
+            case FetchKind.BodyStructure:
+                b.Raw("BODYSTRUCTURE ");
+                BodyStructureWriter.Write(b, data!.Root, extensible: true);
+                break;
+            case FetchKind.Rfc822:
+                b.Raw("RFC822 ").Literal(data!.Bytes);
+                break;
+            case FetchKind.Rfc822Header:
+                b.Raw("RFC822.HEADER ").Literal(data!.Root.HeaderBytes);
+                break;
+            case FetchKind.Rfc822Text:
+                b.Raw("RFC822.TEXT ").Literal(data!.Root.BodyBytes);
+                break;
+            case FetchKind.Section:
+                var bytes = Section(item, data!);
+                b.Raw(item.Name);
+                if (item.Partial is { } partial)
+                {
+                    b.Raw("<").Number(partial.Offset).Raw(">");
+                    bytes = partial.Offset >= bytes.Length
+                        ? []
+                        : bytes.AsSpan((int)partial.Offset, (int)Math.Min(partial.Length, bytes.Length - partial.Offset)).ToArray();
+                }
+
+                b.Raw(" ").Literal(bytes);
+                break;
+        }
+    }
+
+    /// <summary>The octets of BODY[section] (RFC 3501 §6.4.5); empty when the part does not exist.</summary>
+    private static byte[] Section(FetchItem item, MessageData data)
+    {
+        var root = data.Root;
+        var node = item.Part.Count == 0 ? root : root.Find(item.Part);
+        if (node is null)
+        {
+            return [];
+        }
+
+        // HEADER/TEXT of a part apply to the message/rfc822 it contains.
+        var message = item.Part.Count == 0 ? root : node.Message;
+        switch (item.Text)
+        {
+            case "":
+                return item.Part.Count == 0 ? data.Bytes : node.BodyBytes.ToArray();
+            case "MIME":
+                return node.HeaderBytes.ToArray();
+            case "TEXT":
+                return message is null ? [] : message.BodyBytes.ToArray();
+            case "HEADER":
+                return message is null ? [] : message.HeaderBytes.ToArray();
+            default:
+                return message is null ? [] : HeaderFields(message, item.Fields, item.Text == "HEADER.FIELDS.NOT");
+        }
+    }
+
+    /// <summary>The header lines (folded continuation lines included) of the listed fields, or of all others, then the blank line.</summary>
+    private static byte[] HeaderFields(MimeNode message, IReadOnlyList<string> fields, bool not)
+    {
+        var wanted = new HashSet<string>(fields, StringComparer.OrdinalIgnoreCase);
+        var header = message.HeaderBytes;
+        var result = new List<byte>();
+        var include = false;
+        var start = 0;
+        while (start < header.Length)
+        {
+            var lf = header[start..].IndexOf((byte)'\n');
+            var end = lf < 0 ? header.Length : start + lf + 1;
+            var line = header[start..end];
+            if (line.Length > 0 && line[0] is (byte)' ' or (byte)'\t')
+            {
+                // continuation of the previous field
+            }
+            else if (line.Length > 0 && line[0] is not ((byte)'\r' or (byte)'\n'))
+            {
+                var colon = line.IndexOf((byte)':');
+                var name = colon > 0 ? Encoding.ASCII.GetString(line[..colon]).Trim() : string.Empty;
+                include = name.Length > 0 && wanted.Contains(name) != not;
+            }
+            else
+            {
+                include = false;
+            }
+
+            if (include)
+            {
+                result.AddRange(line);
+            }
+
+            start = end;
+        }
+
+        result.Add((byte)'\r');
+        result.Add((byte)'\n');
+        return [.. result];
+    }
+}

@@ -1,0 +1,46 @@
+using Facteur.MailboxApi.Imap.Search;
+
+namespace Facteur.MailboxApi.Imap.Commands;
+
+/// <summary>SEARCH and UID SEARCH (RFC 3501 §6.4.4) with CHARSET UTF-8/US-ASCII.</summary>
+internal static class SearchCommand
+{
+    public static async ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
+    {
+        var mailbox = session.RequireSelected();
+        var arguments = request.Arguments;
+        arguments.Space();
+        if (arguments.TryKeyword("CHARSET "))
+        {
+            var charset = arguments.ReadAstring();
+            if (!charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ImapNoException("Unsupported charset.", "BADCHARSET (UTF-8 US-ASCII)");
+            }
+
+            arguments.Space();
+        }
+
+        var program = SearchKey.ParseProgram(arguments);
+        arguments.ExpectEnd();
+        var found = new List<uint>();
+        for (var i = 0; i < mailbox.Messages.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var entry = mailbox.Messages[i];
+            if (entry.Gone)
+            {
+                continue;
+            }
+
+            if (new SearchEvaluator(mailbox, (uint)i + 1, entry).Matches(program))
+            {
+                found.Add(request.Uid ? entry.Uid : (uint)i + 1);
+            }
+        }
+
+        session.Reply.Untagged(found.Count == 0 ? "SEARCH" : "SEARCH " + string.Join(' ', found));
+        await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return new ImapResult("Search completed.") { AllowExpunge = request.Uid };
+    }
+}

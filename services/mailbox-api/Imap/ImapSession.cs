@@ -1,0 +1,444 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Text;
+using Facteur.MailboxApi.Imap.Commands;
+using Facteur.MailboxApi.Imap.Framing;
+using Facteur.MailboxApi.Imap.Mailbox;
+using Facteur.MailboxApi.Imap.Parsing;
+using Facteur.MailboxApi.Pop3.Framing;
+using Facteur.MailStore.Folders;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Facteur.MailboxApi.Imap;
+
+/// <summary>
+/// One IMAP connection: greeting, the command loop with its limits (line and literal size, bad
+/// commands, autologout, output timeout), the state of RFC 3501 §3 and what commands share.
+/// </summary>
+internal sealed class ImapSession
+{
+    private readonly ConnectionContext _connection;
+    private SslStream? _tls;
+    private int _badCommands;
+    private int _authFailures;
+    private string? _userSlot;
+
+    public ImapSession(ConnectionContext connection, ImapSessionServices services)
+    {
+        _connection = connection;
+        Services = services;
+        Input = new ImapCommandReader(connection.Transport.Input);
+        Reply = new ImapReplyWriter(connection.Transport.Output, services.Options.OutputTimeout);
+        IsTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
+        RemoteAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+    }
+
+    public ImapSessionServices Services { get; }
+
+    public ImapOptions Options => Services.Options;
+
+    public ImapReplyWriter Reply { get; }
+
+    public ImapCommandReader Input { get; private set; }
+
+    public ImapState State { get; set; } = ImapState.NotAuthenticated;
+
+    public bool IsTls { get; private set; }
+
+    public IPAddress? RemoteAddress { get; }
+
+    public string? User { get; private set; }
+
+    public UserFolders? Folders { get; private set; }
+
+    public SelectedMailbox? Selected { get; set; }
+
+    /// <summary>RFC 3501 §6.2.3 / RFC 8314: no cleartext passwords before TLS unless the site allows it.</summary>
+    public bool CanAuthenticate => IsTls || Services.Facteur.AllowPlaintextAuth;
+
+    public bool CanStartTls => !IsTls && Services.Certificate is not null;
+
+    public string Capabilities
+    {
+        get
+        {
+            var caps = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS");
+            if (CanStartTls)
+            {
+                caps.Append(" STARTTLS");
+            }
+
+            if (State == ImapState.NotAuthenticated)
+            {
+                caps.Append(CanAuthenticate ? " AUTH=PLAIN AUTH=LOGIN" : " LOGINDISABLED");
+            }
+
+            return caps.ToString();
+        }
+    }
+
+    public UserFolders RequireFolders() => Folders ?? throw new ImapNoException("Not logged in.");
+
+    public SelectedMailbox RequireSelected() => Selected ?? throw new ImapNoException("No mailbox selected.");
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var activity = ImapTelemetry.ActivitySource.StartActivity("imap.session", ActivityKind.Server);
+        var ipSlot = "ip:" + (RemoteAddress?.ToString() ?? "unknown");
+        if (!Services.Limiter.TryAcquire(ipSlot, Options.MaxConnectionsPerIp))
+        {
+            Reply.Untagged("BYE [UNAVAILABLE] Too many connections from your address.");
+            await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        Services.Telemetry.Sessions.Add(1);
+        Services.Telemetry.SessionsOpen.Add(1);
+        ImapLog.SessionOpened(Services.Logger, _connection.ConnectionId, RemoteAddress, IsTls);
+        var reason = "closed by client";
+        try
+        {
+            Reply.Untagged($"OK [CAPABILITY {Capabilities}] {Options.Implementation} IMAP4rev1 server ready.");
+            await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+            reason = await CommandLoopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            reason = "connection aborted";
+        }
+        catch (ClientGoneException)
+        {
+            reason = "closed by server";
+        }
+        catch (IOException exception)
+        {
+            reason = "connection reset: " + exception.Message;
+            _connection.Abort();
+        }
+        catch (Exception exception)
+        {
+            reason = "internal error";
+            ImapLog.SessionFailed(Services.Logger, exception, _connection.ConnectionId);
+        }
+        finally
+        {
+            Services.Limiter.Release(ipSlot);
+            if (_userSlot is not null)
+            {
+                Services.Limiter.Release(_userSlot);
+            }
+
+            Services.Telemetry.SessionsOpen.Add(-1);
+            ImapLog.SessionClosed(Services.Logger, _connection.ConnectionId, reason);
+            if (_tls is not null)
+            {
+                await _tls.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private TimeSpan IdleTimeout => State == ImapState.NotAuthenticated ? Options.PreAuthTimeout : Options.AutologoutTimeout;
+
+    private async Task<string> CommandLoopAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ImapFrame frame;
+            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                idle.CancelAfter(IdleTimeout);
+                try
+                {
+                    frame = await Input.ReadCommandAsync(Options.MaxLineLength, Options.MaxLiteralSize, ContinueLiteralAsync, idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Reply.Untagged("BYE Autologout; idle for too long.");
+                    await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    return "autologout";
+                }
+            }
+
+            switch (frame.Status)
+            {
+                case ImapFrameStatus.Closed:
+                    return "closed by client";
+                case ImapFrameStatus.LineTooLong:
+                    Reply.Untagged("BAD Command line too long.");
+                    if (await CountBadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return "too many bad commands";
+                    }
+
+                    await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                case ImapFrameStatus.LiteralTooBig:
+                    // The client waits for "+" before sending the octets: refuse and go on (RFC 7889 §4).
+                    await Reply.TaggedAsync(TagOf(frame.Bytes), "NO", "[TOOBIG] Literal too big.", cancellationToken).ConfigureAwait(false);
+                    continue;
+                case ImapFrameStatus.NonSyncLiteralTooBig:
+                    Reply.WriteLine($"{TagOf(frame.Bytes)} BAD [TOOBIG] Literal too big.");
+                    Reply.Untagged("BYE Literal too big; closing.");
+                    await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    return "non-synchronizing literal too big";
+            }
+
+            var outcome = await ExecuteAsync(frame.Bytes, cancellationToken).ConfigureAwait(false);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+        }
+    }
+
+    private ValueTask ContinueLiteralAsync(CancellationToken cancellationToken) => Reply.ContinueAsync("Ready for literal data", cancellationToken);
+
+    private static string TagOf(byte[] line)
+    {
+        try
+        {
+            return new ImapParser(line).ReadTag();
+        }
+        catch (ImapParseException)
+        {
+            return "*";
+        }
+    }
+
+    /// <summary>Runs one command; returns a close reason or null to go on.</summary>
+    private async Task<string?> ExecuteAsync(byte[] bytes, CancellationToken cancellationToken)
+    {
+        var parser = new ImapParser(bytes);
+        string tag;
+        string name;
+        var uid = false;
+        try
+        {
+            tag = parser.ReadTag();
+            parser.Space();
+            name = parser.ReadAtom(allowBracket: false).ToUpperInvariant();
+        }
+        catch (ImapParseException)
+        {
+            Reply.Untagged("BAD Missing tag or command.");
+            return await CountBadAsync(cancellationToken).ConfigureAwait(false) ? "too many bad commands" : await FlushNullAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var handler = ImapCommandTable.Find(name);
+        if (handler is null)
+        {
+            await Reply.TaggedAsync(tag, "BAD", "Unknown command.", cancellationToken).ConfigureAwait(false);
+            return await CountBadAsync(cancellationToken).ConfigureAwait(false) ? "too many bad commands" : null;
+        }
+
+        if (!ImapStateTable.IsAllowed(State, name))
+        {
+            var text = State == ImapState.NotAuthenticated ? "Not logged in." : State == ImapState.Authenticated && ImapStateTable.IsAllowed(ImapState.Selected, name) ? "No mailbox selected." : "Command not allowed in this state.";
+            await Reply.TaggedAsync(tag, "BAD", text, cancellationToken).ConfigureAwait(false);
+            return await CountBadAsync(cancellationToken).ConfigureAwait(false) ? "too many bad commands" : null;
+        }
+
+        if (name == "UID")
+        {
+            try
+            {
+                parser.Space();
+                name = parser.ReadAtom(allowBracket: false).ToUpperInvariant();
+                uid = true;
+            }
+            catch (ImapParseException)
+            {
+                await Reply.TaggedAsync(tag, "BAD", "UID needs a command.", cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+
+            if (name is not ("FETCH" or "STORE" or "SEARCH" or "COPY" or "MOVE" or "EXPUNGE"))
+            {
+                await Reply.TaggedAsync(tag, "BAD", "Unknown UID command.", cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+
+            handler = ImapCommandTable.Find(name)!;
+        }
+
+        Services.Telemetry.Commands.Add(1);
+        using var activity = ImapTelemetry.ActivitySource.StartActivity("imap." + name.ToLowerInvariant());
+        var request = new ImapRequest(tag, name, uid, parser);
+        try
+        {
+            var result = await handler(this, request, cancellationToken).ConfigureAwait(false);
+            if (result.Refresh && Selected is not null && State == ImapState.Selected)
+            {
+                await Selected.RefreshAsync(Reply, result.AllowExpunge, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!result.Answered)
+            {
+                await Reply.TaggedAsync(tag, "OK", result.Text, cancellationToken).ConfigureAwait(false);
+            }
+
+            return result.Close ? "logout" : null;
+        }
+        catch (ImapParseException exception)
+        {
+            await Reply.TaggedAsync(tag, "BAD", exception.Message + ".", cancellationToken).ConfigureAwait(false);
+            return await CountBadAsync(cancellationToken).ConfigureAwait(false) ? "too many bad commands" : null;
+        }
+        catch (ImapNoException exception)
+        {
+            await Reply.TaggedAsync(tag, "NO", exception.Code is null ? exception.Message : $"[{exception.Code}] {exception.Message}", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception exception) when (exception is (IOException or UnauthorizedAccessException or TimeoutException) and not ClientGoneException && !cancellationToken.IsCancellationRequested)
+        {
+            ImapLog.StoreFailed(Services.Logger, exception, name);
+            await Reply.TaggedAsync(tag, "NO", "[SERVERBUG] The mailbox store failed; try again.", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private static ValueTask<string?> FlushNullAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+
+    /// <summary>Counts a bad command; true (after writing BYE) when the session must close.</summary>
+    private async ValueTask<bool> CountBadAsync(CancellationToken cancellationToken)
+    {
+        if (++_badCommands < Options.MaxBadCommands)
+        {
+            await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        Reply.Untagged("BYE Too many bad commands.");
+        await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Checks credentials (delayed and throttled per IP and per user on failure), enforces the per-user
+    /// connection limit and opens the user's folders, creating the special-use ones at first login.
+    /// </summary>
+    public async ValueTask<ImapResult> LoginAsync(string userName, string password, CancellationToken cancellationToken)
+    {
+        if (Services.Throttle.IsBlocked(RemoteAddress, userName))
+        {
+            throw new ImapNoException("Too many failed logins; try again later.", "UNAVAILABLE");
+        }
+
+        var user = userName.Length == 0 || password.Length == 0
+            ? null
+            : await Services.Authenticator.AuthenticateAsync(userName, password, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            Services.Telemetry.AuthFailures.Add(1);
+            var (delay, count) = Services.Throttle.RecordFailure(RemoteAddress, userName);
+            ImapLog.LoginFailed(Services.Logger, RemoteAddress, count);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            if (++_authFailures >= Options.MaxAuthFailuresPerSession)
+            {
+                Reply.Untagged("BYE Too many failed logins.");
+                await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+                throw new ClientGoneException();
+            }
+
+            throw new ImapNoException("Authentication failed.", "AUTHENTICATIONFAILED");
+        }
+
+        var slot = "user:" + user;
+        if (!Services.Limiter.TryAcquire(slot, Options.MaxConnectionsPerUser))
+        {
+            throw new ImapNoException("Too many connections for this user.", "LIMIT");
+        }
+
+        UserMaildir maildir;
+        try
+        {
+            maildir = UserMaildir.Open(Services.Facteur.MailRoot, user);
+        }
+        catch (ArgumentException)
+        {
+            Services.Limiter.Release(slot);
+            throw new ImapNoException("This account has no mailbox.", "UNAVAILABLE");
+        }
+
+        _userSlot = slot;
+        User = user;
+        Folders = new UserFolders(maildir.Path, Options.FolderLockTimeout, Services.Facteur.Hostname);
+        Folders.Open("INBOX").EnsureCreated();
+        if (Options.CreateSpecialUseFolders)
+        {
+            foreach (var (name, _) in SpecialUse.Folders)
+            {
+                if (!Folders.Exists(name))
+                {
+                    Folders.Create(name);
+                    Folders.SetSubscribed(name, true);
+                }
+            }
+        }
+
+        State = ImapState.Authenticated;
+        ImapLog.LoggedIn(Services.Logger, user, RemoteAddress);
+        return new ImapResult($"[CAPABILITY {Capabilities}] Logged in.");
+    }
+
+    /// <summary>
+    /// STARTTLS (RFC 3501 §6.2.1): tagged OK, the handshake, then the session goes on over TLS.
+    /// Bytes pipelined after STARTTLS were sent in the clear and are refused (RFC 7817 §3.1 / CVE-2011-0411 class).
+    /// </summary>
+    public async ValueTask<ImapResult> StartTlsAsync(string tag, CancellationToken cancellationToken)
+    {
+        if (!CanStartTls)
+        {
+            throw new ImapNoException(IsTls ? "TLS is already active." : "TLS is not available.");
+        }
+
+        if (Input.HasBufferedInput())
+        {
+            await Reply.TaggedAsync(tag, "BAD", "Commands pipelined after STARTTLS.", cancellationToken).ConfigureAwait(false);
+            throw new ClientGoneException();
+        }
+
+        await Reply.TaggedAsync(tag, "OK", "Begin TLS negotiation now.", cancellationToken).ConfigureAwait(false);
+        var transport = new DuplexTransportStream(_connection.Transport.Input.AsStream(leaveOpen: true), _connection.Transport.Output.AsStream(leaveOpen: true));
+        var tls = new SslStream(transport, leaveInnerStreamOpen: false);
+        try
+        {
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            handshake.CancelAfter(TimeSpan.FromSeconds(30));
+            await tls.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = Services.Certificate!.Certificate,
+                    ClientCertificateRequired = false,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                },
+                handshake.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is AuthenticationException or IOException or OperationCanceledException)
+        {
+            ImapLog.TlsFailed(Services.Logger, exception, _connection.ConnectionId);
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw new ClientGoneException();
+        }
+
+        _tls = tls;
+        Input = new ImapCommandReader(PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true)));
+        Reply.Writer = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
+        IsTls = true;
+        return new ImapResult(string.Empty) { Refresh = false, Answered = true };
+    }
+
+    /// <summary>Reads one continuation line (SASL response, IDLE's DONE); null when the client closed.</summary>
+    public async ValueTask<string?> ReadContinuationAsync(CancellationToken cancellationToken)
+    {
+        var (status, line) = await Input.ReadBareLineAsync(Options.MaxLineLength, cancellationToken).ConfigureAwait(false);
+        return status == ImapFrameStatus.Command ? Encoding.UTF8.GetString(line) : null;
+    }
+}
+
+/// <summary>The session must end now (its goodbye, if any, is already written).</summary>
+internal sealed class ClientGoneException : IOException;

@@ -1,0 +1,110 @@
+using System.Net;
+using Facteur.Accounts;
+using Facteur.Hosting;
+using Facteur.MailboxApi.Imap;
+using Facteur.MailboxApi.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Facteur.MailboxApi.Tests.Imap;
+
+/// <summary>
+/// The real IMAP module in a real Kestrel host on 127.0.0.1 with OS-chosen ports, a temporary
+/// mail root, a test certificate and test users. Dispose stops it and removes the mail root.
+/// </summary>
+internal sealed class ImapTestServer : IAsyncDisposable
+{
+    public const string User = "alice@example.test";
+    public const string Password = "s3cret pass";
+    public const string OtherUser = "bob@example.test";
+    public const string OtherPassword = "hunter2";
+
+    private readonly WebApplication _app;
+
+    private ImapTestServer(WebApplication app, string mailRoot)
+    {
+        _app = app;
+        MailRoot = mailRoot;
+    }
+
+    public string MailRoot { get; }
+
+    public int Port { get; private set; }
+
+    public int TlsPort { get; private set; }
+
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
+
+    public string Maildir(string user = User) => Path.Combine(MailRoot, user.Split('@')[1], user.Split('@')[0]);
+
+    public static async Task<ImapTestServer> StartAsync(Dictionary<string, string?>? settings = null)
+    {
+        var mailRoot = Directory.CreateTempSubdirectory("facteur-imap-").FullName;
+        var builder = WebApplication.CreateSlimBuilder();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Facteur:MailRoot"] = mailRoot,
+            ["Facteur:Hostname"] = "imap.example.test",
+            ["Facteur:ListenAddress"] = "127.0.0.1",
+            ["Facteur:AllowPlaintextAuth"] = "true",
+            ["Imap:Port"] = "0",
+            ["Imap:TlsPort"] = "0",
+            ["Imap:FailedLoginDelay"] = "00:00:00.010",
+            ["Imap:MaxFailedLoginDelay"] = "00:00:00.050",
+            ["Imap:IdlePollInterval"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("FACTEUR_TEST_LOG") == "1")
+        {
+            builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Debug);
+        }
+        builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName);
+        builder.AddImap();
+        builder.Services.AddSingleton<IPasswordAuthenticator>(new TestAuthenticator(new Dictionary<string, string> { [User] = Password, [OtherUser] = OtherPassword }));
+        builder.Services.AddSingleton<IServerCertificate, TestCertificate>();
+        var app = builder.Build();
+        await app.StartAsync();
+        var server = new ImapTestServer(app, mailRoot);
+        foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
+        {
+            var uri = new Uri(address);
+            if (uri.Scheme == "https")
+            {
+                server.TlsPort = uri.Port;
+            }
+            else
+            {
+                server.Port = uri.Port;
+            }
+        }
+
+        return server;
+    }
+
+    /// <summary>Delivers a message into INBOX (or a folder) the way the delivery agent does.</summary>
+    public string Deliver(string content, string? folder = null, string user = User) =>
+        MaildirSeed.Deliver(folder is null ? Maildir(user) : Path.Combine(Maildir(user), "." + folder), content);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(MailRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
