@@ -62,7 +62,7 @@ public static class WebmailModule
         {
             // Trust X-Forwarded-* only from the edge's networks (loopback and private ranges), so a
             // client reaching a replica directly cannot choose the address the rate limits see.
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
             options.KnownIPNetworks.Clear();
             options.KnownProxies.Clear();
             foreach (var network in new[] { "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7" })
@@ -118,6 +118,11 @@ public static class WebmailModule
 
     public static WebApplication MapWebmail(this WebApplication app)
     {
+        if (app.Configuration[$"{WebmailOptions.SectionName}:{nameof(WebmailOptions.DataProtectionKeysPath)}"] is { Length: > 0 } keys)
+        {
+            Sessions.SharedKeyRing.Initialize(app.Services, keys);
+        }
+
         app.UseForwardedHeaders();
         app.UseWebmailSecurityHeaders();
         app.UseRequestLocalization();

@@ -23,6 +23,7 @@ public sealed class ReplicaFailoverTests : IAsyncLifetime
         var login = await browser.LoginAsync("alice@esp.sn", TestSite.Password);
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         Assert.EndsWith("/Mail", login.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Equal(_stack.EdgePort, login.RequestMessage.RequestUri.Port);
 
         // Round robin: a few requests reach both replicas with the same cookie.
         for (var i = 0; i < 4; i++)
@@ -41,6 +42,7 @@ public sealed class ReplicaFailoverTests : IAsyncLifetime
             Assert.True(page.StatusCode == HttpStatusCode.OK, $"request {i} after the kill: {(int)page.StatusCode}\n{_stack.Logs}");
             Assert.Contains("Bienvenue au bureau", html);
             Assert.Equal("/Mail", page.RequestMessage!.RequestUri!.AbsolutePath);
+            Assert.Equal(_stack.EdgePort, page.RequestMessage.RequestUri.Port);
         }
 
         Assert.False(_stack.Webmails[1].HasExited);

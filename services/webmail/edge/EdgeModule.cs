@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Facteur.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Facteur.Edge;
 
@@ -21,7 +22,11 @@ public static class EdgeModule
             .ValidateOnStart();
         builder.Services.AddSingleton<MailClientPorts>();
 
-        builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        // Keep the Host the browser asked for (mail.<domain>): the webmail builds its redirects and
+        // cookie scope from it. X-Forwarded-For/-Proto/-Host are added by YARP's defaults.
+        builder.Services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddTransforms(transforms => transforms.AddOriginalHost(true));
 
         builder.Services.AddRateLimiter(options =>
         {

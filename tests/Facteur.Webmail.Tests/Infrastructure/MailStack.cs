@@ -75,6 +75,47 @@ internal sealed class MailStack : IAsyncDisposable
         }
 
         await Edge.WaitForPortsAsync(timeout, EdgePort);
+        await WaitUntilServedAsync(timeout);
+    }
+
+    /// <summary>Until the edge has seen every replica healthy and serves the login page from each.</summary>
+    private async Task WaitUntilServedAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow + timeout;
+        foreach (var port in WebmailPorts)
+        {
+            while ((await TryGetAsync(http, $"http://127.0.0.1:{port}/healthz", null)) != System.Net.HttpStatusCode.OK && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        var served = 0;
+        while (served < 2 * Replicas && DateTime.UtcNow < deadline)
+        {
+            served = await TryGetAsync(http, $"http://127.0.0.1:{EdgePort}/Login", WebHost) == System.Net.HttpStatusCode.OK ? served + 1 : 0;
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<System.Net.HttpStatusCode?> TryGetAsync(HttpClient http, string url, string? host)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (host is not null)
+            {
+                request.Headers.Host = host;
+            }
+
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
     }
 
     public string Logs => string.Join("\n\n", _processes.Select(p => $"=== {p.Name}\n{p.Log}"));
