@@ -7,7 +7,8 @@ using MimeKit;
 namespace Facteur.Webmail.Tests;
 
 /// <summary>The webmail in headless Chromium, through the edge, against Facteur's SMTP and IMAP.</summary>
-public sealed class BrowserEndToEndTests(BrowserStackFixture fixture) : IClassFixture<BrowserStackFixture>
+[Collection(StackCollection.Name)]
+public sealed class BrowserEndToEndTests(BrowserStackFixture fixture)
 {
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);
 

@@ -28,12 +28,20 @@ internal static class SharedKeyRing
 
                 return;
             }
-            catch (IOException) when (File.Exists(lockPath) && DateTime.UtcNow < deadline)
+            catch (IOException) when (DateTime.UtcNow < deadline)
             {
-                // Another replica holds it; a lock older than StaleLock belongs to a replica that died.
-                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(lockPath) > StaleLock)
+                // Another replica holds it (or just released it); a lock older than StaleLock
+                // belongs to a replica that died.
+                try
                 {
-                    File.Delete(lockPath);
+                    if (File.Exists(lockPath) && DateTime.UtcNow - File.GetLastWriteTimeUtc(lockPath) > StaleLock)
+                    {
+                        File.Delete(lockPath);
+                    }
+                }
+                catch (IOException)
+                {
+                    // someone else removed it first
                 }
 
                 Thread.Sleep(50);
