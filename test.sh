@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$PWD
 
 # Debian packages the tests use: add new ones to this list.
-APT_PACKAGES=(rabbitmq-server swaks python3)
+APT_PACKAGES=(rabbitmq-server swaks python3 chromium) # chromium: the webmail browser tests (Playwright drives /usr/bin/chromium)
 
 CONFIGURATION=${FACTEUR_TEST_CONFIGURATION:-Debug}
 HANG_TIMEOUT=${FACTEUR_TEST_HANG_TIMEOUT:-10m}      # one test running longer than this is a hang: the test host is killed

@@ -49,6 +49,10 @@ public static class WebmailModule
         AddListener(builder);
         AddSessions(builder);
 
+        // French pages: emit "é" as is rather than "&#xE9;" (the encoder still escapes markup).
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
+            options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+
         services.AddRequestLocalization(options =>
         {
             options.SetDefaultCulture(Texts.Cultures[0]);
