@@ -11,7 +11,7 @@ BIN=Debug/net10.0
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SMTP=$(port) SUB=$(port) SUBS=$(port) IMAP=$(port) WEB=$(port) EDGE=$(port)
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$SITE"; }
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; sleep 1; rm -rf "$SITE" 2>/dev/null || true; }
 trap cleanup EXIT
 
 python3 - "$SITE" "$MESSAGES" <<'PY'
