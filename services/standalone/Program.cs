@@ -5,6 +5,7 @@ using Facteur.MailboxApi.Imap;
 using Facteur.MailboxApi.Pop3;
 using Facteur.SmtpGateway;
 using Facteur.Standalone;
+using Facteur.Webmail;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddStandaloneDefaults();
@@ -13,8 +14,10 @@ builder.AddSmtpGateway();
 builder.AddDelivery();
 builder.AddPop3();
 builder.AddImap();
+builder.AddWebmail();
 builder.AddFacteurBus();
 
 var app = builder.Build();
 app.MapFacteurDefaults();
+app.MapWebmail();
 app.Run();

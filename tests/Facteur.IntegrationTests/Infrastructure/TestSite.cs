@@ -92,6 +92,8 @@ internal sealed class TestSite : IDisposable
             ["Pop3__Port"] = Pop3Port.ToString(),
             ["Pop3__TlsPort"] = Pop3TlsPort.ToString(),
             ["Management__Port"] = (managementPort ?? FreePort.Next()).ToString(),
+            // The standalone host serves the webmail on Http:Port (8080 in its appsettings.json).
+            ["Http__Port"] = FreePort.Next().ToString(),
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };

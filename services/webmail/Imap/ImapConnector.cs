@@ -1,0 +1,70 @@
+using MailKit.Net.Imap;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Facteur.Webmail.Auth;
+using Microsoft.Extensions.Options;
+
+namespace Facteur.Webmail.Imap;
+
+/// <summary>Opens authenticated IMAP and SMTP-submission connections with the user's own credentials.</summary>
+internal sealed class MailConnector(IOptions<WebmailOptions> options)
+{
+    public async Task<ImapClient> OpenImapAsync(MailAccount account, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var client = new ImapClient { Timeout = 30_000 };
+        try
+        {
+            if (settings.AcceptAnyServerCertificate)
+            {
+                client.ServerCertificateValidationCallback = static (_, _, _, _) => true;
+            }
+
+            await client.ConnectAsync(settings.ImapHost, settings.ImapPort, settings.ImapSecurity, cancellationToken);
+            await client.AuthenticateAsync(account.Address, account.Password, cancellationToken);
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    public async Task<SmtpClient> OpenSubmissionAsync(MailAccount account, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var client = new SmtpClient { Timeout = 60_000 };
+        try
+        {
+            if (settings.AcceptAnyServerCertificate)
+            {
+                client.ServerCertificateValidationCallback = static (_, _, _, _) => true;
+            }
+
+            await client.ConnectAsync(settings.SmtpHost, settings.SmtpPort, settings.SmtpSecurity, cancellationToken);
+            await client.AuthenticateAsync(account.Address, account.Password, cancellationToken);
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>True when the server accepted the credentials; false when it refused them.</summary>
+    public async Task<bool> CheckCredentialsAsync(MailAccount account, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = await OpenImapAsync(account, cancellationToken);
+            await client.DisconnectAsync(true, cancellationToken);
+            return true;
+        }
+        catch (AuthenticationException)
+        {
+            return false;
+        }
+    }
+}

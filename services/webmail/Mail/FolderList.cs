@@ -1,0 +1,30 @@
+using MailKit;
+using MailKit.Net.Imap;
+
+namespace Facteur.Webmail.Mail;
+
+/// <summary>The account's folders with unread and total counts (STATUS, or LIST-STATUS when the server has it).</summary>
+internal static class FolderList
+{
+    public static async Task<IReadOnlyList<FolderItem>> LoadAsync(ImapClient client, CancellationToken cancellationToken)
+    {
+        var personal = client.PersonalNamespaces[0];
+        var folders = await client.GetFoldersAsync(personal, StatusItems.Unread | StatusItems.Count, subscribedOnly: false, cancellationToken);
+        var selectable = folders
+            .Where(folder => !folder.Attributes.HasFlag(FolderAttributes.NoSelect) && !folder.Attributes.HasFlag(FolderAttributes.NonExistent))
+            .ToList();
+        if (!selectable.Any(folder => folder.FullName.Equals("INBOX", StringComparison.OrdinalIgnoreCase)))
+        {
+            await client.Inbox.StatusAsync(StatusItems.Unread | StatusItems.Count, cancellationToken);
+            selectable.Insert(0, client.Inbox);
+        }
+
+        return [.. SpecialFolders.Ordered(selectable).Select(folder => new FolderItem(
+            folder.FullName,
+            folder.Name,
+            SpecialFolders.KindOf(folder),
+            folder.Unread,
+            folder.Count,
+            personal.DirectorySeparator == '\0' ? 0 : folder.FullName.Count(c => c == personal.DirectorySeparator)))];
+    }
+}

@@ -1,0 +1,193 @@
+using Facteur.Webmail.Imap;
+using Facteur.Webmail.Localization;
+using Facteur.Webmail.Mail;
+using MailKit;
+using MailKit.Net.Imap;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace Facteur.Webmail.Pages.Mail;
+
+/// <summary>The folder list and one page of a folder's messages, with the bulk actions and folder management.</summary>
+internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> options, Texts texts) : PageModel
+{
+    [BindProperty(SupportsGet = true, Name = "f")]
+    public string Folder { get; set; } = "INBOX";
+
+    [BindProperty(SupportsGet = true, Name = "p")]
+    public int PageNumber { get; set; } = 1;
+
+    [BindProperty(SupportsGet = true)]
+    public MessageSort Sort { get; set; } = MessageSort.Arrival;
+
+    [BindProperty(SupportsGet = true)]
+    public bool Asc { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Q { get; set; }
+
+    public IReadOnlyList<FolderItem> Folders { get; private set; } = [];
+
+    public MessagePage Messages { get; private set; } = new([], 0, 1, 1);
+
+    public FolderItem? Current { get; private set; }
+
+    [TempData]
+    public string? Notice { get; set; }
+
+    public string? Error { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        await pool.WithImapAsync(HttpContext, async client =>
+        {
+            Folders = await FolderList.LoadAsync(client, HttpContext.RequestAborted);
+            Current = Folders.FirstOrDefault(f => f.FullName == Folder) ?? Folders.FirstOrDefault();
+            if (Current is not null)
+            {
+                Folder = Current.FullName;
+                var folder = await MailboxAccess.OpenAsync(client, Folder, FolderAccess.ReadOnly, HttpContext.RequestAborted);
+                Messages = await MessageListing.LoadAsync(client, folder, Q, Sort, !Asc, PageNumber, options.Value.PageSize, HttpContext.RequestAborted);
+            }
+
+            return 0;
+        });
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostBulkAsync(string? op, uint[]? uids, string? target)
+    {
+        var selected = (uids ?? []).Select(uid => new UniqueId(uid)).ToList();
+        if (selected.Count > 0)
+        {
+            Notice = await pool.WithImapAsync(HttpContext, async client =>
+            {
+                var folder = await MailboxAccess.OpenAsync(client, Folder, FolderAccess.ReadWrite, HttpContext.RequestAborted);
+                var token = HttpContext.RequestAborted;
+                switch (op)
+                {
+                    case "delete":
+                        await MessageActions.DeleteAsync(client, folder, selected, token);
+                        return texts["Deleted"];
+                    case "move" when !string.IsNullOrEmpty(target) && target != Folder:
+                        var destination = await client.GetFolderAsync(target, token);
+                        await MessageActions.MoveAsync(client, folder, selected, destination, token);
+                        return texts["Moved"];
+                    case "read":
+                        await MessageActions.MarkAsync(folder, selected, MessageFlags.Seen, true, token);
+                        break;
+                    case "unread":
+                        await MessageActions.MarkAsync(folder, selected, MessageFlags.Seen, false, token);
+                        break;
+                    case "flag":
+                        await MessageActions.MarkAsync(folder, selected, MessageFlags.Flagged, true, token);
+                        break;
+                    case "unflag":
+                        await MessageActions.MarkAsync(folder, selected, MessageFlags.Flagged, false, token);
+                        break;
+                    default:
+                        return null;
+                }
+
+                return texts["Updated"];
+            });
+        }
+
+        return RedirectToList();
+    }
+
+    public async Task<IActionResult> OnPostEmptyTrashAsync()
+    {
+        await pool.WithImapAsync(HttpContext, async client =>
+        {
+            var trash = await SpecialFolders.GetOrCreateAsync(client, FolderKind.Trash, HttpContext.RequestAborted);
+            await trash.OpenAsync(FolderAccess.ReadWrite, HttpContext.RequestAborted);
+            await MessageActions.EmptyAsync(client, trash, HttpContext.RequestAborted);
+            Folder = trash.FullName;
+            return 0;
+        });
+        Notice = texts["TrashEmptied"];
+        return RedirectToList();
+    }
+
+    public Task<IActionResult> OnPostCreateFolderAsync(string? name) =>
+        FolderOperationAsync(async client =>
+        {
+            var root = client.GetFolder(client.PersonalNamespaces[0]);
+            var created = await root.CreateAsync(FolderName(name), true, HttpContext.RequestAborted)
+                ?? throw new InvalidOperationException(name);
+            await created.SubscribeAsync(HttpContext.RequestAborted);
+            Folder = created.FullName;
+        });
+
+    public Task<IActionResult> OnPostRenameFolderAsync(string? name) =>
+        FolderOperationAsync(async client =>
+        {
+            var folder = await client.GetFolderAsync(Folder, HttpContext.RequestAborted);
+            if (SpecialFolders.KindOf(folder) != FolderKind.None)
+            {
+                throw new InvalidOperationException(texts.Folder(SpecialFolders.KindOf(folder), folder.Name));
+            }
+
+            await folder.RenameAsync(folder.ParentFolder ?? client.GetFolder(client.PersonalNamespaces[0]), FolderName(name), HttpContext.RequestAborted);
+            Folder = folder.FullName;
+        });
+
+    public Task<IActionResult> OnPostDeleteFolderAsync() =>
+        FolderOperationAsync(async client =>
+        {
+            var folder = await client.GetFolderAsync(Folder, HttpContext.RequestAborted);
+            if (SpecialFolders.KindOf(folder) != FolderKind.None)
+            {
+                throw new InvalidOperationException(texts.Folder(SpecialFolders.KindOf(folder), folder.Name));
+            }
+
+            await folder.DeleteAsync(HttpContext.RequestAborted);
+            Folder = "INBOX";
+        });
+
+    public string ListUrl(string? folder = null, int? page = null, MessageSort? sort = null, bool? asc = null, string? q = null) =>
+        Url.Page("/Mail/Index", new
+        {
+            f = folder ?? Folder,
+            p = page ?? 1,
+            sort = sort ?? Sort,
+            asc = asc ?? Asc,
+            q = q ?? Q,
+        })!;
+
+    private async Task<IActionResult> FolderOperationAsync(Func<ImapClient, Task> operation)
+    {
+        try
+        {
+            await pool.WithImapAsync(HttpContext, async client =>
+            {
+                await operation(client);
+                return 0;
+            });
+        }
+        catch (Exception e) when (e is ImapCommandException or FolderNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            Error = texts.Format("FolderError", e is ImapCommandException command ? command.ResponseText : e.Message);
+            Notice = Error;
+        }
+
+        return RedirectToList();
+    }
+
+    private static string FolderName(string? name)
+    {
+        name = name?.Trim() ?? string.Empty;
+
+        // The server refuses path tricks too; refusing here gives the user a clear message.
+        if (name.Length is 0 or > 200 || name.Contains('/') || name.Contains('\\') || name.Contains('\0') || name.StartsWith('.') || name.Contains(".."))
+        {
+            throw new ArgumentException(name);
+        }
+
+        return name;
+    }
+
+    private RedirectResult RedirectToList() => Redirect(ListUrl(page: PageNumber));
+}

@@ -1,0 +1,11 @@
+using Facteur.Hosting;
+using Facteur.Webmail;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddFacteurDefaults();
+builder.AddWebmail();
+
+var app = builder.Build();
+app.MapFacteurDefaults();
+app.MapWebmail();
+app.Run();

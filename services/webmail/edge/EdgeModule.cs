@@ -1,0 +1,103 @@
+using System.Threading.RateLimiting;
+using Facteur.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Facteur.Edge;
+
+/// <summary>
+/// The HTTP front of Facteur: YARP routes (section <c>ReverseProxy</c>) to the webmail replicas
+/// with health checks and load balancing, TLS termination when a certificate is configured
+/// (then HTTP→HTTPS redirect and HSTS), a per-address limit on login attempts, and client
+/// auto-configuration.
+/// </summary>
+public static class EdgeModule
+{
+    public static WebApplicationBuilder AddEdge(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EdgeOptions>()
+            .BindConfiguration(EdgeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<MailClientPorts>();
+
+        // Keep the Host the browser asked for (mail.<domain>): the webmail builds its redirects and
+        // cookie scope from it. X-Forwarded-For/-Proto/-Host are added by YARP's defaults.
+        builder.Services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddTransforms(transforms => transforms.AddOriginalHost(true));
+
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.Equals("/Login", StringComparison.OrdinalIgnoreCase))
+                {
+                    return RateLimitPartition.GetNoLimiter(string.Empty);
+                }
+
+                var perMinute = context.RequestServices.GetRequiredService<IOptions<EdgeOptions>>().Value.LoginRequestsPerMinute;
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
+        });
+
+        builder.Services.AddHsts(options =>
+        {
+            options.MaxAge = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>()?.HstsMaxAge ?? TimeSpan.FromDays(365);
+            options.IncludeSubDomains = false;
+        });
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var configuration = context.Configuration;
+            var listenAddress = configuration["Facteur:ListenAddress"] ?? new FacteurOptions().ListenAddress;
+            var edge = configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
+            kestrel.ListenOn(listenAddress, edge.Port);
+            if (TlsConfigured(configuration))
+            {
+                kestrel.ListenOn(listenAddress, edge.HttpsPort, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificateSelector = (_, _) => kestrel.ApplicationServices.GetRequiredService<IServerCertificate>().Certificate,
+                }));
+            }
+        });
+
+        if (TlsConfigured(builder.Configuration))
+        {
+            builder.Services.AddHttpsRedirection(options =>
+            {
+                options.HttpsPort = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>()?.HttpsPort ?? 443;
+                options.RedirectStatusCode = StatusCodes.Status308PermanentRedirect;
+            });
+        }
+
+        return builder;
+    }
+
+    public static WebApplication MapEdge(this WebApplication app)
+    {
+        if (TlsConfigured(app.Configuration))
+        {
+            app.UseHsts();
+            app.UseHttpsRedirection();
+        }
+
+        app.UseRateLimiter();
+        app.MapClientAutoconfig();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(RetryOnAnotherDestination.InvokeAsync);
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    private static bool TlsConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["Facteur:Tls:CertificatePath"]);
+}
