@@ -174,6 +174,12 @@ public sealed class SettingsMatchServicesTests(ITestOutputHelper output)
 
             foreach (var key in ConfigurationCatalog.Instance.PortKeys(section))
             {
+                // Webmail:ImapPort beside Webmail:ImapHost is where the service connects to, not a listener.
+                if (ConfigurationCatalog.Instance.IsKnown(key[..^"Port".Length] + "Host"))
+                {
+                    continue;
+                }
+
                 var port = int.Parse(service.Setting(key) ?? ConfigurationCatalog.Instance.DefaultValue(key)!.ToString()!);
                 if (port != 0)
                 {
