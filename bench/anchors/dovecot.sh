@@ -64,6 +64,10 @@ service pop3-login {
 service imap {
   process_limit = 12000
 }
+protocol imap {
+  # The bench's idle-connection row logs one user in 10,000 times from 127.0.0.1.
+  mail_max_userip_connections = 20000
+}
 default_client_limit = 24000
 default_vsz_limit = 1G
 service anvil {
