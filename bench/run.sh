@@ -48,6 +48,17 @@ DOMAIN=bench.test
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# RabbitMQ's distribution port is its AMQP port + 20000, so the broker's port must stay below 45536.
+free_rabbit_port() { python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(30000, 44999)
+    try:
+        for q in (p, p + 20000):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+        print(p); break
+    except OSError:
+        pass'; }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # --- 1. packages -----------------------------------------------------------------------------------
@@ -85,7 +96,7 @@ chmod 755 "$W"
 RESULTS="$W/results.jsonl"
 : > "$RESULTS"
 PIDS=()
-RABBIT_STARTED=0
+RABBIT_STARTED=0 state=none
 cleanup() {
   set +e
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
@@ -105,7 +116,7 @@ trap 'exit 130' INT TERM
 
 log "generating $CORPUS messages (work folder $W)"
 python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user box --messages "$CORPUS" \
-  --empty-user bench --empty-user probe --empty-user idle --passwd "$W/passwd"
+  --empty-user bench --empty-user probe --empty-user idle --warm-user warm --passwd "$W/passwd"
 fresh_copy() { rm -rf "$1"; mkdir -p "$(dirname "$1")"; cp -a "$W/pristine" "$1"; }
 
 # One measurement: runs the command, appends {"stack","row","data"} (or "error") to results.jsonl.
@@ -119,6 +130,19 @@ measure() {
     why=$(tail -c 300 "$W/last-error" | tr -d '"\\' | tr '\n' ' ')
     log "$stack / $row failed: $why"
     printf '{"stack":"%s","row":"%s","error":"%s"}\n' "$stack" "$row" "${why:-timed out}" >> "$RESULTS"
+  fi
+}
+
+# Unrecorded warm-up before the figures (JIT, caches, Postfix's process pool), on the warm user.
+warm_up() { # stack smtp_port imap_port pop3_port mailroot
+  local stack=$1 smtp=$2 imap=$3 pop3=$4 mail=$5
+  log "$stack: warm-up (not recorded)"
+  timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" \
+    --rcpt "bench@$DOMAIN" --messages 50 --size 2048 --concurrency 5 \
+    --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout 100 >/dev/null 2>&1 || true
+  timeout 60 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "warm@$DOMAIN" --retr 20 --repeat 2 >/dev/null 2>&1 || true
+  if [ -n "$imap" ] && listening "$imap"; then
+    timeout 60 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1 || true
   fi
 }
 
@@ -167,8 +191,9 @@ read_rows() { # stack imap_port pop3_port smtp_port root_pid
 log "anchor: Postfix $(postconf -d -h mail_version) + Dovecot $(dovecot --version | cut -d' ' -f1)"
 A="$W/anchor"; fresh_copy "$A/mail"
 A_SMTP=$(free_port); A_IMAP=$(free_port); A_POP3=$(free_port)
-"$BENCH/anchors/postfix.sh" start "$A/postfix" "$A_SMTP" "$A/mail" "$DOMAIN" box bench probe idle
+"$BENCH/anchors/postfix.sh" start "$A/postfix" "$A_SMTP" "$A/mail" "$DOMAIN" box bench probe idle warm
 "$BENCH/anchors/dovecot.sh" start "$A/dovecot" "$A_IMAP" "$A_POP3" "$W/passwd" "$A/mail" 2>/dev/null
+warm_up anchor "$A_SMTP" "$A_IMAP" "$A_POP3" "$A/mail"
 wants smtp && smtp_rows anchor "$A_SMTP" "$A/mail"
 read_rows anchor "$A_IMAP" "$A_POP3" "$A_SMTP" "$(cat "$A/dovecot/run/master.pid")"
 "$BENCH/anchors/postfix.sh" stop "$A/postfix"
@@ -214,15 +239,21 @@ F_PID=$(launch standalone "$(bin standalone Facteur.Standalone.dll)" "$(free_por
   Imap__Port="$F_IMAP" Imap__TlsPort=0 Pop3__Port="$F_POP3" Pop3__TlsPort=0)
 PIDS+=("$F_PID")
 log "Facteur standalone ready (pid $F_PID)"
+warm_up standalone "$F_SMTP" "$F_IMAP" "$F_POP3" "$F/mail"
 wants smtp && smtp_rows standalone "$F_SMTP" "$F/mail"
 read_rows standalone "$F_IMAP" "$F_POP3" "$F_SMTP" "$F_PID"
 stop_pid "$F_PID"
 
 if wants smtp; then
-  RABBIT_PORT=$(free_port)
+  RABBIT_PORT=$(free_rabbit_port)
   log "starting a private RabbitMQ on 127.0.0.1:$RABBIT_PORT"
-  state=$(FACTEUR_RABBITMQ_PORT=$RABBIT_PORT FACTEUR_RABBITMQ_STATE="$W/rabbitmq.state" "$ROOT/scripts/rabbitmq.sh" start | tail -1)
+  # (in $W: a failing broker writes erl_crash.dump into its working directory)
+  state=$(cd "$W" && FACTEUR_RABBITMQ_PORT=$RABBIT_PORT FACTEUR_RABBITMQ_STATE="$W/rabbitmq.state" "$ROOT/scripts/rabbitmq.sh" start | tail -1) || state=failed
   [ "$state" = started ] && RABBIT_STARTED=1
+fi
+if wants smtp && [ "$state" = failed ]; then
+  printf '{"stack":"rabbitmq","row":"smtp","error":"the private RabbitMQ did not start (see above)"}\n' >> "$RESULTS"
+elif wants smtp; then
   S="$W/services"; fresh_copy "$S/mail"; mkdir -p "$S/spool"; : > "$S/aliases"
   S_SMTP=$(free_port)
   BUS=(Facteur__Transport=RabbitMq "ConnectionStrings__RabbitMq=amqp://guest:guest@127.0.0.1:$RABBIT_PORT/")
@@ -235,6 +266,7 @@ if wants smtp; then
   D2=$(launch delivery-2 "$(bin delivery Facteur.Delivery.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}")
   PIDS+=("$G_PID" "$D1" "$D2")
   log "Facteur over RabbitMQ ready (gateway $G_PID, delivery $D1 $D2)"
+  warm_up rabbitmq "$S_SMTP" "" 0 "$S/mail"
   smtp_rows rabbitmq "$S_SMTP" "$S/mail"
   for pid in "$G_PID" "$D1" "$D2"; do stop_pid "$pid"; done
 fi

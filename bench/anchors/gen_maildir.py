@@ -7,7 +7,7 @@ gen_maildir.py ROOT DOMAIN --corpus-user box --messages N [--empty-user bench ..
   long tail, a mix of Seen/unseen), named the way Dovecot and Facteur name Maildir files
   (<time>.M<usec>P<pid>Q<n>.<host>,S=<size>:2,<flags>) and without any index or uidlist, so the
   first SELECT/UIDL of each stack starts cold from the same files.
-- every --empty-user gets an empty Maildir (cur/ new/ tmp/).
+- every --empty-user gets an empty Maildir (cur/ new/ tmp/); --warm-user gets 50 messages.
 - --passwd gets a Dovecot passwd-file ({SSHA512}, which Facteur verifies too) for all users, with
   the password "bench-password".
 """
@@ -74,6 +74,7 @@ def main():
     parser.add_argument("--corpus-user", default="box")
     parser.add_argument("--messages", type=int, required=True)
     parser.add_argument("--empty-user", action="append", default=[])
+    parser.add_argument("--warm-user", help="gets 50 messages: the bench warms each server (JIT, caches) on it")
     parser.add_argument("--passwd", required=True)
     args = parser.parse_args()
     if not 0 < args.messages <= 200_000:
@@ -93,9 +94,16 @@ def main():
         os.utime(os.path.join(box, "cur", name), (stamp, stamp))
     for user in args.empty_user:
         maildir(os.path.join(args.root, args.domain, user))
+    if args.warm_user:
+        warm = os.path.join(args.root, args.domain, args.warm_user)
+        maildir(warm)
+        for n in range(1, 51):
+            data = message(rng, n, args.domain, args.warm_user)
+            with open(os.path.join(warm, "cur", f"{base + n}.M{n}P4243Q{n}.bench,S={len(data)}:2,"), "wb") as f:
+                f.write(data)
 
     with open(args.passwd, "w") as f:
-        for user in [args.corpus_user, *args.empty_user]:
+        for user in [args.corpus_user, *args.empty_user, *([args.warm_user] if args.warm_user else [])]:
             f.write(f"{user}@{args.domain}:{ssha512(rng)}:::::\n")
 
 
