@@ -39,10 +39,10 @@ done
 
 if [ "$QUICK" = 1 ]; then
   SMTP_SETS="60:2048 10:102400"; CONCURRENCY="1 10"; CORPUS=300; POP_RETR=50; IMAP_FETCH=50
-  IDLE_SAMPLES=3; CONNS="50"; [ "$REPEAT" = 3 ] && REPEAT=1; STEP_TIMEOUT=60
+  IDLE_SAMPLES=3; CONNS="50"; REST=2; [ "$REPEAT" = 3 ] && REPEAT=1; STEP_TIMEOUT=60
 else
   SMTP_SETS="10000:2048 1000:102400"; CONCURRENCY="1 10 50"; CORPUS=10000; POP_RETR=1000; IMAP_FETCH=1000
-  IDLE_SAMPLES=50; CONNS="1000,10000"; STEP_TIMEOUT=900
+  IDLE_SAMPLES=50; CONNS="1000,10000"; REST=10; STEP_TIMEOUT=900
 fi
 DOMAIN=bench.test
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
@@ -183,7 +183,7 @@ read_rows() { # stack imap_port pop3_port smtp_port root_pid
   if wants conns && [ -n "$imap" ] && listening "$imap"; then
     log "$stack: $CONNS idle IMAP connections"
     measure "$stack" imap:conns python3 "$BENCH/imap/imap_load.py" conns --port "$imap" --user "idle@$DOMAIN" \
-      --pid "$pid" --counts "$CONNS" --timeout "$STEP_TIMEOUT"
+      --pid "$pid" --counts "$CONNS" --rest "$REST" --timeout "$STEP_TIMEOUT"
   fi
 }
 

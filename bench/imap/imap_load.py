@@ -12,7 +12,7 @@ imap_load.py idle  --port P --user U --smtp-port S --rcpt ADDR [--samples 20]
 imap_load.py conns --port P --user U --pid PID --counts 1000,10000
     opens N authenticated connections that SELECT INBOX and IDLE, then reports the proportional
     set size (PSS) added to the process tree rooted at PID, per connection, and its CPU at rest
-    over 10 s. A level whose projected memory exceeds half of MemAvailable is skipped.
+    over --rest seconds (10). A level whose projected memory exceeds half of MemAvailable is skipped.
 Each prints one JSON object. Everything is bounded by --timeout.
 """
 import argparse
@@ -266,16 +266,16 @@ async def conns_async(args):
                 out[str(target)] = {"failed": f"{type(e).__name__}: {e}"[:200]}
                 break
             opened = time.perf_counter() - started
-            await asyncio.sleep(3)
+            await asyncio.sleep(min(3, args.rest))
             pss, cpu0 = pss_and_cpu(args.pid)
-            await asyncio.sleep(10)
+            await asyncio.sleep(args.rest)
             _, cpu1 = pss_and_cpu(args.pid)
             if base_conns == 0:
                 per_conn = (pss - base_pss) / target
             else:
                 per_conn = (pss - base_pss) / (target - base_conns)
             out[str(target)] = {"pss_bytes": pss, "per_conn_bytes": per_conn,
-                                "cpu_at_rest_pct": (cpu1 - cpu0) / 10 * 100, "open_s": opened}
+                                "cpu_at_rest_pct": (cpu1 - cpu0) / args.rest * 100, "open_s": opened}
     finally:
         for w in writers:
             w.close()
@@ -296,6 +296,7 @@ def main():
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--pid", type=int)
     parser.add_argument("--counts", default="1000,10000")
+    parser.add_argument("--rest", type=float, default=10, help="seconds of CPU-at-rest measurement")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     if args.mode == "ops":
