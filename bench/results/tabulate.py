@@ -62,6 +62,9 @@ def metric_rows(results):
                 if "per_conn_bytes" in level:
                     add(f"IMAP {int(count):,} idle conns: PSS per conn", "KB", False, stack, [level["per_conn_bytes"] / 1024])
                     add(f"IMAP {int(count):,} idle conns: CPU at rest", "% core", False, stack, [level["cpu_at_rest_pct"]])
+                    if level.get("retried_logins"):
+                        errors.append(f"{stack} / {count} idle IMAP connections: {level['retried_logins']} LOGIN/SELECT "
+                                      f"refused and retried (first: {level.get('first_refusal')})")
                 else:
                     errors.append(f"{stack} / {count} idle IMAP connections: {level.get('skipped') or level.get('failed')}")
     return rows, errors
