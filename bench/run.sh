@@ -3,12 +3,14 @@
 # Postfix + Dovecot, on this machine, on copies of the same generated mail data.
 #
 #   bench/run.sh [--quick] [--repeat N] [--skip-install] [--skip-build] [--only smtp,pop3,imap,conns]
-#                [--keep]
+#                [--corpus N] [--keep]
 #
 # --quick      tiny counts (under 2 minutes once built); writes bench/results/quick-<date>.md and
 #              leaves latest.md alone.
 # --repeat N   repetitions per measurement (default 3; medians and ranges are over these).
 # --only LIST  run only these workload groups (default: all).
+# --corpus N   messages in the POP3/IMAP mailbox (default 10,000; the 100,000-message IMAP rows:
+#              bench/run.sh --only imap,pop3 --corpus 100000).
 # --keep       keep the work folder (data, logs) under /tmp for inspection.
 #
 # Environment: FACTEUR_BENCH_GC=server|workstation and FACTEUR_BENCH_DATAS=0|1 override the GC
@@ -21,7 +23,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
-QUICK=0 REPEAT=3 INSTALL=1 BUILD=1 KEEP=0 ONLY="smtp,pop3,imap,conns"
+QUICK=0 REPEAT=3 INSTALL=1 BUILD=1 KEEP=0 ONLY="smtp,pop3,imap,conns" CORPUS_OVERRIDE=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -30,7 +32,8 @@ while [ $# -gt 0 ]; do
     --skip-build) BUILD=0 ;;
     --only) ONLY=${2:?}; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --corpus) CORPUS_OVERRIDE=${2:?}; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -43,6 +46,10 @@ if [ "$QUICK" = 1 ]; then
 else
   SMTP_SETS="10000:2048 1000:102400"; CONCURRENCY="1 10 50"; CORPUS=10000; POP_RETR=1000; IMAP_FETCH=1000
   IDLE_SAMPLES=50; CONNS="1000,10000"; REST=10; STEP_TIMEOUT=900
+fi
+if [ -n "$CORPUS_OVERRIDE" ]; then
+  [[ "$CORPUS_OVERRIDE" =~ ^[1-9][0-9]{0,5}$ ]] && [ "$CORPUS_OVERRIDE" -le 200000 ] || { echo "run.sh: --corpus is 1..200000" >&2; exit 2; }
+  CORPUS=$CORPUS_OVERRIDE
 fi
 DOMAIN=bench.test
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
@@ -279,7 +286,9 @@ GC_NOTE="project defaults (runtimeconfig: $(python3 -c 'import json,sys; c=json.
 [ ${#GC_ENV[@]} -gt 0 ] && GC_NOTE="$GC_NOTE; overridden: ${GC_ENV[*]}"
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 mkdir -p "$BENCH/results"
+PARTIAL=0
+[ "$ONLY" != "smtp,pop3,imap,conns" ] || [ -n "$CORPUS_OVERRIDE" ] && PARTIAL=1
 python3 "$BENCH/results/tabulate.py" "$RESULTS" \
-  --quick "$QUICK" --repeat "$REPEAT" --corpus "$CORPUS" --gc "$GC_NOTE" \
+  --quick "$QUICK" --partial "$PARTIAL" --repeat "$REPEAT" --corpus "$CORPUS" --gc "$GC_NOTE" \
   --postfix "$(postconf -d -h mail_version)" --dovecot "$(dovecot --version)" \
   --out-dir "$BENCH/results" --stamp "$STAMP"

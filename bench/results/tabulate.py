@@ -3,7 +3,8 @@
 
 Writes <out-dir>/<stamp>.md and <stamp>.json; a full run also rewrites latest.md/latest.json
 with the previous latest run's Facteur figures and ratios in their own columns, so no row can
-regress silently. --quick runs write quick-<stamp>.md only.
+regress silently. --quick runs write quick-<stamp>.md only; partial runs (--only, --corpus)
+write <stamp>-partial.md/.json and leave latest.* alone.
 """
 import argparse
 import json
@@ -149,6 +150,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("results")
     parser.add_argument("--quick", type=int, default=0)
+    parser.add_argument("--partial", type=int, default=0, help="--only or --corpus run: latest.* untouched")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--corpus", type=int, default=0)
     parser.add_argument("--gc", default="?")
@@ -164,7 +166,7 @@ def main():
 
     previous, previous_stamp = None, None
     latest_json = os.path.join(args.out_dir, "latest.json")
-    if not args.quick and os.path.exists(latest_json):
+    if not args.quick and not args.partial and os.path.exists(latest_json):
         with open(latest_json) as f:
             old = json.load(f)
         previous, previous_stamp = old.get("rows", {}), old.get("stamp")
@@ -177,26 +179,27 @@ def main():
     if previous_stamp:
         text += [f"The *previous* columns are the run of {previous_stamp}.", ""]
     text += [table(rows, previous), ""]
-    text += ["## Not measured in this run", ""]
+    text += ["## Not measured in this run, or measured with a caveat", ""]
     text += [f"- {e}" for e in errors] or ["- (nothing: every row ran)"]
     text += ["- Webmail inbox page through the edge (wrk): the webmail is not merged yet; the row is skipped.", ""]
     text += ["## Machine", ""] + [f"- **{k}**: {v}" for k, v in machine(args)] + [""]
     text += ["See docs/README-perf.md for the method, the GC settings and the limits these figures assume.", ""]
     body = "\n".join(text)
 
-    name = f"quick-{args.stamp}" if args.quick else args.stamp
+    name = f"quick-{args.stamp}" if args.quick else f"{args.stamp}-partial" if args.partial else args.stamp
     with open(os.path.join(args.out_dir, f"{name}.md"), "w") as f:
         f.write(body)
     serial = {"stamp": args.stamp, "rows": {label: by for (label, _, _), by in rows.items()}, "errors": errors}
     if not args.quick:
         with open(os.path.join(args.out_dir, f"{name}.json"), "w") as f:
             json.dump(serial, f, indent=1)
-        with open(os.path.join(args.out_dir, "latest.md"), "w") as f:
-            f.write(body)
-        with open(latest_json, "w") as f:
-            json.dump(serial, f, indent=1)
+        if not args.partial:
+            with open(os.path.join(args.out_dir, "latest.md"), "w") as f:
+                f.write(body)
+            with open(latest_json, "w") as f:
+                json.dump(serial, f, indent=1)
     print(body)
-    print(f"written: {os.path.join(args.out_dir, name + '.md')}" + ("" if args.quick else " and latest.md"))
+    print(f"written: {os.path.join(args.out_dir, name + '.md')}" + ("" if args.quick or args.partial else " and latest.md"))
 
 
 if __name__ == "__main__":
