@@ -270,11 +270,13 @@ elif wants smtp; then
   # shellcheck disable=SC2046
   G_PID=$(launch smtp-gateway "$(bin smtp-gateway Facteur.SmtpGateway.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}" \
     Smtp__Port="$S_SMTP" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)")
+  PIDS+=("$G_PID")
   # shellcheck disable=SC2046
   D1=$(launch delivery-1 "$(bin delivery Facteur.Delivery.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}")
+  PIDS+=("$D1")
   # shellcheck disable=SC2046
   D2=$(launch delivery-2 "$(bin delivery Facteur.Delivery.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}")
-  PIDS+=("$G_PID" "$D1" "$D2")
+  PIDS+=("$D2")
   log "Facteur over RabbitMQ ready (gateway $G_PID, delivery $D1 $D2)"
   warm_up rabbitmq "$S_SMTP" "" 0 "$S/mail"
   smtp_rows rabbitmq "$S_SMTP" "$S/mail"
