@@ -254,10 +254,13 @@ launch() {
   return 1
 }
 stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 75); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done; kill -KILL "$1" 2>/dev/null || true; }
+# Smtp:MaxConnectionsPerIp: every load session comes from 127.0.0.1 (the default 20 answers 421 at
+# concurrency 50), as postfix.sh lifts smtpd_client_connection_count_limit.
 facteur_env() { # mailroot folder
   echo Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$1" \
     Facteur__SpoolRoot="$2/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$2/aliases" \
-    Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true
+    Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true \
+    Smtp__MaxConnectionsPerIp=1000
 }
 
 F="$W/standalone"; fresh_copy "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"
