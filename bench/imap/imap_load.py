@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""IMAP workloads for the side-by-side bench. Speaks plain IMAP4rev1 (RFC 3501) over a socket, so
+it runs against Dovecot today and against Facteur's mailbox-api unchanged once IMAP lands.
+
+imap_load.py ops   --port P --user U [--fetches 1000] [--repeat 3]
+    SELECT cold (first SELECT of the session that follows a fresh copy of the data — the caller
+    copies), SELECT warm, FETCH 1:* (BODY.PEEK[HEADER]), --fetches random BODY.PEEK[] FETCHes,
+    SEARCH (SUBJECT, FROM, UNSEEN), STORE +FLAGS/-FLAGS \\Flagged on 1:*.
+imap_load.py idle  --port P --user U --smtp-port S --rcpt ADDR [--samples 20]
+    IDLE wake latency: time from the SMTP server's 250 after DATA to "* n EXISTS" on an IDLE
+    connection (RFC 2177).
+imap_load.py conns --port P --user U --pid PID --counts 1000,10000
+    opens N authenticated connections that SELECT INBOX and IDLE, then reports the proportional
+    set size (PSS) added to the process tree rooted at PID, per connection, and its CPU at rest
+    over --rest seconds (10). A level whose projected memory exceeds half of MemAvailable is skipped.
+Each prints one JSON object. Everything is bounded by --timeout.
+"""
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import resource
+import smtplib
+import socket
+import sys
+import threading
+import time
+
+LITERAL = re.compile(rb"\{(\d+)\}\r\n$")
+
+
+class Imap:
+    """A minimal synchronous IMAP client: tagged commands, literals read whole, untagged kept."""
+
+    def __init__(self, host, port, timeout=120):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.file = self.sock.makefile("rb", buffering=1 << 16)
+        self.tag = 0
+        greeting = self.file.readline()
+        if not greeting.startswith(b"* OK"):
+            raise RuntimeError(f"greeting {greeting!r}")
+
+    def read_response_line(self):
+        """One server response line with its literals inlined."""
+        line = self.file.readline()
+        if not line:
+            raise RuntimeError("connection closed")
+        parts = [line]
+        while (m := LITERAL.search(line)):
+            parts.append(self.file.read(int(m.group(1))))
+            line = self.file.readline()
+            parts.append(line)
+        return b"".join(parts)
+
+    def command(self, text):
+        self.tag += 1
+        tag = b"b%d" % self.tag
+        self.sock.sendall(tag + b" " + text.encode() + b"\r\n")
+        untagged = []
+        while True:
+            line = self.read_response_line()
+            if line.startswith(tag + b" "):
+                if not line[len(tag) + 1:].startswith(b"OK"):
+                    raise RuntimeError(f"{text!r} -> {line!r}")
+                return untagged
+            untagged.append(line)
+
+    def login(self, user, password):
+        self.command(f'LOGIN "{user}" "{password}"')
+
+    def close(self):
+        try:
+            self.command("LOGOUT")
+        except (OSError, RuntimeError):
+            pass
+        self.sock.close()
+
+
+def exists_of(untagged):
+    for line in untagged:
+        m = re.match(rb"\* (\d+) EXISTS", line)
+        if m:
+            return int(m.group(1))
+    raise RuntimeError("SELECT gave no EXISTS")
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
+
+
+def ops(args):
+    out = {k: [] for k in ("select_cold_s", "select_warm_s", "fetch_headers_s", "fetch_bodies_s",
+                           "search_s", "store_s")}
+    deadline = time.monotonic() + args.timeout
+    for rep in range(max(1, min(args.repeat, 20))):
+        if time.monotonic() > deadline:
+            break
+        first = Imap(args.host, args.port)
+        first.login(args.user, args.password)
+        seconds, untagged = timed(lambda: first.command("SELECT INBOX"))
+        if rep == 0:
+            out["select_cold_s"].append(seconds)  # only the first SELECT after the copy is cold
+        count = exists_of(untagged)
+        first.close()
+        c = Imap(args.host, args.port)
+        c.login(args.user, args.password)
+        seconds, _ = timed(lambda: c.command("SELECT INBOX"))
+        out["select_warm_s"].append(seconds)
+        seconds, lines = timed(lambda: c.command("FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER])"))
+        if len(lines) < count:
+            raise RuntimeError(f"header FETCH gave {len(lines)} of {count}")
+        out["fetch_headers_s"].append(seconds)
+        picks = random.Random(7).sample(range(1, count + 1), min(args.fetches, count))
+
+        def bodies():
+            for n in picks:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("timed out during body FETCHes")
+                c.command(f"FETCH {n} (BODY.PEEK[])")
+        out["fetch_bodies_s"].append(timed(bodies)[0])
+        out["search_s"].append(timed(lambda: (c.command('SEARCH SUBJECT "needle"'),
+                                              c.command('SEARCH FROM "dakar"'),
+                                              c.command("SEARCH UNSEEN")))[0])
+        out["store_s"].append(timed(lambda: (c.command("STORE 1:* +FLAGS.SILENT (\\Flagged)"),
+                                             c.command("STORE 1:* -FLAGS.SILENT (\\Flagged)")))[0])
+        c.close()
+        out["messages"] = count
+        out["fetches"] = len(picks)
+    print(json.dumps(out))
+
+
+def idle(args):
+    c = Imap(args.host, args.port)
+    c.login(args.user, args.password)
+    count = exists_of(c.command("SELECT INBOX"))
+    latencies = []
+    deadline = time.monotonic() + args.timeout
+    for n in range(max(1, min(args.samples, 500))):
+        if time.monotonic() > deadline:
+            break
+        c.sock.sendall(b"i IDLE\r\n")
+        if not c.file.readline().startswith(b"+"):
+            raise RuntimeError("IDLE refused")
+        seen = threading.Event()
+        woke = {}
+
+        def reader():
+            while True:
+                line = c.file.readline()
+                if not line:
+                    return
+                if re.match(rb"\* \d+ EXISTS", line):
+                    woke["t"] = time.perf_counter()
+                    seen.set()
+                    return
+        thread = threading.Thread(target=reader, daemon=True)
+        thread.start()
+        time.sleep(0.05)  # the server has entered IDLE
+        with smtplib.SMTP(args.host, args.smtp_port, timeout=30) as s:
+            s.ehlo("probe.bench.test")
+            s.mail("idle-probe@load.test")
+            s.rcpt(args.rcpt)
+            # smtplib.data returns after the server's reply to the final dot: the accept.
+            s.data(f"Subject: idle {n}\r\nFrom: <idle-probe@load.test>\r\nTo: <{args.rcpt}>\r\n\r\nwake\r\n".encode())
+            accepted = time.perf_counter()
+        if not seen.wait(30):
+            raise RuntimeError("no EXISTS within 30 s of the accept")
+        latencies.append(woke["t"] - accepted)
+        thread.join(5)
+        c.sock.sendall(b"DONE\r\n")
+        while not c.file.readline().startswith(b"i "):
+            pass
+        count += 1
+    c.close()
+    print(json.dumps({"idle_wake_s": latencies}))
+
+
+def tree_pids(root):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(children.get(pid, []))
+    return pids
+
+
+def pss_and_cpu(root):
+    pss, ticks = 0, 0
+    for pid in tree_pids(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return pss, ticks / os.sysconf("SC_CLK_TCK")
+
+
+def mem_available():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+async def open_idle(host, port, user, password, sem, retries):
+    """One authenticated connection in IDLE. A NO to LOGIN/SELECT is retried (up to 5 times, on a
+    new connection) and counted: the memory figure still gets measured, the count shows the fault."""
+    async with sem:
+        for attempt in range(6):
+            reader, writer = await asyncio.open_connection(host, port)
+            await reader.readline()
+            refused = None
+            for tag, text in ((b"a", f'LOGIN "{user}" "{password}"'), (b"s", "SELECT INBOX")):
+                writer.write(tag + b" " + text.encode() + b"\r\n")
+                while True:
+                    line = await reader.readline()
+                    if not line:
+                        raise RuntimeError("closed during login")
+                    if line.startswith(tag + b" "):
+                        if not line.startswith(tag + b" OK"):
+                            refused = line
+                        break
+                if refused:
+                    break
+            if refused:
+                writer.close()
+                if attempt == 5:
+                    raise RuntimeError(refused)
+                retries.append(refused.decode(errors="replace").strip())
+                await asyncio.sleep(0.05 * (attempt + 1))
+                continue
+            writer.write(b"i IDLE\r\n")
+            if not (await reader.readline()).startswith(b"+"):
+                raise RuntimeError("IDLE refused")
+            return writer
+
+
+async def conns_async(args):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    out = {}
+    writers = []
+    per_conn = None
+    try:
+        for target in (int(x) for x in args.counts.split(",")):
+            if target + 100 > hard:
+                out[str(target)] = {"skipped": f"ulimit -n is {hard}"}
+                continue
+            if per_conn and per_conn * (target - len(writers)) > mem_available() / 2:
+                out[str(target)] = {"skipped": f"projected {per_conn * target / 2**30:.1f} GiB exceeds half of MemAvailable"}
+                continue
+            base_pss, _ = pss_and_cpu(args.pid)
+            base_conns = len(writers)
+            sem = asyncio.Semaphore(50)
+            started = time.perf_counter()
+            retries = []
+            tasks = [open_idle(args.host, args.port, args.user, args.password, sem, retries) for _ in range(target - len(writers))]
+            try:
+                writers += await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.timeout)
+            except Exception as e:  # noqa: BLE001 — reported, the level is what failed
+                out[str(target)] = {"failed": f"{type(e).__name__}: {e}"[:200]}
+                break
+            opened = time.perf_counter() - started
+            await asyncio.sleep(min(3, args.rest))
+            pss, cpu0 = pss_and_cpu(args.pid)
+            await asyncio.sleep(args.rest)
+            _, cpu1 = pss_and_cpu(args.pid)
+            if base_conns == 0:
+                per_conn = (pss - base_pss) / target
+            else:
+                per_conn = (pss - base_pss) / (target - base_conns)
+            out[str(target)] = {"pss_bytes": pss, "per_conn_bytes": per_conn,
+                                "cpu_at_rest_pct": (cpu1 - cpu0) / args.rest * 100, "open_s": opened,
+                                "retried_logins": len(retries), "first_refusal": retries[0] if retries else None}
+    finally:
+        for w in writers:
+            w.close()
+    print(json.dumps(out))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=("ops", "idle", "conns"))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--password", default="bench-password")
+    parser.add_argument("--fetches", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--smtp-port", type=int)
+    parser.add_argument("--rcpt")
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--pid", type=int)
+    parser.add_argument("--counts", default="1000,10000")
+    parser.add_argument("--rest", type=float, default=10, help="seconds of CPU-at-rest measurement")
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+    if args.mode == "ops":
+        ops(args)
+    elif args.mode == "idle":
+        if not args.smtp_port or not args.rcpt:
+            parser.error("idle needs --smtp-port and --rcpt")
+        idle(args)
+    else:
+        if not args.pid:
+            parser.error("conns needs --pid (the server's root process)")
+        asyncio.run(conns_async(args))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (RuntimeError, OSError) as e:
+        sys.exit(f"imap_load: {e}")

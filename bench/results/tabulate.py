@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's results.jsonl into the Markdown table (called by run.sh, not by hand).
+
+Writes <out-dir>/<stamp>.md and <stamp>.json; a full run also rewrites latest.md/latest.json
+with the previous latest run's Facteur figures and ratios in their own columns, so no row can
+regress silently. --quick runs write quick-<stamp>.md only; partial runs (--only, --corpus)
+write <stamp>-partial.md/.json and leave latest.* alone.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+
+STACKS = ("anchor", "standalone", "rabbitmq")
+
+
+def metric_rows(results):
+    """{(row label, unit, higher_is_better): {stack: [values]}} in display order, plus errors."""
+    rows, errors = {}, []
+
+    def add(label, unit, higher, stack, values):
+        values = [v for v in values if v is not None]
+        if values:
+            rows.setdefault((label, unit, higher), {}).setdefault(stack, []).extend(values)
+
+    for r in results:
+        stack, row = r["stack"], r["row"]
+        if "error" in r:
+            errors.append(f"{stack} / {row}: {r['error']}")
+            continue
+        d = r["data"]
+        if row.startswith("smtp:"):
+            _, n, size, c = row.split(":")
+            what = f"SMTP {int(n):,} × {int(size) // 1024} KB, c={c}"
+            add(f"{what}: accepted", "msgs/s", True, stack, [d["accepted_per_s"]])
+            add(f"{what}: end-to-end (in Maildir)", "msgs/s", True, stack, [d["e2e_per_s"]])
+            add(f"{what}: accept→Maildir p50", "ms", False, stack, [d["p50_s"] and d["p50_s"] * 1000])
+            add(f"{what}: accept→Maildir p99", "ms", False, stack, [d["p99_s"] and d["p99_s"] * 1000])
+        elif row == "pop3":
+            n = d["messages"]
+            add(f"POP3 USER/PASS on {n:,} msgs", "ms", False, stack, [x * 1000 for x in d["login_s"]])
+            add(f"POP3 UIDL of {n:,}", "ms", False, stack, [x * 1000 for x in d["uidl_s"]])
+            add(f"POP3 LIST of {n:,}", "ms", False, stack, [x * 1000 for x in d["list_s"]])
+            add(f"POP3 RETR of {d['retr']:,}", "msgs/s", True, stack, [d["retr"] / x for x in d["retr_s"]])
+        elif row == "imap:ops":
+            n = d.get("messages", 0)
+            add(f"IMAP SELECT cold ({n:,} msgs)", "ms", False, stack, [x * 1000 for x in d["select_cold_s"]])
+            add(f"IMAP SELECT warm ({n:,} msgs)", "ms", False, stack, [x * 1000 for x in d["select_warm_s"]])
+            add(f"IMAP FETCH 1:* headers ({n:,})", "ms", False, stack, [x * 1000 for x in d["fetch_headers_s"]])
+            add(f"IMAP {d.get('fetches', 0):,} body FETCHes", "msgs/s", True, stack,
+                [d.get("fetches", 0) / x for x in d["fetch_bodies_s"]])
+            add("IMAP SEARCH (SUBJECT, FROM, UNSEEN)", "ms", False, stack, [x * 1000 for x in d["search_s"]])
+            add("IMAP STORE ±\\Flagged on 1:*", "ms", False, stack, [x * 1000 for x in d["store_s"]])
+        elif row in ("imap:idle", "imap:idle-load"):
+            xs = sorted(x * 1000 for x in d["idle_wake_s"])
+            when = "idle server" if row == "imap:idle" else "SMTP load c=10"
+            if xs:
+                add(f"IMAP IDLE wake after SMTP 250 ({when}): p50", "ms", False, stack, [xs[len(xs) // 2]])
+                add(f"IMAP IDLE wake after SMTP 250 ({when}): p99", "ms", False, stack,
+                    [xs[min(len(xs) - 1, max(0, -(-99 * len(xs) // 100) - 1))]])
+        elif row == "imap:conns":
+            for count, level in d.items():
+                if "per_conn_bytes" in level:
+                    add(f"IMAP {int(count):,} idle conns: PSS per conn", "KB", False, stack, [level["per_conn_bytes"] / 1024])
+                    add(f"IMAP {int(count):,} idle conns: CPU at rest", "% core", False, stack, [level["cpu_at_rest_pct"]])
+                    if level.get("retried_logins"):
+                        errors.append(f"{stack} / {count} idle IMAP connections: {level['retried_logins']} LOGIN/SELECT "
+                                      f"refused and retried (first: {level.get('first_refusal')})")
+                else:
+                    errors.append(f"{stack} / {count} idle IMAP connections: {level.get('skipped') or level.get('failed')}")
+    return rows, errors
+
+
+def fmt(x):
+    if x is None:
+        return "—"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}" if abs(x) >= 10 else f"{x:,.2f}"
+
+
+def cell(values):
+    if not values:
+        return "—"
+    med = statistics.median(values)
+    if len(values) == 1:
+        return fmt(med)
+    return f"{fmt(med)} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def ratio(facteur, anchor, higher):
+    if not facteur or not anchor:
+        return "—"
+    a, f = statistics.median(anchor), statistics.median(facteur)
+    if a == 0:
+        return "—"
+    r = f / a
+    ahead = r >= 1 if higher else r <= 1
+    return f"{r:.2f} {'✓' if ahead else '✗'}"
+
+
+def machine(args):
+    def run(*cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return "?"
+
+    def read(path):
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except OSError:
+            return "none"
+    mem = read("/proc/meminfo").splitlines()[0].split()[1] if os.path.exists("/proc/meminfo") else "0"
+    cpu = next((line.split(":", 1)[1].strip() for line in read("/proc/cpuinfo").splitlines() if line.startswith("model name")), "?")
+    return [
+        ("CPU", f"{os.cpu_count()} × {cpu} (nproc {run('nproc')})"),
+        ("Memory", f"{int(mem) // 1024:,} MiB"),
+        ("Kernel", platform.release()),
+        ("OS", run("sh", "-c", ". /etc/os-release; echo $PRETTY_NAME")),
+        (".NET", f"SDK {run('dotnet', '--version')}; runtimes: {', '.join(l.split(' [')[0] for l in run('dotnet', '--list-runtimes').splitlines() if 'NETCore.App' in l)}"),
+        ("GC (Facteur)", args.gc),
+        ("cgroup limits", f"cpu.max={read('/sys/fs/cgroup/cpu.max')}, memory.max={read('/sys/fs/cgroup/memory.max')}"),
+        ("Load average at the end", read("/proc/loadavg")),
+        ("Anchor", f"Postfix {args.postfix}, Dovecot {args.dovecot}"),
+        ("Data", f"{args.corpus:,} generated messages (same bytes for every stack), {args.repeat} repetition(s) per figure"),
+    ]
+
+
+def table(rows, previous):
+    has_rabbit = any("rabbitmq" in v for v in rows.values())
+    head = ["Row", "Unit", "Postfix + Dovecot", "Facteur standalone", "÷ anchor"]
+    if has_rabbit:
+        head += ["Facteur over RabbitMQ", "÷ anchor"]
+    if previous is not None:
+        head += ["previous standalone", "previous ÷ anchor"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for (label, unit, higher), by in rows.items():
+        cols = [label, unit + (" ↑" if higher else " ↓"), cell(by.get("anchor")), cell(by.get("standalone")),
+                ratio(by.get("standalone"), by.get("anchor"), higher)]
+        if has_rabbit:
+            cols += [cell(by.get("rabbitmq")), ratio(by.get("rabbitmq"), by.get("anchor"), higher)]
+        if previous is not None:
+            p = previous.get(label, {})
+            cols += [cell(p.get("standalone")), ratio(p.get("standalone"), p.get("anchor"), higher)]
+        lines.append("| " + " | ".join(cols) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results")
+    parser.add_argument("--quick", type=int, default=0)
+    parser.add_argument("--partial", type=int, default=0, help="--only or --corpus run: latest.* untouched")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--corpus", type=int, default=0)
+    parser.add_argument("--gc", default="?")
+    parser.add_argument("--postfix", default="?")
+    parser.add_argument("--dovecot", default="?")
+    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--stamp", required=True)
+    args = parser.parse_args()
+
+    with open(args.results) as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    rows, errors = metric_rows(results)
+
+    previous, previous_stamp = None, None
+    latest_json = os.path.join(args.out_dir, "latest.json")
+    if not args.quick and not args.partial and os.path.exists(latest_json):
+        with open(latest_json) as f:
+            old = json.load(f)
+        previous, previous_stamp = old.get("rows", {}), old.get("stamp")
+
+    text = [f"# Facteur vs Postfix + Dovecot — {args.stamp}{' (quick: tiny counts, not a measurement)' if args.quick else ''}", ""]
+    text += ["Medians over the repetitions, range in brackets. ↑ higher is better, ↓ lower is better; "
+             "÷ anchor is Facteur's median divided by Postfix + Dovecot's, ✓ where Facteur is at or ahead. "
+             "Same durability on both sides: fsync before 250 (Postfix cleanup, Facteur spool) and before "
+             "the Maildir rename.", ""]
+    if previous_stamp:
+        text += [f"The *previous* columns are the run of {previous_stamp}.", ""]
+    text += [table(rows, previous), ""]
+    text += ["## Not measured in this run, or measured with a caveat", ""]
+    text += [f"- {e}" for e in errors] or ["- (nothing: every row ran)"]
+    text += ["- Webmail inbox page through the edge (wrk): the webmail is not merged yet; the row is skipped.", ""]
+    text += ["## Machine", ""] + [f"- **{k}**: {v}" for k, v in machine(args)] + [""]
+    text += ["See docs/README-perf.md for the method, the GC settings and the limits these figures assume.", ""]
+    body = "\n".join(text)
+
+    name = f"quick-{args.stamp}" if args.quick else f"{args.stamp}-partial" if args.partial else args.stamp
+    with open(os.path.join(args.out_dir, f"{name}.md"), "w") as f:
+        f.write(body)
+    serial = {"stamp": args.stamp, "rows": {label: by for (label, _, _), by in rows.items()}, "errors": errors}
+    if not args.quick:
+        with open(os.path.join(args.out_dir, f"{name}.json"), "w") as f:
+            json.dump(serial, f, indent=1)
+        if not args.partial:
+            with open(os.path.join(args.out_dir, "latest.md"), "w") as f:
+                f.write(body)
+            with open(latest_json, "w") as f:
+                json.dump(serial, f, indent=1)
+    print(body)
+    print(f"written: {os.path.join(args.out_dir, name + '.md')}" + ("" if args.quick or args.partial else " and latest.md"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Facteur (standalone, and over RabbitMQ) against the stack it replaces,
+# Postfix + Dovecot, on this machine, on copies of the same generated mail data.
+#
+#   bench/run.sh [--quick] [--repeat N] [--skip-install] [--skip-build] [--only smtp,pop3,imap,conns]
+#                [--corpus N] [--keep]
+#
+# --quick      tiny counts (under 2 minutes once built); writes bench/results/quick-<date>.md and
+#              leaves latest.md alone.
+# --repeat N   repetitions per measurement (default 3; medians and ranges are over these).
+# --only LIST  run only these workload groups (default: all).
+# --corpus N   messages in the POP3/IMAP mailbox (default 10,000; the 100,000-message IMAP rows:
+#              bench/run.sh --only imap,pop3 --corpus 100000).
+# --keep       keep the work folder (data, logs) under /tmp for inspection.
+#
+# Environment: FACTEUR_BENCH_GC=server|workstation and FACTEUR_BENCH_DATAS=0|1 override the GC
+# settings of the Facteur processes (default: what the projects ship; recorded in the table).
+#
+# Everything listens on 127.0.0.1 on OS-chosen free ports; Postfix, Dovecot and RabbitMQ run as
+# private instances with their state in the work folder (bench/anchors/*.sh, scripts/rabbitmq.sh).
+# Not part of ./test.sh on purpose (minutes of machine time); see docs/README-perf.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$ROOT/bench"
+QUICK=0 REPEAT=3 INSTALL=1 BUILD=1 KEEP=0 ONLY="smtp,pop3,imap,conns" CORPUS_OVERRIDE=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --repeat) REPEAT=${2:?}; shift ;;
+    --skip-install) INSTALL=0 ;;
+    --skip-build) BUILD=0 ;;
+    --only) ONLY=${2:?}; shift ;;
+    --keep) KEEP=1 ;;
+    --corpus) CORPUS_OVERRIDE=${2:?}; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ "$REPEAT" =~ ^[1-9][0-9]?$ ]] || { echo "run.sh: --repeat is 1..99" >&2; exit 2; }
+
+if [ "$QUICK" = 1 ]; then
+  SMTP_SETS="60:2048 10:102400"; CONCURRENCY="1 10"; CORPUS=300; POP_RETR=50; IMAP_FETCH=50
+  IDLE_SAMPLES=3; CONNS="50"; REST=2; [ "$REPEAT" = 3 ] && REPEAT=1; STEP_TIMEOUT=60
+else
+  SMTP_SETS="10000:2048 1000:102400"; CONCURRENCY="1 10 50"; CORPUS=10000; POP_RETR=1000; IMAP_FETCH=1000
+  IDLE_SAMPLES=50; CONNS="1000,10000"; REST=10; STEP_TIMEOUT=900
+fi
+if [ -n "$CORPUS_OVERRIDE" ]; then
+  [[ "$CORPUS_OVERRIDE" =~ ^[1-9][0-9]{0,5}$ ]] && [ "$CORPUS_OVERRIDE" -le 200000 ] || { echo "run.sh: --corpus is 1..200000" >&2; exit 2; }
+  CORPUS=$CORPUS_OVERRIDE
+fi
+DOMAIN=bench.test
+wants() { [[ ",$ONLY," == *",$1,"* ]]; }
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# RabbitMQ's distribution port is its AMQP port + 20000, so the broker's port must stay below 45536.
+free_rabbit_port() { python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(30000, 44999)
+    try:
+        for q in (p, p + 20000):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+        print(p); break
+    except OSError:
+        pass'; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- 1. packages -----------------------------------------------------------------------------------
+if [ "$INSTALL" = 1 ]; then
+  missing=()
+  for pkg in postfix dovecot-imapd dovecot-pop3d rabbitmq-server; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} from Debian"
+    # Postfix's debconf question: no configuration (we never use /etc/postfix's instance).
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+  fi
+fi
+for tool in postfix smtp-source dovecot doveadm python3 curl; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "run.sh: $tool is missing" >&2; exit 1; }
+done
+
+# --- 2. build --------------------------------------------------------------------------------------
+CONFIG=Release
+if [ "$BUILD" = 1 ]; then
+  log "building Facteur ($CONFIG)"
+  dotnet build "$BENCH/smtp-ingest/Facteur.Bench.SmtpIngest.csproj" -c "$CONFIG" -v q -nologo >&2
+fi
+bin() { echo "$ROOT/services/$1/bin/$CONFIG/net10.0/$2"; }
+for dll in "$(bin standalone Facteur.Standalone.dll)" "$(bin smtp-gateway Facteur.SmtpGateway.dll)" "$(bin delivery Facteur.Delivery.dll)"; do
+  [ -f "$dll" ] || { echo "run.sh: $dll is not built" >&2; exit 1; }
+done
+
+# --- 3. work folder, data, clean-up ----------------------------------------------------------------
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+W=$(mktemp -d /tmp/facteur-bench.XXXXXX)
+chmod 755 "$W"
+RESULTS="$W/results.jsonl"
+: > "$RESULTS"
+PIDS=()
+RABBIT_STARTED=0 state=none
+cleanup() {
+  set +e
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  "$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix"
+  "$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot"
+  if [ "$RABBIT_STARTED" = 1 ]; then
+    FACTEUR_RABBITMQ_PORT=$RABBIT_PORT FACTEUR_RABBITMQ_STATE="$W/rabbitmq.state" "$ROOT/scripts/rabbitmq.sh" stop >/dev/null 2>&1
+  fi
+  if [ "$KEEP" = 1 ]; then log "work folder kept: $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "generating $CORPUS messages (work folder $W)"
+python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user box --messages "$CORPUS" \
+  --empty-user bench --empty-user probe --empty-user idle --warm-user warm --passwd "$W/passwd"
+fresh_copy() { rm -rf "$1"; mkdir -p "$(dirname "$1")"; cp -a "$W/pristine" "$1"; }
+
+# One measurement: runs the command, appends {"stack","row","data"} (or "error") to results.jsonl.
+measure() {
+  local stack=$1 row=$2; shift 2
+  local out
+  if out=$(timeout "$STEP_TIMEOUT" "$@" 2>"$W/last-error"); then
+    printf '{"stack":"%s","row":"%s","data":%s}\n' "$stack" "$row" "$out" >> "$RESULTS"
+  else
+    local why
+    why=$(tail -c 300 "$W/last-error" | tr -d '"\\' | tr '\n' ' ')
+    log "$stack / $row failed: $why"
+    printf '{"stack":"%s","row":"%s","error":"%s"}\n' "$stack" "$row" "${why:-timed out}" >> "$RESULTS"
+  fi
+}
+
+# Unrecorded warm-up before the figures (JIT, caches, Postfix's process pool), on the warm user.
+warm_up() { # stack smtp_port imap_port pop3_port mailroot
+  local stack=$1 smtp=$2 imap=$3 pop3=$4 mail=$5
+  log "$stack: warm-up (not recorded)"
+  timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" \
+    --rcpt "bench@$DOMAIN" --messages 50 --size 2048 --concurrency 5 \
+    --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout 100 >/dev/null 2>&1 || true
+  timeout 60 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "warm@$DOMAIN" --retr 20 --repeat 2 >/dev/null 2>&1 || true
+  if [ -n "$imap" ] && listening "$imap"; then
+    timeout 60 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1 || true
+  fi
+}
+
+smtp_rows() { # stack smtp_port mailroot
+  local stack=$1 port=$2 mail=$3 set n size c rep
+  for set in $SMTP_SETS; do
+    n=${set%%:*}; size=${set##*:}
+    for c in $CONCURRENCY; do
+      for rep in $(seq 1 "$REPEAT"); do
+        log "$stack: SMTP ingest $n x $size B at concurrency $c ($rep/$REPEAT)"
+        measure "$stack" "smtp:$n:$size:$c" python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$port" \
+          --maildir "$mail/$DOMAIN/bench" --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
+          --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout "$STEP_TIMEOUT"
+      done
+    done
+  done
+}
+
+# Waits (up to 5 min) until nothing more arrives in a Maildir for 2 s: a backlog drained.
+drain() {
+  local before=-1 now
+  for _ in $(seq 1 150); do
+    now=$(find "$1/new" "$1/cur" -type f | wc -l)
+    [ "$now" = "$before" ] && return 0
+    before=$now
+    sleep 2
+  done
+}
+
+read_rows() { # stack imap_port pop3_port smtp_port root_pid mailroot
+  local stack=$1 imap=$2 pop3=$3 smtp=$4 pid=$5 mail=$6
+  if wants imap; then
+    if [ -n "$imap" ] && listening "$imap"; then
+      log "$stack: IMAP SELECT/FETCH/SEARCH/STORE on $CORPUS messages"
+      measure "$stack" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
+        --fetches "$IMAP_FETCH" --repeat "$REPEAT" --timeout "$STEP_TIMEOUT"
+      log "$stack: IMAP IDLE wake latency"
+      measure "$stack" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
+        --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout "$STEP_TIMEOUT"
+      # Issue 8's goal is stated at SMTP concurrency 10: the same samples while smtp-source keeps 10
+      # sessions delivering to another mailbox (stopped right after; its backlog drained before
+      # anything else is measured).
+      log "$stack: IMAP IDLE wake latency under SMTP load (c=10)"
+      /usr/sbin/smtp-source -s 10 -m 1000000 -l 2048 -f load@load.test -t "bench@$DOMAIN" "127.0.0.1:$smtp" >/dev/null 2>&1 &
+      local load=$!
+      measure "$stack" imap:idle-load python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
+        --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout "$STEP_TIMEOUT"
+      kill "$load" 2>/dev/null || true
+      wait "$load" 2>/dev/null || true
+      drain "$mail/$DOMAIN/bench"
+    else
+      printf '{"stack":"%s","row":"imap:ops","error":"no IMAP listener (not merged yet)"}\n' "$stack" >> "$RESULTS"
+    fi
+  fi
+  if wants pop3; then
+    log "$stack: POP3 UIDL/LIST on $CORPUS, RETR of $POP_RETR"
+    measure "$stack" pop3 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "box@$DOMAIN" \
+      --retr "$POP_RETR" --repeat "$REPEAT" --timeout "$STEP_TIMEOUT"
+  fi
+  if wants conns && [ -n "$imap" ] && listening "$imap"; then
+    log "$stack: $CONNS idle IMAP connections"
+    measure "$stack" imap:conns python3 "$BENCH/imap/imap_load.py" conns --port "$imap" --user "idle@$DOMAIN" \
+      --pid "$pid" --counts "$CONNS" --rest "$REST" --timeout "$STEP_TIMEOUT"
+  fi
+}
+
+# --- 4. the anchor: Postfix + Dovecot --------------------------------------------------------------
+log "anchor: Postfix $(postconf -d -h mail_version) + Dovecot $(dovecot --version | cut -d' ' -f1)"
+A="$W/anchor"; fresh_copy "$A/mail"
+A_SMTP=$(free_port); A_IMAP=$(free_port); A_POP3=$(free_port)
+"$BENCH/anchors/postfix.sh" start "$A/postfix" "$A_SMTP" "$A/mail" "$DOMAIN" box bench probe idle warm
+"$BENCH/anchors/dovecot.sh" start "$A/dovecot" "$A_IMAP" "$A_POP3" "$W/passwd" "$A/mail" 2>/dev/null
+warm_up anchor "$A_SMTP" "$A_IMAP" "$A_POP3" "$A/mail"
+wants smtp && smtp_rows anchor "$A_SMTP" "$A/mail"
+read_rows anchor "$A_IMAP" "$A_POP3" "$A_SMTP" "$(cat "$A/dovecot/run/master.pid")" "$A/mail"
+"$BENCH/anchors/postfix.sh" stop "$A/postfix"
+"$BENCH/anchors/dovecot.sh" stop "$A/dovecot"
+
+# --- 5. Facteur ------------------------------------------------------------------------------------
+GC_ENV=()
+case "${FACTEUR_BENCH_GC:-}" in
+  server) GC_ENV+=(DOTNET_gcServer=1) ;;
+  workstation) GC_ENV+=(DOTNET_gcServer=0) ;;
+esac
+[ -n "${FACTEUR_BENCH_DATAS:-}" ] && GC_ENV+=("DOTNET_GCDynamicAdaptationMode=$FACTEUR_BENCH_DATAS")
+
+# launch NAME DLL MGMT_PORT VAR=VALUE... — starts one Facteur process, waits for /readyz, prints its
+# pid (called in $(...): the caller adds it to PIDS for the clean-up).
+launch() {
+  local name=$1 dll=$2 mgmt=$3; shift 3
+  env "${GC_ENV[@]}" "$@" Management__Port="$mgmt" Logging__LogLevel__Default=Warning \
+    dotnet "$dll" > "$W/$name.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 600); do
+    curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && { echo "$pid"; return 0; }
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "run.sh: $name did not become ready; last lines of its log:" >&2
+  tail -20 "$W/$name.log" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  return 1
+}
+stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 75); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done; kill -KILL "$1" 2>/dev/null || true; }
+# Smtp:MaxConnectionsPerIp: every load session comes from 127.0.0.1 (the default 20 answers 421 at
+# concurrency 50), as postfix.sh lifts smtpd_client_connection_count_limit.
+facteur_env() { # mailroot folder
+  echo Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$1" \
+    Facteur__SpoolRoot="$2/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$2/aliases" \
+    Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true \
+    Smtp__MaxConnectionsPerIp=1000
+}
+
+F="$W/standalone"; fresh_copy "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"
+F_SMTP=$(free_port); F_IMAP=$(free_port); F_POP3=$(free_port)
+# The idle-connection row logs one user in from 127.0.0.1 up to 10,000 times: lift the per-user
+# and per-IP caps as dovecot.sh lifts mail_max_userip_connections.
+# shellcheck disable=SC2046
+F_PID=$(launch standalone "$(bin standalone Facteur.Standalone.dll)" "$(free_port)" $(facteur_env "$F/mail" "$F") \
+  Facteur__Transport=InMemory Smtp__Port="$F_SMTP" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
+  Imap__Port="$F_IMAP" Imap__TlsPort=0 Pop3__Port="$F_POP3" Pop3__TlsPort=0 \
+  Imap__MaxConnectionsPerUser=20000 Imap__MaxConnectionsPerIp=20000)
+PIDS+=("$F_PID")
+log "Facteur standalone ready (pid $F_PID)"
+warm_up standalone "$F_SMTP" "$F_IMAP" "$F_POP3" "$F/mail"
+wants smtp && smtp_rows standalone "$F_SMTP" "$F/mail"
+read_rows standalone "$F_IMAP" "$F_POP3" "$F_SMTP" "$F_PID" "$F/mail"
+stop_pid "$F_PID"
+
+if wants smtp; then
+  RABBIT_PORT=$(free_rabbit_port)
+  log "starting a private RabbitMQ on 127.0.0.1:$RABBIT_PORT"
+  # (in $W: a failing broker writes erl_crash.dump into its working directory)
+  state=$(cd "$W" && FACTEUR_RABBITMQ_PORT=$RABBIT_PORT FACTEUR_RABBITMQ_STATE="$W/rabbitmq.state" "$ROOT/scripts/rabbitmq.sh" start | tail -1) || state=failed
+  [ "$state" = started ] && RABBIT_STARTED=1
+fi
+if wants smtp && [ "$state" = failed ]; then
+  printf '{"stack":"rabbitmq","row":"smtp","error":"the private RabbitMQ did not start (see above)"}\n' >> "$RESULTS"
+elif wants smtp; then
+  S="$W/services"; fresh_copy "$S/mail"; mkdir -p "$S/spool"; : > "$S/aliases"
+  S_SMTP=$(free_port)
+  BUS=(Facteur__Transport=RabbitMq "ConnectionStrings__RabbitMq=amqp://guest:guest@127.0.0.1:$RABBIT_PORT/")
+  # shellcheck disable=SC2046
+  G_PID=$(launch smtp-gateway "$(bin smtp-gateway Facteur.SmtpGateway.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}" \
+    Smtp__Port="$S_SMTP" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)")
+  PIDS+=("$G_PID")
+  # shellcheck disable=SC2046
+  D1=$(launch delivery-1 "$(bin delivery Facteur.Delivery.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}")
+  PIDS+=("$D1")
+  # shellcheck disable=SC2046
+  D2=$(launch delivery-2 "$(bin delivery Facteur.Delivery.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}")
+  PIDS+=("$D2")
+  log "Facteur over RabbitMQ ready (gateway $G_PID, delivery $D1 $D2)"
+  warm_up rabbitmq "$S_SMTP" "" 0 "$S/mail"
+  smtp_rows rabbitmq "$S_SMTP" "$S/mail"
+  for pid in "$G_PID" "$D1" "$D2"; do stop_pid "$pid"; done
+fi
+
+# --- 6. the table ------------------------------------------------------------------------------------
+GC_NOTE="project defaults (runtimeconfig: $(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["runtimeOptions"].get("configProperties",{}); print(", ".join(f"{k}={v}" for k,v in c.items() if "GC" in k) or "no GC keys: workstation GC unless the SDK sets Server GC")' "$(dirname "$(bin standalone x)")/Facteur.Standalone.runtimeconfig.json" 2>/dev/null || echo unknown))"
+[ ${#GC_ENV[@]} -gt 0 ] && GC_NOTE="$GC_NOTE; overridden: ${GC_ENV[*]}"
+STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+mkdir -p "$BENCH/results"
+PARTIAL=0
+[ "$ONLY" != "smtp,pop3,imap,conns" ] || [ -n "$CORPUS_OVERRIDE" ] && PARTIAL=1
+python3 "$BENCH/results/tabulate.py" "$RESULTS" \
+  --quick "$QUICK" --partial "$PARTIAL" --repeat "$REPEAT" --corpus "$CORPUS" --gc "$GC_NOTE" \
+  --postfix "$(postconf -d -h mail_version)" --dovecot "$(dovecot --version)" \
+  --out-dir "$BENCH/results" --stamp "$STAMP"
