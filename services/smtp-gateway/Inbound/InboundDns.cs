@@ -24,6 +24,11 @@ internal sealed class InboundDns : IInboundDns
         }).ToArray();
         var lookup = servers.Length > 0 ? new LookupClientOptions(servers) : new LookupClientOptions();
         lookup.UseCache = servers.Length == 0;
+        // Negative answers are cached too (RFC 2308): most senders publish no SPF or DMARC record,
+        // and asking again for every message of a burst floods the resolver (measured: ingest fell
+        // from ~500 to ~11 msgs/s at concurrency 20 when every NXDOMAIN was asked afresh).
+        lookup.CacheFailedResults = lookup.UseCache;
+        lookup.FailedResultsCacheDuration = TimeSpan.FromMinutes(1);
         lookup.Timeout = TimeSpan.FromSeconds(5);
         lookup.Retries = 1;
         lookup.ThrowDnsErrors = false;
