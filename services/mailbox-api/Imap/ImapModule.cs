@@ -39,34 +39,8 @@ public static class ImapModule
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var imap = context.Configuration.GetSection(ImapOptions.SectionName).Get<ImapOptions>() ?? new ImapOptions();
-            var listenAddress = context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.ListenAddress)}"] ?? "*";
-            kestrel.ListenOn(listenAddress, imap.Port, listen =>
-            {
-                UseProxyProtocol(listen, imap);
-                listen.UseConnectionHandler<ImapConnectionHandler>();
-            });
-            kestrel.ListenOn(listenAddress, imap.TlsPort, listen =>
-            {
-                // The PROXY header comes before the TLS handshake.
-                UseProxyProtocol(listen, imap);
-                // Implicit TLS (RFC 8314 §3.3) with the hosting library's certificate, resolved per handshake.
-                listen.UseHttps(new HttpsConnectionAdapterOptions
-                {
-                    ServerCertificateSelector = (_, _) => kestrel.ApplicationServices.GetRequiredService<IServerCertificate>().Certificate,
-                });
-                listen.UseConnectionHandler<ImapConnectionHandler>();
-            });
+            MailboxListeners.Listen<ImapConnectionHandler>(kestrel, context.Configuration, imap.Port, imap.TlsPort, imap.ProxyProtocol, imap.ProxyProtocolTimeout);
         });
         return builder;
     }
-
-    private static void UseProxyProtocol(ListenOptions listen, ImapOptions imap)
-    {
-        if (imap.ProxyProtocol)
-        {
-            var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Facteur.MailboxApi.ProxyProtocol");
-            listen.Use(ProxyProtocolMiddleware.Create(imap.ProxyProtocolTimeout, logger));
-        }
-    }
-
 }

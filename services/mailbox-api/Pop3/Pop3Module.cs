@@ -31,35 +31,8 @@ public static class Pop3Module
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var pop3 = context.Configuration.GetSection(Pop3Options.SectionName).Get<Pop3Options>() ?? new Pop3Options();
-            var listenAddress = context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.ListenAddress)}"] ?? "*";
-            kestrel.ListenOn(listenAddress, pop3.Port, listen =>
-            {
-                UseProxyProtocol(listen, pop3);
-                listen.UseConnectionHandler<Pop3ConnectionHandler>();
-            });
-            kestrel.ListenOn(listenAddress, pop3.TlsPort, listen =>
-            {
-                // The PROXY header comes before the TLS handshake.
-                UseProxyProtocol(listen, pop3);
-                // Implicit TLS (RFC 8314 §3.3). The certificate is resolved per handshake so the
-                // hosting library's IServerCertificate (PEM or self-signed) is the single source.
-                listen.UseHttps(new HttpsConnectionAdapterOptions
-                {
-                    ServerCertificateSelector = (_, _) => kestrel.ApplicationServices.GetRequiredService<IServerCertificate>().Certificate,
-                });
-                listen.UseConnectionHandler<Pop3ConnectionHandler>();
-            });
+            MailboxListeners.Listen<Pop3ConnectionHandler>(kestrel, context.Configuration, pop3.Port, pop3.TlsPort, pop3.ProxyProtocol, pop3.ProxyProtocolTimeout);
         });
         return builder;
     }
-
-    private static void UseProxyProtocol(ListenOptions listen, Pop3Options pop3)
-    {
-        if (pop3.ProxyProtocol)
-        {
-            var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Facteur.MailboxApi.ProxyProtocol");
-            listen.Use(ProxyProtocolMiddleware.Create(pop3.ProxyProtocolTimeout, logger));
-        }
-    }
-
 }
