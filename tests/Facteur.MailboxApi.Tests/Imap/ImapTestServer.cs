@@ -73,7 +73,7 @@ internal sealed class ImapTestServer : IAsyncDisposable
         builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName);
         builder.AddImap();
         builder.Services.AddSingleton<IPasswordAuthenticator>(new TestAuthenticator(new Dictionary<string, string> { [User] = Password, [OtherUser] = OtherPassword }));
-        builder.Services.AddSingleton<IServerCertificate, TestCertificate>();
+        builder.Services.AddSingleton<IServerCertificate, Facteur.SmtpGateway.Tests.Infrastructure.TestCertificate>();
         var app = builder.Build();
         await app.StartAsync();
         var server = new ImapTestServer(app, mailRoot);

@@ -72,7 +72,7 @@ internal sealed class Pop3TestServer : IAsyncDisposable
         builder.AddPop3();
         var authenticator = new TestAuthenticator(new Dictionary<string, string> { [User] = Password, [OtherUser] = OtherPassword });
         builder.Services.AddSingleton<IPasswordAuthenticator>(authenticator);
-        builder.Services.AddSingleton<IServerCertificate, TestCertificate>();
+        builder.Services.AddSingleton<IServerCertificate, Facteur.SmtpGateway.Tests.Infrastructure.TestCertificate>();
         var app = builder.Build();
         await app.StartAsync();
         var server = new Pop3TestServer(app, mailRoot, authenticator) { _ownsMailRoot = ownsMailRoot };
