@@ -18,4 +18,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(5, LogLevel.Information, "Management endpoints (/healthz, /readyz, /metrics) on {ListenAddress} port {Port}")]
     public static partial void ManagementListening(ILogger logger, string listenAddress, int port);
+
+    [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId} from {Peer} closed: no valid PROXY protocol header")]
+    public static partial void ProxyHeaderRejected(ILogger logger, string connectionId, string? peer);
 }

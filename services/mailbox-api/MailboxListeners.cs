@@ -1,5 +1,5 @@
 using Facteur.Hosting;
-using Facteur.MailboxApi.ProxyProtocol;
+using Facteur.Hosting.ProxyProtocol;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -48,8 +48,7 @@ internal static class MailboxListeners
     {
         if (enabled)
         {
-            var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Facteur.MailboxApi.ProxyProtocol");
-            listen.Use(ProxyProtocolMiddleware.Create(timeout, logger));
+            listen.UseProxyProtocol(timeout);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.Hosting.ProxyProtocol;
 using Facteur.SmtpGateway.Inbound;
 using Facteur.SmtpGateway.Intake;
 using Facteur.SmtpGateway.Session;
@@ -83,7 +84,7 @@ public static class SmtpGatewayModule
             if (proxied)
             {
                 // First, before TLS: a balancer sends the PROXY header in the clear.
-                listen.Use(ProxyProtocolMiddleware.Create(smtp.ProxyProtocolTimeout, logger));
+                listen.UseProxyProtocol(smtp.ProxyProtocolTimeout);
             }
 
             if (kind == SmtpListenerKind.Submissions)

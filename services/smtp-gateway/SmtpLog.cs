@@ -36,9 +36,6 @@ internal static partial class SmtpLog
     [LoggerMessage(10, LogLevel.Warning, "AUTH failed from {Client} (mechanism {Mechanism})")]
     public static partial void AuthFailed(ILogger logger, IPAddress client, string mechanism);
 
-    [LoggerMessage(11, LogLevel.Warning, "Bad PROXY protocol header from {Peer}; connection closed")]
-    public static partial void BadProxyHeader(ILogger logger, string? peer);
-
     [LoggerMessage(12, LogLevel.Information, "TLS handshake failed with {Client}")]
     public static partial void TlsFailed(ILogger logger, Exception exception, IPAddress client);
 

@@ -2,7 +2,6 @@ using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
-using Facteur.MailboxApi.ProxyProtocol;
 using Facteur.MailStore.Index;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;

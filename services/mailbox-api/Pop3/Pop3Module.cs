@@ -1,7 +1,6 @@
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
-using Facteur.MailboxApi.ProxyProtocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using Facteur.SmtpGateway.Tests.Framing;
+using Facteur.Hosting.Tests.ProxyProtocol;
 using Facteur.SmtpGateway.Tests.Infrastructure;
 
 namespace Facteur.SmtpGateway.Tests.Protocol;
@@ -46,7 +46,7 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Version_2_header_sets_the_client_address()
     {
-        await using var client = await RawSmtpClient.ConnectAsync(server.MxPort, ProxyHeaderParserTests.V2Tcp4("198.51.100.77", 5555, "198.51.100.1", 25));
+        await using var client = await RawSmtpClient.ConnectAsync(server.MxPort, ProxyV2Header.Tcp4("198.51.100.77", 5555, "198.51.100.1", 25));
         await SendOneAsync(client);
         Assert.Equal("198.51.100.77", server.Intake.Committed.Single().Envelope.ClientAddress);
     }
@@ -54,7 +54,7 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Version_2_local_uses_the_socket_address()
     {
-        await using var client = await RawSmtpClient.ConnectAsync(server.MxPort, ProxyHeaderParserTests.V2(0, 0x00, []));
+        await using var client = await RawSmtpClient.ConnectAsync(server.MxPort, ProxyV2Header.Build(0, 0x00, []));
         await SendOneAsync(client);
         Assert.Equal("127.0.0.1", server.Intake.Committed.Single().Envelope.ClientAddress);
     }

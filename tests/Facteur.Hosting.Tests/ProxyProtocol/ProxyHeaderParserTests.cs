@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text;
-using Facteur.MailboxApi.ProxyProtocol;
+using Facteur.Hosting.ProxyProtocol;
 
-namespace Facteur.MailboxApi.Tests.ProxyProtocol;
+namespace Facteur.Hosting.Tests.ProxyProtocol;
 
 public sealed class ProxyHeaderParserTests
 {

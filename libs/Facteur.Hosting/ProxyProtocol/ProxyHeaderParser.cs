@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Facteur.MailboxApi.ProxyProtocol;
+namespace Facteur.Hosting.ProxyProtocol;
 
 internal enum ProxyParseStatus
 {
@@ -22,11 +22,14 @@ internal enum ProxyParseStatus
 /// v2 = 12-octet signature, ver/cmd (0x20 LOCAL, 0x21 PROXY), family/transport
 ///      (0x11 TCP4, 0x21 TCP6, others ignored), 2-octet length, addresses, TLVs (skipped)
 /// </code>
-/// Pure: no I/O; the caller feeds what it has read so far.
+/// Pure: no I/O; the caller feeds what it has read so far and gets the rest back in the buffer.
 /// </summary>
 internal static class ProxyHeaderParser
 {
     public const int MaxV1Length = 107;
+
+    /// <summary>TLVs are skipped; a header bigger than this is not from a sane balancer.</summary>
+    public const int MaxV2Length = 16 + 2048;
 
     private static readonly byte[] V2Signature = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
 
@@ -55,7 +58,16 @@ internal static class ProxyHeaderParser
         var reader = new SequenceReader<byte>(buffer);
         if (!reader.TryReadTo(out ReadOnlySequence<byte> line, "\r\n"u8, advancePastDelimiter: true))
         {
-            return buffer.Length >= MaxV1Length ? ProxyParseStatus.Invalid : ProxyParseStatus.NeedMoreData;
+            // The line must end in CRLF: a bare LF means the peer is not a PROXY v1 sender, so say so
+            // now instead of waiting for the timeout.
+            return buffer.Length >= MaxV1Length || buffer.PositionOf((byte)'\n') is not null
+                ? ProxyParseStatus.Invalid
+                : ProxyParseStatus.NeedMoreData;
+        }
+
+        if (line.PositionOf((byte)'\n') is not null)
+        {
+            return ProxyParseStatus.Invalid;
         }
 
         if (line.Length + 2 > MaxV1Length)
@@ -101,6 +113,11 @@ internal static class ProxyHeaderParser
         var familyTransport = fixedPart[13];
         var length = BinaryPrimitives.ReadUInt16BigEndian(fixedPart[14..]);
         if (versionCommand >> 4 != 2 || (versionCommand & 0x0F) > 1)
+        {
+            return ProxyParseStatus.Invalid;
+        }
+
+        if (16 + length > MaxV2Length)
         {
             return ProxyParseStatus.Invalid;
         }
