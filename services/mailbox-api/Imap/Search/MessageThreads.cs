@@ -364,6 +364,12 @@ internal sealed class ThreadNode(SortableMessage? message)
     /// <summary>True when this node is <paramref name="ancestor"/> or lies below it.</summary>
     public bool IsDescendantOf(ThreadNode ancestor)
     {
+        if (ancestor._children.Count == 0)
+        {
+            // The common case (a fresh message container): no walk up a reply chain that may be long.
+            return this == ancestor;
+        }
+
         for (var node = this; node is not null; node = node.Parent)
         {
             if (node == ancestor)
