@@ -46,6 +46,35 @@ public sealed class CompressTests
         await client.DisconnectAsync(true);
     }
 
+    [Fact]
+    public async Task Idle_wakes_through_compression_when_mail_arrives()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        server.Deliver(MaildirSeed.Message("first", "one\r\n"));
+        using var client = new ImapClient();
+        await client.ConnectAsync("127.0.0.1", server.Port, SecureSocketOptions.None);
+        await client.AuthenticateAsync(ImapTestServer.User, ImapTestServer.Password);
+        await client.CompressAsync();
+        await client.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Inbox.CountChanged += (_, _) =>
+        {
+            if (client.Inbox.Count == 2)
+            {
+                arrived.TrySetResult();
+            }
+        };
+        using var done = new CancellationTokenSource();
+        var idle = client.IdleAsync(done.Token);
+        await Task.Delay(300);
+        server.Deliver(MaildirSeed.Message("second", "two\r\n"));
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        await done.CancelAsync();
+        await idle;
+        Assert.Equal(2, client.Inbox.Count);
+        await client.DisconnectAsync(true);
+    }
+
     /// <summary>The RFC 4978 §3 example, replayed with .NET's raw deflate: OK in clear, then both directions compressed; a second COMPRESS is refused.</summary>
     [Fact]
     public async Task Rfc4978_example_ok_in_clear_then_compressed_both_ways_and_second_compress_refused()
