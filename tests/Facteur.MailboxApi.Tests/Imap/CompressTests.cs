@@ -144,9 +144,18 @@ comp = zlib.compressobj(6, zlib.DEFLATED, -15)
 dec = zlib.decompressobj(-15)
 first = None
 data = b''
-def command(tag, text):
+def send(raw):
+    s.sendall(comp.compress(raw) + comp.flush(zlib.Z_SYNC_FLUSH))
+def fill():
     global data, first
-    s.sendall(comp.compress(tag + b' ' + text + b'\r\n') + comp.flush(zlib.Z_SYNC_FLUSH))
+    chunk = s.recv(65536)
+    if not chunk:
+        raise SystemExit('closed')
+    if first is None:
+        first = chunk
+    data += dec.decompress(chunk)
+def tagged(tag):
+    global data
     while True:
         end = data.find(b'\r\n' + tag + b' ')
         if data.startswith(tag + b' ') or end >= 0:
@@ -154,12 +163,10 @@ def command(tag, text):
             if stop >= 0:
                 out, data = data[:stop + 2], data[stop + 2:]
                 return out
-        chunk = s.recv(65536)
-        if not chunk:
-            raise SystemExit('closed')
-        if first is None:
-            first = chunk
-        data += dec.decompress(chunk)
+        fill()
+def command(tag, text):
+    send(tag + b' ' + text + b'\r\n')
+    return tagged(tag)
 out = command(b's', b'SELECT INBOX')
 print('exists=' + str(b'* 1 EXISTS' in out))
 try:
@@ -171,6 +178,16 @@ out = command(b'f', b'FETCH 1 BODY.PEEK[]')
 head, rest = out.split(b'}\r\n', 1)
 size = int(head[head.rindex(b'{') + 1:])
 print('md5=' + hashlib.md5(rest[:size]).hexdigest())
+message = b'Subject: appended under compression\r\n\r\n' + b'z' * 50000 + b'\r\n'
+send(b'a APPEND INBOX {%d}\r\n' % len(message))
+while not data.endswith(b'\r\n'):
+    fill()
+print('continuation=' + data.decode().strip())
+data = b''
+send(message + b'\r\n')
+print('append=' + tagged(b'a').decode().strip().splitlines()[-1])
+out = command(b'g', b'UID FETCH 2 (RFC822.SIZE)')
+print('appendedsize=' + str(b'RFC822.SIZE %d' % len(message) in out))
 print('logout=' + command(b'o', b'LOGOUT').decode().splitlines()[-1])
 """;
 
@@ -181,12 +198,16 @@ print('logout=' + command(b'o', b'LOGOUT').decode().splitlines()[-1])
         var big = BigMessage(20000);
         server.Deliver(big);
         var output = await Python.RunAsync(ZlibScript, server.Port.ToString(CultureInfo.InvariantCulture), ImapTestServer.User, ImapTestServer.Password);
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToDictionary(l => l[..l.IndexOf('=')], l => l[(l.IndexOf('=') + 1)..]);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.Contains('=', StringComparison.Ordinal)).ToDictionary(l => l[..l.IndexOf('=')], l => l[(l.IndexOf('=') + 1)..]);
+        Assert.True(lines.Count == 9, output);
         Assert.StartsWith("l OK", lines["login"]);
         Assert.StartsWith("c OK", lines["compress"]);
         Assert.Equal("True", lines["exists"]);
         Assert.Equal("False", lines["zlibheader"]); // raw deflate, no zlib header (RFC 4978 §3)
         Assert.Equal(Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(big))), lines["md5"]);
+        Assert.StartsWith("+ ", lines["continuation"]); // a synchronizing literal's "+" is flushed through the compressor
+        Assert.StartsWith("a OK [APPENDUID", lines["append"]);
+        Assert.Equal("True", lines["appendedsize"]);
         Assert.StartsWith("o OK", lines["logout"]);
     }
 
