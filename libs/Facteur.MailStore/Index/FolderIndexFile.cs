@@ -9,7 +9,7 @@ namespace Facteur.MailStore.Index;
 /// Facteur's own per-folder index, <c>facteur-index</c> beside <c>dovecot-uidlist</c>. Text, one
 /// line per message, rewritten atomically under the uidlist lock:
 /// <code>
-/// facteur-index 1 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt; [D&lt;new/ mtime&gt;,&lt;cur/ mtime&gt;,&lt;uidlist mtime&gt;,&lt;uidlist size&gt;]
+/// facteur-index 1 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt; [E&lt;expunge floor&gt;] [D&lt;new/ mtime&gt;,&lt;cur/ mtime&gt;,&lt;uidlist mtime&gt;,&lt;uidlist size&gt;]
 /// X &lt;uid&gt; &lt;modseq&gt;                                          (an expunged UID, for VANISHED)
 /// &lt;uid&gt; &lt;modseq&gt; &lt;size&gt; &lt;mtime ms&gt; &lt;cache offset&gt; &lt;cache length&gt; &lt;n|c&gt; &lt;file name&gt;
 /// </code>
@@ -30,6 +30,14 @@ internal sealed class FolderIndexFile
     public ulong HighestModSeq { get; set; }
 
     public long Generation { get; set; }
+
+    /// <summary>
+    /// Expunges with a mod-sequence above this are all in <see cref="Expunged"/>; at or below it some
+    /// were lost (the index was rebuilt, or old records were dropped), so VANISHED (EARLIER) for an
+    /// older mod-sequence must report every absent UID (RFC 7162 §3.2.5.2). Written as <c>E</c>;
+    /// readers that do not know the field ignore it.
+    /// </summary>
+    public ulong ExpungeFloor { get; set; }
 
     /// <summary>The directories as of the last full scan, or null when unknown or too recent to trust.</summary>
     public DirectoryStamp? Stamp { get; set; }
@@ -71,7 +79,7 @@ internal sealed class FolderIndexFile
                 return null;
             }
 
-            var index = new FolderIndexFile { UidValidity = parsed.UidValidity, HighestModSeq = parsed.HighestModSeq, Generation = parsed.Generation, Stamp = parsed.Stamp };
+            var index = new FolderIndexFile { UidValidity = parsed.UidValidity, HighestModSeq = parsed.HighestModSeq, Generation = parsed.Generation, Stamp = parsed.Stamp, ExpungeFloor = parsed.ExpungeFloor };
             uint lastUid = 0;
             string? line;
             while ((line = reader.ReadLine()) != null)
@@ -126,6 +134,10 @@ internal sealed class FolderIndexFile
         Generation = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
         var text = new StringBuilder(64 + (Entries.Count * 120));
         text.Append(CultureInfo.InvariantCulture, $"{Magic} {Version} V{UidValidity} H{HighestModSeq} G{Generation}");
+        if (ExpungeFloor != 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" E{ExpungeFloor}");
+        }
         if (Stamp is { } stamp)
         {
             text.Append(CultureInfo.InvariantCulture, $" D{stamp.NewTicks},{stamp.CurTicks},{stamp.UidListTicks},{stamp.UidListSize}");
@@ -145,7 +157,7 @@ internal sealed class FolderIndexFile
         AtomicFile.Write(path, text.ToString());
     }
 
-    private static (uint UidValidity, ulong HighestModSeq, long Generation, DirectoryStamp? Stamp)? ParseHeader(string header)
+    private static (uint UidValidity, ulong HighestModSeq, long Generation, DirectoryStamp? Stamp, ulong ExpungeFloor)? ParseHeader(string header)
     {
         var fields = header.Split(' ');
         if (fields.Length < 5 || fields[0] != Magic || fields[1] != Version.ToString(CultureInfo.InvariantCulture))
@@ -157,6 +169,7 @@ internal sealed class FolderIndexFile
         ulong? highest = null;
         long? generation = null;
         DirectoryStamp? stamp = null;
+        ulong floor = 0;
         foreach (var field in fields.Skip(2))
         {
             if (field.Length < 2)
@@ -171,10 +184,11 @@ internal sealed class FolderIndexFile
                 case 'H' when ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var h): highest = h; break;
                 case 'G' when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var g): generation = g; break;
                 case 'D': stamp = DirectoryStamp.Parse(field[1..]); break;
+                case 'E' when ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var e): floor = e; break;
             }
         }
 
-        return uidValidity is { } u && highest is { } hm && generation is { } gen ? (u, hm, gen, stamp) : null;
+        return uidValidity is { } u && highest is { } hm && generation is { } gen ? (u, hm, gen, stamp, floor) : null;
     }
 
     private static IndexEntry? ParseEntry(string line)

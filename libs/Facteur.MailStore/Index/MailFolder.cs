@@ -129,10 +129,11 @@ public sealed class MailFolder
         var byUid = _byUid;
         lock (index.Expunged)
         {
-            if (index.Expunged.Count >= MaxExpungedRecords && modSeq < index.Expunged[0].ModSeq)
+            if (modSeq < index.ExpungeFloor)
             {
-                // Older records were dropped: report every UID below UIDNEXT that is not present
-                // (RFC 7162 §3.2.10 lets VANISHED (EARLIER) include UIDs that never existed).
+                // Records older than the floor were dropped, or lost with a rebuilt index: report every
+                // UID below UIDNEXT that is not present (RFC 7162 §3.2.5.2 / §3.2.10 let VANISHED (EARLIER)
+                // include UIDs that never existed), so a client never keeps a message that is gone.
                 var all = new List<uint>();
                 for (uint uid = 1; uid < _uidNext; uid++)
                 {
@@ -421,7 +422,7 @@ public sealed class MailFolder
             // restart above anything handed out before (they only ever grow, RFC 7162 §3.1), using
             // the clock as a floor since the old values are lost.
             var floor = Math.Max(_index.HighestModSeq, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            _index = new FolderIndexFile { HighestModSeq = floor };
+            _index = new FolderIndexFile { HighestModSeq = floor, ExpungeFloor = floor };
             TryDelete(CachePath); // its offsets were in the lost index: start the cache afresh
         }
         else
@@ -922,7 +923,9 @@ public sealed class MailFolder
             _index.Expunged.Add((uid, ++_index.HighestModSeq));
             if (_index.Expunged.Count > MaxExpungedRecords)
             {
-                _index.Expunged.RemoveRange(0, _index.Expunged.Count - MaxExpungedRecords);
+                var dropped = _index.Expunged.Count - MaxExpungedRecords;
+                _index.ExpungeFloor = Math.Max(_index.ExpungeFloor, _index.Expunged[dropped - 1].ModSeq);
+                _index.Expunged.RemoveRange(0, dropped);
             }
         }
     }

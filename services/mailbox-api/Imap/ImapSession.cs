@@ -23,6 +23,7 @@ internal sealed class ImapSession
 {
     private readonly ConnectionContext _connection;
     private SslStream? _tls;
+    private DeflateLayer? _compression;
     private int _badCommands;
     private int _authFailures;
     private string? _userSlot;
@@ -60,6 +61,12 @@ internal sealed class ImapSession
     /// <summary>CONDSTORE enabled (RFC 7162 §3.1): every FETCH response then carries MODSEQ.</summary>
     public bool CondStore { get; set; }
 
+    /// <summary>QRESYNC enabled (RFC 7162 §3.2.3, implies CONDSTORE): expunges are reported as VANISHED.</summary>
+    public bool QResync { get; set; }
+
+    /// <summary>COMPRESS=DEFLATE is active (RFC 4978).</summary>
+    public bool Compressed => _compression is not null;
+
     /// <summary>RFC 3501 §6.2.3 / RFC 8314: no cleartext passwords before TLS unless the site allows it.</summary>
     public bool CanAuthenticate => IsTls || Services.Facteur.AllowPlaintextAuth;
 
@@ -69,7 +76,7 @@ internal sealed class ImapSession
     {
         get
         {
-            var caps = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE ESEARCH CONDSTORE");
+            var caps = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE ESEARCH CONDSTORE QRESYNC SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES");
             if (CanStartTls)
             {
                 caps.Append(" STARTTLS");
@@ -78,6 +85,11 @@ internal sealed class ImapSession
             if (State == ImapState.NotAuthenticated)
             {
                 caps.Append(CanAuthenticate ? " AUTH=PLAIN AUTH=LOGIN" : " LOGINDISABLED");
+            }
+            else
+            {
+                // RFC 4978 §3: COMPRESS is valid once authenticated.
+                caps.Append(" COMPRESS=DEFLATE");
             }
 
             return caps.ToString();
@@ -137,6 +149,11 @@ internal sealed class ImapSession
 
             Services.Telemetry.SessionsOpen.Add(-1);
             ImapLog.SessionClosed(Services.Logger, _connection.ConnectionId, reason);
+            if (_compression is not null)
+            {
+                await _compression.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (_tls is not null)
             {
                 await _tls.DisposeAsync().ConfigureAwait(false);
@@ -259,7 +276,7 @@ internal sealed class ImapSession
                 return null;
             }
 
-            if (name is not ("FETCH" or "STORE" or "SEARCH" or "COPY" or "MOVE" or "EXPUNGE"))
+            if (name is not ("FETCH" or "STORE" or "SEARCH" or "COPY" or "MOVE" or "EXPUNGE" or "SORT" or "THREAD"))
             {
                 await Reply.TaggedAsync(tag, "BAD", "Unknown UID command.", cancellationToken).ConfigureAwait(false);
                 return null;
@@ -444,6 +461,26 @@ internal sealed class ImapSession
         Input = new ImapCommandReader(PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true)));
         Reply.Writer = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
         IsTls = true;
+        return new ImapResult(string.Empty) { Refresh = false, Answered = true };
+    }
+
+    /// <summary>
+    /// COMPRESS DEFLATE (RFC 4978 §3): the tagged OK goes out uncompressed, then both directions are
+    /// deflated, over TLS when TLS is active (compression sits inside TLS, §6). Like STARTTLS, input
+    /// pipelined after the command was sent before the client saw the OK and is refused.
+    /// </summary>
+    public async ValueTask<ImapResult> StartCompressionAsync(string tag, CancellationToken cancellationToken)
+    {
+        if (Input.HasBufferedInput())
+        {
+            await Reply.TaggedAsync(tag, "BAD", "Commands pipelined after COMPRESS.", cancellationToken).ConfigureAwait(false);
+            throw new ClientGoneException();
+        }
+
+        await Reply.TaggedAsync(tag, "OK", "DEFLATE active.", cancellationToken).ConfigureAwait(false);
+        _compression = new DeflateLayer(Input.Reader, Reply.Writer);
+        Input = new ImapCommandReader(_compression.Reader);
+        Reply.Writer = _compression.Writer;
         return new ImapResult(string.Empty) { Refresh = false, Answered = true };
     }
 

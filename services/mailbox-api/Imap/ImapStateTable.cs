@@ -8,10 +8,10 @@ internal static class ImapStateTable
     private static readonly HashSet<string> Authenticated =
     [
         "SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "STATUS",
-        "APPEND", "IDLE", "NAMESPACE", "ENABLE", "GETQUOTAROOT", "GETQUOTA", "SETQUOTA",
+        "APPEND", "IDLE", "NAMESPACE", "ENABLE", "GETQUOTAROOT", "GETQUOTA", "SETQUOTA", "COMPRESS",
     ];
 
-    private static readonly HashSet<string> Selected = ["CHECK", "CLOSE", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE", "UID", "UNSELECT"];
+    private static readonly HashSet<string> Selected = ["CHECK", "CLOSE", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE", "UID", "UNSELECT", "SORT", "THREAD"];
 
     public static bool IsAllowed(ImapState state, string command) =>
         AnyState.Contains(command) || state switch

@@ -59,7 +59,7 @@ internal static class AnyStateCommands
         return ValueTask.FromResult(ImapResult.Ok());
     }
 
-    /// <summary>ENABLE (RFC 5161): CONDSTORE is the one extension that can be enabled; others are ignored.</summary>
+    /// <summary>ENABLE (RFC 5161): CONDSTORE and QRESYNC can be enabled; others are ignored.</summary>
     public static ValueTask<ImapResult> EnableAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
     {
         var arguments = request.Arguments;
@@ -73,10 +73,22 @@ internal static class AnyStateCommands
                 session.CondStore = true;
                 enabled.Add(extension);
             }
+            else if (extension == "QRESYNC" && !session.QResync)
+            {
+                // RFC 7162 §3.2.3: enabling QRESYNC enables CONDSTORE too.
+                session.QResync = session.CondStore = true;
+                enabled.Add(extension);
+            }
         }
         while (!arguments.AtEnd);
 
         arguments.ExpectEnd();
+        if (session.Selected is { } selected)
+        {
+            selected.CondStore = session.CondStore;
+            selected.QResync = session.QResync;
+        }
+
         session.Reply.Untagged(enabled.Count == 0 ? "ENABLED" : "ENABLED " + string.Join(' ', enabled));
         return ValueTask.FromResult(ImapResult.Ok());
     }

@@ -50,10 +50,7 @@ internal static class CopyCommand
             session.Reply.Untagged("OK " + code + "Moved.");
         }
 
-        foreach (var uid in result.SourceUids.OrderDescending())
-        {
-            mailbox.Expunged(session.Reply, uid);
-        }
+        mailbox.Expunged(session.Reply, result.SourceUids);
 
         return ImapResult.Ok("Move completed.");
     }

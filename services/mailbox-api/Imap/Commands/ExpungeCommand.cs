@@ -30,10 +30,7 @@ internal static class ExpungeCommand
         }
 
         var expunged = await mailbox.Folder.ExpungeAsync(uids, cancellationToken).ConfigureAwait(false);
-        foreach (var uid in expunged.Reverse())
-        {
-            mailbox.Expunged(session.Reply, uid);
-        }
+        mailbox.Expunged(session.Reply, expunged);
 
         return ImapResult.Ok("Expunge completed.");
     }

@@ -14,15 +14,23 @@ internal static class FetchCommand
         var mailbox = session.RequireSelected();
         var arguments = request.Arguments;
         arguments.Space();
-        var messages = MessageSetArgument.Read(arguments, mailbox, request.Uid);
+        var set = SequenceSet.Parse(arguments.ReadToken());
+        var messages = MessageSetArgument.Resolve(mailbox, set, request.Uid);
         arguments.Space();
         var items = FetchItem.ParseList(arguments);
         ulong? changedSince = null;
+        var vanished = false;
         if (arguments.TryConsume(' '))
         {
-            // fetch-modifier (RFC 7162 §3.1.4): CHANGEDSINCE mod-sequence.
+            // fetch-modifier (RFC 7162 §3.1.4, §3.2.6): CHANGEDSINCE mod-sequence, VANISHED.
             arguments.ReadList(() =>
             {
+                if (arguments.TryKeyword("VANISHED"))
+                {
+                    vanished = true;
+                    return;
+                }
+
                 if (!arguments.TryKeyword("CHANGEDSINCE"))
                 {
                     throw new ImapParseException("Unknown FETCH modifier");
@@ -34,6 +42,21 @@ internal static class FetchCommand
         }
 
         arguments.ExpectEnd();
+        if (vanished)
+        {
+            // RFC 7162 §3.2.6: only UID FETCH, only with CHANGEDSINCE, only once QRESYNC is enabled.
+            if (!request.Uid || changedSince is null || !session.QResync)
+            {
+                throw new ImapParseException("VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC");
+            }
+
+            var last = mailbox.LastUid;
+            var gone = mailbox.Folder.ExpungedSince(changedSince.Value).Where(u => set.Contains(u, last) && mailbox.SequenceOf(u) == 0).ToList();
+            if (gone.Count > 0)
+            {
+                session.Reply.Untagged("VANISHED (EARLIER) " + SequenceSet.Format(gone));
+            }
+        }
         if (changedSince is not null || items.Any(i => i.Kind == FetchKind.ModSeq))
         {
             // Both enable CONDSTORE implicitly (RFC 7162 §3.1).
@@ -49,9 +72,10 @@ internal static class FetchCommand
         {
             messages = messages.Where(m => m.Message.Record.ModSeq > since).ToList();
         }
-        if (request.Uid && items.All(i => i.Kind != FetchKind.Uid))
+        if ((request.Uid || session.QResync) && items.All(i => i.Kind != FetchKind.Uid))
         {
-            // UID FETCH always returns the UID (§6.4.8).
+            // UID FETCH always returns the UID (§6.4.8); with QRESYNC every FETCH does, since the client tracks
+            // messages by UID once expunges come as VANISHED UIDs (RFC 7162 §3.2).
             items.Insert(0, new FetchItem(FetchKind.Uid, "UID"));
         }
 

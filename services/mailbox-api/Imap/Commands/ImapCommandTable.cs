@@ -38,6 +38,9 @@ internal static class ImapCommandTable
         ["STORE"] = StoreCommand.ExecuteAsync,
         ["COPY"] = CopyCommand.ExecuteAsync,
         ["MOVE"] = CopyCommand.ExecuteAsync,
+        ["SORT"] = SortCommand.ExecuteAsync,
+        ["THREAD"] = ThreadCommand.ExecuteAsync,
+        ["COMPRESS"] = CompressCommand.ExecuteAsync,
         ["UID"] = (_, _, _) => throw new InvalidOperationException("UID is dispatched by the session."),
     };
 

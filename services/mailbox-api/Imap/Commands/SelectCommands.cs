@@ -11,23 +11,44 @@ internal static class SelectCommands
         var arguments = request.Arguments;
         arguments.Space();
         var name = MailboxArgument.Read(arguments);
+        QresyncParameters? qresync = null;
         if (arguments.TryConsume(' '))
         {
-            // select-param (RFC 4466): only CONDSTORE (RFC 7162 §3.1.8).
+            // select-param (RFC 4466): CONDSTORE (RFC 7162 §3.1.8), QRESYNC (§3.2.5).
             arguments.ReadList(() =>
             {
-                if (!arguments.ReadAtom().Equals("CONDSTORE", StringComparison.OrdinalIgnoreCase))
+                var parameter = arguments.ReadAtom().ToUpperInvariant();
+                if (parameter == "CONDSTORE")
+                {
+                    session.CondStore = true;
+                }
+                else if (parameter == "QRESYNC")
+                {
+                    if (!session.QResync)
+                    {
+                        throw new Parsing.ImapParseException("QRESYNC is not enabled");
+                    }
+
+                    arguments.Space();
+                    qresync = QresyncParameters.Parse(arguments);
+                }
+                else
                 {
                     throw new Parsing.ImapParseException("Unknown SELECT parameter");
                 }
-
-                session.CondStore = true;
             });
         }
 
         arguments.ExpectEnd();
 
-        // A failed SELECT leaves the session unselected (§6.3.1).
+        // A failed SELECT leaves the session unselected (§6.3.1). RFC 7162 §3.2.11: say that the
+        // previous mailbox is closed before anything about the new one, so its VANISHED/FETCH
+        // responses cannot be mistaken for the old one's.
+        if (session.Selected is not null)
+        {
+            session.Reply.Untagged("OK [CLOSED] Previous mailbox closed.");
+        }
+
         session.Selected = null;
         if (session.State == ImapState.Selected)
         {
@@ -52,6 +73,12 @@ internal static class SelectCommands
         reply.Untagged(readOnly ? "OK [PERMANENTFLAGS ()] Read-only mailbox." : $"OK [PERMANENTFLAGS ({string.Join(' ', [ImapFlags.System, .. mailbox.Keywords, "\\*"])})] Flags permitted.");
         reply.Untagged($"OK [HIGHESTMODSEQ {mailbox.HighestModSeq}] Highest.");
         mailbox.CondStore = session.CondStore;
+        mailbox.QResync = session.QResync;
+        if (qresync is not null && qresync.UidValidity == mailbox.UidValidity)
+        {
+            await qresync.ReportChangesAsync(mailbox, reply, cancellationToken).ConfigureAwait(false);
+        }
+
         session.Selected = mailbox;
         session.State = ImapState.Selected;
         return new ImapResult(readOnly ? "[READ-ONLY] Examined." : "[READ-WRITE] Selected.") { Refresh = false };

@@ -41,6 +41,9 @@ internal sealed class SelectedMailbox
     /// <summary>Set by the session when CONDSTORE is enabled: unsolicited FETCH responses carry MODSEQ.</summary>
     public bool CondStore { get; set; }
 
+    /// <summary>Set by the session when QRESYNC is enabled: expunges are reported as VANISHED (RFC 7162 §3.2.10).</summary>
+    public bool QResync { get; set; }
+
     public uint Count => (uint)Messages.Count;
 
     public uint LastUid => Messages.Count == 0 ? 0 : Messages[^1].Uid;
@@ -128,14 +131,21 @@ internal sealed class SelectedMailbox
 
         if (allowExpunge)
         {
+            var vanished = new List<uint>();
             for (var i = Messages.Count - 1; i >= 0; i--)
             {
                 if (Messages[i].Gone)
                 {
+                    vanished.Add(Messages[i].Uid);
                     Messages.RemoveAt(i);
-                    reply.Untagged($"{i + 1} EXPUNGE");
+                    if (!QResync)
+                    {
+                        reply.Untagged($"{i + 1} EXPUNGE");
+                    }
                 }
             }
+
+            WriteVanished(reply, vanished);
         }
 
         var before = Messages.Count;
@@ -158,16 +168,41 @@ internal sealed class SelectedMailbox
     }
 
     /// <summary>Removes an expunged message from the view and reports it (EXPUNGE, MOVE).</summary>
-    public void Expunged(ImapReplyWriter reply, uint uid)
+    public void Expunged(ImapReplyWriter reply, uint uid) => Expunged(reply, [uid]);
+
+    /// <summary>
+    /// Removes expunged messages from the view and reports them: <c>n EXPUNGE</c> each, highest
+    /// first so the numbers stay right, or once QRESYNC is on one <c>VANISHED</c> with their UIDs.
+    /// </summary>
+    public void Expunged(ImapReplyWriter reply, IEnumerable<uint> uids)
     {
-        var seq = SequenceOf(uid);
-        if (seq == 0)
+        var removed = new List<uint>();
+        foreach (var uid in uids.OrderDescending())
         {
-            return;
+            var seq = SequenceOf(uid);
+            if (seq == 0)
+            {
+                continue;
+            }
+
+            Messages.RemoveAt((int)seq - 1);
+            removed.Add(uid);
+            if (!QResync)
+            {
+                reply.Untagged($"{seq} EXPUNGE");
+            }
         }
 
-        Messages.RemoveAt((int)seq - 1);
-        reply.Untagged($"{seq} EXPUNGE");
+        WriteVanished(reply, removed);
+    }
+
+    private void WriteVanished(ImapReplyWriter reply, List<uint> uids)
+    {
+        if (QResync && uids.Count > 0)
+        {
+            uids.Sort();
+            reply.Untagged("VANISHED " + Parsing.SequenceSet.Format(uids));
+        }
     }
 }
 

@@ -1,0 +1,98 @@
+using System.Text;
+using Facteur.MailboxApi.Imap.Parsing;
+using Facteur.MailboxApi.Imap.Search;
+
+namespace Facteur.MailboxApi.Imap.Commands;
+
+/// <summary>
+/// SORT and UID SORT (RFC 5256 §3) with every sort key, SORT=DISPLAY (RFC 5957) and ESORT's
+/// RETURN options (RFC 5267 §3): <c>SORT [RETURN (...)] (criteria) charset search-key...</c>.
+/// </summary>
+internal static class SortCommand
+{
+    public static async ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
+    {
+        var mailbox = session.RequireSelected();
+        var arguments = request.Arguments;
+        arguments.Space();
+        HashSet<string>? returns = null;
+        if (arguments.TryKeyword("RETURN "))
+        {
+            returns = new HashSet<string>(StringComparer.Ordinal);
+            arguments.ReadList(() => returns.Add(arguments.ReadAtom().ToUpperInvariant()));
+            if (returns.Any(r => r is not ("MIN" or "MAX" or "COUNT" or "ALL")))
+            {
+                throw new ImapParseException("Unknown SORT RETURN option");
+            }
+
+            if (returns.Count == 0)
+            {
+                returns.Add("ALL");
+            }
+
+            arguments.Space();
+        }
+
+        var criteria = SortCriterion.ParseList(arguments);
+        arguments.Space();
+        SearchMatches.ReadCharset(arguments);
+        arguments.Space();
+        var program = SearchKey.ParseProgram(arguments);
+        arguments.ExpectEnd();
+
+        var matches = SearchMatches.Find(mailbox, program, cancellationToken);
+        var sortable = await SearchMatches.WithSortFieldsAsync(mailbox, matches, criteria.Any(c => c.NeedsFields), cancellationToken).ConfigureAwait(false);
+        sortable.Sort((a, b) => SortCriterion.CompareAll(criteria, a, b));
+        var numbers = sortable.Select(m => request.Uid ? m.Message.Uid : m.Sequence).ToList();
+
+        if (returns is null)
+        {
+            var line = new StringBuilder("SORT");
+            foreach (var number in numbers)
+            {
+                line.Append(' ').Append(number);
+            }
+
+            if (program.UsesModSeq && sortable.Count > 0)
+            {
+                // RFC 7162 §3.1.5 applies to SORT as to SEARCH.
+                line.Append(" (MODSEQ ").Append(sortable.Max(m => m.Message.Record.ModSeq)).Append(')');
+            }
+
+            session.Reply.Untagged(line.ToString());
+        }
+        else
+        {
+            // RFC 5267 §3: MIN/MAX are the first and last in sort order; ALL keeps sort order, so no ranges are folded.
+            var line = new StringBuilder($"ESEARCH (TAG {ImapResponseBuilder.Quote(request.Tag)})");
+            if (request.Uid)
+            {
+                line.Append(" UID");
+            }
+
+            if (numbers.Count > 0 && returns.Contains("MIN"))
+            {
+                line.Append(" MIN ").Append(numbers[0]);
+            }
+
+            if (numbers.Count > 0 && returns.Contains("MAX"))
+            {
+                line.Append(" MAX ").Append(numbers[^1]);
+            }
+
+            if (returns.Contains("COUNT"))
+            {
+                line.Append(" COUNT ").Append(numbers.Count);
+            }
+
+            if (numbers.Count > 0 && returns.Contains("ALL"))
+            {
+                line.Append(" ALL ").Append(string.Join(',', numbers));
+            }
+
+            session.Reply.Untagged(line.ToString());
+        }
+
+        return new ImapResult("Sort completed.") { AllowExpunge = request.Uid };
+    }
+}
