@@ -43,6 +43,11 @@ public sealed class DovecotFetchComparisonTests
         {
             for (var i = 0; i < OddMime.Messages.Length; i++)
             {
+                if (item == "BODY.PEEK[1]" && i == 0)
+                {
+                    continue;
+                }
+
                 var expected = dovecot[item][i];
                 var actual = facteur[item][i];
                 if (expected != actual)
@@ -53,6 +58,18 @@ public sealed class DovecotFetchComparisonTests
         }
 
         Assert.True(differences.Length == 0, differences.ToString());
+
+        // Where Dovecot departs from the RFC. BODY[1] of message 1 is a multipart/alternative nested in
+        // multipart/mixed: Dovecot counts the CRLF after its close-delimiter "--inner--" into it, but that
+        // CRLF is the start of the outer delimiter "CRLF --outer" (RFC 2046 §5.1.1: "the CRLF preceding the
+        // boundary delimiter line is conceptually attached to the boundary"), so the part ends at "--inner--".
+        var first = OddMime.Messages[0];
+        var partStart = first.IndexOf("multipart/alternative; boundary=\"inner\"\r\n\r\n", StringComparison.Ordinal) + "multipart/alternative; boundary=\"inner\"\r\n\r\n".Length;
+        var partEnd = first.IndexOf("\r\n--outer\r\nContent-Type: application/octet-stream", StringComparison.Ordinal);
+        var part = first[partStart..partEnd];
+        Assert.EndsWith("--inner--", part);
+        Assert.Equal($"* 1 FETCH (BODY[1] {{{Encoding.UTF8.GetByteCount(part)}}}\r\n{part})", facteur["BODY.PEEK[1]"][0]);
+        Assert.Equal($"* 1 FETCH (BODY[1] {{{Encoding.UTF8.GetByteCount(part) + 2}}}\r\n{part}\r\n)", dovecot["BODY.PEEK[1]"][0]);
     }
 
     /// <summary>Each item fetched on its own (servers order the items of one response differently), one line per message.</summary>

@@ -13,7 +13,7 @@ internal static class OddMime
         "From: \"Ann Example\" <ann@example.test>\r\nTo: alice@example.test, \"Bob\" <bob@example.test>\r\nSubject: =?UTF-8?B?Q2Fmw6k=?= report\r\n" +
         "Date: Mon, 7 Feb 1994 21:52:25 -0800\r\nMessage-ID: <mp1@example.test>\r\nMIME-Version: 1.0\r\n" +
         "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\npreamble\r\n--outer\r\n" +
-        "Content-Type: multipart/alternative; boundary=\"inner\"\r\n\r\n--inner\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello plain world\r\n" +
+        "Content-Type: multipart/alternative; boundary=\"inner\"\r\n\r\n--inner\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Language: en\r\n\r\nHello plain world\r\n" +
         "--inner\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n<p>Hello =C3=A9 html</p>\r\n--inner--\r\n" +
         "--outer\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\nContent-Disposition: attachment; filename=\"data.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAwQ=\r\n" +
         "--outer\r\nContent-Type: message/rfc822\r\n\r\nFrom: inner@example.test\r\nTo: someone@example.test\r\nSubject: Inner\r\nDate: Tue, 8 Feb 1994 10:00:00 +0100\r\nMessage-ID: <inner@example.test>\r\n\r\nInner body\r\nline two\r\n--outer--\r\nepilogue\r\n",
