@@ -275,14 +275,21 @@ public sealed class HostileInputTests
     }
 
     [Fact]
-    public async Task A_line_without_a_tag_or_command_gets_an_untagged_bad()
+    public async Task A_line_without_a_tag_gets_an_untagged_bad_and_one_without_a_command_a_tagged_bad()
     {
         await using var server = await ImapTestServer.StartAsync();
         await using var client = await RawImapClient.ConnectAsync(server.Port);
-        foreach (var line in (string[])["", " ", "*", "a", "a ", "(x) NOOP", "+ NOOP", "\"q\" NOOP"])
+        foreach (var line in (string[])["", " ", "*", "(x) NOOP", "+ NOOP", "\"q\" NOOP"])
         {
             await client.SendAsync(line + "\r\n");
             Assert.StartsWith("* BAD ", await client.ReadLineAsync());
+        }
+
+        // The tag is readable, so the client is waiting for it (RFC 3501 §7.1.3).
+        foreach (var line in (string[])["a", "b ", "c  NOOP", "d (NOOP)", "e \"NOOP\""])
+        {
+            await client.SendAsync(line + "\r\n");
+            Assert.StartsWith(line[0] + " BAD ", await client.ReadLineAsync());
         }
 
         Assert.StartsWith("n OK", (await client.CommandAsync("n", "NOOP"))[^1]);
