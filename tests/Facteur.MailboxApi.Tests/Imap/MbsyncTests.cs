@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Facteur.MailboxApi.Tests.Infrastructure;
 using MailKit;
 using MailKit.Net.Imap;
-using MailKit.Search;
 using MailKit.Security;
 using Xunit;
 
@@ -50,7 +49,7 @@ public sealed partial class MbsyncTests
         var sample = local.FindBySubject("INBOX", Subject("INBOX", 123));
         Assert.NotNull(sample);
         Assert.Contains("body of INBOX 0123", await File.ReadAllTextAsync(sample));
-        var serverBefore = await ServerCountsAsync(server);
+        var serverBefore = await MailKitProbe.CountsAsync(server);
 
         // 2. A second run with nothing changed transfers nothing, on either side.
         var second = await RunAsync(rc, work.Path);
@@ -58,7 +57,7 @@ public sealed partial class MbsyncTests
         Assert.Equal(0, Pushed(second));
         Assert.Equal(0, FlagUpdates(second));
         Assert.Equal(1000, local.Files().Count);
-        Assert.Equal(serverBefore, await ServerCountsAsync(server));
+        Assert.Equal(serverBefore, await MailKitProbe.CountsAsync(server));
 
         // 3. Flags changed locally (rename of the ":2," info) reach the server.
         var flaggedLocally = local.FindBySubject("INBOX", Subject("INBOX", 7))!;
@@ -67,26 +66,26 @@ public sealed partial class MbsyncTests
         LocalMaildir.SetFlags(repliedLocally, LocalMaildir.FlagsOf(repliedLocally) + "RS");
 
         // 4. Flags changed on the server (MailKit STORE) come down.
-        await StoreOnServerAsync(server, "Work", Subject("Work", 9), MessageFlags.Seen | MessageFlags.Flagged);
+        await MailKitProbe.AddFlagsAsync(server, "Work", Subject("Work", 9), MessageFlags.Seen | MessageFlags.Flagged);
 
         // 5. Deletions: one message removed locally, one expunged on the server.
         File.Delete(local.FindBySubject("INBOX", Subject("INBOX", 500))!);
-        await StoreOnServerAsync(server, "INBOX", Subject("INBOX", 600), MessageFlags.Deleted, expunge: true);
+        await MailKitProbe.AddFlagsAsync(server, "INBOX", Subject("INBOX", 600), MessageFlags.Deleted, expunge: true);
 
         var third = await RunAsync(rc, work.Path);
         Assert.Equal(0, Pulled(third));
         Assert.Equal(0, Pushed(third));
 
-        Assert.Equal(MessageFlags.Flagged, await ServerFlagsAsync(server, "INBOX", Subject("INBOX", 7)) & MessageFlags.Flagged);
-        var replied = await ServerFlagsAsync(server, "Work.Projects", Subject("Work.Projects", 42));
+        Assert.Equal(MessageFlags.Flagged, await MailKitProbe.FlagsAsync(server, "INBOX", Subject("INBOX", 7)) & MessageFlags.Flagged);
+        var replied = await MailKitProbe.FlagsAsync(server, "Work.Projects", Subject("Work.Projects", 42));
         Assert.Equal(MessageFlags.Answered | MessageFlags.Seen, replied & (MessageFlags.Answered | MessageFlags.Seen));
         Assert.Equal("FS", LocalMaildir.FlagsOf(local.FindBySubject(LocalFolder("Work"), Subject("Work", 9))!));
 
         // Expunge Both: the local deletion is expunged on the server, the server's expunge removes the local copy.
-        Assert.Null(await ServerFlagsAsync(server, "INBOX", Subject("INBOX", 500)));
+        Assert.Null(await MailKitProbe.FlagsAsync(server, "INBOX", Subject("INBOX", 500)));
         Assert.Null(local.FindBySubject("INBOX", Subject("INBOX", 600)));
         Assert.Equal(698, local.Files("INBOX").Count);
-        Assert.Equal(698, (await ServerCountsAsync(server))["INBOX"]);
+        Assert.Equal(698, (await MailKitProbe.CountsAsync(server))["INBOX"]);
 
         // 6. And the run after that is idle again.
         var fourth = await RunAsync(rc, work.Path);
@@ -98,8 +97,8 @@ public sealed partial class MbsyncTests
         var keep = WriteConfig(work.Path, server.Port, local.Root, expunge: "None");
         File.Delete(local.FindBySubject(LocalFolder("Work"), Subject("Work", 77))!);
         await RunAsync(keep, work.Path);
-        Assert.Equal(MessageFlags.Deleted, await ServerFlagsAsync(server, "Work", Subject("Work", 77)) & MessageFlags.Deleted);
-        Assert.Equal(150, (await ServerCountsAsync(server))["Work"]);
+        Assert.Equal(MessageFlags.Deleted, await MailKitProbe.FlagsAsync(server, "Work", Subject("Work", 77)) & MessageFlags.Deleted);
+        Assert.Equal(150, (await MailKitProbe.CountsAsync(server))["Work"]);
     }
 
     [Fact]
@@ -117,11 +116,11 @@ public sealed partial class MbsyncTests
         MaildirSeed.Deliver(Path.Combine(local.Root, "Drafts"), MaildirSeed.Message("written offline", "draft body\r\n"), withSizes: false, intoCur: true, info: "DS");
         var run = await RunAsync(rc, work.Path);
         Assert.Equal(1, Pushed(run));
-        Assert.Equal(MessageFlags.Draft | MessageFlags.Seen, await ServerFlagsAsync(server, "Drafts", "written offline") & (MessageFlags.Draft | MessageFlags.Seen));
+        Assert.Equal(MessageFlags.Draft | MessageFlags.Seen, await MailKitProbe.FlagsAsync(server, "Drafts", "written offline") & (MessageFlags.Draft | MessageFlags.Seen));
         var again = await RunAsync(rc, work.Path);
         Assert.Equal(0, Pushed(again));
         Assert.Equal(0, Pulled(again));
-        Assert.Equal(1, (await ServerCountsAsync(server))["Drafts"]);
+        Assert.Equal(1, (await MailKitProbe.CountsAsync(server))["Drafts"]);
     }
 
     private static async Task SeedAsync(ImapTestServer server)
@@ -212,55 +211,4 @@ public sealed partial class MbsyncTests
     private static int Pushed(string output) => Counter(output, "farnew");
 
     private static int FlagUpdates(string output) => Counter(output, "nearflags") + Counter(output, "farflags");
-
-    private static async Task<Dictionary<string, int>> ServerCountsAsync(ImapTestServer server)
-    {
-        using var client = new ImapClient();
-        await client.ConnectAsync("127.0.0.1", server.Port, SecureSocketOptions.None);
-        await client.AuthenticateAsync(ImapTestServer.User, ImapTestServer.Password);
-        var counts = new Dictionary<string, int>();
-        foreach (var folder in await client.GetFoldersAsync(client.PersonalNamespaces[0], StatusItems.Count))
-        {
-            counts[folder.FullName] = folder.Count;
-        }
-
-        await client.DisconnectAsync(true);
-        return counts;
-    }
-
-    private static async Task<MessageFlags?> ServerFlagsAsync(ImapTestServer server, string folder, string subject)
-    {
-        using var client = new ImapClient();
-        await client.ConnectAsync("127.0.0.1", server.Port, SecureSocketOptions.None);
-        await client.AuthenticateAsync(ImapTestServer.User, ImapTestServer.Password);
-        var mailbox = await client.GetFolderAsync(folder);
-        await mailbox.OpenAsync(FolderAccess.ReadOnly);
-        var uids = await mailbox.SearchAsync(SearchQuery.SubjectContains(subject));
-        Assert.True(uids.Count <= 1, $"{subject} is on the server {uids.Count} times");
-        MessageFlags? flags = null;
-        if (uids.Count == 1)
-        {
-            flags = (await mailbox.FetchAsync(uids, MessageSummaryItems.Flags))[0].Flags;
-        }
-
-        await client.DisconnectAsync(true);
-        return flags;
-    }
-
-    private static async Task StoreOnServerAsync(ImapTestServer server, string folder, string subject, MessageFlags flags, bool expunge = false)
-    {
-        using var client = new ImapClient();
-        await client.ConnectAsync("127.0.0.1", server.Port, SecureSocketOptions.None);
-        await client.AuthenticateAsync(ImapTestServer.User, ImapTestServer.Password);
-        var mailbox = await client.GetFolderAsync(folder);
-        await mailbox.OpenAsync(FolderAccess.ReadWrite);
-        var uid = Assert.Single(await mailbox.SearchAsync(SearchQuery.SubjectContains(subject)));
-        await mailbox.AddFlagsAsync(uid, flags, silent: true);
-        if (expunge)
-        {
-            await mailbox.ExpungeAsync();
-        }
-
-        await client.DisconnectAsync(true);
-    }
 }
