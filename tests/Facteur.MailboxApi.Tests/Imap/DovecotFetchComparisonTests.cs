@@ -13,7 +13,12 @@ namespace Facteur.MailboxApi.Tests.Imap;
 [Collection(ExternalProcessesCollection.Name)]
 public sealed class DovecotFetchComparisonTests
 {
-    private static readonly string[] Items = ["BODYSTRUCTURE", "ENVELOPE", "BODY", "RFC822.SIZE", "BODY.PEEK[1.MIME]", "BODY.PEEK[2.HEADER]", "BODY.PEEK[1]", "BODY.PEEK[2.MIME]"];
+    private static readonly string[] Items =
+    [
+        "BODYSTRUCTURE", "ENVELOPE", "BODY", "RFC822.SIZE", "BODY.PEEK[1.MIME]", "BODY.PEEK[2.HEADER]", "BODY.PEEK[1]", "BODY.PEEK[2.MIME]",
+        "BODY.PEEK[3.HEADER]", "BODY.PEEK[3.TEXT]", "BODY.PEEK[3.1]", "BODY.PEEK[1.2.MIME]", "BODY.PEEK[1.2]", "BODY.PEEK[2]", "BODY.PEEK[TEXT]",
+        "BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]", "BODY.PEEK[HEADER.FIELDS.NOT (FROM SUBJECT)]", "BODY.PEEK[1.HEADER]", "BODY.PEEK[]<10.20>",
+    ];
 
     [Fact]
     public async Task Fetch_of_odd_mime_matches_dovecot_byte_for_byte()

@@ -206,8 +206,10 @@ internal sealed class MimeNode
                 node = node.Children[number - 1];
                 atMessage = false;
             }
-            else if (atMessage && number == 1)
+            else if (number == 1)
             {
+                // Part 1 of a single-part entity is the entity itself: of a message (§6.4.5), and — as
+                // UW imapd and Dovecot answer "BODY[3.1]" for a text/plain part 3 — of a leaf part too.
                 atMessage = false;
             }
             else
