@@ -8,8 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$PWD
 
 # Debian packages the tests use: add new ones to this list.
+# isync (mbsync), offlineimap3: the IMAP real-client sync tests.
 # chromium: the webmail browser tests (Playwright drives /usr/bin/chromium).
-APT_PACKAGES=(rabbitmq-server swaks python3 python3-dkim curl openssl whois postfix dovecot-core dovecot-imapd dovecot-pop3d fetchmail getmail6 docker-compose chromium)
+APT_PACKAGES=(rabbitmq-server swaks python3 python3-dkim curl openssl whois postfix dovecot-core dovecot-imapd dovecot-pop3d fetchmail getmail6 isync offlineimap3 docker-compose chromium)
 # Node for deploy/validate (kubernetes-models); Debian's nodejs/npm only when no node is installed.
 command -v node > /dev/null || APT_PACKAGES+=(nodejs npm)
 

@@ -239,13 +239,23 @@ internal sealed class ImapSession
         try
         {
             tag = parser.ReadTag();
-            parser.Space();
-            name = parser.ReadAtom(allowBracket: false).ToUpperInvariant();
         }
         catch (ImapParseException)
         {
             Reply.Untagged("BAD Missing tag or command.");
             return await CountBadAsync(cancellationToken).ConfigureAwait(false) ? "too many bad commands" : await FlushNullAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            parser.Space();
+            name = parser.ReadAtom(allowBracket: false).ToUpperInvariant();
+        }
+        catch (ImapParseException)
+        {
+            // The tag was readable: the client is waiting for it (RFC 3501 §7.1.3 keeps untagged BAD for unknown tags).
+            await Reply.TaggedAsync(tag, "BAD", "Missing or invalid command name.", cancellationToken).ConfigureAwait(false);
+            return await CountBadAsync(cancellationToken).ConfigureAwait(false) ? "too many bad commands" : null;
         }
 
         var handler = ImapCommandTable.Find(name);

@@ -13,6 +13,7 @@ internal static class FolderCommands
         arguments.ExpectEnd();
         // A trailing separator only says the client means to create children (§6.3.3).
         var name = MailboxPath.Normalize(raw.TrimEnd(MailboxPath.Separator), out var error) ?? throw new ImapNoException(error!, "CANNOT");
+        RefuseWildcards(name);
         await session.RequireMailbox().CreateFolderAsync(name, cancellationToken).ConfigureAwait(false);
         return ImapResult.Ok("Create completed.");
     }
@@ -41,6 +42,7 @@ internal static class FolderCommands
         arguments.Space();
         var to = MailboxArgument.Read(arguments);
         arguments.ExpectEnd();
+        RefuseWildcards(to);
         await session.RequireMailbox().RenameFolderAsync(from, to, cancellationToken).ConfigureAwait(false);
         return ImapResult.Ok("Rename completed.");
     }
@@ -54,6 +56,7 @@ internal static class FolderCommands
         var mailbox = session.RequireMailbox();
         if (request.Name == "SUBSCRIBE")
         {
+            RefuseWildcards(name);
             await mailbox.SubscribeAsync(name, cancellationToken).ConfigureAwait(false);
         }
         else
@@ -62,5 +65,13 @@ internal static class FolderCommands
         }
 
         return ImapResult.Ok();
+    }
+
+    private static void RefuseWildcards(string name)
+    {
+        if (MailboxPath.HasWildcards(name))
+        {
+            throw new ImapNoException("Mailbox names cannot contain the wildcards % and *.", "CANNOT");
+        }
     }
 }

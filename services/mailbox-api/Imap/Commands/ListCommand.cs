@@ -187,6 +187,7 @@ internal static class ListCommand
         }
 
         regex.Append('$');
-        return new Regex(regex.ToString(), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        // Linear-time matching: a backtracking engine needs exponential time for patterns like "*a*a*a…b".
+        return new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
     }
 }

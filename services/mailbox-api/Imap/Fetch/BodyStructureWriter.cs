@@ -4,7 +4,8 @@ namespace Facteur.MailboxApi.Imap.Fetch;
 
 /// <summary>
 /// BODY and BODYSTRUCTURE (RFC 3501 §7.4.2) from the byte-exact MIME tree. Types, subtypes and
-/// parameters keep the case they have in the message, as Dovecot sends them.
+/// parameters keep the case and the (undecoded) form they have in the message, as Dovecot sends them
+/// (<see cref="RawParameters"/>); a text part without a charset says us-ascii (RFC 2046 §4.1.2).
 /// </summary>
 internal static class BodyStructureWriter
 {
@@ -22,7 +23,7 @@ internal static class BodyStructureWriter
             if (extensible)
             {
                 b.Raw(" ");
-                Parameters(b, node.ContentType.Parameters);
+                Parameters(b, TypeParameters(node));
                 Extension(b, node);
             }
 
@@ -32,15 +33,7 @@ internal static class BodyStructureWriter
 
         var type = node.ContentType;
         b.Raw("(").NString(type.MediaType).Raw(" ").NString(type.MediaSubtype).Raw(" ");
-        var parameters = type.Parameters;
-        if (parameters.Count == 0 && type.MediaType.Equals("text", StringComparison.OrdinalIgnoreCase))
-        {
-            b.Raw("(\"charset\" \"us-ascii\")");
-        }
-        else
-        {
-            Parameters(b, parameters);
-        }
+        Parameters(b, TypeParameters(node));
 
         b.Raw(" ").NString(EnvelopeWriter.Raw(node.Headers, "Content-ID"));
         b.Raw(" ").NString(EnvelopeWriter.Raw(node.Headers, "Content-Description"));
@@ -68,6 +61,19 @@ internal static class BodyStructureWriter
         b.Raw(")");
     }
 
+    /// <summary>The Content-Type's parameters as written; none when the header is missing or unusable (the default type is used then).</summary>
+    private static List<(string Name, string Value)> TypeParameters(MimeNode node)
+    {
+        var raw = EnvelopeWriter.Raw(node.Headers, "Content-Type");
+        var parameters = raw is not null && ContentType.TryParse(raw, out _) ? RawParameters.Parse(raw) : [];
+        if (node.ContentType.MediaType.Equals("text", StringComparison.OrdinalIgnoreCase) && !parameters.Any(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)))
+        {
+            parameters.Add(("charset", "us-ascii"));
+        }
+
+        return parameters;
+    }
+
     private static int Lines(MimeNode node)
     {
         var count = 0;
@@ -86,10 +92,10 @@ internal static class BodyStructureWriter
     private static void Extension(ImapResponseBuilder b, MimeNode node)
     {
         b.Raw(" ");
-        if (node.Headers["Content-Disposition"] is { } value && ContentDisposition.TryParse(value, out var disposition))
+        if (EnvelopeWriter.Raw(node.Headers, "Content-Disposition") is { } value && ContentDisposition.TryParse(value, out var disposition))
         {
             b.Raw("(").NString(disposition.Disposition.ToLowerInvariant()).Raw(" ");
-            Parameters(b, disposition.Parameters);
+            Parameters(b, RawParameters.Parse(value));
             b.Raw(")");
         }
         else
@@ -98,12 +104,30 @@ internal static class BodyStructureWriter
         }
 
         b.Raw(" ");
-        var language = EnvelopeWriter.Raw(node.Headers, "Content-Language");
-        b.NString(language);
+        Languages(b, EnvelopeWriter.Raw(node.Headers, "Content-Language"));
         b.Raw(" ").NString(EnvelopeWriter.Raw(node.Headers, "Content-Location"));
     }
 
-    private static void Parameters(ImapResponseBuilder b, ParameterList parameters)
+    /// <summary>body-fld-lang: the language tags of Content-Language (RFC 3282) as a list, as Dovecot sends them.</summary>
+    private static void Languages(ImapResponseBuilder b, string? value)
+    {
+        var tags = value?.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        if (tags.Length == 0)
+        {
+            b.Raw("NIL");
+            return;
+        }
+
+        b.Raw("(");
+        for (var i = 0; i < tags.Length; i++)
+        {
+            b.Raw(i == 0 ? string.Empty : " ").NString(tags[i]);
+        }
+
+        b.Raw(")");
+    }
+
+    private static void Parameters(ImapResponseBuilder b, List<(string Name, string Value)> parameters)
     {
         if (parameters.Count == 0)
         {
@@ -113,7 +137,7 @@ internal static class BodyStructureWriter
 
         b.Raw("(");
         var first = true;
-        foreach (var parameter in parameters)
+        foreach (var (name, value) in parameters)
         {
             if (!first)
             {
@@ -121,7 +145,7 @@ internal static class BodyStructureWriter
             }
 
             first = false;
-            b.NString(parameter.Name).Raw(" ").NString(parameter.Value);
+            b.NString(name).Raw(" ").NString(value);
         }
 
         b.Raw(")");

@@ -6,6 +6,8 @@ namespace Facteur.MailboxApi.Imap.Fetch;
 /// <summary>ENVELOPE (RFC 3501 §7.4.2): header values as they are in the message (encoded words left encoded, as Dovecot does).</summary>
 internal static class EnvelopeWriter
 {
+    private const string MissingDomain = "MISSING_DOMAIN";
+
     public static void Write(ImapResponseBuilder builder, HeaderList headers)
     {
         builder.Raw("(");
@@ -64,10 +66,15 @@ internal static class EnvelopeWriter
         switch (address)
         {
             case MailboxAddress mailbox:
+                // addr-mailbox is the local part without its RFC 5322 quotes; addr-adl the source route ("@a,@b").
+                // A NIL host means group syntax (RFC 3501 §7.4.2), so an address without a domain gets a
+                // placeholder host, the one Dovecot sends.
                 var at = mailbox.Address.LastIndexOf('@');
-                builder.Raw("(").NString(string.IsNullOrEmpty(mailbox.Name) ? null : mailbox.Name).Raw(" NIL ");
-                builder.NString(at < 0 ? mailbox.Address : mailbox.Address[..at]).Raw(" ");
-                builder.NString(at < 0 ? null : mailbox.Address[(at + 1)..]).Raw(")");
+                var local = at < 0 ? mailbox.Address : mailbox.Address[..at];
+                var route = mailbox.Route.Count == 0 ? null : string.Join(',', mailbox.Route.Select(domain => "@" + domain));
+                builder.Raw("(").NString(string.IsNullOrEmpty(mailbox.Name) ? null : mailbox.Name).Raw(" ").NString(route).Raw(" ");
+                builder.NString(MimeKit.Utils.MimeUtils.Unquote(local)).Raw(" ");
+                builder.NString(at < 0 ? MissingDomain : mailbox.Address[(at + 1)..]).Raw(")");
                 break;
             case GroupAddress group:
                 // Group syntax (RFC 3501 §7.4.2): start marker with the group name, members, end marker.

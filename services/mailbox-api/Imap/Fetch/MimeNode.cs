@@ -74,12 +74,22 @@ internal sealed class MimeNode
             return node;
         }
 
-        if (contentType.MediaType.Equals("multipart", StringComparison.OrdinalIgnoreCase) && contentType.Boundary is { Length: > 0 } boundary)
+        if (contentType.MediaType.Equals("multipart", StringComparison.OrdinalIgnoreCase))
         {
-            var childDefault = contentType.MediaSubtype.Equals("digest", StringComparison.OrdinalIgnoreCase) ? new ContentType("message", "rfc822") : null;
-            foreach (var (partStart, partEnd) in SplitParts(data, bodyStart, end, boundary))
+            if (contentType.Boundary is { Length: > 0 } boundary)
             {
-                node.Children.Add(Parse(data, partStart, partEnd, childDefault, depth + 1));
+                var childDefault = contentType.MediaSubtype.Equals("digest", StringComparison.OrdinalIgnoreCase) ? new ContentType("message", "rfc822") : null;
+                foreach (var (partStart, partEnd) in SplitParts(data, bodyStart, end, boundary))
+                {
+                    node.Children.Add(Parse(data, partStart, partEnd, childDefault, depth + 1));
+                }
+            }
+
+            // A multipart without a boundary, or whose boundary never occurs, has no parts, but
+            // body-type-mpart needs at least one (RFC 3501 §9): like Dovecot, it gets one empty text/plain part.
+            if (node.Children.Count == 0)
+            {
+                node.Children.Add(Parse(data, end, end, null, depth + 1));
             }
         }
         else if (contentType.IsMimeType("message", "rfc822") || contentType.IsMimeType("message", "global"))
@@ -196,8 +206,10 @@ internal sealed class MimeNode
                 node = node.Children[number - 1];
                 atMessage = false;
             }
-            else if (atMessage && number == 1)
+            else if (number == 1)
             {
+                // Part 1 of a single-part entity is the entity itself: of a message (§6.4.5), and — as
+                // UW imapd and Dovecot answer "BODY[3.1]" for a text/plain part 3 — of a leaf part too.
                 atMessage = false;
             }
             else

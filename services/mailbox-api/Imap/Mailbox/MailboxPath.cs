@@ -14,6 +14,13 @@ internal static class MailboxPath
     public const int MaxDepth = 32;
     public const int MaxLength = 255;
 
+    /// <summary>
+    /// True when the name holds LIST's wildcards. They are legal in a name, but such a folder can never be
+    /// listed on its own (RFC 3501 §5.1, §6.3.8), so CREATE, RENAME and SUBSCRIBE refuse them, as Cyrus
+    /// does (Dovecot creates them). Existing folders with such names still open.
+    /// </summary>
+    public static bool HasWildcards(string name) => name.AsSpan().IndexOfAny('%', '*') >= 0;
+
     /// <summary>The normalised name, or null with the reason.</summary>
     public static string? Normalize(string name, out string? error)
     {

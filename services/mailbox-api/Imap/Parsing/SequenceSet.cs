@@ -7,16 +7,19 @@ namespace Facteur.MailboxApi.Imap.Parsing;
 /// </summary>
 internal sealed class SequenceSet
 {
-    /// <summary>Stands for <c>*</c> until resolved.</summary>
-    public const uint Star = uint.MaxValue;
+    /// <summary>
+    /// Stands for <c>*</c> until resolved: one above every nz-number, because 4294967295 is itself a
+    /// valid number (RFC 3501 §9: 0 &lt; n &lt; 4,294,967,296) and must not mean "the last message".
+    /// </summary>
+    public const long Star = uint.MaxValue + 1L;
 
-    private SequenceSet(IReadOnlyList<(uint Low, uint High)> ranges, bool isSavedResult)
+    private SequenceSet(IReadOnlyList<(long Low, long High)> ranges, bool isSavedResult)
     {
         Ranges = ranges;
         IsSavedResult = isSavedResult;
     }
 
-    public IReadOnlyList<(uint Low, uint High)> Ranges { get; }
+    public IReadOnlyList<(long Low, long High)> Ranges { get; }
 
     /// <summary>"$" (RFC 5182): not supported; kept so the parser can answer precisely.</summary>
     public bool IsSavedResult { get; }
@@ -29,7 +32,7 @@ internal sealed class SequenceSet
             return false;
         }
 
-        var ranges = new List<(uint, uint)>();
+        var ranges = new List<(long, long)>();
         foreach (var part in text.Split(','))
         {
             var colon = part.IndexOf(':');
@@ -60,9 +63,9 @@ internal sealed class SequenceSet
     public static SequenceSet Parse(string text) =>
         TryParse(text, out var set) ? set : throw new ImapParseException("Invalid sequence set");
 
-    public static SequenceSet Of(IEnumerable<uint> numbers) => new(numbers.Select(n => (n, n)).ToList(), false);
+    public static SequenceSet Of(IEnumerable<uint> numbers) => new(numbers.Select(n => ((long)n, (long)n)).ToList(), false);
 
-    private static bool TryNumber(string text, out uint value)
+    private static bool TryNumber(string text, out long value)
     {
         value = 0;
         if (text == "*")
@@ -77,7 +80,9 @@ internal sealed class SequenceSet
             return false;
         }
 
-        return uint.TryParse(text, out value) && value != 0 && value != Star;
+        var parsed = uint.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number);
+        value = number;
+        return parsed && number != 0;
     }
 
     /// <summary>True when <paramref name="value"/> is in the set, with <c>*</c> meaning <paramref name="largest"/>.</summary>
