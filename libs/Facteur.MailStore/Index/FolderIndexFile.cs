@@ -291,7 +291,11 @@ internal sealed class FolderIndexFile
                     return false;
                 }
 
-                Expunged.Add(expunged);
+                lock (Expunged)
+                {
+                    Expunged.Add(expunged); // ExpungedSince reads it outside the folder lock
+                }
+
                 var at = IndexOf(expunged.Uid);
                 if (at >= 0)
                 {

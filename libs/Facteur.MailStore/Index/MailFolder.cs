@@ -19,7 +19,7 @@ public sealed class MailFolder
     private const int MaxExpungedRecords = 50_000;
 
     /// <summary>Summaries parsed but not yet in <c>facteur-cache</c> before a flush is forced.</summary>
-    private const int SummaryFlushThreshold = 256;
+    private const int SummaryFlushThreshold = 1024;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<uint, (string Key, MessageSummary Summary)> _pendingSummaries = new();

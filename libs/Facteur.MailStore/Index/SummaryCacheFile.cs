@@ -112,7 +112,10 @@ internal static class SummaryCacheFile
 
         buffer.Position = 0;
         buffer.CopyTo(stream);
-        stream.Flush(flushToDisk: true);
+
+        // No fsync: the cache is rebuildable. If a crash loses these bytes while the index (which is
+        // fsynced) keeps their offsets, the read finds another key or zeros there and parses again.
+        stream.Flush();
         return positions;
     }
 
