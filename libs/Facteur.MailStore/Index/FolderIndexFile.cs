@@ -102,14 +102,20 @@ internal sealed class FolderIndexFile
             return IndexFreshness.Stale;
         }
 
+        if (!LogUsable && FolderIndexLog.ReadGeneration(path) == Generation)
+        {
+            return IndexFreshness.Behind; // the ignored log was restarted for this base: read it from its start
+        }
+
         var log = FolderIndexLog.Length(path);
-        return log == LogLength ? IndexFreshness.Current : log > LogLength ? IndexFreshness.Behind : IndexFreshness.Stale;
+        return log == LogLength ? IndexFreshness.Current : log > LogLength && LogUsable ? IndexFreshness.Behind : IndexFreshness.Stale;
     }
 
     /// <summary>Applies the log records written by others since this copy last looked; false when the log cannot be used (reload).</summary>
     public bool CatchUp(string path)
     {
-        var result = FolderIndexLog.ReadFrom(path, LogLength, this);
+        // A log this copy ignored (another base's) may have been restarted since: read it from its start.
+        var result = FolderIndexLog.ReadFrom(path, LogUsable ? LogLength : 0, this);
         if (result is not { } length)
         {
             return false;
@@ -218,8 +224,15 @@ internal sealed class FolderIndexFile
 
         var logLimit = Math.Max(MinimumLogBeforeCompaction, (long)(BaseLength * LogToBaseRatio));
         var large = _changed.Count + _newlyExpunged.Count > Math.Max(64, Entries.Count / 8);
-        if (!_rewrite && !large && LogUsable && LogLength > 0 && LogLength < logLimit)
+        if (!_rewrite && !large && LogLength < logLimit)
         {
+            if (!LogUsable || LogLength == 0)
+            {
+                // The first small change after a base write starts this base's log.
+                LogLength = FolderIndexLog.Start(path, Generation);
+                LogUsable = true;
+            }
+
             var batch = new StringBuilder();
             foreach (var (uid, modSeq) in _newlyExpunged)
             {
@@ -273,10 +286,10 @@ internal sealed class FolderIndexFile
         AtomicFile.Write(path, content);
         BaseLength = Encoding.UTF8.GetByteCount(content);
 
-        // The old log names the old generation, so even if this delete is lost it is never applied to
-        // the new base; a new log starts with the next small change.
-        LogLength = FolderIndexLog.Start(path, Generation);
-        LogUsable = true;
+        // The old log names the old generation, so it is never applied to the new base; it is replaced
+        // by this base's log with the next small change (no second file write per big change).
+        LogLength = FolderIndexLog.Length(path);
+        LogUsable = false;
         ClearChanges();
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Facteur.MailStore.Folders;
 
 namespace Facteur.MailStore.Index;
 
@@ -31,12 +30,38 @@ internal static class FolderIndexLog
         return info.Exists ? info.Length : 0;
     }
 
-    /// <summary>Replaces the log with an empty one for the base of <paramref name="generation"/>; returns its length.</summary>
+    /// <summary>The base generation named in the log's header, or null when there is no readable header.</summary>
+    public static long? ReadGeneration(string indexPath)
+    {
+        try
+        {
+            using var stream = new FileStream(PathOf(indexPath), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            Span<byte> head = stackalloc byte[64];
+            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            var lf = head[..read].IndexOf((byte)'\n');
+            var text = lf < 0 ? string.Empty : Encoding.ASCII.GetString(head[..lf]);
+            return text.StartsWith(Magic, StringComparison.Ordinal)
+                && long.TryParse(text.AsSpan(Magic.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
+                ? generation
+                : null;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Empties the log and starts it for the base of <paramref name="generation"/>; returns its length. Not
+    /// fsynced here: the batch appended next is, and a log whose header was lost reads as no log.
+    /// </summary>
     public static long Start(string indexPath, long generation)
     {
-        var header = string.Create(CultureInfo.InvariantCulture, $"{Magic}{generation}\n");
-        AtomicFile.Write(PathOf(indexPath), header);
-        return Encoding.UTF8.GetByteCount(header);
+        var header = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Magic}{generation}\n"));
+        using var stream = new FileStream(PathOf(indexPath), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        stream.SetLength(0);
+        stream.Write(header);
+        return header.Length;
     }
 
     /// <summary>
@@ -95,6 +120,12 @@ internal static class FolderIndexLog
         }
 
         var position = 0;
+        if (offset == 0 && data.Length == 0)
+        {
+            index.LogUsable = false; // emptied and never written: nothing to apply
+            return 0;
+        }
+
         if (offset == 0)
         {
             var lf = Array.IndexOf(data, (byte)'\n');
@@ -117,6 +148,7 @@ internal static class FolderIndexLog
                 return data.Length;
             }
 
+            index.LogUsable = true;
             position = lf + 1;
         }
 

@@ -36,6 +36,7 @@ public sealed class MailFolder
     private long _syncCompleted;
     private int _flushing;
     private int _waiters;
+    private volatile VerifiedStamp? _verified;
     private TimeSpan _pollInterval;
     private CancellationTokenSource? _poll;
 
@@ -74,6 +75,11 @@ public sealed class MailFolder
     /// </summary>
     public async Task<FolderState> SyncAsync(CancellationToken cancellationToken = default)
     {
+        if (IsUnchangedOnDisk())
+        {
+            return _state;
+        }
+
         var ticket = Interlocked.Increment(ref _syncRequests);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -92,6 +98,35 @@ public sealed class MailFolder
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The sync IMAP runs after every command, without the dot-lock, in the common case: the directories,
+    /// the uidlist and the index (generation, log length) are exactly as the last locked sync of this
+    /// process left them, that state is old enough to trust on a coarse clock, and nothing is waiting to
+    /// be written. Four stat calls and a one-line read instead of creating and deleting the lock file.
+    /// A change that races this check is simply seen by the next sync, as if it came a moment later.
+    /// </summary>
+    private bool IsUnchangedOnDisk()
+    {
+        if (_verified is not { } verified || !_pendingSummaries.IsEmpty || !_pendingFetchItems.IsEmpty)
+        {
+            return false;
+        }
+
+        try
+        {
+            return DirectoryStamp.Read(Path, UidListPath) == verified.Stamp
+                && _index.CheckFreshness(IndexPath) == IndexFreshness.Current;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -531,6 +566,7 @@ public sealed class MailFolder
                 }
             }
 
+            _verified = null; // set again by a sync that finds everything settled
             var result = action();
             if (_state.HighestModSeq != before.HighestModSeq || _state.UidValidity != before.UidValidity)
             {
@@ -560,6 +596,7 @@ public sealed class MailFolder
 
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
         _keywords = DovecotKeywords.Read(Path);
+        _verified = null;
         _loaded = true;
         if (read is null)
         {
@@ -588,6 +625,7 @@ public sealed class MailFolder
                 WriteIndex();
             }
 
+            _verified = new VerifiedStamp(stamp);
             return false;
         }
 
@@ -739,6 +777,8 @@ public sealed class MailFolder
             _index.Stamp = trusted;
             indexChanged = true;
         }
+
+        _verified = trusted is { } settled ? new VerifiedStamp(settled) : null;
         if (!File.Exists(IndexPath))
         {
             _index.RequireRewrite();
@@ -1319,6 +1359,9 @@ public sealed class MailFolder
         {
         }
     }
+
+    /// <summary>The settled directory stamp the in-memory state was last verified against (boxed, so it is replaced atomically).</summary>
+    private sealed record VerifiedStamp(DirectoryStamp Stamp);
 
     private sealed record DiskFile(string FileName, bool IsNew, MaildirEntryName Name)
     {

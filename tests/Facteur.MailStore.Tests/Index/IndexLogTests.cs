@@ -27,7 +27,7 @@ public sealed class IndexLogTests
         using var maildir = new IndexTestMaildir();
         var inbox = await InboxWithAsync(maildir, 5);
         var baseBefore = await File.ReadAllBytesAsync(IndexPath(maildir));
-        var logBefore = new FileInfo(LogPath(maildir)).Length;
+        var logBefore = File.Exists(LogPath(maildir)) ? new FileInfo(LogPath(maildir)).Length : 0;
 
         await inbox.UpdateFlagsAsync(new FlagChange([3u], FlagChangeMode.Add, MessageFlags.Flagged, []));
 
@@ -83,6 +83,7 @@ public sealed class IndexLogTests
         var inbox = await InboxWithAsync(maildir, 3);
         await inbox.UpdateFlagsAsync(new FlagChange([2u], FlagChangeMode.Add, MessageFlags.Flagged, []));
         var before = inbox.State;
+        var header = (await File.ReadAllLinesAsync(IndexPath(maildir)))[0];
 
         var log = await File.ReadAllBytesAsync(LogPath(maildir));
         switch (damage)
@@ -91,8 +92,8 @@ public sealed class IndexLogTests
                 await File.WriteAllBytesAsync(LogPath(maildir), log[..^7]);
                 break;
             case "flip":
-                var header = Array.IndexOf(log, (byte)'\n');
-                log[header + 4] ^= 0x01; // inside the E record's digits
+                var firstLine = Array.IndexOf(log, (byte)'\n');
+                log[firstLine + 4] ^= 0x01; // inside the E record's digits
                 await File.WriteAllBytesAsync(LogPath(maildir), log);
                 break;
             default:
@@ -108,7 +109,9 @@ public sealed class IndexLogTests
         Assert.Equal(before.UidValidity, other.State.UidValidity);
         Assert.Equal(before.Messages.Select(m => (m.Uid, m.Flags)), other.State.Messages.Select(m => (m.Uid, m.Flags)));
         Assert.True(other.State.HighestModSeq >= before.HighestModSeq, "mod-sequences never go back");
-        Assert.DoesNotContain("\nE ", await File.ReadAllTextAsync(LogPath(maildir)), StringComparison.Ordinal);
+        Assert.NotEqual(header, (await File.ReadAllLinesAsync(IndexPath(maildir)))[0]); // rebuilt: a new base, the damaged log no longer applies
+        var third = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal(other.State.Messages.Select(m => (m.Uid, m.Flags, m.ModSeq)), third.State.Messages.Select(m => (m.Uid, m.Flags, m.ModSeq)));
     }
 
     [Fact]
@@ -167,5 +170,52 @@ public sealed class IndexLogTests
 
         Assert.Equal([(1u, MessageFlags.Seen, before.Messages[0].Size)], after.Messages.Select(m => (m.Uid, m.Flags, m.Size)));
         Assert.StartsWith("facteur-index 2 ", await File.ReadAllTextAsync(IndexPath(maildir)));
+    }
+
+    [Fact]
+    public async Task After_a_whole_rewrite_the_next_small_change_reaches_a_replica_that_loaded_the_new_index()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await InboxWithAsync(maildir, 80);
+        var all = inbox.State.Messages.Select(m => m.Uid).ToList();
+        await inbox.UpdateFlagsAsync(new FlagChange(all, FlagChangeMode.Add, MessageFlags.Seen, [])); // rewrites the base
+        var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+
+        await inbox.UpdateFlagsAsync(new FlagChange([7u], FlagChangeMode.Add, MessageFlags.Flagged, [])); // restarts the log
+        await inbox.UpdateFlagsAsync(new FlagChange([9u], FlagChangeMode.Add, MessageFlags.Answered, []));
+        var seen = await other.SyncAsync();
+
+        Assert.Equal(MessageFlags.Seen | MessageFlags.Flagged, seen.FindByUid(7)!.Flags);
+        Assert.Equal(MessageFlags.Seen | MessageFlags.Answered, seen.FindByUid(9)!.Flags);
+        Assert.Equal(inbox.State.HighestModSeq, seen.HighestModSeq);
+    }
+
+    [Fact]
+    public async Task A_sync_with_nothing_changed_needs_no_lock_and_a_sync_after_a_change_takes_it()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Options.LockTimeout = TimeSpan.FromMilliseconds(300);
+        var inbox = await InboxWithAsync(maildir, 3);
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // the directories' times settle
+        await inbox.SyncAsync(); // records the settled stamp
+
+        // Another live process holds the folder's lock.
+        var lockPath = Path.Combine(maildir.UserPath, "dovecot-uidlist.lock");
+        await File.WriteAllTextAsync(lockPath, $"{Environment.ProcessId}:{Environment.MachineName}");
+        try
+        {
+            var unchanged = await inbox.SyncAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal(3, unchanged.Count);
+
+            maildir.Deliver(IndexTestMaildir.Message("new"));
+            var refused = await Assert.ThrowsAsync<MailStoreException>(() => inbox.SyncAsync());
+            Assert.Equal(MailStoreError.InUse, refused.Error);
+        }
+        finally
+        {
+            File.Delete(lockPath);
+        }
+
+        Assert.Equal(4, (await inbox.SyncAsync()).Count);
     }
 }
