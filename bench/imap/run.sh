@@ -5,7 +5,7 @@
 # Markdown table of medians, ranges and ratios (Facteur ÷ Dovecot) to bench/results/imap-<date>.md.
 #
 #   bench/imap/run.sh [--corpus 10000,100000] [--repeat N] [--repeat-large N] [--fetches N]
-#                     [--conns 1000,10000] [--idle-samples N] [--skip-build] [--quick]
+#                     [--conns 1000,10000] [--anchor-conns LIST] [--idle-samples N] [--skip-build] [--quick]
 #                     [--also NAME=SOURCE_ROOT]... [--keep]
 #
 # --corpus LIST     mailbox sizes (default 10000,100000); the IDLE and idle-connection rows run once,
@@ -14,6 +14,8 @@
 #                   one pass of SEARCH TEXT over 100,000 messages already takes minutes on Dovecot).
 # --also NAME=DIR   another Facteur source tree to bench in the same run (built in Release unless
 #                   --skip-build), e.g. --also before=/tmp/facteur-main: a column "Facteur (NAME)".
+# --anchor-conns L  idle-connection levels for Dovecot (default: --conns); Dovecot forks one process
+#                   per connection, so 10,000 of them take minutes of a shared machine.
 # --quick           300 messages, 1 repetition, 50 fetches, 50 connections, 3 IDLE samples.
 #
 # Called by bench/run.sh for `--only imap` (its other rows stay there); loopback only, free ports,
@@ -23,7 +25,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH="$ROOT/bench"
 CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 CONNS="1000,10000" IDLE_SAMPLES=50 BUILD=1 KEEP=0 REST=10
-STEP_TIMEOUT=1800
+STEP_TIMEOUT=1800 ANCHOR_CONNS=
 ALSO=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,6 +34,7 @@ while [ $# -gt 0 ]; do
     --repeat-large) REPEAT_LARGE=${2:?}; shift ;;
     --fetches) FETCHES=${2:?}; shift ;;
     --conns) CONNS=${2:?}; shift ;;
+    --anchor-conns) ANCHOR_CONNS=${2:?}; shift ;;
     --idle-samples) IDLE_SAMPLES=${2:?}; shift ;;
     --skip-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+ANCHOR_CONNS=${ANCHOR_CONNS:-$CONNS}
 [[ "$CORPORA" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "imap/run.sh: --corpus is a comma-separated list of sizes" >&2; exit 2; }
 DOMAIN=bench.test
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
@@ -136,14 +140,16 @@ run_stack() { # stack corpus pristine extra
   timeout 120 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1 || true
   log "$stack: IMAP ops on $corpus messages ($repeat repetition(s))"
   measure "$stack" "$corpus" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
-    --fetches "$FETCHES" --repeat "$repeat" --timeout "$STEP_TIMEOUT"
+    --fetches "$FETCHES" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
   if [ "$extra" = 1 ]; then
     log "$stack: IDLE wake latency after SMTP accept"
     measure "$stack" "$corpus" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
       --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
-    log "$stack: $CONNS idle connections"
+    local conns=$CONNS
+    [ "$stack" = dovecot ] && conns=$ANCHOR_CONNS
+    log "$stack: $conns idle connections"
     measure "$stack" "$corpus" imap:conns python3 "$BENCH/imap/imap_load.py" conns --port "$imap" --user "idle@$DOMAIN" \
-      --pid "$pid" --counts "$CONNS" --rest "$REST" --timeout 900
+      --pid "$pid" --counts "$conns" --rest "$REST" --timeout 900
   fi
   if [ "$stack" = dovecot ]; then
     "$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot" >/dev/null 2>&1 || true
