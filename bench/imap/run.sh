@@ -14,8 +14,12 @@
 #                   one pass of SEARCH TEXT over 100,000 messages already takes minutes on Dovecot).
 # --also NAME=DIR   another Facteur source tree to bench in the same run (built in Release unless
 #                   --skip-build), e.g. --also before=/tmp/facteur-main: a column "Facteur (NAME)".
+# --no-extra        leave out the IDLE and idle-connection rows (e.g. a second run for another size).
 # --anchor-conns L  idle-connection levels for Dovecot (default: --conns); Dovecot forks one process
 #                   per connection, so 10,000 of them take minutes of a shared machine.
+# --data DIR        use DIR/pristine and DIR/passwd, made beforehand by bench/anchors/gen_maildir.py with
+#                   the same arguments as below (one --corpus size): generating 100,000 messages takes
+#                   minutes on a loaded machine and can then overlap other work.
 # --quick           300 messages, 1 repetition, 50 fetches, 50 connections, 3 IDLE samples.
 #
 # Called by bench/run.sh for `--only imap` (its other rows stay there); loopback only, free ports,
@@ -25,7 +29,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH="$ROOT/bench"
 CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 CONNS="1000,10000" IDLE_SAMPLES=50 BUILD=1 KEEP=0 REST=10
-STEP_TIMEOUT=1800 ANCHOR_CONNS=
+STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0
 ALSO=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,6 +43,8 @@ while [ $# -gt 0 ]; do
     --skip-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
     --also) ALSO+=("${2:?}"); shift ;;
+    --data) DATA=$(realpath "${2:?}"); shift ;;
+    --no-extra) NO_EXTRA=1 ;;
     --quick) CORPORA=300 REPEAT=1 FETCHES=50 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "imap/run.sh: unknown option $1" >&2; exit 2 ;;
@@ -161,15 +167,22 @@ run_stack() { # stack corpus pristine extra
 }
 
 first=1
+[ "$NO_EXTRA" = 1 ] && first=0
 for corpus in ${CORPORA//,/ }; do
-  log "generating $corpus messages"
-  started=$(date +%s)
-  rm -rf "$W/pristine"
-  python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user box --messages "$corpus" \
-    --empty-user idle --warm-user warm --passwd "$W/passwd"
-  printf '{"stack":"data","corpus":%s,"row":"generate","data":{"seconds":%s}}\n' "$corpus" "$(( $(date +%s) - started ))" >> "$RESULTS"
+  pristine="$W/pristine"
+  if [ -n "$DATA" ]; then
+    pristine="$DATA/pristine"; cp "$DATA/passwd" "$W/passwd"
+    [ "$(find "$pristine/$DOMAIN/box/cur" -type f | wc -l)" = "$corpus" ] || { echo "imap/run.sh: $pristine does not hold $corpus messages" >&2; exit 1; }
+  else
+    log "generating $corpus messages"
+    started=$(date +%s)
+    rm -rf "$W/pristine"
+    python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user box --messages "$corpus" \
+      --empty-user idle --warm-user warm --passwd "$W/passwd"
+    printf '{"stack":"data","corpus":%s,"row":"generate","data":{"seconds":%s}}\n' "$corpus" "$(( $(date +%s) - started ))" >> "$RESULTS"
+  fi
   for stack in dovecot "${STACKS[@]%%|*}"; do
-    run_stack "$stack" "$corpus" "$W/pristine" "$first"
+    run_stack "$stack" "$corpus" "$pristine" "$first"
   done
   first=0
 done
