@@ -174,11 +174,16 @@ for corpus in ${CORPORA//,/ }; do
     pristine="$DATA/pristine"; cp "$DATA/passwd" "$W/passwd"
     [ "$(find "$pristine/$DOMAIN/box/cur" -type f | wc -l)" = "$corpus" ] || { echo "imap/run.sh: $pristine does not hold $corpus messages" >&2; exit 1; }
   else
-    log "generating $corpus messages"
+    # Above 20,000 messages: a tenth generated, then copied ten times under new names
+    # (replicate_maildir.py) — generating 100,000 would take 20+ minutes on a loaded machine.
+    generated=$corpus times=1
+    if [ "$corpus" -gt 20000 ] && [ $((corpus % 10)) = 0 ]; then generated=$((corpus / 10)) times=10; fi
+    log "generating $corpus messages ($generated generated, × $times)"
     started=$(date +%s)
     rm -rf "$W/pristine"
-    python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user box --messages "$corpus" \
+    python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user box --messages "$generated" \
       --empty-user idle --warm-user warm --passwd "$W/passwd"
+    [ "$times" = 1 ] || python3 "$BENCH/imap/replicate_maildir.py" "$W/pristine/$DOMAIN/box" --times "$times"
     printf '{"stack":"data","corpus":%s,"row":"generate","data":{"seconds":%s}}\n' "$corpus" "$(( $(date +%s) - started ))" >> "$RESULTS"
   fi
   for stack in dovecot "${STACKS[@]%%|*}"; do
