@@ -2,13 +2,14 @@
 # Side-by-side benchmark: Facteur (standalone, and over RabbitMQ) against the stack it replaces,
 # Postfix + Dovecot, on this machine, on copies of the same generated mail data.
 #
-#   bench/run.sh [--quick] [--repeat N] [--skip-install] [--skip-build] [--only smtp,pop3,imap,conns]
+#   bench/run.sh [--quick] [--repeat N] [--skip-install] [--skip-build] [--only smtp,pop3,imap,conns,imapscale]
 #                [--corpus N] [--keep]
 #
 # --quick      tiny counts (under 2 minutes once built); writes bench/results/quick-<date>.md and
 #              leaves latest.md alone.
 # --repeat N   repetitions per measurement (default 3; medians and ranges are over these).
-# --only LIST  run only these workload groups (default: all).
+# --only LIST  run only these workload groups (default: all). imapscale is bench/imap/run.sh: every
+#              IMAP row on 10,000 and 100,000 messages, Dovecot vs Facteur standalone, its own table.
 # --corpus N   messages in the POP3/IMAP mailbox (default 10,000; the 100,000-message IMAP rows:
 #              bench/run.sh --only imap,pop3 --corpus 100000).
 # --keep       keep the work folder (data, logs) under /tmp for inspection.
@@ -23,7 +24,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
-QUICK=0 REPEAT=3 INSTALL=1 BUILD=1 KEEP=0 ONLY="smtp,pop3,imap,conns" CORPUS_OVERRIDE=
+QUICK=0 REPEAT=3 INSTALL=1 BUILD=1 KEEP=0 ONLY="smtp,pop3,imap,conns,imapscale" CORPUS_OVERRIDE=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -314,8 +315,20 @@ GC_NOTE="project defaults (runtimeconfig: $(python3 -c 'import json,sys; c=json.
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 mkdir -p "$BENCH/results"
 PARTIAL=0
-[ "$ONLY" != "smtp,pop3,imap,conns" ] || [ -n "$CORPUS_OVERRIDE" ] && PARTIAL=1
+[ "$ONLY" != "smtp,pop3,imap,conns,imapscale" ] || [ -n "$CORPUS_OVERRIDE" ] && PARTIAL=1
 python3 "$BENCH/results/tabulate.py" "$RESULTS" \
   --quick "$QUICK" --partial "$PARTIAL" --repeat "$REPEAT" --corpus "$CORPUS" --gc "$GC_NOTE" \
   --postfix "$(postconf -d -h mail_version)" --dovecot "$(dovecot --version)" \
   --out-dir "$BENCH/results" --stamp "$STAMP"
+
+# --- 7. IMAP at scale: 10,000 and 100,000 messages, Dovecot vs Facteur standalone ---------------------
+# Its own table (bench/results/imap-<date>.md): SELECT, ENVELOPE/header FETCH, body FETCH, UID SEARCH,
+# STORE on all and on one, IDLE wake latency, idle-connection memory and CPU (bench/imap/run.sh).
+if wants imapscale; then
+  log "IMAP at scale (bench/imap/run.sh)"
+  if [ "$QUICK" = 1 ]; then
+    "$BENCH/imap/run.sh" --skip-build --quick || log "bench/imap/run.sh failed"
+  else
+    "$BENCH/imap/run.sh" --skip-build --repeat "$REPEAT" || log "bench/imap/run.sh failed"
+  fi
+fi

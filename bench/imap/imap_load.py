@@ -4,8 +4,10 @@ it runs against Dovecot today and against Facteur's mailbox-api unchanged once I
 
 imap_load.py ops   --port P --user U [--fetches 1000] [--repeat 3]
     SELECT cold (first SELECT of the session that follows a fresh copy of the data — the caller
-    copies), SELECT warm, FETCH 1:* (BODY.PEEK[HEADER]), --fetches random BODY.PEEK[] FETCHes,
-    SEARCH (SUBJECT, FROM, UNSEEN), STORE +FLAGS/-FLAGS \\Flagged on 1:*.
+    copies), SELECT warm, FETCH 1:* (BODY.PEEK[HEADER]), UID FETCH 1:* (FLAGS RFC822.SIZE
+    INTERNALDATE ENVELOPE) (a client's header sync; its first run is reported apart: cold caches),
+    --fetches random BODY.PEEK[] FETCHes, SEARCH (SUBJECT, FROM, UNSEEN) and UID SEARCH SUBJECT /
+    FROM / TEXT one by one, STORE +FLAGS/-FLAGS \\Flagged on 1:* and STORE on one message.
 imap_load.py idle  --port P --user U --smtp-port S --rcpt ADDR [--samples 20]
     IDLE wake latency: time from the SMTP server's 250 after DATA to "* n EXISTS" on an IDLE
     connection (RFC 2177).
@@ -93,8 +95,9 @@ def timed(fn):
 
 
 def ops(args):
-    out = {k: [] for k in ("select_cold_s", "select_warm_s", "fetch_headers_s", "fetch_bodies_s",
-                           "search_s", "store_s")}
+    out = {k: [] for k in ("select_cold_s", "select_warm_s", "fetch_headers_s", "fetch_envelope_cold_s",
+                           "fetch_envelope_s", "fetch_bodies_s", "search_s", "search_subject_s", "search_from_s",
+                           "search_text_s", "store_s", "store_one_s")}
     deadline = time.monotonic() + args.timeout
     for rep in range(max(1, min(args.repeat, 20))):
         if time.monotonic() > deadline:
@@ -114,6 +117,11 @@ def ops(args):
         if len(lines) < count:
             raise RuntimeError(f"header FETCH gave {len(lines)} of {count}")
         out["fetch_headers_s"].append(seconds)
+        for key in (("fetch_envelope_cold_s", "fetch_envelope_s") if rep == 0 else ("fetch_envelope_s",)):
+            seconds, lines = timed(lambda: c.command("UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)"))
+            if len(lines) < count:
+                raise RuntimeError(f"ENVELOPE FETCH gave {len(lines)} of {count}")
+            out[key].append(seconds)
         picks = random.Random(7).sample(range(1, count + 1), min(args.fetches, count))
 
         def bodies():
@@ -122,11 +130,18 @@ def ops(args):
                     raise RuntimeError("timed out during body FETCHes")
                 c.command(f"FETCH {n} (BODY.PEEK[])")
         out["fetch_bodies_s"].append(timed(bodies)[0])
-        out["search_s"].append(timed(lambda: (c.command('SEARCH SUBJECT "needle"'),
-                                              c.command('SEARCH FROM "dakar"'),
-                                              c.command("SEARCH UNSEEN")))[0])
+        if not args.skip_combined_search:
+            out["search_s"].append(timed(lambda: (c.command('SEARCH SUBJECT "needle"'),
+                                                  c.command('SEARCH FROM "dakar"'),
+                                                  c.command("SEARCH UNSEEN")))[0])
         out["store_s"].append(timed(lambda: (c.command("STORE 1:* +FLAGS.SILENT (\\Flagged)"),
                                              c.command("STORE 1:* -FLAGS.SILENT (\\Flagged)")))[0])
+        out["search_subject_s"].append(timed(lambda: c.command('UID SEARCH SUBJECT "needle"'))[0])
+        out["search_from_s"].append(timed(lambda: c.command('UID SEARCH FROM "dakar"'))[0])
+        out["search_text_s"].append(timed(lambda: c.command('UID SEARCH TEXT "ziguinchor"'))[0])
+        middle = max(1, count // 2)
+        out["store_one_s"].append(timed(lambda: (c.command(f"STORE {middle} +FLAGS.SILENT (\\Flagged)"),
+                                                 c.command(f"STORE {middle} -FLAGS.SILENT (\\Flagged)")))[0] / 2)
         c.close()
         out["messages"] = count
         out["fetches"] = len(picks)
@@ -313,6 +328,8 @@ def main():
     parser.add_argument("--counts", default="1000,10000")
     parser.add_argument("--rest", type=float, default=10, help="seconds of CPU-at-rest measurement")
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--skip-combined-search", action="store_true",
+                        help="ops: leave out bench/run.sh's combined SEARCH row (the UID SEARCH rows remain)")
     args = parser.parse_args()
     if args.mode == "ops":
         ops(args)

@@ -6,24 +6,39 @@ using Facteur.MailStore.Folders;
 namespace Facteur.MailStore.Index;
 
 /// <summary>
-/// Facteur's own per-folder index, <c>facteur-index</c> beside <c>dovecot-uidlist</c>. Text, one
-/// line per message, rewritten atomically under the uidlist lock:
+/// Facteur's own per-folder index, <c>facteur-index</c> beside <c>dovecot-uidlist</c>, plus its change
+/// log <c>facteur-index.log</c> (<see cref="FolderIndexLog"/>). The base file is text, one line per
+/// message, written atomically under the uidlist lock:
 /// <code>
-/// facteur-index 1 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt; [E&lt;expunge floor&gt;] [D&lt;new/ mtime&gt;,&lt;cur/ mtime&gt;,&lt;uidlist mtime&gt;,&lt;uidlist size&gt;]
+/// facteur-index 2 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt; [E&lt;expunge floor&gt;] [D&lt;new/ mtime&gt;,&lt;cur/ mtime&gt;,&lt;uidlist mtime&gt;,&lt;uidlist size&gt;]
 /// X &lt;uid&gt; &lt;modseq&gt;                                          (an expunged UID, for VANISHED)
-/// &lt;uid&gt; &lt;modseq&gt; &lt;size&gt; &lt;mtime ms&gt; &lt;cache offset&gt; &lt;cache length&gt; &lt;n|c&gt; &lt;file name&gt;
+/// &lt;uid&gt; &lt;modseq&gt; &lt;size&gt; &lt;mtime ms&gt; &lt;summary offset&gt; &lt;summary length&gt; &lt;fetch offset&gt; &lt;fetch length&gt; &lt;n|c&gt; &lt;file name&gt;
 /// </code>
+/// Small changes (a STORE, an APPEND, cache positions) are appended to the log instead of rewriting
+/// the base (12 MB at 100,000 messages); the base is rewritten — compacting the log away — when the log
+/// grows past half the base or a change touches a large part of the folder.
 /// Everything in it can be derived again from the Maildir (only mod-sequences restart), so a file
-/// that does not parse is simply dropped and rebuilt. The generation is random per write: a process
-/// that finds the generation it last wrote or read knows its copy in memory is current without
-/// reading more than the first line. D is the state of the directories the index was last checked
-/// against (<see cref="DirectoryStamp"/>): while they are unchanged, a sync need not list them.
+/// that does not parse, an older version, or a torn log is simply dropped and rebuilt. The generation is
+/// random per base write: a process that finds the generation and log length it last saw knows its copy in
+/// memory is current, and one that finds only a longer log reads just the new records.
+/// D is the state of the directories the index was last checked against (<see cref="DirectoryStamp"/>):
+/// while they are unchanged, a sync need not list them.
 /// </summary>
 internal sealed class FolderIndexFile
 {
     public const string FileName = "facteur-index";
     private const string Magic = "facteur-index";
-    private const int Version = 1;
+    private const int Version = 2;
+
+    /// <summary>The log is compacted into the base once it is longer than this share of the base (and at least <see cref="MinimumLogBeforeCompaction"/>).</summary>
+    private const double LogToBaseRatio = 0.5;
+    private const long MinimumLogBeforeCompaction = 256 * 1024;
+
+    private readonly Dictionary<uint, IndexEntry> _changed = [];
+    private readonly List<(uint Uid, ulong ModSeq)> _newlyExpunged = [];
+    private bool _stampChanged;
+    private bool _rewrite = true;
+    private DirectoryStamp? _stamp;
 
     public uint UidValidity { get; set; }
 
@@ -34,19 +49,103 @@ internal sealed class FolderIndexFile
     /// <summary>
     /// Expunges with a mod-sequence above this are all in <see cref="Expunged"/>; at or below it some
     /// were lost (the index was rebuilt, or old records were dropped), so VANISHED (EARLIER) for an
-    /// older mod-sequence must report every absent UID (RFC 7162 §3.2.5.2). Written as <c>E</c>;
-    /// readers that do not know the field ignore it.
+    /// older mod-sequence must report every absent UID (RFC 7162 §3.2.5.2). Written as <c>E</c> in the
+    /// base header only, so a change of it always writes a new base.
     /// </summary>
-    public ulong ExpungeFloor { get; set; }
+    public ulong ExpungeFloor
+    {
+        get => _expungeFloor;
+        set
+        {
+            if (_expungeFloor != value)
+            {
+                _rewrite = true;
+            }
+
+            _expungeFloor = value;
+        }
+    }
+
+    private ulong _expungeFloor;
 
     /// <summary>The directories as of the last full scan, or null when unknown or too recent to trust.</summary>
-    public DirectoryStamp? Stamp { get; set; }
+    public DirectoryStamp? Stamp
+    {
+        get => _stamp;
+        set
+        {
+            if (_stamp != value)
+            {
+                _stampChanged = true;
+            }
+
+            _stamp = value;
+        }
+    }
 
     /// <summary>Messages in increasing UID order.</summary>
     public List<IndexEntry> Entries { get; set; } = [];
 
     /// <summary>Expunged UIDs with their mod-sequence, in the order they were expunged.</summary>
     public List<(uint Uid, ulong ModSeq)> Expunged { get; } = [];
+
+    /// <summary>Bytes of the log this copy has applied (its own appends included).</summary>
+    public long LogLength { get; private set; }
+
+    /// <summary>Size of the base file as last read or written.</summary>
+    private long BaseLength { get; set; }
+
+    /// <summary>False when the log on disk belongs to another base (a crash between writing a base and starting its log): the next save writes a base.</summary>
+    internal bool LogUsable { get; set; } = true;
+
+    /// <summary>True when something was marked changed since the last <see cref="Save"/>.</summary>
+    public bool HasChanges => _rewrite || _changed.Count > 0 || _newlyExpunged.Count > 0 || _stampChanged;
+
+    /// <summary>Records that <paramref name="entry"/> is new or changed (flags, file name, mod-sequence, cache positions).</summary>
+    public void MarkChanged(IndexEntry entry) => _changed[entry.Uid] = entry;
+
+    /// <summary>Adds an expunge record (the entry itself is removed from <see cref="Entries"/> by the caller).</summary>
+    public void MarkExpunged(uint uid, ulong modSeq)
+    {
+        Expunged.Add((uid, modSeq));
+        _newlyExpunged.Add((uid, modSeq));
+        _changed.Remove(uid);
+    }
+
+    /// <summary>The next <see cref="Save"/> writes the whole base (after a rebuild or a UIDVALIDITY change).</summary>
+    public void RequireRewrite() => _rewrite = true;
+
+    /// <summary>What is on disk now compared with this copy.</summary>
+    public IndexFreshness CheckFreshness(string path)
+    {
+        var generation = ReadGeneration(path);
+        if (generation is null || generation != Generation)
+        {
+            return IndexFreshness.Stale;
+        }
+
+        if (!LogUsable && FolderIndexLog.ReadGeneration(path) == Generation)
+        {
+            return IndexFreshness.Behind; // the ignored log was restarted for this base: read it from its start
+        }
+
+        var log = FolderIndexLog.Length(path);
+        return log == LogLength ? IndexFreshness.Current : log > LogLength && LogUsable ? IndexFreshness.Behind : IndexFreshness.Stale;
+    }
+
+    /// <summary>Applies the log records written by others since this copy last looked; false when the log cannot be used (reload).</summary>
+    public bool CatchUp(string path)
+    {
+        // A log this copy ignored (another base's) may have been restarted since: read it from its start.
+        var result = FolderIndexLog.ReadFrom(path, LogUsable ? LogLength : 0, this);
+        if (result is not { } length)
+        {
+            return false;
+        }
+
+        LogLength = length;
+        return true;
+    }
 
     /// <summary>The generation in the file's header, or null when missing or unreadable.</summary>
     public static long? ReadGeneration(string path)
@@ -67,51 +166,60 @@ internal sealed class FolderIndexFile
         }
     }
 
-    /// <summary>The index, or null when missing or corrupt (the caller rebuilds).</summary>
+    /// <summary>The index with its log applied, or null when missing, corrupt, of another version or with a torn log (the caller rebuilds).</summary>
     public static FolderIndexFile? Read(string path)
     {
         try
         {
-            using var reader = new StreamReader(path, Encoding.UTF8, false, 64 * 1024);
-            var header = reader.ReadLine();
-            if (header is null || ParseHeader(header) is not { } parsed)
+            FolderIndexFile index;
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024))
+            using (var reader = new StreamReader(stream, Encoding.UTF8, false, 64 * 1024))
             {
-                return null;
-            }
-
-            var index = new FolderIndexFile { UidValidity = parsed.UidValidity, HighestModSeq = parsed.HighestModSeq, Generation = parsed.Generation, Stamp = parsed.Stamp, ExpungeFloor = parsed.ExpungeFloor };
-            uint lastUid = 0;
-            string? line;
-            while ((line = reader.ReadLine()) != null)
-            {
-                if (line.Length == 0)
-                {
-                    continue;
-                }
-
-                if (line.StartsWith("X ", StringComparison.Ordinal))
-                {
-                    var parts = line.Split(' ');
-                    if (parts.Length != 3 || !uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var xuid)
-                        || !ulong.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var xmod))
-                    {
-                        return null;
-                    }
-
-                    index.Expunged.Add((xuid, xmod));
-                    continue;
-                }
-
-                var entry = ParseEntry(line);
-                if (entry is null || entry.Uid <= lastUid || entry.ModSeq > index.HighestModSeq)
+                var header = reader.ReadLine();
+                if (header is null || ParseHeader(header) is not { } parsed)
                 {
                     return null;
                 }
 
-                lastUid = entry.Uid;
-                index.Entries.Add(entry);
+                index = new FolderIndexFile { UidValidity = parsed.UidValidity, HighestModSeq = parsed.HighestModSeq, Generation = parsed.Generation, Stamp = parsed.Stamp, ExpungeFloor = parsed.ExpungeFloor };
+                index.BaseLength = stream.Length;
+                uint lastUid = 0;
+                string? line;
+                while ((line = reader.ReadLine()) != null)
+                {
+                    if (line.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    if (line.StartsWith("X ", StringComparison.Ordinal))
+                    {
+                        if (ParseExpunge(line) is not { } expunged)
+                        {
+                            return null;
+                        }
+
+                        index.Expunged.Add(expunged);
+                        continue;
+                    }
+
+                    var entry = ParseEntry(line);
+                    if (entry is null || entry.Uid <= lastUid || entry.ModSeq > index.HighestModSeq)
+                    {
+                        return null;
+                    }
+
+                    lastUid = entry.Uid;
+                    index.Entries.Add(entry);
+                }
             }
 
+            if (!index.CatchUp(path))
+            {
+                return null; // a torn or corrupt log: what it held is lost, so rebuild from the Maildir
+            }
+
+            index.ClearChanges();
             return index;
         }
         catch (FileNotFoundException)
@@ -128,8 +236,54 @@ internal sealed class FolderIndexFile
         }
     }
 
-    /// <summary>Writes the index atomically with a new generation.</summary>
-    public void Write(string path)
+    /// <summary>Writes what changed since the last save: appended to the log when small, else a new base (atomic, new generation) and no log.</summary>
+    public void Save(string path)
+    {
+        if (!HasChanges)
+        {
+            return;
+        }
+
+        var logLimit = Math.Max(MinimumLogBeforeCompaction, (long)(BaseLength * LogToBaseRatio));
+        var large = _changed.Count + _newlyExpunged.Count > Math.Max(64, Entries.Count / 8);
+        if (!_rewrite && !large && LogLength < logLimit)
+        {
+            if (!LogUsable || LogLength == 0)
+            {
+                // The first small change after a base write starts this base's log.
+                LogLength = FolderIndexLog.Start(path, Generation);
+                LogUsable = true;
+            }
+
+            var batch = new StringBuilder();
+            foreach (var (uid, modSeq) in _newlyExpunged)
+            {
+                batch.Append(CultureInfo.InvariantCulture, $"X {uid} {modSeq}\n");
+            }
+
+            foreach (var entry in _changed.Values.OrderBy(e => e.Uid))
+            {
+                batch.Append('E').Append(' ');
+                AppendEntry(batch, entry);
+            }
+
+            if (_stampChanged)
+            {
+                batch.Append(Stamp is { } s ? $"D {FormatStamp(s)}\n" : "D -\n");
+            }
+
+            if (FolderIndexLog.Append(path, Generation, LogLength, batch.ToString(), HighestModSeq) is { } length)
+            {
+                LogLength = length;
+                ClearChanges();
+                return;
+            }
+        }
+
+        WriteBase(path);
+    }
+
+    private void WriteBase(string path)
     {
         Generation = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
         var text = new StringBuilder(64 + (Entries.Count * 120));
@@ -138,9 +292,10 @@ internal sealed class FolderIndexFile
         {
             text.Append(CultureInfo.InvariantCulture, $" E{ExpungeFloor}");
         }
+
         if (Stamp is { } stamp)
         {
-            text.Append(CultureInfo.InvariantCulture, $" D{stamp.NewTicks},{stamp.CurTicks},{stamp.UidListTicks},{stamp.UidListSize}");
+            text.Append(" D").Append(FormatStamp(stamp));
         }
 
         text.Append('\n');
@@ -151,10 +306,115 @@ internal sealed class FolderIndexFile
 
         foreach (var e in Entries)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{e.Uid} {e.ModSeq} {e.Size} {e.InternalDateMs} {e.CacheOffset} {e.CacheLength} {(e.IsNew ? 'n' : 'c')} {e.FileName}\n");
+            AppendEntry(text, e);
         }
 
-        AtomicFile.Write(path, text.ToString());
+        var content = text.ToString();
+        AtomicFile.Write(path, content);
+        BaseLength = Encoding.UTF8.GetByteCount(content);
+
+        // The old log names the old generation, so it is never applied to the new base; it is replaced
+        // by this base's log with the next small change (no second file write per big change).
+        LogLength = FolderIndexLog.Length(path);
+        LogUsable = false;
+        ClearChanges();
+    }
+
+    /// <summary>Applies one log record; false when it does not parse.</summary>
+    internal bool Apply(string record)
+    {
+        switch (record)
+        {
+            case ['X', ' ', ..]:
+                if (ParseExpunge(record) is not { } expunged)
+                {
+                    return false;
+                }
+
+                lock (Expunged)
+                {
+                    Expunged.Add(expunged); // ExpungedSince reads it outside the folder lock
+                }
+
+                var at = IndexOf(expunged.Uid);
+                if (at >= 0)
+                {
+                    Entries.RemoveAt(at);
+                }
+
+                return true;
+            case ['E', ' ', ..]:
+                if (ParseEntry(record[2..]) is not { } entry)
+                {
+                    return false;
+                }
+
+                var index = IndexOf(entry.Uid);
+                if (index >= 0)
+                {
+                    Entries[index] = entry;
+                }
+                else
+                {
+                    Entries.Insert(~index, entry);
+                }
+
+                return true;
+            case ['D', ' ', ..]:
+                Stamp = record == "D -" ? null : DirectoryStamp.Parse(record[2..]);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private int IndexOf(uint uid)
+    {
+        int low = 0, high = Entries.Count - 1;
+        while (low <= high)
+        {
+            var mid = (int)((uint)(low + high) >> 1);
+            var at = Entries[mid].Uid;
+            if (at == uid)
+            {
+                return mid;
+            }
+
+            if (at < uid)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return ~low;
+    }
+
+    private void ClearChanges()
+    {
+        _changed.Clear();
+        _newlyExpunged.Clear();
+        _stampChanged = false;
+        _rewrite = false;
+    }
+
+    private static string FormatStamp(DirectoryStamp stamp) =>
+        string.Create(CultureInfo.InvariantCulture, $"{stamp.NewTicks},{stamp.CurTicks},{stamp.UidListTicks},{stamp.UidListSize}");
+
+    private static void AppendEntry(StringBuilder text, IndexEntry e) =>
+        text.Append(CultureInfo.InvariantCulture,
+            $"{e.Uid} {e.ModSeq} {e.Size} {e.InternalDateMs} {e.CacheOffset} {e.CacheLength} {e.FetchOffset} {e.FetchLength} {(e.IsNew ? 'n' : 'c')} {e.FileName}\n");
+
+    private static (uint Uid, ulong ModSeq)? ParseExpunge(string line)
+    {
+        var parts = line.Split(' ');
+        return parts.Length == 3 && uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)
+            && ulong.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var modSeq)
+            ? (uid, modSeq)
+            : null;
     }
 
     private static (uint UidValidity, ulong HighestModSeq, long Generation, DirectoryStamp? Stamp, ulong ExpungeFloor)? ParseHeader(string header)
@@ -162,7 +422,7 @@ internal sealed class FolderIndexFile
         var fields = header.Split(' ');
         if (fields.Length < 5 || fields[0] != Magic || fields[1] != Version.ToString(CultureInfo.InvariantCulture))
         {
-            return null;
+            return null; // another version (an older Facteur's): rebuilt, never misread
         }
 
         uint? uidValidity = null;
@@ -183,8 +443,8 @@ internal sealed class FolderIndexFile
                 case 'V' when uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var v): uidValidity = v; break;
                 case 'H' when ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var h): highest = h; break;
                 case 'G' when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var g): generation = g; break;
-                case 'D': stamp = DirectoryStamp.Parse(field[1..]); break;
                 case 'E' when ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var e): floor = e; break;
+                case 'D': stamp = DirectoryStamp.Parse(field[1..]); break;
             }
         }
 
@@ -193,30 +453,34 @@ internal sealed class FolderIndexFile
 
     private static IndexEntry? ParseEntry(string line)
     {
-        // uid modseq size mtime cacheOffset cacheLength n|c name — the name is the rest of the line.
-        var fields = new string[7];
+        // uid modseq size mtime summaryOffset summaryLength fetchOffset fetchLength n|c name — the name is the rest of the line.
+        const int Fields = 9;
+        Span<Range> ranges = stackalloc Range[Fields];
+        var span = line.AsSpan();
         var position = 0;
-        for (var i = 0; i < 7; i++)
+        for (var i = 0; i < Fields; i++)
         {
-            var space = line.IndexOf(' ', position);
+            var space = span[position..].IndexOf(' ');
             if (space < 0)
             {
                 return null;
             }
 
-            fields[i] = line[position..space];
-            position = space + 1;
+            ranges[i] = new Range(position, position + space);
+            position += space + 1;
         }
 
         var name = line[position..];
         if (name.Length == 0
-            || !uint.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var uid) || uid == 0
-            || !ulong.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var modSeq)
-            || !long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-            || !long.TryParse(fields[3], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var mtime)
-            || !long.TryParse(fields[4], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var cacheOffset)
-            || !int.TryParse(fields[5], NumberStyles.None, CultureInfo.InvariantCulture, out var cacheLength)
-            || fields[6] is not ("n" or "c"))
+            || !uint.TryParse(span[ranges[0]], NumberStyles.None, CultureInfo.InvariantCulture, out var uid) || uid == 0
+            || !ulong.TryParse(span[ranges[1]], NumberStyles.None, CultureInfo.InvariantCulture, out var modSeq)
+            || !long.TryParse(span[ranges[2]], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+            || !long.TryParse(span[ranges[3]], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var mtime)
+            || !long.TryParse(span[ranges[4]], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var cacheOffset)
+            || !int.TryParse(span[ranges[5]], NumberStyles.None, CultureInfo.InvariantCulture, out var cacheLength)
+            || !long.TryParse(span[ranges[6]], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var fetchOffset)
+            || !int.TryParse(span[ranges[7]], NumberStyles.None, CultureInfo.InvariantCulture, out var fetchLength)
+            || span[ranges[8]] is not ("n" or "c"))
         {
             return null;
         }
@@ -226,12 +490,27 @@ internal sealed class FolderIndexFile
             Uid = uid,
             Key = MaildirEntryName.Parse(name).Key,
             FileName = name,
-            IsNew = fields[6] == "n",
+            IsNew = span[ranges[8]] is "n",
             ModSeq = modSeq,
             Size = size,
             InternalDateMs = mtime,
             CacheOffset = cacheOffset,
             CacheLength = cacheLength,
+            FetchOffset = fetchOffset,
+            FetchLength = fetchLength,
         };
     }
+}
+
+/// <summary>Whether the in-memory index matches the files.</summary>
+internal enum IndexFreshness
+{
+    /// <summary>Same generation, same log length.</summary>
+    Current,
+
+    /// <summary>Same generation, the log has grown: apply the new records.</summary>
+    Behind,
+
+    /// <summary>Another base (or none): read it again.</summary>
+    Stale,
 }

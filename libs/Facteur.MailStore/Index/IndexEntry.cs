@@ -23,6 +23,11 @@ internal sealed class IndexEntry
 
     public int CacheLength { get; set; }
 
+    /// <summary>Offset of the rendered FETCH items (<see cref="RenderedFetchItems"/>) in <c>facteur-cache</c>, or -1.</summary>
+    public long FetchOffset { get; set; } = -1;
+
+    public int FetchLength { get; set; }
+
     /// <summary>The record built from this entry, reset whenever the entry changes.</summary>
     public MessageRecord? Record { get; set; }
 

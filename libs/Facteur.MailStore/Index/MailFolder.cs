@@ -19,10 +19,11 @@ public sealed class MailFolder
     private const int MaxExpungedRecords = 50_000;
 
     /// <summary>Summaries parsed but not yet in <c>facteur-cache</c> before a flush is forced.</summary>
-    private const int SummaryFlushThreshold = 256;
+    private const int SummaryFlushThreshold = 1024;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<uint, (string Key, MessageSummary Summary)> _pendingSummaries = new();
+    private readonly ConcurrentDictionary<uint, (string Key, RenderedFetchItems Items)> _pendingFetchItems = new();
     private readonly object _signalLock = new();
     private FolderIndexFile _index = new();
     private bool _loaded;
@@ -34,6 +35,10 @@ public sealed class MailFolder
     private long _syncRequests;
     private long _syncCompleted;
     private int _flushing;
+    private int _waiters;
+    private volatile VerifiedStamp? _verified;
+    private TimeSpan _pollInterval;
+    private CancellationTokenSource? _poll;
 
     internal MailFolder(UserMailbox mailbox, string name, string path)
     {
@@ -70,6 +75,11 @@ public sealed class MailFolder
     /// </summary>
     public async Task<FolderState> SyncAsync(CancellationToken cancellationToken = default)
     {
+        if (IsUnchangedOnDisk())
+        {
+            return _state;
+        }
+
         var ticket = Interlocked.Increment(ref _syncRequests);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -92,33 +102,148 @@ public sealed class MailFolder
     }
 
     /// <summary>
+    /// The sync IMAP runs after every command, without the dot-lock, in the common case: the directories,
+    /// the uidlist and the index (generation, log length) are exactly as the last locked sync of this
+    /// process left them, that state is old enough to trust on a coarse clock, and nothing is waiting to
+    /// be written. Four stat calls and a one-line read instead of creating and deleting the lock file.
+    /// A change that races this check is simply seen by the next sync, as if it came a moment later.
+    /// </summary>
+    private bool IsUnchangedOnDisk()
+    {
+        if (_verified is not { } verified || !_pendingSummaries.IsEmpty || !_pendingFetchItems.IsEmpty)
+        {
+            return false;
+        }
+
+        try
+        {
+            return DirectoryStamp.Read(Path, UidListPath) == verified.Stamp
+                && _index.CheckFreshness(IndexPath) == IndexFreshness.Current;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Completes when the folder's HIGHESTMODSEQ passes <paramref name="knownHighestModSeq"/> (a
     /// change made in this process, or found by a sync triggered by <see cref="MessageStore.NotifyChanged"/>
-    /// or by polling the disk every <paramref name="pollInterval"/>). For IDLE.
+    /// or by the folder's poll of the disk). For IDLE. The poll is one per folder, shared by all its
+    /// waiters and running only while there are some, every <paramref name="pollInterval"/> (the shortest
+    /// any waiter asked for); between changes it costs four stat calls, not a sync per connection.
     /// </summary>
     public async Task<FolderState> WaitForChangeAsync(ulong knownHighestModSeq, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
-        while (true)
+        AddWaiter(pollInterval);
+        try
         {
-            Task signal;
+            while (true)
+            {
+                Task signal;
+                lock (_signalLock)
+                {
+                    signal = _changed.Task;
+                }
+
+                var state = _state;
+                if (state.HighestModSeq != knownHighestModSeq)
+                {
+                    return state;
+                }
+
+                await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            RemoveWaiter();
+        }
+    }
+
+    /// <summary>Sessions waiting in <see cref="WaitForChangeAsync"/> now (tests, telemetry).</summary>
+    internal int Waiters
+    {
+        get
+        {
             lock (_signalLock)
             {
-                signal = _changed.Task;
+                return _waiters;
             }
+        }
+    }
 
-            var state = _state;
-            if (state.HighestModSeq != knownHighestModSeq)
+    private void AddWaiter(TimeSpan pollInterval)
+    {
+        lock (_signalLock)
+        {
+            _waiters++;
+            if (_poll is null || pollInterval < _pollInterval)
             {
-                return state;
+                _pollInterval = pollInterval;
+                _poll?.Cancel(); // a waiter wants a shorter interval: restart the loop with it
+                _poll = new CancellationTokenSource();
+                _ = PollWhileWaitedAsync(pollInterval, _poll);
             }
+        }
+    }
 
-            var delay = Task.Delay(pollInterval, cancellationToken);
-            var done = await Task.WhenAny(signal, delay).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            if (done == delay)
+    private void RemoveWaiter()
+    {
+        lock (_signalLock)
+        {
+            if (--_waiters == 0 && _poll is { } poll)
             {
-                await SyncAsync(cancellationToken).ConfigureAwait(false);
+                poll.Cancel();
+                _poll = null;
             }
+        }
+    }
+
+    /// <summary>
+    /// The filesystem fallback of IDLE: changes made by Dovecot, by a replica whose bus event was lost,
+    /// or by anything that does not announce itself. A change renames or adds a file (new/, cur/ mtime)
+    /// or rewrites the uidlist, so while the stamp is unchanged — and old enough to trust on a coarse
+    /// clock — nothing is synced.
+    /// </summary>
+    private async Task PollWhileWaitedAsync(TimeSpan interval, CancellationTokenSource stop)
+    {
+        DirectoryStamp? last = null;
+        try
+        {
+            using var timer = new PeriodicTimer(interval);
+            while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    var stamp = DirectoryStamp.Read(Path, UidListPath);
+                    if (stamp == last && stamp.IsSettled(DateTime.UtcNow))
+                    {
+                        continue;
+                    }
+
+                    await SyncAsync(stop.Token).ConfigureAwait(false);
+                    last = stamp;
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+                catch (MailStoreException)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Last waiter gone, or replaced by a loop with a shorter interval. The source is not
+            // disposed: AddWaiter/RemoveWaiter may still cancel it, and it holds no timer.
         }
     }
 
@@ -177,13 +302,44 @@ public sealed class MailFolder
         }
 
         _pendingSummaries[message.Uid] = (message.Key, summary);
-        if (_pendingSummaries.Count >= SummaryFlushThreshold && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
+        if (_pendingSummaries.Count + _pendingFetchItems.Count >= SummaryFlushThreshold && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
         {
             _ = FlushSummariesInBackgroundAsync();
         }
 
         return summary;
     }
+
+    /// <summary>A reader of cached <see cref="RenderedFetchItems"/> in <paramref name="format"/> for one FETCH command (dispose it after).</summary>
+    public RenderedFetchReader OpenRenderedFetchReader(string format)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(format);
+        return new RenderedFetchReader(this, format);
+    }
+
+    /// <summary>
+    /// Keeps FETCH items rendered from the file of <paramref name="message"/> (in memory at once, in
+    /// <c>facteur-cache</c> with the next locked operation or once enough are pending), so the next FETCH
+    /// of them does not open the file.
+    /// </summary>
+    public void CacheRenderedFetchItems(MessageRecord message, RenderedFetchItems items)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(items);
+        _pendingFetchItems[message.Uid] = (message.Key, items);
+        if (_pendingSummaries.Count + _pendingFetchItems.Count >= SummaryFlushThreshold && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
+        {
+            _ = FlushSummariesInBackgroundAsync();
+        }
+    }
+
+    internal RenderedFetchItems? PendingRenderedFetchItems(MessageRecord message) =>
+        _pendingFetchItems.TryGetValue(message.Uid, out var pending) && pending.Key == message.Key ? pending.Items : null;
+
+    internal (long Offset, int Length)? CachedFetchPosition(MessageRecord message) =>
+        _byUid.TryGetValue(message.Uid, out var entry) && entry.Key == message.Key && entry.FetchOffset >= 0 && entry.FetchLength > 0
+            ? (entry.FetchOffset, entry.FetchLength)
+            : null;
 
     /// <summary>Opens the message file for reading (bytes as on disk, seekable), wherever it is now; null when it is gone.</summary>
     public Stream? OpenMessage(MessageRecord message)
@@ -394,7 +550,15 @@ public sealed class MailFolder
         using (diskLock)
         {
             var before = _state;
-            if (!_loaded || FolderIndexFile.ReadGeneration(IndexPath) != _index.Generation)
+            var freshness = _loaded ? _index.CheckFreshness(IndexPath) : IndexFreshness.Stale;
+            if (freshness == IndexFreshness.Behind && _index.CatchUp(IndexPath))
+            {
+                // Another process appended to the log: only its new records were read.
+                _byUid = _index.Entries.ToDictionary(e => e.Uid);
+                _keywords = DovecotKeywords.Read(Path);
+                Publish();
+            }
+            else if (freshness != IndexFreshness.Current)
             {
                 LoadIndex();
                 if (_loaded && _index.Entries.Count == 0 && _index.UidValidity == 0)
@@ -403,6 +567,7 @@ public sealed class MailFolder
                 }
             }
 
+            _verified = null; // set again by a sync that finds everything settled
             var result = action();
             if (_state.HighestModSeq != before.HighestModSeq || _state.UidValidity != before.UidValidity)
             {
@@ -432,6 +597,7 @@ public sealed class MailFolder
 
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
         _keywords = DovecotKeywords.Read(Path);
+        _verified = null;
         _loaded = true;
         if (read is null)
         {
@@ -455,11 +621,12 @@ public sealed class MailFolder
                 Publish();
             }
 
-            if (FlushSummariesLocked())
+            if (FlushSummariesLocked() || _index.HasChanges)
             {
                 WriteIndex();
             }
 
+            _verified = new VerifiedStamp(stamp);
             return false;
         }
 
@@ -515,6 +682,7 @@ public sealed class MailFolder
             }
 
             _index.UidValidity = document.UidValidity;
+            _index.RequireRewrite();
             indexChanged = true;
         }
 
@@ -537,6 +705,7 @@ public sealed class MailFolder
                     entry.FileName = disk.FileName;
                     entry.IsNew = disk.IsNew;
                     entry.Record = null;
+                    _index.MarkChanged(entry);
                     indexChanged = true;
                 }
 
@@ -568,7 +737,7 @@ public sealed class MailFolder
                 continue;
             }
 
-            entries.Add(new IndexEntry
+            var added = new IndexEntry
             {
                 Uid = record.Uid,
                 Key = record.Key,
@@ -577,7 +746,9 @@ public sealed class MailFolder
                 ModSeq = ++_index.HighestModSeq,
                 Size = size.Value,
                 InternalDateMs = new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeMilliseconds(),
-            });
+            };
+            entries.Add(added);
+            _index.MarkChanged(added);
             indexChanged = true;
         }
 
@@ -585,6 +756,7 @@ public sealed class MailFolder
         {
             AddExpunged(gone.Uid);
             _pendingSummaries.TryRemove(gone.Uid, out _);
+            _pendingFetchItems.TryRemove(gone.Uid, out _);
             indexChanged = true;
         }
 
@@ -606,7 +778,14 @@ public sealed class MailFolder
             _index.Stamp = trusted;
             indexChanged = true;
         }
-        if (indexChanged || !File.Exists(IndexPath))
+
+        _verified = trusted is { } settled ? new VerifiedStamp(settled) : null;
+        if (!File.Exists(IndexPath))
+        {
+            _index.RequireRewrite();
+        }
+
+        if (indexChanged || _index.HasChanges)
         {
             WriteIndex();
         }
@@ -681,6 +860,7 @@ public sealed class MailFolder
                     entry.FileName = found.FileName;
                     entry.IsNew = found.IsNew;
                     entry.Record = null;
+                    _index.MarkChanged(entry);
                     continue;
                 }
 
@@ -722,6 +902,7 @@ public sealed class MailFolder
                     entry.FileName = newName;
                     entry.IsNew = false;
                     entry.Record = null;
+                    _index.MarkChanged(entry);
                     anyChange = true;
                 }
 
@@ -731,7 +912,7 @@ public sealed class MailFolder
             }
         }
 
-        if (anyChange)
+        if (anyChange || _index.HasChanges)
         {
             WriteIndex();
         }
@@ -786,6 +967,7 @@ public sealed class MailFolder
         {
             AddExpunged(uid);
             _pendingSummaries.TryRemove(uid, out _);
+            _pendingFetchItems.TryRemove(uid, out _);
         }
 
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
@@ -831,7 +1013,7 @@ public sealed class MailFolder
             File.Move(file.TmpPath, System.IO.Path.Combine(cur, fileName), overwrite: false);
             var uid = document.NextUid++;
             document.Records.Add(new UidListRecord(uid, file.Key, []));
-            _index.Entries.Add(new IndexEntry
+            var added = new IndexEntry
             {
                 Uid = uid,
                 Key = file.Key,
@@ -840,7 +1022,9 @@ public sealed class MailFolder
                 ModSeq = ++_index.HighestModSeq,
                 Size = file.Size,
                 InternalDateMs = file.InternalDateMs,
-            });
+            };
+            _index.Entries.Add(added);
+            _index.MarkChanged(added);
             uids.Add(uid);
         }
 
@@ -861,12 +1045,12 @@ public sealed class MailFolder
 
     private bool FlushSummariesLocked()
     {
-        if (_pendingSummaries.IsEmpty)
+        if (_pendingSummaries.IsEmpty && _pendingFetchItems.IsEmpty)
         {
             return false;
         }
 
-        var items = new List<(IndexEntry Entry, string Key, MessageSummary Summary)>();
+        var items = new List<(IndexEntry Entry, string Key, object Item)>();
         foreach (var (uid, (key, summary)) in _pendingSummaries.ToArray())
         {
             _pendingSummaries.TryRemove(uid, out _);
@@ -876,16 +1060,37 @@ public sealed class MailFolder
             }
         }
 
+        foreach (var (uid, (key, rendered)) in _pendingFetchItems.ToArray())
+        {
+            if (_byUid.TryGetValue(uid, out var entry) && entry.Key == key)
+            {
+                items.Add((entry, key, rendered));
+            }
+        }
+
         if (items.Count == 0)
         {
             return false;
         }
 
-        var positions = SummaryCacheFile.Append(CachePath, items.Select(i => (i.Key, i.Summary)).ToList());
+        var positions = SummaryCacheFile.Append(CachePath, items.Select(i => (i.Key, i.Item)).ToList());
         for (var i = 0; i < items.Count; i++)
         {
-            items[i].Entry.CacheOffset = positions[i].Offset;
-            items[i].Entry.CacheLength = positions[i].Length;
+            var (entry, _, item) = items[i];
+            if (item is RenderedFetchItems)
+            {
+                entry.FetchOffset = positions[i].Offset;
+                entry.FetchLength = positions[i].Length;
+                // Removed only now: a reader between the append and here still finds it pending.
+                _pendingFetchItems.TryRemove(entry.Uid, out _);
+            }
+            else
+            {
+                entry.CacheOffset = positions[i].Offset;
+                entry.CacheLength = positions[i].Length;
+            }
+
+            _index.MarkChanged(entry);
         }
 
         return true;
@@ -912,7 +1117,7 @@ public sealed class MailFolder
 
     private bool WriteIndex()
     {
-        _index.Write(IndexPath);
+        _index.Save(IndexPath);
         return true;
     }
 
@@ -920,7 +1125,7 @@ public sealed class MailFolder
     {
         lock (_index.Expunged)
         {
-            _index.Expunged.Add((uid, ++_index.HighestModSeq));
+            _index.MarkExpunged(uid, ++_index.HighestModSeq);
             if (_index.Expunged.Count > MaxExpungedRecords)
             {
                 var dropped = _index.Expunged.Count - MaxExpungedRecords;
@@ -1157,6 +1362,9 @@ public sealed class MailFolder
         {
         }
     }
+
+    /// <summary>The settled directory stamp the in-memory state was last verified against (boxed, so it is replaced atomically).</summary>
+    private sealed record VerifiedStamp(DirectoryStamp Stamp);
 
     private sealed record DiskFile(string FileName, bool IsNew, MaildirEntryName Name)
     {

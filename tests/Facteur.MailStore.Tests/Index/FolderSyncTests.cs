@@ -125,6 +125,7 @@ public sealed class FolderSyncTests
     [InlineData("")]
     [InlineData("facteur-index 1 V1 H5 G7\n1 2 3\n")]
     [InlineData("facteur-index 1 V1 H1 G7\n1 99 10 0 -1 0 c x:2,S\n")]
+    [InlineData("facteur-index 2 V1 H1 G7\n1 99 10 0 -1 0 -1 0 c x:2,S\n")]
     public async Task A_corrupt_index_is_rebuilt_from_the_maildir(string content)
     {
         using var maildir = new IndexTestMaildir();
@@ -136,7 +137,7 @@ public sealed class FolderSyncTests
 
         Assert.Equal(before.UidValidity, after.UidValidity);
         Assert.Equal([(1u, MessageFlags.Seen)], after.Messages.Select(m => (m.Uid, m.Flags)));
-        Assert.StartsWith("facteur-index 1 ", await File.ReadAllTextAsync(Path.Combine(maildir.UserPath, "facteur-index")));
+        Assert.StartsWith("facteur-index 2 ", await File.ReadAllTextAsync(Path.Combine(maildir.UserPath, "facteur-index")));
     }
 
     [Fact]

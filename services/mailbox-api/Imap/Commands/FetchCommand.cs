@@ -9,6 +9,8 @@ namespace Facteur.MailboxApi.Imap.Commands;
 /// <summary>FETCH and UID FETCH (RFC 3501 §6.4.5, §7.4.2): every data item, sections, partials, the implicit \Seen.</summary>
 internal static class FetchCommand
 {
+    private const int FlushThreshold = 32 * 1024;
+
     public static async ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
     {
         var mailbox = session.RequireSelected();
@@ -80,15 +82,28 @@ internal static class FetchCommand
         }
 
         var setsSeen = !mailbox.ReadOnly && items.Any(i => i.SetsSeen);
-        var needsContent = items.Any(i => i.Kind is not (FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate or FetchKind.Rfc822Size or FetchKind.ModSeq));
+        // ENVELOPE, BODY and BODYSTRUCTURE come from the folder's cache once rendered: a header FETCH of a
+        // large folder then opens no message file. Only sections and RFC822.* need the file itself.
+        var needsStructure = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure);
+        var needsFile = items.Any(i => i.Kind is not (FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate or FetchKind.Rfc822Size
+            or FetchKind.ModSeq or FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure));
+        using var cache = needsStructure ? mailbox.Folder.OpenRenderedFetchReader(RenderedStructure.Format) : null;
+        var unflushed = 0;
         foreach (var (sequence, entry) in messages)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var data = needsContent ? MessageData.Load(mailbox.Folder, entry.Record) : null;
-            if (needsContent && data is null)
+            var rendered = cache?.Get(entry.Record);
+            var data = needsFile || (needsStructure && rendered is null) ? MessageData.Load(mailbox.Folder, entry.Record) : null;
+            if ((needsFile || (needsStructure && rendered is null)) && data is null)
             {
                 // Expunged by another session and not yet reported: nothing to send (§7.4.1 leaves the choice).
                 continue;
+            }
+
+            if (needsStructure && rendered is null)
+            {
+                rendered = RenderedStructure.Render(data!);
+                mailbox.Folder.CacheRenderedFetchItems(entry.Record, rendered);
             }
 
             var flagsChanged = false;
@@ -113,7 +128,7 @@ internal static class FetchCommand
                 }
 
                 first = false;
-                Write(builder, item, entry, data);
+                Write(builder, item, entry, data, rendered);
             }
 
             if (flagsChanged && items.All(i => i.Kind != FetchKind.Flags))
@@ -123,13 +138,24 @@ internal static class FetchCommand
 
             builder.Raw(")\r\n");
             session.Reply.Write(builder.Written);
+            unflushed += builder.Written.Length;
+            if (unflushed >= FlushThreshold)
+            {
+                // Flushing per message costs a write per message on FETCH 1:*; the pipe's backpressure still bounds memory.
+                await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
+                unflushed = 0;
+            }
+        }
+
+        if (unflushed > 0)
+        {
             await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return new ImapResult("Fetch completed.") { AllowExpunge = request.Uid };
     }
 
-    private static void Write(ImapResponseBuilder b, FetchItem item, MailboxMessage entry, MessageData? data)
+    private static void Write(ImapResponseBuilder b, FetchItem item, MailboxMessage entry, MessageData? data, RenderedFetchItems? rendered)
     {
         switch (item.Kind)
         {
@@ -149,16 +175,13 @@ internal static class FetchCommand
                 b.Raw("MODSEQ (").Number((long)entry.Record.ModSeq).Raw(")");
                 break;
             case FetchKind.Envelope:
-                b.Raw("ENVELOPE ");
-                EnvelopeWriter.Write(b, data!.Root.Headers);
+                b.Raw("ENVELOPE ").Raw(rendered!.Envelope);
                 break;
             case FetchKind.Body:
-                b.Raw("BODY ");
-                BodyStructureWriter.Write(b, data!.Root, extensible: false);
+                b.Raw("BODY ").Raw(rendered!.Body);
                 break;
             case FetchKind.BodyStructure:
-                b.Raw("BODYSTRUCTURE ");
-                BodyStructureWriter.Write(b, data!.Root, extensible: true);
+                b.Raw("BODYSTRUCTURE ").Raw(rendered!.BodyStructure);
                 break;
             case FetchKind.Rfc822:
                 b.Raw("RFC822 ").Literal(data!.Bytes);

@@ -4,8 +4,10 @@ namespace Facteur.MailboxApi.Imap.Commands;
 
 /// <summary>
 /// IDLE (RFC 2177): "+ idling", then updates of the selected mailbox as they happen until the
-/// client sends DONE. Changes come from the store (its own change notification, fed by delivery events) with polling every <c>Imap:IdlePollInterval</c> as the fallback.
-/// The autologout timer (30 minutes) still applies.
+/// client sends DONE. Changes come from the store: its own change notification (changes made in this
+/// process, and <c>MailDelivered</c> bus events through <see cref="MessageStore.NotifyChanged"/>), with one
+/// shared poll per folder every <c>Imap:IdlePollInterval</c> as the fallback — not a poll per connection,
+/// so thousands of idle sessions cost nothing between changes. The autologout timer (30 minutes) still applies.
 /// </summary>
 internal static class IdleCommand
 {
@@ -20,7 +22,7 @@ internal static class IdleCommand
         while (true)
         {
             // The store wakes the wait on a change made in this process, on MessageStore.NotifyChanged
-            // (a delivery event) or, as the fallback, when its poll of the disk finds one.
+            // (a delivery event) or, as the fallback, when the folder's shared poll of the disk finds one.
             var change = session.Selected is { } selected
                 ? selected.Folder.WaitForChangeAsync(selected.HighestModSeq, session.Options.IdlePollInterval, stop.Token)
                 : Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => (FolderState?)null, TaskScheduler.Default)!;

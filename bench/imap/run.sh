@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# IMAP side by side: Dovecot (Debian's dovecot-imapd, with Postfix delivering for the IDLE row) and
+# Facteur standalone — and optionally other Facteur builds, e.g. the code before a change — on
+# copies of the same generated Maildir, at each corpus size, in one run. Prints and writes a
+# Markdown table of medians, ranges and ratios (Facteur ÷ Dovecot) to bench/results/imap-<date>.md.
+#
+#   bench/imap/run.sh [--corpus 10000,100000] [--repeat N] [--repeat-large N] [--fetches N]
+#                     [--conns 1000,10000] [--anchor-conns LIST] [--idle-samples N] [--skip-build] [--quick]
+#                     [--also NAME=SOURCE_ROOT]... [--keep]
+#
+# --corpus LIST     mailbox sizes (default 10000,100000); the IDLE and idle-connection rows run once,
+#                   on an empty mailbox of their own.
+# --repeat N        repetitions at sizes up to 10,000 (default 3); --repeat-large N above it (default 1:
+#                   one pass of SEARCH TEXT over 100,000 messages already takes minutes on Dovecot).
+# --also NAME=DIR   another Facteur source tree to bench in the same run (built in Release unless
+#                   --skip-build), e.g. --also before=/tmp/facteur-main: a column "Facteur (NAME)".
+# --no-extra        leave out the IDLE and idle-connection rows (e.g. a second run for another size).
+# --anchor-conns L  idle-connection levels for Dovecot (default: --conns); Dovecot forks one process
+#                   per connection, so 10,000 of them take minutes of a shared machine.
+# --data DIR        use DIR/pristine and DIR/passwd, made beforehand by bench/anchors/gen_maildir.py with
+#                   the same arguments as below (one --corpus size): generating 100,000 messages takes
+#                   minutes on a loaded machine and can then overlap other work.
+# --quick           300 messages, 1 repetition, 50 fetches, 50 connections, 3 IDLE samples.
+#
+# Called by bench/run.sh for `--only imap` (its other rows stay there); loopback only, free ports,
+# private Dovecot/Postfix instances under a temporary work folder, every step under a timeout.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH="$ROOT/bench"
+CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 CONNS="1000,10000" IDLE_SAMPLES=50 BUILD=1 KEEP=0 REST=10
+STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0
+ALSO=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --corpus) CORPORA=${2:?}; shift ;;
+    --repeat) REPEAT=${2:?}; shift ;;
+    --repeat-large) REPEAT_LARGE=${2:?}; shift ;;
+    --fetches) FETCHES=${2:?}; shift ;;
+    --conns) CONNS=${2:?}; shift ;;
+    --anchor-conns) ANCHOR_CONNS=${2:?}; shift ;;
+    --idle-samples) IDLE_SAMPLES=${2:?}; shift ;;
+    --skip-build) BUILD=0 ;;
+    --keep) KEEP=1 ;;
+    --also) ALSO+=("${2:?}"); shift ;;
+    --data) DATA=$(realpath "${2:?}"); shift ;;
+    --no-extra) NO_EXTRA=1 ;;
+    --quick) CORPORA=300 REPEAT=1 FETCHES=50 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "imap/run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+ANCHOR_CONNS=${ANCHOR_CONNS:-$CONNS}
+[[ "$CORPORA" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "imap/run.sh: --corpus is a comma-separated list of sizes" >&2; exit 2; }
+DOMAIN=bench.test
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for tool in postfix smtp-source dovecot python3 curl; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "imap/run.sh: $tool is missing (bench/run.sh installs it)" >&2; exit 1; }
+done
+
+# Stacks: "dovecot" plus one Facteur per source tree: name|root.
+STACKS=("facteur|$ROOT")
+for also in "${ALSO[@]}"; do STACKS+=("facteur-${also%%=*}|$(realpath "${also#*=}")"); done
+dll_of() { echo "$1/services/standalone/bin/Release/net10.0/Facteur.Standalone.dll"; }
+for stack in "${STACKS[@]}"; do
+  src=${stack#*|}
+  if [ "$BUILD" = 1 ]; then
+    log "building $src (Release)"
+    dotnet build "$src/services/standalone/Facteur.Standalone.csproj" -c Release -v q -nologo >&2
+  fi
+  [ -f "$(dll_of "$src")" ] || { echo "imap/run.sh: $(dll_of "$src") is not built" >&2; exit 1; }
+done
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+W=$(mktemp -d /tmp/facteur-imapbench.XXXXXX)
+chmod 755 "$W"
+RESULTS="$W/results.jsonl"
+: > "$RESULTS"
+PIDS=()
+cleanup() {
+  set +e
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  "$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix" >/dev/null 2>&1
+  "$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot" >/dev/null 2>&1
+  if [ "$KEEP" = 1 ]; then log "work folder kept: $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+measure() { # stack corpus row command...
+  local stack=$1 corpus=$2 row=$3; shift 3
+  local out why
+  if out=$(timeout "$STEP_TIMEOUT" "$@" 2>"$W/last-error"); then
+    printf '{"stack":"%s","corpus":%s,"row":"%s","data":%s}\n' "$stack" "$corpus" "$row" "$out" >> "$RESULTS"
+  else
+    why=$(tail -c 300 "$W/last-error" | tr -d '"\\' | tr '\n' ' ')
+    log "$stack / $row / $corpus failed: $why"
+    printf '{"stack":"%s","corpus":%s,"row":"%s","error":"%s"}\n' "$stack" "$corpus" "$row" "${why:-timed out}" >> "$RESULTS"
+  fi
+}
+fresh_copy() { rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -a "$1" "$2"; }
+
+start_facteur() { # name src mailroot smtp imap -> pid
+  local name=$1 src=$2 mail=$3 smtp=$4 imap=$5 mgmt
+  mgmt=$(free_port); mkdir -p "$W/$name/spool"; : > "$W/$name/aliases"
+  env Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$mail" \
+    Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$W/$name/aliases" \
+    Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
+    Smtp__Port="$smtp" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" Smtp__MaxConnectionsPerIp=1000 \
+    Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 \
+    Imap__MaxConnectionsPerUser=20000 Imap__MaxConnectionsPerIp=20000 \
+    Management__Port="$mgmt" Logging__LogLevel__Default=Warning \
+    dotnet "$(dll_of "$src")" > "$W/$name.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 600); do
+    curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && { echo "$pid"; return 0; }
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "imap/run.sh: $name did not become ready" >&2; tail -20 "$W/$name.log" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  return 1
+}
+stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 75); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done; kill -KILL "$1" 2>/dev/null || true; }
+
+# One stack on one corpus: SELECT/FETCH/SEARCH/STORE; with "extra" also IDLE wake latency and idle connections.
+run_stack() { # stack corpus pristine extra
+  local stack=$1 corpus=$2 pristine=$3 extra=$4 mail="$W/$1-$2/mail" repeat=$REPEAT imap smtp pid
+  [ "$corpus" -gt 10000 ] && repeat=$REPEAT_LARGE
+  fresh_copy "$pristine" "$mail"
+  imap=$(free_port); smtp=$(free_port)
+  if [ "$stack" = dovecot ]; then
+    "$BENCH/anchors/postfix.sh" start "$W/anchor/postfix" "$smtp" "$mail" "$DOMAIN" box idle warm >/dev/null
+    "$BENCH/anchors/dovecot.sh" start "$W/anchor/dovecot" "$imap" "$(free_port)" "$W/passwd" "$mail" 2>/dev/null
+    pid=$(cat "$W/anchor/dovecot/run/master.pid")
+  else
+    local src
+    for s in "${STACKS[@]}"; do [ "${s%%|*}" = "$stack" ] && src=${s#*|}; done
+    pid=$(start_facteur "$stack-$corpus" "$src" "$mail" "$smtp" "$imap")
+    PIDS+=("$pid")
+  fi
+  # Unrecorded warm-up (JIT, caches) on the small user; the corpus user stays cold for SELECT.
+  timeout 120 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1 || true
+  log "$stack: IMAP ops on $corpus messages ($repeat repetition(s))"
+  measure "$stack" "$corpus" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
+    --fetches "$FETCHES" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
+  if [ "$extra" = 1 ]; then
+    log "$stack: IDLE wake latency after SMTP accept"
+    measure "$stack" "$corpus" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
+      --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
+    local conns=$CONNS
+    [ "$stack" = dovecot ] && conns=$ANCHOR_CONNS
+    log "$stack: $conns idle connections"
+    measure "$stack" "$corpus" imap:conns python3 "$BENCH/imap/imap_load.py" conns --port "$imap" --user "idle@$DOMAIN" \
+      --pid "$pid" --counts "$conns" --rest "$REST" --timeout 900
+  fi
+  if [ "$stack" = dovecot ]; then
+    "$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot" >/dev/null 2>&1 || true
+    "$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix" >/dev/null 2>&1 || true
+  else
+    stop_pid "$pid"
+  fi
+  rm -rf "$W/$stack-$corpus"
+}
+
+first=1
+[ "$NO_EXTRA" = 1 ] && first=0
+for corpus in ${CORPORA//,/ }; do
+  pristine="$W/pristine"
+  if [ -n "$DATA" ]; then
+    pristine="$DATA/pristine"; cp "$DATA/passwd" "$W/passwd"
+    [ "$(find "$pristine/$DOMAIN/box/cur" -type f | wc -l)" = "$corpus" ] || { echo "imap/run.sh: $pristine does not hold $corpus messages" >&2; exit 1; }
+  else
+    # Above 20,000 messages: a tenth generated, then copied ten times under new names
+    # (replicate_maildir.py) — generating 100,000 would take 20+ minutes on a loaded machine.
+    generated=$corpus times=1
+    if [ "$corpus" -gt 20000 ] && [ $((corpus % 10)) = 0 ]; then generated=$((corpus / 10)) times=10; fi
+    log "generating $corpus messages ($generated generated, × $times)"
+    started=$(date +%s)
+    rm -rf "$W/pristine"
+    python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user box --messages "$generated" \
+      --empty-user idle --warm-user warm --passwd "$W/passwd"
+    [ "$times" = 1 ] || python3 "$BENCH/imap/replicate_maildir.py" "$W/pristine/$DOMAIN/box" --times "$times"
+    printf '{"stack":"data","corpus":%s,"row":"generate","data":{"seconds":%s}}\n' "$corpus" "$(( $(date +%s) - started ))" >> "$RESULTS"
+  fi
+  for stack in dovecot "${STACKS[@]%%|*}"; do
+    run_stack "$stack" "$corpus" "$pristine" "$first"
+  done
+  first=0
+done
+
+STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+mkdir -p "$BENCH/results"
+cp "$RESULTS" "$BENCH/results/imap-$STAMP.jsonl"
+python3 "$BENCH/imap/table.py" "$RESULTS" --dovecot "$(dovecot --version)" > "$BENCH/results/imap-$STAMP.md"
+cat "$BENCH/results/imap-$STAMP.md"
+log "written: bench/results/imap-$STAMP.md"
