@@ -46,8 +46,14 @@ public sealed partial class ExpungeFloorTests
         // History written as a long-running server would have left it: 50,000 expunges (UIDs 4..50003).
         const int cap = 50_000;
         var indexPath = Path.Combine(maildir.UserPath, FolderIndexFile.FileName);
+
+        // Fold the change log into the base first, so the whole index is in the file edited below.
+        var compacted = FolderIndexFile.Read(indexPath)!;
+        compacted.RequireRewrite();
+        compacted.Save(indexPath);
         var lines = (await File.ReadAllLinesAsync(indexPath)).ToList();
-        lines[0] = HighestModSeq().Replace(lines[0], "H" + (start + cap).ToString(CultureInfo.InvariantCulture)).Replace(" G", " G1", StringComparison.Ordinal);
+        lines[0] = HighestModSeq().Replace(lines[0], "H" + (start + cap).ToString(CultureInfo.InvariantCulture));
+        lines[0] = Generation().Replace(lines[0], "G1"); // a generation no process has seen, so every reader takes this file
         lines.InsertRange(1, Enumerable.Range(0, cap).Select(i => string.Create(CultureInfo.InvariantCulture, $"X {4 + i} {start + 1 + (ulong)i}")));
         await File.WriteAllLinesAsync(indexPath, lines);
         var uidListPath = Path.Combine(maildir.UserPath, "dovecot-uidlist");
@@ -71,6 +77,9 @@ public sealed partial class ExpungeFloorTests
 
     [GeneratedRegex(@"H\d+")]
     private static partial Regex HighestModSeq();
+
+    [GeneratedRegex(@"G\d+")]
+    private static partial Regex Generation();
 
     [GeneratedRegex(@"N\d+")]
     private static partial Regex NextUid();
