@@ -168,6 +168,18 @@ public sealed class SettingsMatchServicesTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Sources))]
+    public async Task The_gateway_waits_out_a_broker_restart_before_answering_451_but_not_a_client_timeout(string source)
+    {
+        var gateway = (await ServicesAsync(source)).Single(s => s.Name == "smtp-gateway");
+        var timeout = TimeSpan.Parse(gateway.Setting("Bus:PublishTimeout") ?? ConfigurationCatalog.Instance.DefaultValue("Bus:PublishTimeout")!.ToString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+        // A broker node restart takes some seconds; senders wait minutes for the reply to DATA
+        // (RFC 5321 §4.5.3.2.6), MailKit's default is 2 minutes.
+        Assert.InRange(timeout, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public async Task The_certificate_override_points_at_mounted_files()
     {

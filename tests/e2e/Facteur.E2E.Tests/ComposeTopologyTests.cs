@@ -110,7 +110,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
             $"duplicates {duplicates.Count}, lost {lost.Count}, " +
             $"accept→Maildir p50 {Percentile(serverLatency, 0.50):F0} ms p99 {Percentile(serverLatency, 0.99):F0} ms (gateway end of DATA → rename into new/, {timed.Count} copies timed by inotify), " +
             $"client's 250 → new/ p50 {Percentile(clientLatency, 0.50):F0} ms p99 {Percentile(clientLatency, 0.99):F0} ms, " +
-            $"retries {sender.TemporaryFailures} ({string.Join(", ", sender.Retries.Values.SelectMany(r => r).GroupBy(r => r.Split(' ')[0]).Select(g => $"{g.Key} ×{g.Count()}"))}), " +
+            $"retries {sender.TemporaryFailures} ({string.Join(", ", sender.Retries.Values.SelectMany(r => r).GroupBy(r => string.Join(' ', r.Split(' ').Take(6))).Select(g => $"{g.Key} ×{g.Count()}"))}), " +
             $"ambiguous answers resent {sender.AmbiguousAttempts.Count}, POP3 polls during the run {polls}, {clock.Elapsed.TotalSeconds:F0} s";
         output.WriteLine(summary);
         Console.WriteLine(summary);
@@ -150,7 +150,15 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
             var subjects = expected.Where(e => e.Mailbox == address).Select(e => e.Token).Order(StringComparer.Ordinal).ToList();
             using var webmail = new WebmailReader(topology.Port(edge, "Http__Port"));
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            Assert.Equal("/Mail", await webmail.LogInAsync(address, E2ESite.Password, timeout.Token));
+            try
+            {
+                Assert.Equal("/Mail", await webmail.LogInAsync(address, E2ESite.Password, timeout.Token));
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidOperationException($"{e.Message}\n{Logs(topology, "webmail", "edge")}", e);
+            }
+
             var inbox = await webmail.ListInboxAsync(maxPages: subjects.Count / pageSize + 2, timeout.Token);
             pages += inbox.Pages;
             Assert.Equal(subjects.Count, inbox.Total);
@@ -332,6 +340,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
-    private static string Logs(Topology topology) =>
-        string.Join("\n", topology.Processes.Select(p => $"--- {p.Name}\n{string.Join('\n', p.Log.Split('\n').TakeLast(30))}"));
+    private static string Logs(Topology topology, params string[] services) =>
+        string.Join("\n", topology.Processes.Where(p => services.Length == 0 || services.Any(s => p.Name.StartsWith(s + "-", StringComparison.Ordinal)))
+            .Select(p => $"--- {p.Name}\n{string.Join('\n', p.Log.Split('\n').TakeLast(30))}"));
 }

@@ -137,6 +137,12 @@ internal sealed class ComposeEnvironment
         // Loopback only, and logins without TLS for the test's clients (the containers keep the defaults).
         environment["Facteur__ListenAddress"] = "127.0.0.1";
         environment["Facteur__AllowPlaintextAuth"] = "true";
+        if (environment.ContainsKey("Smtp__Port"))
+        {
+            // The 20 clients stand for 20 sending hosts but all come from 127.0.0.1 here.
+            environment["Smtp__MaxConnectionsPerIp"] = "100";
+        }
+
         environment["DOTNET_ENVIRONMENT"] = "Production";
         environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         return environment;
