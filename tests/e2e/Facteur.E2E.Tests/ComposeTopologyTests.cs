@@ -110,8 +110,8 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
             $"duplicates {duplicates.Count}, lost {lost.Count}, " +
             $"accept→Maildir p50 {Percentile(serverLatency, 0.50):F0} ms p99 {Percentile(serverLatency, 0.99):F0} ms (gateway end of DATA → rename into new/, {timed.Count} copies timed by inotify), " +
             $"client's 250 → new/ p50 {Percentile(clientLatency, 0.50):F0} ms p99 {Percentile(clientLatency, 0.99):F0} ms, " +
-            $"retries {sender.TemporaryFailures} ({string.Join(", ", sender.Retries.Values.SelectMany(r => r).GroupBy(r => string.Join(' ', r.Split(' ').Take(6))).Select(g => $"{g.Key} ×{g.Count()}"))}), " +
-            $"ambiguous answers resent {sender.AmbiguousAttempts.Count}, POP3 polls during the run {polls}, {clock.Elapsed.TotalSeconds:F0} s";
+            $"client retries {sender.TemporaryFailures}{(sender.TemporaryFailures == 0 ? "" : $" ({string.Join(", ", sender.Retries.Values.SelectMany(r => r).GroupBy(r => string.Join(' ', r.Split(' ').Take(6))).Select(g => $"{g.Key} ×{g.Count()}"))})")}, " +
+            $"ambiguous answers resent {sender.AmbiguousAttempts.Count}, publishes repeated by the gateway {Republished(topology, gateway)}, POP3 polls during the run {polls}, {clock.Elapsed.TotalSeconds:F0} s";
         output.WriteLine(summary);
         Console.WriteLine(summary);
         if (arrivals.Overflows > 0)
@@ -336,6 +336,10 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
         var attempts = sender.Retries.TryGetValue(n, out var reasons) ? string.Join(" | ", reasons) : "none";
         return $"  {token} ×{files.Count}: {string.Join(" ; ", ids)}; earlier attempts: {attempts}";
     }
+
+    /// <summary>How many times the gateway published a message again after a failed or unconfirmed publish (MailIntake's log line).</summary>
+    private static int Republished(Topology topology, int gateway) =>
+        topology.Processes[gateway].Log.Split('\n').Count(l => l.Contains(" again (attempt ", StringComparison.Ordinal));
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];

@@ -78,11 +78,7 @@ internal sealed class Topology(ComposeEnvironment compose, E2ESite site, string 
         return File.Exists(path) ? path : throw new FileNotFoundException($"build output missing: {path}");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in Processes)
-        {
-            await process.DisposeAsync();
-        }
-    }
+    /// <summary>SIGTERM to every replica at once (as `docker compose down`), each waited for.</summary>
+    public async ValueTask DisposeAsync() =>
+        await Task.WhenAll(Processes.Select(p => p.DisposeAsync().AsTask()));
 }
