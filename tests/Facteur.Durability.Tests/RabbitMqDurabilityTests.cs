@@ -182,8 +182,9 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         await Task.Delay(500);
         proxy.Start();
 
-        // The gateway publishes it again under the same queue id instead of a 451 (which makes the
-        // client resend it under a new one), and delivery finds the copy it already wrote.
+        // Within Bus:PublishTimeout the publish goes out again on the new connection, same queue id,
+        // instead of a 451 (which makes the client resend it under a new queue id), and the
+        // broker's second copy lands on the file name delivery already wrote.
         await commit.WaitAsync(TimeSpan.FromSeconds(30));
         await Task.Delay(2000);
         var files = worker.Files("alice@esp.sn");

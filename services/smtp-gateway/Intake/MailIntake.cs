@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Facteur.Contracts;
@@ -31,12 +30,6 @@ internal sealed partial class MailIntake(
     IOptions<FacteurOptions> facteurOptions,
     ILogger<MailIntake> logger) : IMailIntake
 {
-    /// <summary>Between two publishes of one message: the client library reconnects meanwhile.</summary>
-    private static readonly TimeSpan RepublishPause = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>The last publish of a window still gets this long for its confirm.</summary>
-    private static readonly TimeSpan MinimumPublishWait = TimeSpan.FromMilliseconds(100);
-
     public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
     {
         spool.EnsureCreated();
@@ -95,7 +88,7 @@ internal sealed partial class MailIntake(
                 received = ToMessage(envelope, size) with { Content = bytes };
             }
 
-            await PublishUntilConfirmedAsync(received, cancellationToken).ConfigureAwait(false);
+            await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -178,44 +171,14 @@ internal sealed partial class MailIntake(
     }
 
     /// <summary>
-    /// Publishes, and publishes again while the broker cannot say whether it has the message,
-    /// until a confirm or <see cref="BusOptions.PublishTimeout"/> in all. A publish that fails
-    /// when the broker connection drops (a restart, a fail-over) may have been stored before its
-    /// confirm was lost; answering 451 then makes the client send the message again under a new
-    /// queue id, and the mailbox gets two copies. Publishing again under the same queue id instead,
-    /// marked as a possible redelivery, lets delivery find the copy it may already have written
-    /// (same deterministic file name, DESIGN.md promise 2), so the client gets one 250 and the
-    /// mailbox one copy. Only when the whole window passes does the client get 451.
-    /// </summary>
-    private async Task PublishUntilConfirmedAsync(MailReceived message, CancellationToken cancellationToken)
-    {
-        var window = busOptions.Value.PublishTimeout;
-        var started = Stopwatch.GetTimestamp();
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await PublishAsync(message, spoolEntry: false, cancellationToken, redelivery: attempt > 0, window - Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
-                return;
-            }
-            catch (MailIntakeUnavailableException) when (Stopwatch.GetElapsedTime(started) + RepublishPause < window && !cancellationToken.IsCancellationRequested)
-            {
-                LogRepublishing(logger, message.QueueId, attempt + 1);
-                await Task.Delay(RepublishPause, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>
     /// Publishes and waits for the broker's confirm within the publish timeout. The SMTP
     /// session's Activity is current here, so MassTransit's send span (and the trace context in
     /// the message headers) continue its trace into delivery.
     /// </summary>
-    internal async Task PublishAsync(MailReceived message, bool spoolEntry, CancellationToken cancellationToken, bool redelivery = false, TimeSpan? within = null)
+    internal async Task PublishAsync(MailReceived message, bool spoolEntry, CancellationToken cancellationToken, bool redelivery = false)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var limit = within ?? busOptions.Value.PublishTimeout;
-        timeout.CancelAfter(limit > MinimumPublishWait ? limit : MinimumPublishWait);
+        timeout.CancelAfter(busOptions.Value.PublishTimeout);
         var messageId = MessageIdFor(message.QueueId);
         try
         {
@@ -313,9 +276,6 @@ internal sealed partial class MailIntake(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Spooled {QueueId} ({Size} octets) for in-process delivery")]
     private static partial void LogSpooled(ILogger logger, string queueId, long size);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {QueueId} again (attempt {Attempt} failed): the broker may have stored it, delivery will look for a copy first")]
-    private static partial void LogRepublishing(ILogger logger, string queueId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {QueueId} failed; the client will be told to retry")]
     private static partial void LogPublishFailed(ILogger logger, string queueId, Exception exception);
