@@ -179,7 +179,7 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         Assert.False(commit.IsCompleted, "the commit finished without a confirm");
         proxy.Stop();
         proxy.SwallowReplies = false;
-        await Task.Delay(500);
+        await Task.Delay(3000); // a broker node restarting
         proxy.Start();
 
         // Within Bus:PublishTimeout the publish goes out again on the new connection, same queue id,
