@@ -142,6 +142,44 @@ public sealed class SettingsMatchServicesTests(ITestOutputHelper output)
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
 
+    [Theory]
+    [MemberData(nameof(Sources))]
+    public async Task Webmail_and_edge_reach_the_services_by_name_on_the_ports_those_listen_on(string source)
+    {
+        var services = (await ServicesAsync(source)).ToDictionary(s => s.Name);
+        var webmail = services["webmail"];
+        Assert.Equal("mailbox-api", webmail.Setting("Webmail:ImapHost"));
+        Assert.Equal(services["mailbox-api"].Setting("Imap:Port"), webmail.Setting("Webmail:ImapPort"));
+        Assert.Equal("smtp-gateway", webmail.Setting("Webmail:SmtpHost"));
+        Assert.Equal(services["smtp-gateway"].Setting("Smtp:SubmissionPort"), webmail.Setting("Webmail:SmtpPort"));
+
+        // Inside the network the servers are reached by service name, which no certificate
+        // carries (the self-signed one of a first start, or the public host's): STARTTLS with a
+        // name check would fail every login, as the e2e topology test showed.
+        Assert.Equal("true", webmail.Setting("Webmail:AcceptAnyServerCertificate"));
+
+        var destinations = services["edge"].ConfigurationKeys.Where(k => k.Key.StartsWith("ReverseProxy:Clusters:", StringComparison.Ordinal) && k.Key.EndsWith(":Address", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(destinations);
+        foreach (var (_, address) in destinations)
+        {
+            var uri = new Uri(address);
+            Assert.Equal("webmail", uri.Host);
+            Assert.Equal(webmail.Environment["ASPNETCORE_HTTP_PORTS"], uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sources))]
+    public async Task The_gateway_waits_out_a_broker_restart_before_answering_451_but_not_a_client_timeout(string source)
+    {
+        var gateway = (await ServicesAsync(source)).Single(s => s.Name == "smtp-gateway");
+        var timeout = TimeSpan.Parse(gateway.Setting("Bus:PublishTimeout") ?? ConfigurationCatalog.Instance.DefaultValue("Bus:PublishTimeout")!.ToString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+        // A broker node restart takes some seconds; senders wait minutes for the reply to DATA
+        // (RFC 5321 §4.5.3.2.6), MailKit's default is 2 minutes.
+        Assert.InRange(timeout, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public async Task The_certificate_override_points_at_mounted_files()
     {

@@ -162,6 +162,37 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_publish_whose_confirm_is_lost_with_the_connection_is_published_again_and_lands_once()
+    {
+        await using var proxy = TestBroker.NewProxy();
+        proxy.Start();
+        await using var worker = await TestHost.StartAsync(Worker());
+        await using var gateway = await TestHost.StartAsync(Gateway(TestBroker.Through(proxy)) with { PublishTimeout = TimeSpan.FromSeconds(20) });
+        await gateway.SendAsync(NewQueueId(), ["alice@esp.sn"], Message("before"));
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "the first message");
+
+        // The broker stores the message, then the connection breaks before its confirm gets through.
+        proxy.SwallowReplies = true;
+        var queueId = NewQueueId();
+        var commit = gateway.SendAsync(queueId, ["alice@esp.sn"], Message("confirm lost"));
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 2, TimeSpan.FromSeconds(30), "the message whose confirm is held back");
+        Assert.False(commit.IsCompleted, "the commit finished without a confirm");
+        proxy.Stop();
+        proxy.SwallowReplies = false;
+        await Task.Delay(3000); // a broker node restarting
+        proxy.Start();
+
+        // Within Bus:PublishTimeout the publish goes out again on the new connection, same queue id,
+        // instead of a 451 (which makes the client resend it under a new queue id), and the
+        // broker's second copy lands on the file name delivery already wrote.
+        await commit.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(2000);
+        var files = worker.Files("alice@esp.sn");
+        Assert.Equal(2, files.Length);
+        Assert.Single(files, f => Path.GetFileName(f).Contains(queueId, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_worker_cut_off_between_the_write_and_the_ack_gets_a_redelivery_that_adds_no_copy()
     {
         await using var proxy = TestBroker.NewProxy();

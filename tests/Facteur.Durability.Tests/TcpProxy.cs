@@ -27,6 +27,13 @@ internal sealed class TcpProxy : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>
+    /// While true, what the broker sends is swallowed (the client's bytes still reach it): a
+    /// publish is stored by the broker but its confirm never arrives, as when the connection
+    /// breaks between the two.
+    /// </summary>
+    public bool SwallowReplies { get; set; }
+
     public void Start()
     {
         running = new CancellationTokenSource();
@@ -83,7 +90,7 @@ internal sealed class TcpProxy : IAsyncDisposable
         {
             await upstream.ConnectAsync(target, cancellationToken);
             var a = client.GetStream().CopyToAsync(upstream.GetStream(), cancellationToken);
-            var b = upstream.GetStream().CopyToAsync(client.GetStream(), cancellationToken);
+            var b = CopyRepliesAsync(upstream.GetStream(), client.GetStream(), cancellationToken);
             await Task.WhenAny(a, b);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -95,6 +102,19 @@ internal sealed class TcpProxy : IAsyncDisposable
             connections.TryRemove(upstream, out _);
             client.Dispose();
             upstream.Dispose();
+        }
+    }
+
+    private async Task CopyRepliesAsync(Stream from, Stream to, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (!SwallowReplies)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
         }
     }
 

@@ -46,6 +46,12 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
 
     public static string Subject(string run, int n) => $"{run}-{n:D6}";
 
+    /// <summary>
+    /// One Message-ID per message, the same on every attempt: a sending MTA retries the message it
+    /// has queued, not a new one, so a copy stored twice shows up as two files with one Message-ID.
+    /// </summary>
+    public static string MessageId(string run, int n) => $"{run}.{n:D6}@e2e.example.org";
+
     public async Task SendAsync(int count, int clients, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -149,7 +155,7 @@ internal sealed class PlannedSender(MailPlan plan, string run, int mxPort, int s
         }
 
         message.Subject = Subject(run, n);
-        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("e2e.example.org");
+        message.MessageId = MessageId(run, n);
         message.Body = new TextPart("plain") { Text = $"message {n} from client {client}\n" + new string('x', 64 * (n % 16)) };
         return message;
     }
