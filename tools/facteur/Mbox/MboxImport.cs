@@ -24,6 +24,14 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
 
     public Action<long>? Progress { get; init; }
 
+    /// <summary>
+    /// True (mboxrd, what <c>facteur mbox export</c> and most tools write): <c>&gt;From </c> lines lose one '&gt;'.
+    /// False for a maildrop an IMAP/POP3 server kept: Postfix's local(8) quotes body lines as <c>&gt;From </c> and
+    /// Dovecot serves them quoted, so clients hold those bytes under the UIDs the migration keeps — and a UID
+    /// must always name the same bytes (RFC 3501 section 2.3.1.1).
+    /// </summary>
+    public bool UnquoteFromLines { get; init; } = true;
+
     public async Task<MboxImportResult> ImportAsync(Stream mbox, CancellationToken cancellationToken)
     {
         if (!dryRun)
@@ -39,7 +47,7 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
         (uint UidValidity, uint NextUid)? uidBase = null;
         int imported = 0, present = 0, keywordsDropped = 0;
         long bytes = 0;
-        var reader = new MboxReader(mbox);
+        var reader = new MboxReader(mbox, UnquoteFromLines);
         while (reader.Next() is var (from, content))
         {
             cancellationToken.ThrowIfCancellationRequested();

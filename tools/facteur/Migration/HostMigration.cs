@@ -151,7 +151,7 @@ internal sealed class HostMigration(HostMigrationRequest request, CliConsole con
                     destination.Inbox.EnsureCreated();
                 }
 
-                result = await new MboxImport(folder, request.DryRun) { Progress = progress.Add }.ImportAsync(stream, cancellationToken).ConfigureAwait(false);
+                result = await new MboxImport(folder, request.DryRun) { Progress = progress.Add, UnquoteFromLines = false }.ImportAsync(stream, cancellationToken).ConfigureAwait(false);
             }
 
             report.Folders++;
