@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Facteur.Cli.Files;
 using Facteur.MailStore.Folders;
 
 namespace Facteur.Cli.Mbox;
@@ -10,7 +11,8 @@ internal sealed record MboxImportResult(int Imported, int AlreadyPresent, long B
 
 /// <summary>
 /// Imports an mbox into one Maildir folder, one message at a time (bounded memory whatever the size):
-/// each message goes to <c>tmp/</c>, is fsynced, gets the internal date of its From_ line as mtime (what
+/// each message goes to <c>tmp/</c> (<see cref="SpillStream"/>: only once it is known to be new), is made
+/// durable with its batch (<see cref="StagedFiles"/>), gets the internal date of its From_ line as mtime (what
 /// Dovecot reports as INTERNALDATE for Maildir) and is renamed into <c>cur/</c> with its flags (or <c>new/</c>
 /// when no client had seen it). File names derive from the date and a hash of the content, so importing the
 /// same mbox again — an interrupted migration resumed, a re-run for the delta — skips what is there.
@@ -21,6 +23,9 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
 {
     /// <summary>The host part of imported file names: fixed, so a re-run on another machine finds the same names.</summary>
     private const string HostPart = "mbox";
+
+    /// <summary>Messages up to this size are held in memory until their name is known (most mail is far smaller).</summary>
+    private const int InMemoryLimit = 1024 * 1024;
 
     public Action<long>? Progress { get; init; }
 
@@ -48,31 +53,25 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
         int imported = 0, present = 0, keywordsDropped = 0;
         long bytes = 0;
         var reader = new MboxReader(mbox, UnquoteFromLines);
-        while (reader.Next() is var (from, content))
+        var staged = new StagedFiles();
+        var buffer = new MemoryStream();
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var filter = new MessageHeaderFilter();
-            var tmpPath = dryRun ? null : Path.Combine(folder.Path, "tmp", $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}.P{Environment.ProcessId}.{Guid.NewGuid():N}.import");
-            try
+            while (reader.Next() is var (from, content))
             {
-                using (var output = tmpPath is null ? Stream.Null : new FileStream(tmpPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
-                {
-                    filter.Copy(content, output, cancellationToken);
-                    // fsync only what will be kept: a re-run finds most messages already there.
-                    if (output is FileStream file && !existing.Contains(KeyOf(from.Date, filter, occurrences, peek: true)))
-                    {
-                        file.Flush(flushToDisk: true);
-                    }
-                }
-
+                cancellationToken.ThrowIfCancellationRequested();
+                var filter = new MessageHeaderFilter();
+                var tmpPath = dryRun ? null : Path.Combine(folder.Path, "tmp", $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}.P{Environment.ProcessId}.{Guid.NewGuid():N}.import");
+                using var output = new SpillStream(tmpPath, buffer, InMemoryLimit);
+                filter.Copy(content, output, cancellationToken);
                 uidBase ??= filter.UidBase;
                 if (filter.IsFolderInternalData)
                 {
-                    Delete(tmpPath);
+                    output.Discard();
                     continue;
                 }
 
-                var key = KeyOf(from.Date, filter, occurrences, peek: false);
+                var key = KeyOf(from.Date, filter, occurrences);
                 if (filter.Uid is { } uid)
                 {
                     uids.Add(new UidListRecord(uid, key, []));
@@ -81,7 +80,7 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
                 if (existing.Contains(key))
                 {
                     present++;
-                    Delete(tmpPath);
+                    output.Discard();
                     continue;
                 }
 
@@ -106,22 +105,26 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
                 imported++;
                 bytes += filter.Size;
                 Progress?.Invoke(filter.Size);
+                existing.Add(key);
                 if (tmpPath is null)
                 {
                     continue;
                 }
 
+                output.Save();
                 File.SetLastWriteTimeUtc(tmpPath, from.Date.UtcDateTime);
                 var isNew = !filter.Flags.Old && filter.Flags.Flags == MaildirFlags.None && letters.Length == 0;
                 var name = isNew ? key : new MaildirEntryName(key, filter.Flags.Flags, letters.ToString(), null, null).WithInfo(filter.Flags.Flags, letters.ToString());
-                File.Move(tmpPath, Path.Combine(folder.Path, isNew ? "new" : "cur", name), overwrite: false);
-                existing.Add(key);
+                staged.Add(tmpPath, Path.Combine(folder.Path, isNew ? "new" : "cur", name), filter.Size);
             }
-            catch
-            {
-                Delete(tmpPath);
-                throw;
-            }
+
+            // The messages are on disk before the uidlist that names them.
+            staged.Commit();
+        }
+        catch
+        {
+            staged.Discard();
+            throw;
         }
 
         if (!dryRun)
@@ -132,15 +135,12 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
         return new MboxImportResult(imported, present, bytes, keywordsDropped, reader.SkippedLeadingBytes);
     }
 
-    /// <summary>The file's key; the Nth copy of the same message on the same date gets N (counted unless <paramref name="peek"/>).</summary>
-    private static string KeyOf(DateTimeOffset date, MessageHeaderFilter filter, Dictionary<string, int> occurrences, bool peek)
+    /// <summary>The file's key; the Nth copy of the same message on the same date gets N.</summary>
+    private static string KeyOf(DateTimeOffset date, MessageHeaderFilter filter, Dictionary<string, int> occurrences)
     {
         var baseName = BaseName(date, filter.Sha256);
         var occurrence = occurrences.GetValueOrDefault(baseName) + 1;
-        if (!peek)
-        {
-            occurrences[baseName] = occurrence;
-        }
+        occurrences[baseName] = occurrence;
 
         return string.Create(CultureInfo.InvariantCulture, $"{baseName}N{occurrence}.{HostPart},S={filter.Size},W={filter.VirtualSize}");
     }
@@ -192,21 +192,5 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
 
         // UIDs for everything else, in the order Dovecot would give them.
         await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void Delete(string? path)
-    {
-        if (path is null)
-        {
-            return;
-        }
-
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Facteur.Cli.Files;
 using Facteur.Cli.Mbox;
 using Facteur.MailStore.Folders;
 
@@ -50,6 +51,7 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
             }
         }
 
+        var staged = new StagedFiles();
         foreach (var sub in (string[])["new", "cur"])
         {
             foreach (var sourceFile in Files(Path.Combine(sourcePath, sub)).Order(StringComparer.Ordinal))
@@ -69,6 +71,7 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
                     report.FlagsUpdated++;
                     if (!dryRun)
                     {
+                        staged.Commit(); // the file to rename may be one this run staged (moved from new/ to cur/ meanwhile)
                         File.Move(Path.Combine(destination.Path, there.Sub, there.Name), Path.Combine(destination.Path, sub, fileName), overwrite: false);
                     }
 
@@ -83,10 +86,16 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
                     continue;
                 }
 
-                if (!dryRun && !Copy(sourceFile, Path.Combine(destination.Path, "tmp", fileName + ".migrate"), Path.Combine(destination.Path, sub, fileName)))
+                var temp = Path.Combine(destination.Path, "tmp", fileName + ".migrate");
+                if (!dryRun && !Copy(sourceFile, temp))
                 {
                     report.Skipped.Add($"{folderName}/{sub}/{fileName}: vanished during the copy (expunged or renamed on the old server; a re-run picks it up)");
                     continue;
+                }
+
+                if (!dryRun)
+                {
+                    staged.Add(temp, Path.Combine(destination.Path, sub, fileName), length);
                 }
 
                 existing[key] = (sub, fileName);
@@ -98,6 +107,8 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
 
         if (!dryRun)
         {
+            // The messages are on disk before the uidlist that names them.
+            staged.Commit();
             await CopyIndexFilesAsync(sourcePath, destination, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -141,8 +152,11 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>tmp/ then rename, as every Maildir writer: a reader never sees half a file. False when the source vanished.</summary>
-    private static bool Copy(string source, string temp, string target)
+    /// <summary>
+    /// Copies into tmp/ with the source's mtime; <see cref="StagedFiles"/> makes it durable and renames it, so a
+    /// reader never sees half a file. False when the source vanished.
+    /// </summary>
+    private static bool Copy(string source, string temp)
     {
         try
         {
@@ -151,13 +165,11 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
             using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
             {
                 input.CopyTo(output, 128 * 1024);
-                output.Flush(flushToDisk: true);
             }
 
             // The internal date of a Maildir message is its file's mtime (Dovecot's maildir_copy_preserve_filename
             // and INTERNALDATE both rely on it).
             File.SetLastWriteTimeUtc(temp, mtime);
-            File.Move(temp, target, overwrite: false);
             return true;
         }
         catch (FileNotFoundException)
