@@ -32,32 +32,21 @@ public sealed class OldServerMigrationTests
         var (alice, bob) = (system["alice"], system["bob"]);
         Assert.StartsWith("$y$", SystemAccounts.ShadowHash(alice.Name), StringComparison.Ordinal);
 
-        await using (var postfix = await OldPostfix.StartAsync(scratch["postfix"], Domain, [bob]))
-        {
-            await SendAsync(postfix.Port, alice, "first", "hello");
-            await SendAsync(postfix.Port, alice, "second", "From the desk of\r\n.dot line\r\nd\u00e9j\u00e0 vu, 8-bit");
-            await SendAsync(postfix.Port, alice, "third", string.Join("\r\n", Enumerable.Repeat(new string('x', 70), 80)));
-            await SendAsync(postfix.Port, bob, "b1", "From now on, a line that starts with From\r\nend");
-            await SendAsync(postfix.Port, bob, "b2", "second");
-            await postfix.WaitForDeliveriesAsync(5);
-        }
-
+        // The old server runs the whole time, as it does in a real move until the MX points at Facteur.
+        await using var postfix = await OldPostfix.StartAsync(scratch["postfix"], Domain, [bob]);
+        await SendAsync(postfix.Port, alice, "first", "hello");
+        await SendAsync(postfix.Port, alice, "second", "From the desk of\r\n.dot line\r\nd\u00e9j\u00e0 vu, 8-bit");
+        await SendAsync(postfix.Port, alice, "third", string.Join("\r\n", Enumerable.Repeat(new string('x', 70), 80)));
+        await SendAsync(postfix.Port, bob, "b1", "From now on, a line that starts with From\r\nend");
+        await SendAsync(postfix.Port, bob, "b2", "second");
+        await postfix.WaitForDeliveriesAsync(5);
         Assert.Equal(3, Directory.GetFiles(Path.Combine(alice.Home, "Maildir", "new")).Length);
         Assert.StartsWith("From ", await File.ReadAllTextAsync(bob.Spool), StringComparison.Ordinal);
 
-        var imapBefore = new Dictionary<string, string>();
-        var pop3Before = new Dictionary<string, string>();
-        await using (var dovecot = await OldServer.StartAsync(scratch["dovecot"], system.All, [bob]))
-        {
-            await MakeFoldersAndFlagsAsync(dovecot.ImapPort, alice);
-            await FlagTheMboxAsync(dovecot.ImapPort, bob);
-            foreach (var user in system.All)
-            {
-                // POP3 first: Dovecot's RETR sets \Seen, which IMAP then reports.
-                pop3Before[user.Name] = Pop3(dovecot.Pop3Port, user.Name, user.Password);
-                imapBefore[user.Name] = await ImapView.ReadAsync(dovecot.ImapPort, user.Name, user.Password);
-            }
-        }
+        await using var dovecot = await OldServer.StartAsync(scratch["dovecot"], system.All, [bob]);
+        await MakeFoldersAndFlagsAsync(dovecot.ImapPort, alice);
+        await FlagTheMboxAsync(dovecot.ImapPort, bob);
+        var (imapBefore, pop3Before) = await RecordAsync(dovecot, system.All);
 
         // Dovecot keeps bob's flags in the mbox itself: that is what the migration has to read.
         var spool = await File.ReadAllTextAsync(bob.Spool);
@@ -94,27 +83,63 @@ public sealed class OldServerMigrationTests
 
         Directory.CreateDirectory(scratch["facteur"]);
         await using var facteur = await FacteurMailboxApi.StartAsync(scratch["facteur"], mailRoot, scratch["accounts"], scratch["aliases"]);
-        foreach (var user in system.All)
-        {
-            var address = $"{user.Name}@{Domain}";
-            await AssertSameImapViewAsync(imapBefore[user.Name], facteur, user);
-            var pop3 = Pop3(facteur.Pop3Port, address, user.Password);
-            Assert.True(pop3Before[user.Name] == pop3, $"{address} over POP3\nDovecot: {pop3Before[user.Name]}\nFacteur: {pop3}");
-        }
-
+        await AssertSameAsync(imapBefore, pop3Before, facteur, system.All);
         using (var client = new ImapClient())
         {
             await client.ConnectAsync("127.0.0.1", facteur.ImapPort, MailKit.Security.SecureSocketOptions.None);
             await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(() => client.AuthenticateAsync($"{alice.Name}@{Domain}", "bob pw ünïcode"));
         }
 
-        // The delta run before the MX switch, while Facteur already serves: the IMAP view stays as it was.
-        var third = Cli.Facteur(scratch.Path, migrate);
-        Assert.True(third.ExitCode == 0, third.ToString() + facteur.Log);
-        foreach (var user in system.All)
+        // Before the MX switch mail still arrives at the old server and users still read and flag there; the
+        // delta run, with Facteur already serving, carries that over: new mail with Dovecot's UIDs, new flags.
+        await SendAsync(postfix.Port, alice, "fourth", "arrived after the first run");
+        await SendAsync(postfix.Port, bob, "b3", "arrived after the first run");
+        await postfix.WaitForDeliveriesAsync(7);
+        await ChangeFlagsAsync(dovecot.ImapPort, alice, 0, new StoreFlagsRequest(StoreAction.Remove, MessageFlags.Deleted) { Silent = true });
+        await ChangeFlagsAsync(dovecot.ImapPort, alice, 2, new StoreFlagsRequest(StoreAction.Add, MessageFlags.None) { Keywords = { "$Label2" }, Silent = true });
+        await ChangeFlagsAsync(dovecot.ImapPort, bob, 1, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Flagged) { Silent = true });
+        var (imapLater, pop3Later) = await RecordAsync(dovecot, system.All);
+        Assert.NotEqual(imapBefore[alice.Name], imapLater[alice.Name]);
+        Assert.NotEqual(imapBefore[bob.Name], imapLater[bob.Name]);
+
+        var delta = Cli.Facteur(scratch.Path, migrate);
+        Assert.True(delta.ExitCode == 0, delta.ToString() + facteur.Log);
+        Assert.Matches(@"total\s+\d+\s+2\s+\d+\s+3\s", delta.Output); // 2 new messages, 3 with new flags
+        await AssertSameAsync(imapLater, pop3Later, facteur, system.All);
+    }
+
+    /// <summary>What IMAP and POP3 clients see on Dovecot; POP3 first: its RETR sets \Seen, which IMAP then reports.</summary>
+    private static async Task<(Dictionary<string, string> Imap, Dictionary<string, string> Pop3)> RecordAsync(OldServer dovecot, IEnumerable<SystemUser> users)
+    {
+        var (imap, pop3) = (new Dictionary<string, string>(), new Dictionary<string, string>());
+        foreach (var user in users)
         {
-            await AssertSameImapViewAsync(imapBefore[user.Name], facteur, user);
+            pop3[user.Name] = Pop3(dovecot.Pop3Port, user.Name, user.Password);
+            imap[user.Name] = await ImapView.ReadAsync(dovecot.ImapPort, user.Name, user.Password);
         }
+
+        return (imap, pop3);
+    }
+
+    private static async Task AssertSameAsync(Dictionary<string, string> imap, Dictionary<string, string> pop3, FacteurMailboxApi facteur, IEnumerable<SystemUser> users)
+    {
+        foreach (var user in users)
+        {
+            var address = $"{user.Name}@{Domain}";
+            await AssertSameImapViewAsync(imap[user.Name], facteur, user);
+            var view = Pop3(facteur.Pop3Port, address, user.Password);
+            Assert.True(pop3[user.Name] == view, $"{address} over POP3\nDovecot: {pop3[user.Name]}\nFacteur: {view}");
+        }
+    }
+
+    private static async Task ChangeFlagsAsync(int port, SystemUser user, int index, IStoreFlagsRequest request)
+    {
+        using var client = await LoginAsync(port, user);
+        await client.Inbox.OpenAsync(FolderAccess.ReadWrite);
+        var uids = await client.Inbox.SearchAsync(SearchQuery.All);
+        await client.Inbox.StoreAsync(uids[index], request);
+        await client.Inbox.CloseAsync(expunge: false);
+        await client.DisconnectAsync(quit: true);
     }
 
     private static async Task AssertSameImapViewAsync(string dovecot, FacteurMailboxApi facteur, SystemUser user)

@@ -7,7 +7,8 @@ namespace Facteur.Cli.Mbox;
 
 /// <summary>What one mbox import did.</summary>
 /// <param name="SkippedLeadingBytes">Bytes before the first From_ line: not part of any message (not an mbox?).</param>
-internal sealed record MboxImportResult(int Imported, int AlreadyPresent, long Bytes, int KeywordsDropped, long SkippedLeadingBytes);
+/// <param name="FlagsUpdated">Messages already there whose flags or keywords changed in the mbox since: renamed to match.</param>
+internal sealed record MboxImportResult(int Imported, int AlreadyPresent, int FlagsUpdated, long Bytes, int KeywordsDropped, long SkippedLeadingBytes);
 
 /// <summary>
 /// Imports an mbox into one Maildir folder, one message at a time (bounded memory whatever the size):
@@ -15,7 +16,8 @@ internal sealed record MboxImportResult(int Imported, int AlreadyPresent, long B
 /// durable with its batch (<see cref="StagedFiles"/>), gets the internal date of its From_ line as mtime (what
 /// Dovecot reports as INTERNALDATE for Maildir) and is renamed into <c>cur/</c> with its flags (or <c>new/</c>
 /// when no client had seen it). File names derive from the date and a hash of the content, so importing the
-/// same mbox again — an interrupted migration resumed, a re-run for the delta — skips what is there.
+/// same mbox again — an interrupted migration resumed, a re-run for the delta — skips what is there (and
+/// renames it when its flags changed in the mbox since).
 /// UIDs Dovecot kept in the mbox (X-IMAPbase, X-UID) are carried into <c>dovecot-uidlist</c> when the folder
 /// has none yet, so IMAP and POP3 clients keep their UIDs and UIDLs.
 /// </summary>
@@ -50,7 +52,7 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
         var occurrences = new Dictionary<string, int>(StringComparer.Ordinal);
         var uids = new List<UidListRecord>();
         (uint UidValidity, uint NextUid)? uidBase = null;
-        int imported = 0, present = 0, keywordsDropped = 0;
+        int imported = 0, present = 0, flagsUpdated = 0, keywordsDropped = 0;
         long bytes = 0;
         var reader = new MboxReader(mbox, UnquoteFromLines);
         var staged = new StagedFiles();
@@ -77,13 +79,6 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
                     uids.Add(new UidListRecord(uid, key, []));
                 }
 
-                if (existing.Contains(key))
-                {
-                    present++;
-                    output.Discard();
-                    continue;
-                }
-
                 var letters = new StringBuilder();
                 foreach (var keyword in filter.Flags.Keywords)
                 {
@@ -102,10 +97,37 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
                     }
                 }
 
+                var isNew = !filter.Flags.Old && filter.Flags.Flags == MaildirFlags.None && letters.Length == 0;
+                var (sub, name) = isNew ? ("new", key) : ("cur", new MaildirEntryName(key, filter.Flags.Flags, letters.ToString(), null, null).WithInfo(filter.Flags.Flags, letters.ToString()));
+                if (existing.TryGetValue(key, out var there))
+                {
+                    output.Discard();
+                    var current = MaildirEntryName.Parse(there.Name);
+                    if (current.Flags != filter.Flags.Flags || !SameLetters(current.Keywords, letters.ToString()))
+                    {
+                        // A re-run after users went on reading and flagging on the old server: its flags win
+                        // until the switch, as for Maildir folders (MaildirTreeCopy).
+                        flagsUpdated++;
+                        if (!dryRun)
+                        {
+                            staged.Commit(); // the file may be one this run staged
+                            File.Move(Path.Combine(folder.Path, there.Sub, there.Name), Path.Combine(folder.Path, sub, name), overwrite: false);
+                        }
+
+                        existing[key] = (sub, name);
+                    }
+                    else
+                    {
+                        present++;
+                    }
+
+                    continue;
+                }
+
                 imported++;
                 bytes += filter.Size;
                 Progress?.Invoke(filter.Size);
-                existing.Add(key);
+                existing[key] = (sub, name);
                 if (tmpPath is null)
                 {
                     continue;
@@ -113,9 +135,7 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
 
                 output.Save();
                 File.SetLastWriteTimeUtc(tmpPath, from.Date.UtcDateTime);
-                var isNew = !filter.Flags.Old && filter.Flags.Flags == MaildirFlags.None && letters.Length == 0;
-                var name = isNew ? key : new MaildirEntryName(key, filter.Flags.Flags, letters.ToString(), null, null).WithInfo(filter.Flags.Flags, letters.ToString());
-                staged.Add(tmpPath, Path.Combine(folder.Path, isNew ? "new" : "cur", name), filter.Size);
+                staged.Add(tmpPath, Path.Combine(folder.Path, sub, name), filter.Size);
             }
 
             // The messages are on disk before the uidlist that names them.
@@ -132,7 +152,7 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
             await FinishAsync(keywordsChanged ? keywords : null, uidBase, uids, cancellationToken).ConfigureAwait(false);
         }
 
-        return new MboxImportResult(imported, present, bytes, keywordsDropped, reader.SkippedLeadingBytes);
+        return new MboxImportResult(imported, present, flagsUpdated, bytes, keywordsDropped, reader.SkippedLeadingBytes);
     }
 
     /// <summary>The file's key; the Nth copy of the same message on the same date gets N.</summary>
@@ -141,9 +161,11 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
         var baseName = BaseName(date, filter.Sha256);
         var occurrence = occurrences.GetValueOrDefault(baseName) + 1;
         occurrences[baseName] = occurrence;
-
         return string.Create(CultureInfo.InvariantCulture, $"{baseName}N{occurrence}.{HostPart},S={filter.Size},W={filter.VirtualSize}");
     }
+
+    private static bool SameLetters(string a, string b) =>
+        a.Length == b.Length && a.Order().SequenceEqual(b.Order());
 
     /// <summary>&lt;unix time&gt;.M&lt;microseconds&gt;H&lt;16 hex of SHA-256&gt;: the same message on the same date gets the same name.</summary>
     private static string BaseName(DateTimeOffset date, byte[] sha256)
@@ -152,9 +174,9 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
         return string.Create(CultureInfo.InvariantCulture, $"{micros / 1_000_000}.M{micros % 1_000_000}H{Convert.ToHexStringLower(sha256, 0, 8)}");
     }
 
-    private HashSet<string> ExistingKeys()
+    private Dictionary<string, (string Sub, string Name)> ExistingKeys()
     {
-        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, (string Sub, string Name)>(StringComparer.Ordinal);
         foreach (var sub in (string[])["new", "cur"])
         {
             var directory = Path.Combine(folder.Path, sub);
@@ -165,7 +187,8 @@ internal sealed class MboxImport(MaildirFolder folder, bool dryRun = false)
 
             foreach (var path in Directory.EnumerateFiles(directory))
             {
-                keys.Add(MaildirEntryName.Parse(Path.GetFileName(path)).Key);
+                var name = Path.GetFileName(path);
+                keys[MaildirEntryName.Parse(name).Key] = (sub, name);
             }
         }
 

@@ -157,6 +157,7 @@ internal sealed class HostMigration(HostMigrationRequest request, CliConsole con
             report.Folders++;
             report.Messages += result.Imported;
             report.AlreadyPresent += result.AlreadyPresent;
+            report.FlagsUpdated += result.FlagsUpdated;
             report.Bytes += result.Bytes;
             if (result.SkippedLeadingBytes > 0)
             {
