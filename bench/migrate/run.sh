@@ -12,6 +12,8 @@ AVERAGE=${2:-8000}
 LIMIT=${BENCH_TIMEOUT:-1800}
 WORK=$(mktemp -d /tmp/facteur-bench-migrate.XXXX)
 trap 'rm -rf "$WORK"' EXIT
+CPU_TIME=()
+[ -x /usr/bin/time ] && CPU_TIME=(/usr/bin/time -f "%U %S" -o "$WORK/cpu.txt")
 
 dotnet build tools/facteur/Facteur.Cli.csproj -c Release -v q -nologo > /dev/null
 FACTEUR="dotnet tools/facteur/bin/Release/net10.0/facteur.dll"
@@ -53,7 +55,8 @@ run() {
   local label=$1 user=$2
   local start end
   start=$(date +%s.%N)
-  /usr/bin/time -f "%U %S" -o "$WORK/cpu.txt" timeout "$LIMIT" $FACTEUR migrate from-host --domain esp.sn --users "$user" --root "$WORK/old" --mail-root "$WORK/mail" \
+  echo "nan nan" > "$WORK/cpu.txt"   # without GNU time (Debian package "time") the CPU columns say nan
+  ${CPU_TIME[@]+"${CPU_TIME[@]}"} timeout "$LIMIT" $FACTEUR migrate from-host --domain esp.sn --users "$user" --root "$WORK/old" --mail-root "$WORK/mail" \
     --accounts "$WORK/accounts" --aliases "$WORK/aliases" --domains-file "$WORK/domains" 2>/dev/null > "$WORK/out.txt"
   end=$(date +%s.%N)
   python3 - "$label" "$start" "$end" "$MESSAGES" "$(du -sb "$WORK/mail/esp.sn/$user" | cut -f1)" $(cat "$WORK/cpu.txt") <<'PY'
