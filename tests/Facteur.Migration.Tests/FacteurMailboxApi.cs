@@ -34,7 +34,9 @@ internal sealed class FacteurMailboxApi : IAsyncDisposable
 
     public static async Task<FacteurMailboxApi> StartAsync(string workingDirectory, string mailRoot, string accounts, string aliases)
     {
-        var dll = Path.Combine(RepositoryRoot(), "services", "mailbox-api", "bin", "Debug", "net10.0", "Facteur.MailboxApi.dll");
+        // Built with this test project (same configuration, same target framework: bin/<configuration>/<tfm>/).
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var dll = Path.Combine(RepositoryRoot(), "services", "mailbox-api", "bin", output.Parent!.Name, output.Name, "Facteur.MailboxApi.dll");
         var port = OldServer.FreePort();
         var imap = OldServer.FreePort();
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
