@@ -14,7 +14,8 @@ namespace Facteur.Migration.Tests;
 /// for bob), folders, flags and keywords made through Debian's Dovecot over IMAP, and what IMAP and POP3
 /// clients saw recorded from Dovecot (MailKit, Python's poplib). The migration runs on the live files
 /// (<c>--root /</c>); then Facteur's mailbox-api, started on the result, must show the same thing over IMAP and
-/// POP3 with the old passwords, and a second run must change nothing.
+/// POP3 with the old passwords; a second run must change nothing on disk; and after more mail through Postfix
+/// and flag changes in Dovecot, a delta run must make Facteur show Dovecot's new state.
 /// </summary>
 [Collection(nameof(MemoryMeasurement))]
 public sealed class OldServerMigrationTests
