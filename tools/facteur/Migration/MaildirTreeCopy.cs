@@ -109,18 +109,24 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
         {
             // The messages are on disk before the uidlist that names them.
             staged.Commit();
-            await CopyIndexFilesAsync(sourcePath, destination, cancellationToken).ConfigureAwait(false);
+            await CopyIndexFilesAsync(sourcePath, folderName, destination, report, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task CopyIndexFilesAsync(string sourcePath, MaildirFolder destination, CancellationToken cancellationToken)
+    private static async Task CopyIndexFilesAsync(string sourcePath, string folderName, MaildirFolder destination, UserReport report, CancellationToken cancellationToken)
     {
         // Same lock as Dovecot and Facteur's store, so a running Facteur never reads a half-merged list.
         using var uidLock = await DotLock.AcquireAsync(Path.Combine(destination.Path, MaildirFolder.UidListLockFileName), MaildirFolder.UidListLockStaleAfter, destination.LockTimeout, cancellationToken).ConfigureAwait(false);
         var source = new MaildirFolder(sourcePath).ReadUidList();
-        if (source is not null)
+        var current = destination.ReadUidList();
+        if (source is not null && UidListMerge.Conflict(source, current) is { } taken)
         {
-            var merged = UidListMerge.Merge(source, destination.ReadUidList());
+            // Facteur is the authority now: its UIDs stay, and the messages copied above get new ones from it.
+            report.Skipped.Add($"{folderName}: UID {taken.Uid} names another message in Facteur than on the old server (mail arrived in Facteur since the last run: after the switch?); the old server's UIDs were not taken, its new messages get new UIDs");
+        }
+        else if (source is not null)
+        {
+            var merged = UidListMerge.Merge(source, current);
             var text = merged.ToString();
             if (!File.Exists(destination.UidListPath) || await File.ReadAllTextAsync(destination.UidListPath, cancellationToken).ConfigureAwait(false) != text)
             {
@@ -133,9 +139,15 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
         {
             var text = await File.ReadAllTextAsync(keywords, cancellationToken).ConfigureAwait(false);
             var target = Path.Combine(destination.Path, DovecotKeywords.FileName);
-            if (!File.Exists(target) || await File.ReadAllTextAsync(target, cancellationToken).ConfigureAwait(false) != text)
+            var there = File.Exists(target) ? await File.ReadAllTextAsync(target, cancellationToken).ConfigureAwait(false) : null;
+            if (there is null || (there != text && text.StartsWith(there, StringComparison.Ordinal)))
             {
-                WriteAtomically(target, text);
+                WriteAtomically(target, text); // new, or the old server added keywords since the last run
+            }
+            else if (there != text)
+            {
+                // Facteur gave letters to keywords of its own: overwriting would rename them on its messages.
+                report.Skipped.Add($"{folderName}: {DovecotKeywords.FileName} differs from Facteur's (keywords were added in Facteur since the last run); Facteur's kept");
             }
         }
     }

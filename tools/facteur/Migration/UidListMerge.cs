@@ -10,6 +10,27 @@ namespace Facteur.Cli.Migration;
 /// </summary>
 internal static class UidListMerge
 {
+    /// <summary>
+    /// A record of the destination whose UID the old server gave to another message: Facteur has been receiving
+    /// mail in this folder (a run after the switch). Taking the old server's UIDs then would give that UID to
+    /// other bytes for clients that already fetched it. Null when the two lists agree.
+    /// </summary>
+    public static UidListRecord? Conflict(UidListDocument source, UidListDocument? destination)
+    {
+        if (destination is null || destination.UidValidity != source.UidValidity)
+        {
+            return null;
+        }
+
+        var keys = new Dictionary<uint, string>();
+        foreach (var record in source.Records)
+        {
+            keys.TryAdd(record.Uid, record.Key);
+        }
+
+        return destination.Records.FirstOrDefault(r => keys.TryGetValue(r.Uid, out var key) && !string.Equals(key, r.Key, StringComparison.Ordinal));
+    }
+
     public static UidListDocument Merge(UidListDocument source, UidListDocument? destination)
     {
         var merged = new UidListDocument
