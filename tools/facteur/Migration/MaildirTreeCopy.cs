@@ -42,6 +42,7 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
     public async Task CopyFolderAsync(string sourcePath, string folderName, MaildirFolder destination, UserReport report, CancellationToken cancellationToken)
     {
         var existing = Existing(destination.Path);
+        var sourceKeys = new HashSet<string>(StringComparer.Ordinal);
         if (!dryRun)
         {
             destination.EnsureCreated();
@@ -59,6 +60,7 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
                 cancellationToken.ThrowIfCancellationRequested();
                 var fileName = System.IO.Path.GetFileName(sourceFile);
                 var key = MaildirEntryName.Parse(fileName).Key;
+                sourceKeys.Add(key);
                 if (existing.TryGetValue(key, out var there))
                 {
                     if (there == (sub, fileName))
@@ -109,17 +111,17 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
         {
             // The messages are on disk before the uidlist that names them.
             staged.Commit();
-            await CopyIndexFilesAsync(sourcePath, folderName, destination, report, cancellationToken).ConfigureAwait(false);
+            await CopyIndexFilesAsync(sourcePath, folderName, sourceKeys, destination, report, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task CopyIndexFilesAsync(string sourcePath, string folderName, MaildirFolder destination, UserReport report, CancellationToken cancellationToken)
+    private static async Task CopyIndexFilesAsync(string sourcePath, string folderName, HashSet<string> sourceKeys, MaildirFolder destination, UserReport report, CancellationToken cancellationToken)
     {
         // Same lock as Dovecot and Facteur's store, so a running Facteur never reads a half-merged list.
         using var uidLock = await DotLock.AcquireAsync(Path.Combine(destination.Path, MaildirFolder.UidListLockFileName), MaildirFolder.UidListLockStaleAfter, destination.LockTimeout, cancellationToken).ConfigureAwait(false);
         var source = new MaildirFolder(sourcePath).ReadUidList();
         var current = destination.ReadUidList();
-        if (source is not null && UidListMerge.Conflict(source, current) is { } taken)
+        if (source is not null && UidListMerge.Conflict(source, current, sourceKeys) is { } taken)
         {
             // Facteur is the authority now: its UIDs stay, and the messages copied above get new ones from it.
             report.Skipped.Add($"{folderName}: UID {taken.Uid} names another message in Facteur than on the old server (mail arrived in Facteur since the last run: after the switch?); the old server's UIDs were not taken, its new messages get new UIDs");

@@ -11,11 +11,14 @@ namespace Facteur.Cli.Migration;
 internal static class UidListMerge
 {
     /// <summary>
-    /// A record of the destination whose UID the old server gave to another message: Facteur has been receiving
-    /// mail in this folder (a run after the switch). Taking the old server's UIDs then would give that UID to
-    /// other bytes for clients that already fetched it. Null when the two lists agree.
+    /// A record of the destination for a message only Facteur has (its key is not among
+    /// <paramref name="sourceKeys"/>, the old server's files) whose UID the old server gave to another message:
+    /// Facteur has been receiving mail in this folder (a run after the switch), and taking the old server's UIDs
+    /// would give that UID other bytes for clients that already fetched it. A UID Facteur gave provisionally
+    /// to a file the old server also has is no conflict: before the switch the old server's numbering wins.
+    /// Null when there is none.
     /// </summary>
-    public static UidListRecord? Conflict(UidListDocument source, UidListDocument? destination)
+    public static UidListRecord? Conflict(UidListDocument source, UidListDocument? destination, IReadOnlySet<string> sourceKeys)
     {
         if (destination is null || destination.UidValidity != source.UidValidity)
         {
@@ -28,7 +31,8 @@ internal static class UidListMerge
             keys.TryAdd(record.Uid, record.Key);
         }
 
-        return destination.Records.FirstOrDefault(r => keys.TryGetValue(r.Uid, out var key) && !string.Equals(key, r.Key, StringComparison.Ordinal));
+        return destination.Records.FirstOrDefault(r =>
+            !sourceKeys.Contains(r.Key) && keys.TryGetValue(r.Uid, out var key) && !string.Equals(key, r.Key, StringComparison.Ordinal));
     }
 
     public static UidListDocument Merge(UidListDocument source, UidListDocument? destination)
