@@ -23,6 +23,20 @@ internal static class Cli
     /// <summary>Runs a program; fails the test when it does not exit 0 within the time.</summary>
     public static string Tool(string file, IEnumerable<string> args, string? input = null, int timeoutSeconds = 60)
     {
+        var (code, stdout, stderr) = Run(file, args, input, timeoutSeconds);
+        Assert.True(code == 0, $"{file} {string.Join(' ', args)} exited {code}: {stderr}");
+        return stdout;
+    }
+
+    /// <summary>Runs a program for its effect when it may fail (clean-up); the exit code and the standard error.</summary>
+    public static (int ExitCode, string Error) TryTool(string file, IEnumerable<string> args, int timeoutSeconds = 60)
+    {
+        var (code, _, stderr) = Run(file, args, null, timeoutSeconds);
+        return (code, stderr);
+    }
+
+    private static (int ExitCode, string Output, string Error) Run(string file, IEnumerable<string> args, string? input, int timeoutSeconds)
+    {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var arg in args)
         {
@@ -44,7 +58,6 @@ internal static class Cli
             throw new TimeoutException($"{file} did not finish in {timeoutSeconds} s");
         }
 
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} exited {process.ExitCode}: {stderr.Result}");
-        return stdout.Result;
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }

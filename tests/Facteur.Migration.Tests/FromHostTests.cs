@@ -72,7 +72,8 @@ public sealed class FromHostTests
         Assert.Equal(1720000000u, bobInbox.UidValidity);
         Assert.Equal([2u, 3u], bobInbox.Messages.Select(m => m.Uid));
         Assert.Equal(MaildirFlags.Seen | MaildirFlags.Replied, bobInbox.Messages[0].Flags);
-        Assert.Equal("Subject: b1\n\nFrom now on\nFrom quoted\n", File.ReadAllText(bob.Inbox.FullPath(bobInbox.Messages[0])));
+        // Dovecot served ">From quoted" as it is, so the bytes under UID 2 stay so (no mboxrd unquoting here).
+        Assert.Equal("Subject: b1\n\nFrom now on\n>From quoted\n", File.ReadAllText(bob.Inbox.FullPath(bobInbox.Messages[0])));
         Assert.Equal(["Junk"], DovecotKeywords.Read(bob.Inbox.Path).NamesOf(bobInbox.Messages[1].Keywords));
         Assert.Equal(new DateTime(2024, 11, 5, 15, 0, 0, DateTimeKind.Local).ToUniversalTime(), File.GetLastWriteTimeUtc(bob.Inbox.FullPath(bobInbox.Messages[1])));
         Assert.Single((await bob.Folder("Archive").SynchronizeAsync()).Messages);
@@ -123,6 +124,32 @@ public sealed class FromHostTests
         Assert.Equal(2, snapshot.Messages.Count);
         Assert.Equal(MaildirFlags.Seen, snapshot.Messages[0].Flags);
         Assert.Matches(@"total\s+1\s+1\s+0\s+1", delta.Output);
+    }
+
+    [Fact]
+    public async Task A_run_after_facteur_gave_a_uid_of_its_own_keeps_facteurs_uids_and_gives_the_old_servers_new_mail_new_ones()
+    {
+        using var scratch = new Scratch();
+        var host = new FakeHost(scratch["old"]);
+        host.AddUsers(("alice", 1000, "pw"));
+        var maildir = host["home/alice/Maildir"];
+        MaildirFixture.Put(maildir, "1.M1P1.old,S=9:2,S", "a\n\nfirst\n"u8.ToArray(), Day);
+        File.WriteAllText(Path.Combine(maildir, "dovecot-uidlist"), "3 V1700000000 N2\n1 :1.M1P1.old,S=9\n");
+        string[] args = ["migrate", "from-host", "--domain", "esp.sn", "--users", "alice", "--root", host.Root, "--mail-root", scratch["mail"], "--accounts", scratch["accounts"], "--aliases", scratch["aliases"]];
+        Assert.Equal(0, Cli.Facteur(scratch.Path, args).ExitCode);
+
+        // After the switch: Facteur delivered a message and gave it UID 2; the old server, still delivering, too.
+        var inbox = UserMaildir.Open(scratch["mail"], "alice@esp.sn").Inbox;
+        MaildirFixture.Put(inbox.Path, "2.M2P2.facteur,S=9", "b\n\nfacteur\n"u8.ToArray(), Day.AddDays(1));
+        Assert.Equal([1u, 2u], (await inbox.SynchronizeAsync()).Messages.Select(m => m.Uid));
+        MaildirFixture.Put(maildir, "3.M3P1.old,S=9:2,", "c\n\nold one\n"u8.ToArray(), Day.AddDays(1));
+        File.WriteAllText(Path.Combine(maildir, "dovecot-uidlist"), "3 V1700000000 N3\n1 :1.M1P1.old,S=9\n2 :3.M3P1.old,S=9\n");
+        var late = Cli.Facteur(scratch.Path, args);
+
+        Assert.True(late.ExitCode == 0, late.ToString());
+        Assert.Contains("UID 2 names another message in Facteur", late.Output, StringComparison.Ordinal);
+        var messages = (await inbox.SynchronizeAsync()).Messages;
+        Assert.Equal([(1u, "1.M1P1.old,S=9"), (2u, "2.M2P2.facteur,S=9"), (3u, "3.M3P1.old,S=9")], messages.Select(m => (m.Uid, m.Key)));
     }
 
     [Fact]

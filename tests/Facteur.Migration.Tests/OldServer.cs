@@ -7,13 +7,13 @@ using System.Text;
 namespace Facteur.Migration.Tests;
 
 /// <summary>
-/// Debian's Dovecot (IMAP + POP3) started by hand on loopback ports over a <see cref="FakeHost"/>: passwords
-/// checked as {CRYPT} against the fake root's shadow hashes, Maildir for alice, an mbox maildrop for bob.
-/// Mail belongs to nobody (Dovecot refuses to run mail processes as root).
+/// Debian's Dovecot (IMAP + POP3) started by hand on loopback ports as a classic old server runs it: passwords
+/// from the system's /etc/shadow (<c>passdb shadow</c>, crypt(3) so yescrypt works), mail processes as the
+/// system users, <c>mail_location = maildir:~/Maildir</c>, and for mbox users the maildrop in /var/mail with
+/// folders under ~/mail.
 /// </summary>
 internal sealed class OldServer : IAsyncDisposable
 {
-    private const int Nobody = 65534;
     private readonly string _directory;
     private readonly Process _master;
 
@@ -31,24 +31,22 @@ internal sealed class OldServer : IAsyncDisposable
 
     public static bool IsAvailable =>
         File.Exists("/usr/sbin/dovecot") && File.Exists("/usr/lib/dovecot/imap") && File.Exists("/usr/lib/dovecot/pop3")
-        && File.Exists("/usr/sbin/chpasswd") && Environment.UserName == "root";
+        && File.Exists("/usr/sbin/chpasswd") && File.Exists("/usr/sbin/useradd") && File.Exists("/usr/sbin/userdel")
+        && OldPostfix.IsAvailable && Environment.UserName == "root";
 
     /// <param name="mbox">Users whose INBOX is the mbox /var/mail/USER (with folders in ~/mail).</param>
-    public static async Task<OldServer> StartAsync(FakeHost host, string directory, IReadOnlyCollection<string> users, IReadOnlyCollection<string> mbox)
+    public static async Task<OldServer> StartAsync(string directory, IEnumerable<SystemUser> users, IEnumerable<SystemUser> mbox)
     {
         Directory.CreateDirectory(directory);
-        // Dovecot's auth and mail processes (users dovecot, nobody) must reach the passwd-file and the homes;
-        // temporary folders are created 0700.
-        Cli.Tool("chmod", ["755", Path.GetDirectoryName(directory)!, Path.GetDirectoryName(host.Root)!, directory, host.Root]);
-        var passwd = new StringBuilder();
+        // The userdb says where the mail is; who may log in is /etc/shadow's business (passdb shadow).
+        var userdb = new StringBuilder();
         foreach (var user in users)
         {
-            var extra = mbox.Contains(user) ? $"userdb_mail=mbox:~/mail:INBOX={host[$"var/mail/{user}"]}" : string.Empty;
-            passwd.Append(CultureInfo.InvariantCulture, $"{user}:{host.ShadowHash(user)}:{Nobody}:{Nobody}::{host[$"home/{user}"]}::{extra}\n");
+            var extra = mbox.Contains(user) ? $"userdb_mail=mbox:~/mail:INBOX={user.Spool}" : string.Empty;
+            userdb.Append(CultureInfo.InvariantCulture, $"{user.Name}:x:{user.Uid}:{user.Gid}::{user.Home}::{extra}\n");
         }
 
-        await File.WriteAllTextAsync(Path.Combine(directory, "passwd"), passwd.ToString());
-        Cli.Tool("chown", ["-R", $"{Nobody}:{Nobody}", host["home"], host["var/mail"]]);
+        await File.WriteAllTextAsync(Path.Combine(directory, "users"), userdb.ToString());
         var imap = FreePort();
         var pop3 = FreePort();
         var config = $$"""
@@ -64,12 +62,11 @@ internal sealed class OldServer : IAsyncDisposable
             mbox_lazy_writes = no
             mbox_write_locks = fcntl
             passdb {
-              driver = passwd-file
-              args = scheme=CRYPT username_format=%n {{directory}}/passwd
+              driver = shadow
             }
             userdb {
               driver = passwd-file
-              args = username_format=%n {{directory}}/passwd
+              args = username_format=%n {{directory}}/users
             }
             service imap-login {
               inet_listener imap {
@@ -140,7 +137,7 @@ internal sealed class OldServer : IAsyncDisposable
     public static async Task WaitForPortAsync(int port, Func<bool> exited, Func<string> log)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        while (clock.Elapsed < TimeSpan.FromSeconds(120))
         {
             try
             {
@@ -158,14 +155,14 @@ internal sealed class OldServer : IAsyncDisposable
     }
 }
 
-/// <summary>A test that needs Debian's dovecot-imapd/-pop3d, chpasswd and root; skipped elsewhere.</summary>
+/// <summary>A test that needs Debian's postfix, dovecot-imapd/-pop3d, useradd/chpasswd and root; skipped elsewhere.</summary>
 public sealed class OldServerFactAttribute : FactAttribute
 {
     public OldServerFactAttribute()
     {
         if (!OldServer.IsAvailable)
         {
-            Skip = "needs dovecot-imapd, dovecot-pop3d (apt-get install dovecot-imapd dovecot-pop3d) and root";
+            Skip = "needs postfix, dovecot-imapd, dovecot-pop3d (apt-get install postfix dovecot-imapd dovecot-pop3d), useradd and root";
         }
     }
 }

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Facteur.Cli.Files;
 
-/// <summary>The few POSIX calls .NET does not expose: owner of a file, chown, and fsync of a directory.</summary>
+/// <summary>The few POSIX calls .NET does not expose: owner of a file, chown, fsync of a directory, syncfs.</summary>
 internal static partial class PosixFile
 {
     /// <summary>The uid and gid of <paramref name="path"/>, or null where they cannot be read.</summary>
@@ -71,6 +71,37 @@ internal static partial class PosixFile
         }
     }
 
+    /// <summary>
+    /// syncfs(2) of the file system that holds <paramref name="path"/>: every file written there is on disk
+    /// when it returns true. False where the call does not exist or failed (then sync file by file).
+    /// </summary>
+    public static bool SyncFileSystem(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        var fd = Open(path, 0 /* O_RDONLY */);
+        if (fd < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            return Syncfs(fd) == 0;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Stat(string path, [Out] byte[] buffer);
 
@@ -82,6 +113,9 @@ internal static partial class PosixFile
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int Syncfs(int fd);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

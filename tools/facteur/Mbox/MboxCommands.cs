@@ -66,7 +66,7 @@ internal static class MboxCommands
                 MaildirFolderFiles.Subscribe(maildir.Path, [folderName]);
             }
 
-            console.Out.WriteLine($"imported {imported.Imported} messages ({imported.Bytes} bytes) into {folderName}, {imported.AlreadyPresent} already there");
+            console.Out.WriteLine($"imported {imported.Imported} messages ({imported.Bytes} bytes) into {folderName}, {imported.AlreadyPresent} already there, {imported.FlagsUpdated} with new flags");
             if (imported.SkippedLeadingBytes > 0)
             {
                 console.Error.WriteLine($"warning: {imported.SkippedLeadingBytes} bytes before the first 'From ' line were skipped (is {path} an mbox?)");

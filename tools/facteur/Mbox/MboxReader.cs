@@ -3,18 +3,25 @@ namespace Facteur.Cli.Mbox;
 /// <summary>
 /// Splits an mbox into messages as streams, reading the file once with bounded memory (RFC 4155, mboxrd):
 /// a message starts at a <c>From </c> line that carries a date and follows a blank line (or starts the file);
-/// that blank line is the separator and not part of the message; <c>&gt;From </c> lines lose one '&gt;'.
+/// that blank line is the separator and not part of the message; <c>&gt;From </c> lines lose one '&gt;'
+/// (unless the reader is told to keep them: an mbox an IMAP server served as it is, see <see cref="MboxImport.UnquoteFromLines"/>).
 /// Lines are passed through byte for byte, so LF and CRLF bodies and 8-bit text come out as they went in.
 /// A last message without a final newline ends where the file ends.
 /// </summary>
 internal sealed class MboxReader
 {
     private readonly LineSegmentReader _lines;
+    private readonly bool _unquote;
     private MboxFromLine? _nextFrom;
     private bool _started;
     private MessageStream? _current;
 
-    public MboxReader(Stream mbox) => _lines = new LineSegmentReader(mbox);
+    /// <param name="unquoteFromLines">Take one '&gt;' off <c>&gt;From </c> lines (mboxrd); false: lines as they are.</param>
+    public MboxReader(Stream mbox, bool unquoteFromLines = true)
+    {
+        _lines = new LineSegmentReader(mbox);
+        _unquote = unquoteFromLines;
+    }
 
     /// <summary>Lines before the first From_ line (not an mbox, or junk at its start); they are skipped.</summary>
     public long SkippedLeadingBytes { get; private set; }
@@ -170,7 +177,7 @@ internal sealed class MboxReader
                 return true;
             }
 
-            _pending = segment.StartsLine && IsQuotedFrom(span) ? segment.Bytes[1..] : segment.Bytes;
+            _pending = owner._unquote && segment.StartsLine && IsQuotedFrom(span) ? segment.Bytes[1..] : segment.Bytes;
             return true;
         }
     }

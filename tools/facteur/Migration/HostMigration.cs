@@ -151,12 +151,13 @@ internal sealed class HostMigration(HostMigrationRequest request, CliConsole con
                     destination.Inbox.EnsureCreated();
                 }
 
-                result = await new MboxImport(folder, request.DryRun) { Progress = progress.Add }.ImportAsync(stream, cancellationToken).ConfigureAwait(false);
+                result = await new MboxImport(folder, request.DryRun) { Progress = progress.Add, UnquoteFromLines = false }.ImportAsync(stream, cancellationToken).ConfigureAwait(false);
             }
 
             report.Folders++;
             report.Messages += result.Imported;
             report.AlreadyPresent += result.AlreadyPresent;
+            report.FlagsUpdated += result.FlagsUpdated;
             report.Bytes += result.Bytes;
             if (result.SkippedLeadingBytes > 0)
             {

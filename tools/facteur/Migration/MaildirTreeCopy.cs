@@ -1,4 +1,5 @@
 using System.Text;
+using Facteur.Cli.Files;
 using Facteur.Cli.Mbox;
 using Facteur.MailStore.Folders;
 
@@ -41,6 +42,7 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
     public async Task CopyFolderAsync(string sourcePath, string folderName, MaildirFolder destination, UserReport report, CancellationToken cancellationToken)
     {
         var existing = Existing(destination.Path);
+        var sourceKeys = new HashSet<string>(StringComparer.Ordinal);
         if (!dryRun)
         {
             destination.EnsureCreated();
@@ -50,6 +52,7 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
             }
         }
 
+        var staged = new StagedFiles();
         foreach (var sub in (string[])["new", "cur"])
         {
             foreach (var sourceFile in Files(Path.Combine(sourcePath, sub)).Order(StringComparer.Ordinal))
@@ -57,6 +60,7 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
                 cancellationToken.ThrowIfCancellationRequested();
                 var fileName = System.IO.Path.GetFileName(sourceFile);
                 var key = MaildirEntryName.Parse(fileName).Key;
+                sourceKeys.Add(key);
                 if (existing.TryGetValue(key, out var there))
                 {
                     if (there == (sub, fileName))
@@ -69,6 +73,7 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
                     report.FlagsUpdated++;
                     if (!dryRun)
                     {
+                        staged.Commit(); // the file to rename may be one this run staged (moved from new/ to cur/ meanwhile)
                         File.Move(Path.Combine(destination.Path, there.Sub, there.Name), Path.Combine(destination.Path, sub, fileName), overwrite: false);
                     }
 
@@ -83,10 +88,16 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
                     continue;
                 }
 
-                if (!dryRun && !Copy(sourceFile, Path.Combine(destination.Path, "tmp", fileName + ".migrate"), Path.Combine(destination.Path, sub, fileName)))
+                var temp = Path.Combine(destination.Path, "tmp", fileName + ".migrate");
+                if (!dryRun && !Copy(sourceFile, temp))
                 {
                     report.Skipped.Add($"{folderName}/{sub}/{fileName}: vanished during the copy (expunged or renamed on the old server; a re-run picks it up)");
                     continue;
+                }
+
+                if (!dryRun)
+                {
+                    staged.Add(temp, Path.Combine(destination.Path, sub, fileName), length);
                 }
 
                 existing[key] = (sub, fileName);
@@ -98,18 +109,26 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
 
         if (!dryRun)
         {
-            await CopyIndexFilesAsync(sourcePath, destination, cancellationToken).ConfigureAwait(false);
+            // The messages are on disk before the uidlist that names them.
+            staged.Commit();
+            await CopyIndexFilesAsync(sourcePath, folderName, sourceKeys, destination, report, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task CopyIndexFilesAsync(string sourcePath, MaildirFolder destination, CancellationToken cancellationToken)
+    private static async Task CopyIndexFilesAsync(string sourcePath, string folderName, HashSet<string> sourceKeys, MaildirFolder destination, UserReport report, CancellationToken cancellationToken)
     {
         // Same lock as Dovecot and Facteur's store, so a running Facteur never reads a half-merged list.
         using var uidLock = await DotLock.AcquireAsync(Path.Combine(destination.Path, MaildirFolder.UidListLockFileName), MaildirFolder.UidListLockStaleAfter, destination.LockTimeout, cancellationToken).ConfigureAwait(false);
         var source = new MaildirFolder(sourcePath).ReadUidList();
-        if (source is not null)
+        var current = destination.ReadUidList();
+        if (source is not null && UidListMerge.Conflict(source, current, sourceKeys) is { } taken)
         {
-            var merged = UidListMerge.Merge(source, destination.ReadUidList());
+            // Facteur is the authority now: its UIDs stay, and the messages copied above get new ones from it.
+            report.Skipped.Add($"{folderName}: UID {taken.Uid} names another message in Facteur than on the old server (mail arrived in Facteur since the last run: after the switch?); the old server's UIDs were not taken, its new messages get new UIDs");
+        }
+        else if (source is not null)
+        {
+            var merged = UidListMerge.Merge(source, current);
             var text = merged.ToString();
             if (!File.Exists(destination.UidListPath) || await File.ReadAllTextAsync(destination.UidListPath, cancellationToken).ConfigureAwait(false) != text)
             {
@@ -122,9 +141,15 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
         {
             var text = await File.ReadAllTextAsync(keywords, cancellationToken).ConfigureAwait(false);
             var target = Path.Combine(destination.Path, DovecotKeywords.FileName);
-            if (!File.Exists(target) || await File.ReadAllTextAsync(target, cancellationToken).ConfigureAwait(false) != text)
+            var there = File.Exists(target) ? await File.ReadAllTextAsync(target, cancellationToken).ConfigureAwait(false) : null;
+            if (there is null || (there != text && text.StartsWith(there, StringComparison.Ordinal)))
             {
-                WriteAtomically(target, text);
+                WriteAtomically(target, text); // new, or the old server added keywords since the last run
+            }
+            else if (there != text)
+            {
+                // Facteur gave letters to keywords of its own: overwriting would rename them on its messages.
+                report.Skipped.Add($"{folderName}: {DovecotKeywords.FileName} differs from Facteur's (keywords were added in Facteur since the last run); Facteur's kept");
             }
         }
     }
@@ -141,8 +166,11 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>tmp/ then rename, as every Maildir writer: a reader never sees half a file. False when the source vanished.</summary>
-    private static bool Copy(string source, string temp, string target)
+    /// <summary>
+    /// Copies into tmp/ with the source's mtime; <see cref="StagedFiles"/> makes it durable and renames it, so a
+    /// reader never sees half a file. False when the source vanished.
+    /// </summary>
+    private static bool Copy(string source, string temp)
     {
         try
         {
@@ -151,13 +179,11 @@ internal sealed class MaildirTreeCopy(bool dryRun, Action<long> progress)
             using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
             {
                 input.CopyTo(output, 128 * 1024);
-                output.Flush(flushToDisk: true);
             }
 
             // The internal date of a Maildir message is its file's mtime (Dovecot's maildir_copy_preserve_filename
             // and INTERNALDATE both rely on it).
             File.SetLastWriteTimeUtc(temp, mtime);
-            File.Move(temp, target, overwrite: false);
             return true;
         }
         catch (FileNotFoundException)

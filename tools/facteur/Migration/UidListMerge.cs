@@ -10,6 +10,31 @@ namespace Facteur.Cli.Migration;
 /// </summary>
 internal static class UidListMerge
 {
+    /// <summary>
+    /// A record of the destination for a message only Facteur has (its key is not among
+    /// <paramref name="sourceKeys"/>, the old server's files) whose UID the old server gave to another message:
+    /// Facteur has been receiving mail in this folder (a run after the switch), and taking the old server's UIDs
+    /// would give that UID other bytes for clients that already fetched it. A UID Facteur gave provisionally
+    /// to a file the old server also has is no conflict: before the switch the old server's numbering wins.
+    /// Null when there is none.
+    /// </summary>
+    public static UidListRecord? Conflict(UidListDocument source, UidListDocument? destination, IReadOnlySet<string> sourceKeys)
+    {
+        if (destination is null || destination.UidValidity != source.UidValidity)
+        {
+            return null;
+        }
+
+        var keys = new Dictionary<uint, string>();
+        foreach (var record in source.Records)
+        {
+            keys.TryAdd(record.Uid, record.Key);
+        }
+
+        return destination.Records.FirstOrDefault(r =>
+            !sourceKeys.Contains(r.Key) && keys.TryGetValue(r.Uid, out var key) && !string.Equals(key, r.Key, StringComparison.Ordinal));
+    }
+
     public static UidListDocument Merge(UidListDocument source, UidListDocument? destination)
     {
         var merged = new UidListDocument

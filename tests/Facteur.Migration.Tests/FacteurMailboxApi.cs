@@ -4,19 +4,22 @@ using System.Text;
 
 namespace Facteur.Migration.Tests;
 
-/// <summary>Facteur's mailbox-api service (POP3) started as its own process over a mail root and an accounts file.</summary>
-internal sealed class FacteurPop3 : IAsyncDisposable
+/// <summary>Facteur's mailbox-api service (IMAP and POP3) started as its own process over a mail root and an accounts file.</summary>
+internal sealed class FacteurMailboxApi : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    private FacteurPop3(Process process, int port)
+    private FacteurMailboxApi(Process process, int imapPort, int pop3Port)
     {
         _process = process;
-        Port = port;
+        ImapPort = imapPort;
+        Pop3Port = pop3Port;
     }
 
-    public int Port { get; }
+    public int ImapPort { get; }
+
+    public int Pop3Port { get; }
 
     public string Log
     {
@@ -29,10 +32,13 @@ internal sealed class FacteurPop3 : IAsyncDisposable
         }
     }
 
-    public static async Task<FacteurPop3> StartAsync(string workingDirectory, string mailRoot, string accounts, string aliases)
+    public static async Task<FacteurMailboxApi> StartAsync(string workingDirectory, string mailRoot, string accounts, string aliases)
     {
-        var dll = Path.Combine(RepositoryRoot(), "services", "mailbox-api", "bin", "Debug", "net10.0", "Facteur.MailboxApi.dll");
+        // Built with this test project (same configuration, same target framework: bin/<configuration>/<tfm>/).
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var dll = Path.Combine(RepositoryRoot(), "services", "mailbox-api", "bin", output.Parent!.Name, output.Name, "Facteur.MailboxApi.dll");
         var port = OldServer.FreePort();
+        var imap = OldServer.FreePort();
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
         var environment = new Dictionary<string, string>
@@ -46,6 +52,8 @@ internal sealed class FacteurPop3 : IAsyncDisposable
             ["Facteur__ListenAddress"] = "127.0.0.1",
             ["Facteur__AllowPlaintextAuth"] = "true",
             ["Facteur__Transport"] = "InMemory",
+            ["Imap__Port"] = imap.ToString(CultureInfo.InvariantCulture),
+            ["Imap__TlsPort"] = OldServer.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Pop3__Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Pop3__TlsPort"] = OldServer.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Management__Port"] = OldServer.FreePort().ToString(CultureInfo.InvariantCulture),
@@ -57,13 +65,14 @@ internal sealed class FacteurPop3 : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var server = new FacteurPop3(process, port);
+        var server = new FacteurMailboxApi(process, imap, port);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await OldServer.WaitForPortAsync(port, () => process.HasExited, () => server.Log);
+        await OldServer.WaitForPortAsync(imap, () => process.HasExited, () => server.Log);
         return server;
     }
 
