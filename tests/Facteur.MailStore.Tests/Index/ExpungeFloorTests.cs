@@ -47,7 +47,8 @@ public sealed partial class ExpungeFloorTests
         const int cap = 50_000;
         var indexPath = Path.Combine(maildir.UserPath, FolderIndexFile.FileName);
         var lines = (await File.ReadAllLinesAsync(indexPath)).ToList();
-        lines[0] = HighestModSeq().Replace(lines[0], "H" + (start + cap).ToString(CultureInfo.InvariantCulture)).Replace(" G", " G1", StringComparison.Ordinal);
+        // A new generation tells the open folder to reload the file.
+        lines[0] = Generation().Replace(HighestModSeq().Replace(lines[0], "H" + (start + cap).ToString(CultureInfo.InvariantCulture)), "G7");
         lines.InsertRange(1, Enumerable.Range(0, cap).Select(i => string.Create(CultureInfo.InvariantCulture, $"X {4 + i} {start + 1 + (ulong)i}")));
         await File.WriteAllLinesAsync(indexPath, lines);
         var uidListPath = Path.Combine(maildir.UserPath, "dovecot-uidlist");
@@ -71,6 +72,9 @@ public sealed partial class ExpungeFloorTests
 
     [GeneratedRegex(@"H\d+")]
     private static partial Regex HighestModSeq();
+
+    [GeneratedRegex(@"G\d+")]
+    private static partial Regex Generation();
 
     [GeneratedRegex(@"N\d+")]
     private static partial Regex NextUid();
