@@ -134,6 +134,12 @@ internal sealed class ImapSession
             reason = "connection reset: " + exception.Message;
             _connection.Abort();
         }
+        catch (InvalidDataException)
+        {
+            // After COMPRESS: input that is not a deflate stream. Nothing more can be read; drop the connection.
+            reason = "corrupt compressed input";
+            _connection.Abort();
+        }
         catch (Exception exception)
         {
             reason = "internal error";

@@ -122,6 +122,23 @@ public sealed class CompressTests
         Assert.StartsWith("* BYE", logout[0]);
     }
 
+    [Fact]
+    public async Task Garbage_instead_of_deflate_data_closes_that_connection_only()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        await using (var client = await RawImapClient.ConnectAsync(server.Port))
+        {
+            await client.CommandAsync("l", $"LOGIN {ImapTestServer.User} \"{ImapTestServer.Password}\"");
+            Assert.StartsWith("c OK", (await client.CommandAsync("c", "COMPRESS DEFLATE"))[^1]);
+            // 0xFF starts a deflate block of the reserved type 11: invalid in any deflate stream.
+            await client.SendRawAsync([0xFF, 0xFF, 0xFF, 0xFF, .. Encoding.ASCII.GetBytes("d NOOP\r\n")]);
+            Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(20)));
+        }
+
+        await using var next = await RawImapClient.ConnectAsync(server.Port);
+        Assert.StartsWith("l OK", (await next.CommandAsync("l", $"LOGIN {ImapTestServer.User} \"{ImapTestServer.Password}\""))[^1]);
+    }
+
     private const string ZlibScript = """
 import socket, sys, zlib, hashlib
 port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]

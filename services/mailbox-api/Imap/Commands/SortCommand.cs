@@ -42,7 +42,7 @@ internal static class SortCommand
 
         var matches = SearchMatches.Find(mailbox, program, cancellationToken);
         var sortable = await SearchMatches.WithSortFieldsAsync(mailbox, matches, criteria.Any(c => c.NeedsFields), cancellationToken).ConfigureAwait(false);
-        sortable.Sort((a, b) => SortCriterion.CompareAll(criteria, a, b));
+        sortable = SortCriterion.Sort(criteria, sortable);
         var numbers = sortable.Select(m => request.Uid ? m.Message.Uid : m.Sequence).ToList();
 
         if (returns is null)

@@ -16,24 +16,26 @@ internal static class MessageThreads
     /// </summary>
     public static List<ThreadNode> OrderedSubject(IReadOnlyList<SortableMessage> messages)
     {
-        var sorted = messages.ToList();
+        var sorted = messages.Select(m => (Message: m, Subject: Collation.Key(m.BaseSubject))).ToList();
         sorted.Sort((a, b) =>
         {
-            var order = AsciiCasemap.Compare(a.BaseSubject, b.BaseSubject);
-            return order != 0 ? order : CompareDates(a, b);
+            var order = string.CompareOrdinal(a.Subject, b.Subject);
+            return order != 0 ? order : CompareDates(a.Message, b.Message);
         });
 
         var threads = new List<ThreadNode>();
         ThreadNode? current = null;
-        foreach (var message in sorted)
+        string? currentSubject = null;
+        foreach (var (message, subject) in sorted)
         {
-            if (current is not null && AsciiCasemap.Equals(current.Message!.BaseSubject, message.BaseSubject))
+            if (current is not null && subject == currentSubject)
             {
                 current.Add(new ThreadNode(message));
                 continue;
             }
 
             current = new ThreadNode(message);
+            currentSubject = subject;
             threads.Add(current);
         }
 
@@ -264,7 +266,7 @@ internal static class MessageThreads
     }
 
     private static string ThreadSubject(ThreadNode node) =>
-        AsciiCasemap.Key((node.Message ?? node.Children.FirstOrDefault()?.Message)?.BaseSubject ?? string.Empty);
+        Collation.Key((node.Message ?? node.Children.FirstOrDefault()?.Message)?.BaseSubject);
 
     /// <summary>§2.2: by sent date, then by sequence number. A dummy sorts as its first child.</summary>
     private static int CompareDates(ThreadNode a, ThreadNode b) => CompareDates(a.First, b.First);

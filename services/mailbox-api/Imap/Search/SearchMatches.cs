@@ -36,8 +36,9 @@ internal static class SearchMatches
     }
 
     /// <summary>
-    /// The matches with their sort fields, read from the index's summary cache (parsed once per
-    /// message and kept), so a SORT or THREAD over a large folder opens each file at most once ever.
+    /// The matches with their sort fields: from memory (<see cref="SortFieldsCache"/>), else from the
+    /// index's summary cache (parsed once per message and kept), so a SORT or THREAD over a large
+    /// folder opens each file at most once ever.
     /// </summary>
     public static async Task<List<SortableMessage>> WithSortFieldsAsync(SelectedMailbox mailbox, List<(uint Sequence, MailboxMessage Message)> matches, bool needFields, CancellationToken cancellationToken)
     {
@@ -45,7 +46,7 @@ internal static class SearchMatches
         foreach (var (sequence, message) in matches)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var fields = needFields ? (await mailbox.Folder.GetSummaryAsync(message.Record, cancellationToken).ConfigureAwait(false))?.Sort : null;
+            var fields = needFields ? await SortFieldsCache.GetAsync(mailbox.Folder, message.Record, cancellationToken).ConfigureAwait(false) : null;
             result.Add(new SortableMessage(sequence, message, fields));
         }
 

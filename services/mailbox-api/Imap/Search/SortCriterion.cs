@@ -43,74 +43,79 @@ internal sealed record SortCriterion(string Key, bool Reverse)
     /// <summary>True when the key needs header fields (everything but ARRIVAL and SIZE).</summary>
     public bool NeedsFields => Key is not ("ARRIVAL" or "SIZE");
 
-    /// <summary>Compares by this key alone; REVERSE applied.</summary>
-    public int Compare(SortableMessage a, SortableMessage b)
+    /// <summary>True for keys compared as text (addresses, subjects, display names).</summary>
+    public bool IsText => Key is "CC" or "FROM" or "SUBJECT" or "TO" or "DISPLAYFROM" or "DISPLAYTO";
+
+    /// <summary>The collation key of a text criterion for one message (computed once per SORT, not per comparison).</summary>
+    public string TextOf(SortableMessage m) => Collation.Key(Key switch
+    {
+        "SUBJECT" => m.BaseSubject,
+        "FROM" => m.Fields?.FromMailbox,
+        "TO" => m.Fields?.ToMailbox,
+        "CC" => m.Fields?.CcMailbox,
+        "DISPLAYFROM" => m.Fields?.FromDisplay,
+        "DISPLAYTO" => m.Fields?.ToDisplay,
+        _ => null,
+    });
+
+    /// <summary>Compares by this key alone (text keys by their precomputed collation keys); REVERSE applied.</summary>
+    public int Compare(SortableMessage a, string? aText, SortableMessage b, string? bText)
     {
         var order = Key switch
         {
             "ARRIVAL" => a.Message.Record.InternalDate.CompareTo(b.Message.Record.InternalDate),
             "SIZE" => a.Message.Record.Size.CompareTo(b.Message.Record.Size),
             "DATE" => a.SentDate.UtcDateTime.CompareTo(b.SentDate.UtcDateTime),
-            "SUBJECT" => AsciiCasemap.Compare(a.BaseSubject, b.BaseSubject),
-            "FROM" => AsciiCasemap.Compare(a.Fields?.FromMailbox, b.Fields?.FromMailbox),
-            "TO" => AsciiCasemap.Compare(a.Fields?.ToMailbox, b.Fields?.ToMailbox),
-            "CC" => AsciiCasemap.Compare(a.Fields?.CcMailbox, b.Fields?.CcMailbox),
-            "DISPLAYFROM" => string.Compare(a.Fields?.FromDisplay ?? string.Empty, b.Fields?.FromDisplay ?? string.Empty, StringComparison.OrdinalIgnoreCase),
-            "DISPLAYTO" => string.Compare(a.Fields?.ToDisplay ?? string.Empty, b.Fields?.ToDisplay ?? string.Empty, StringComparison.OrdinalIgnoreCase),
-            _ => 0,
+            _ => string.CompareOrdinal(aText, bText),
         };
         return Reverse ? -order : order;
     }
 
-    /// <summary>Orders by every criterion in turn, then by sequence number (RFC 5256 §3: the final tie-break, never reversed).</summary>
-    public static int CompareAll(IReadOnlyList<SortCriterion> criteria, SortableMessage a, SortableMessage b)
+    /// <summary>
+    /// Sorts by every criterion in turn, then by sequence number (RFC 5256 §3: the final tie-break,
+    /// never reversed). Text keys are folded once per message first.
+    /// </summary>
+    public static List<SortableMessage> Sort(IReadOnlyList<SortCriterion> criteria, IReadOnlyList<SortableMessage> messages)
     {
-        foreach (var criterion in criteria)
+        var keyed = messages.Select(m => (Message: m, Texts: criteria.Select(c => c.IsText ? c.TextOf(m) : null).ToArray())).ToList();
+        keyed.Sort((a, b) =>
         {
-            var order = criterion.Compare(a, b);
-            if (order != 0)
+            for (var i = 0; i < criteria.Count; i++)
             {
-                return order;
+                var order = criteria[i].Compare(a.Message, a.Texts[i], b.Message, b.Texts[i]);
+                if (order != 0)
+                {
+                    return order;
+                }
             }
-        }
 
-        return a.Sequence.CompareTo(b.Sequence);
+            return a.Message.Sequence.CompareTo(b.Message.Sequence);
+        });
+        return keyed.Select(k => k.Message).ToList();
     }
 }
 
 /// <summary>
-/// The i;ascii-casemap collation (RFC 4790 §9.2), which RFC 5256 §3 requires for SORT: octets
-/// compared with a–z folded to A–Z; a missing value sorts as the empty string.
+/// String collation for SORT and THREAD. RFC 5256 §3 asks for I18NLEVEL=1 collation (RFC 5255), whose
+/// default is i;unicode-casemap (RFC 5051): compatibility decomposition and case folding, then octet
+/// order. ASCII text (the common case) is only upper-cased; other text is NFKD-normalised and
+/// upper-cased, which matches i;unicode-casemap for everything but a few title-case letters. A missing
+/// value sorts as the empty string.
 /// </summary>
-internal static class AsciiCasemap
+internal static class Collation
 {
-    public static int Compare(string? a, string? b)
+    public static string Key(string? value)
     {
-        var x = a ?? string.Empty;
-        var y = b ?? string.Empty;
-        var length = Math.Min(x.Length, y.Length);
-        for (var i = 0; i < length; i++)
+        if (string.IsNullOrEmpty(value))
         {
-            var cx = Fold(x[i]);
-            var cy = Fold(y[i]);
-            if (cx != cy)
-            {
-                return cx.CompareTo(cy);
-            }
+            return string.Empty;
         }
 
-        return x.Length.CompareTo(y.Length);
+        if (System.Text.Ascii.IsValid(value))
+        {
+            return string.Create(value.Length, value, static (span, s) => System.Text.Ascii.ToUpper(s, span, out _));
+        }
+
+        return value.Normalize(System.Text.NormalizationForm.FormKD).ToUpperInvariant();
     }
-
-    public static bool Equals(string a, string b) => Compare(a, b) == 0;
-
-    public static string Key(string value) => string.Create(value.Length, value, (span, s) =>
-    {
-        for (var i = 0; i < s.Length; i++)
-        {
-            span[i] = Fold(s[i]);
-        }
-    });
-
-    private static char Fold(char c) => c is >= 'a' and <= 'z' ? (char)(c - 32) : c;
 }
