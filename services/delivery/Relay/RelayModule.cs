@@ -18,7 +18,9 @@ internal static class RelayModule
         services.TryAddSingleton<DestinationResolver>();
         services.TryAddSingleton<TransportMap>();
         services.TryAddSingleton<RelayCredentials>();
+        services.TryAddSingleton<RelayTlsTrust>();
         services.TryAddSingleton<MtaStsPolicies>();
+        services.TryAddSingleton<RelayConnectionPool>();
         services.TryAddSingleton<DkimKeyStore>();
         services.TryAddSingleton<RelayTransport>();
         services.TryAddSingleton<RelayDoneRecord>();
