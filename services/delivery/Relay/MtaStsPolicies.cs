@@ -87,6 +87,7 @@ internal sealed partial class MtaStsPolicies : IDisposable
     private readonly ILogger<MtaStsPolicies> logger;
     private readonly HttpClient http;
     private readonly ConcurrentDictionary<string, MtaStsPolicy> cache = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> fetching = new(StringComparer.OrdinalIgnoreCase);
     private int fetches;
 
     public MtaStsPolicies(DestinationResolver resolver, RelayTlsTrust trust, IOptions<RelayOptions> options, TimeProvider time, ILogger<MtaStsPolicies> logger)
@@ -175,6 +176,26 @@ internal sealed partial class MtaStsPolicies : IDisposable
             return Usable(cached);
         }
 
+        // One fetch per domain at a time: attempts arriving together wait for it and share the result.
+        var gate = fetching.GetOrAdd(domain, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (cache.TryGetValue(domain, out var fresh) && fresh.Expires > time.GetUtcNow() && fresh.Id == id)
+            {
+                return Usable(fresh);
+            }
+
+            return await FetchAsync(domain, id, cached, now, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<MtaStsPolicy?> FetchAsync(string domain, string id, MtaStsPolicy? cached, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         try
         {
             Interlocked.Increment(ref fetches);
