@@ -35,7 +35,7 @@ internal sealed record RelayEndpoint(string HostName, IPAddress Address, int Por
 /// beyond it waits for one). A connection that fails its RSET was closed by the server while
 /// idle: it is dropped before any transaction began on it, and a fresh one is opened.
 /// </summary>
-internal sealed partial class RelayConnectionPool : IAsyncDisposable
+internal sealed partial class RelayConnectionPool : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<RelayEndpoint, Destination> destinations = new();
     private readonly IOptions<RelayOptions> options;
@@ -162,6 +162,20 @@ internal sealed partial class RelayConnectionPool : IAsyncDisposable
             foreach (var idle in destination.TakeIdle(_ => true))
             {
                 await CloseAsync(idle.Client).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>For a container disposed synchronously: idle connections are closed without QUIT.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        sweeper.Dispose();
+        foreach (var destination in destinations.Values)
+        {
+            foreach (var idle in destination.TakeIdle(_ => true))
+            {
+                idle.Client.Dispose();
             }
         }
     }
