@@ -47,6 +47,7 @@ public sealed class TransportMapTests : IAsyncLifetime
             $".corp.test       smtp:[relay.provider.test]:{providerSink.Port}",
             $"viamx.test       smtp:hub.provider.test:{plainSink.Port}",
             $"tight.test       smtp:[plain.provider.test]:{plainSink.Port} encrypt",
+            "lost.test        smtp:no-such-hub.test",
             $"*                smtp:[smart.provider.test]:{smarthostSink.Port}",
         ]);
         var credentials = Path.Combine(root, "sasl_passwd");
@@ -151,5 +152,22 @@ public sealed class TransportMapTests : IAsyncLifetime
         Assert.Empty(plainSink.RcptAttempts);
         Assert.Empty(plainSink.Transactions);
         Assert.Empty(host.Inbox("awa@esp.sn")); // deferred, not bounced
+    }
+
+    [Fact]
+    public async Task Next_hop_that_does_not_exist_defers_the_mail_instead_of_bouncing_it()
+    {
+        await host.SubmitAsync("Tlost", "awa@esp.sn", ["w@lost.test"]);
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!Directory.Exists(Path.Combine(host.SpoolRoot, "relay")) || Directory.GetFiles(Path.Combine(host.SpoolRoot, "relay"), "*.next").Length == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the message was not deferred");
+            await Task.Delay(25);
+        }
+
+        Assert.Contains("no-such-hub.test 15", dns.Queries); // NXDOMAIN: a configuration error of ours
+        Assert.Empty(host.Inbox("awa@esp.sn"));
+        Assert.Empty(mxSink.RcptAttempts);
     }
 }

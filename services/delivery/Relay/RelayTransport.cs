@@ -42,12 +42,14 @@ internal sealed partial class RelayTransport(
                 : d,
         };
 
-        if (destination.PermanentError is { } permanent)
+        // A transport-map next hop that does not resolve is our own misconfiguration, not the
+        // recipient's fault: the mail waits (as Postfix defers) instead of bouncing.
+        if (destination.PermanentError is { } permanent && hop is null)
         {
             return [.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.PermanentFailure, "5.1.2", "x-facteur; " + permanent, null))];
         }
 
-        if (destination.TemporaryError is { } temporary)
+        if ((destination.TemporaryError ?? destination.PermanentError) is { } temporary)
         {
             return [.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.4.3", "x-facteur; " + temporary, null))];
         }
