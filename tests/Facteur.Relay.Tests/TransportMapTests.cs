@@ -170,4 +170,21 @@ public sealed class TransportMapTests : IAsyncLifetime
         Assert.Empty(host.Inbox("awa@esp.sn"));
         Assert.Empty(mxSink.RcptAttempts);
     }
+
+    [Theory]
+    [InlineData("Relay:TransportMapFile", "example.org relay.example.net", "Relay:TransportMapFile")]
+    [InlineData("Relay:CredentialsFile", "[relay.example.net]:587 user-without-password", "Relay:CredentialsFile")]
+    [InlineData("Relay:TlsCaFile", "not a certificate", "Relay:TlsCaFile")]
+    public async Task A_bad_relay_file_stops_the_start_with_an_error_naming_its_key(string key, string content, string expected)
+    {
+        var root = RelayHost.NewRoot();
+        var file = Path.Combine(root, "bad-file");
+        await File.WriteAllTextAsync(file, content + "\n");
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            RelayHost.StartAsync(dns, mxSink.Port, new Dictionary<string, string?> { [key] = file }, root: Path.Combine(root, "host")));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Directory.Delete(root, recursive: true);
+    }
 }

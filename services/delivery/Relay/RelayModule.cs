@@ -14,6 +14,7 @@ internal static class RelayModule
             .BindConfiguration(RelayOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DestinationResolver>();
         services.TryAddSingleton<TransportMap>();
