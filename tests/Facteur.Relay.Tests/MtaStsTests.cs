@@ -23,13 +23,13 @@ public sealed class MtaStsTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        policies = new MtaStsPolicyServer(authority.Issue("mta-sts.secure.test", "mta-sts.testing.test", "mta-sts.strict.test", "mta-sts.clear.test"));
+        policies = new MtaStsPolicyServer(authority.Issue("mta-sts.secure.test", "mta-sts.testing.test", "mta-sts.strict.test", "mta-sts.clear.test", "mta-sts.brief.test"));
 
         // A second sink on the same port of another loopback address: where MX hosts outside the
         // policy lead, so a connection there is visible.
         rogue = new SmtpSink(IPAddress.Parse("127.0.0.2"), sink.Port);
 
-        foreach (var domain in new[] { "secure.test", "testing.test", "strict.test", "clear.test" })
+        foreach (var domain in new[] { "secure.test", "testing.test", "strict.test", "clear.test", "brief.test" })
         {
             dns.A("mta-sts." + domain, "127.0.0.1");
         }
@@ -42,11 +42,14 @@ public sealed class MtaStsTests : IAsyncLifetime
             .Txt("_mta-sts.strict.test", "v=STSv1; id=1")
             .Mx("strict.test", 10, "mx.strict.test").A("mx.strict.test", "127.0.0.1")
             .Txt("_mta-sts.clear.test", "v=STSv1; id=1")
-            .Mx("clear.test", 10, "mx.clear.test").A("mx.clear.test", "127.0.0.2");
+            .Mx("clear.test", 10, "mx.clear.test").A("mx.clear.test", "127.0.0.2")
+            .Txt("_mta-sts.brief.test", "v=STSv1; id=1")
+            .Mx("brief.test", 10, "mx.brief.test").A("mx.brief.test", "127.0.0.1");
         policies.Policy("secure.test", "enforce", 86400, "*.secure.test");
         policies.Policy("testing.test", "testing", 86400, "mx.elsewhere.test");
         policies.Policy("strict.test", "enforce", 86400, "mx.strict.test");
         policies.Policy("clear.test", "enforce", 86400, "mx.clear.test");
+        policies.Policy("brief.test", "enforce", 1, "mx.brief.test");
         return Task.CompletedTask;
     }
 
@@ -155,6 +158,24 @@ public sealed class MtaStsTests : IAsyncLifetime
         await WaitForDeferredAsync(host);
         Assert.Equal(2, policies.Requests.Count(h => h == "mta-sts.testing.test"));
         Assert.DoesNotContain("three@testing.test", sink.RcptAttempts);
+    }
+
+    [Fact]
+    public async Task A_policy_is_fetched_again_once_its_max_age_has_passed_even_with_the_same_id()
+    {
+        sink.Certificate = authority.Issue("mx.brief.test");
+        await using var host = await StartAsync();
+
+        await host.SubmitAsync("Sage1", "awa@esp.sn", ["one@brief.test"]);
+        await sink.WaitForAsync(t => t.Recipients.Contains("one@brief.test"));
+        Assert.Single(policies.Requests, h => h == "mta-sts.brief.test");
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // max_age: 1 second
+        await host.SubmitAsync("Sage2", "awa@esp.sn", ["two@brief.test"]);
+        var second = await sink.WaitForAsync(t => t.Recipients.Contains("two@brief.test"));
+
+        Assert.True(second.Tls);
+        Assert.Equal(2, policies.Requests.Count(h => h == "mta-sts.brief.test"));
     }
 
     private static async Task WaitForDeferredAsync(RelayHost host)
