@@ -37,7 +37,7 @@ internal sealed record RelayEndpoint(string HostName, IPAddress Address, int Por
 /// </summary>
 internal sealed partial class RelayConnectionPool : IAsyncDisposable, IDisposable
 {
-    private readonly ConcurrentDictionary<RelayEndpoint, Destination> destinations = new();
+    private readonly ConcurrentDictionary<RelayEndpoint, EndpointConnections> destinations = new();
     private readonly IOptions<RelayOptions> options;
     private readonly TimeProvider time;
     private readonly ILogger<RelayConnectionPool> logger;
@@ -65,7 +65,7 @@ internal sealed partial class RelayConnectionPool : IAsyncDisposable, IDisposabl
     public async Task<RelayConnectionLease> AcquireAsync(RelayEndpoint endpoint, Func<CancellationToken, Task<RelaySmtpClient>> connect, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        var destination = destinations.GetOrAdd(endpoint, _ => new Destination(options.Value.MaxConnectionsPerDestination));
+        var destination = destinations.GetOrAdd(endpoint, _ => new EndpointConnections(endpoint, options.Value.MaxConnectionsPerDestination));
         await destination.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -97,11 +97,13 @@ internal sealed partial class RelayConnectionPool : IAsyncDisposable, IDisposabl
         }
     }
 
-    internal async ValueTask ReleaseAsync(Destination destination, RelayConnection connection, bool reusable)
+    internal async ValueTask ReleaseAsync(EndpointConnections destination, RelayConnection connection, bool reusable)
     {
         connection.Transactions++;
         var relay = options.Value;
-        var keep = reusable && !disposed && connection.Client.IsConnected
+        // An entry the sweeper already forgot must not keep connections nobody will sweep.
+        var current = destinations.TryGetValue(destination.Endpoint, out var registered) && ReferenceEquals(registered, destination);
+        var keep = reusable && !disposed && current && connection.Client.IsConnected
             && connection.Transactions < relay.MaxMessagesPerConnection
             && relay.ConnectionIdleTimeout > TimeSpan.Zero;
         if (keep)
@@ -127,11 +129,18 @@ internal sealed partial class RelayConnectionPool : IAsyncDisposable, IDisposabl
     {
         var now = time.GetUtcNow();
         var limit = options.Value.ConnectionIdleTimeout;
-        foreach (var destination in destinations.Values)
+        foreach (var (endpoint, destination) in destinations)
         {
             foreach (var expired in destination.TakeIdle(c => now - c.IdleSince > limit))
             {
                 await CloseAsync(expired.Client).ConfigureAwait(false);
+            }
+
+            // Forget servers with nothing open, so a relay writing to many domains does not keep
+            // an entry per MX it ever used. (A transaction that raced this still has its entry.)
+            if (destination.IsUnused)
+            {
+                destinations.TryRemove(new KeyValuePair<RelayEndpoint, EndpointConnections>(endpoint, destination));
             }
         }
     }
@@ -184,11 +193,25 @@ internal sealed partial class RelayConnectionPool : IAsyncDisposable, IDisposabl
     private static partial void LogStaleConnection(ILogger logger, string host, IPAddress address, int port);
 
     /// <summary>The connections of one endpoint: a gate counting busy plus idle ones, and the idle list (most recent last).</summary>
-    internal sealed class Destination(int limit)
+    internal sealed class EndpointConnections(RelayEndpoint endpoint, int limit)
     {
+        public RelayEndpoint Endpoint { get; } = endpoint;
+
         private readonly List<RelayConnection> idle = [];
 
         public SemaphoreSlim Gate { get; } = new(limit, limit);
+
+        /// <summary>No connection busy or idle.</summary>
+        public bool IsUnused
+        {
+            get
+            {
+                lock (idle)
+                {
+                    return idle.Count == 0 && Gate.CurrentCount == limit;
+                }
+            }
+        }
 
         public bool TryTakeIdle(out RelayConnection connection)
         {
@@ -241,11 +264,11 @@ internal sealed class RelayConnection(RelaySmtpClient client)
 internal sealed class RelayConnectionLease
 {
     private readonly RelayConnectionPool pool;
-    private readonly RelayConnectionPool.Destination destination;
+    private readonly RelayConnectionPool.EndpointConnections destination;
     private readonly RelayConnection connection;
     private int released;
 
-    internal RelayConnectionLease(RelayConnectionPool pool, RelayConnectionPool.Destination destination, RelayConnection connection, bool reused)
+    internal RelayConnectionLease(RelayConnectionPool pool, RelayConnectionPool.EndpointConnections destination, RelayConnection connection, bool reused)
     {
         this.pool = pool;
         this.destination = destination;
