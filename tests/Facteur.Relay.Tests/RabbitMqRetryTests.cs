@@ -33,7 +33,9 @@ public sealed class RabbitMqRetryTests : IAsyncLifetime
         var root = RelayHost.NewRoot();
         var settings = new Dictionary<string, string?>
         {
-            ["Relay:RetrySchedule:0"] = "00:00:08",
+            // Long enough that the message is still waiting when rabbitmqctl and the CLI (two
+            // process starts, slow on a loaded machine) look at it.
+            ["Relay:RetrySchedule:0"] = "00:00:20",
             ["Relay:DelayWarningAfter"] = "01:00:00",
         };
         sink.Script("later@gmail.test", "451 4.3.0 Greylisted, come back later");
@@ -50,7 +52,7 @@ public sealed class RabbitMqRetryTests : IAsyncLifetime
         var cliConfig = new Dictionary<string, object>
         {
             ["ConnectionStrings"] = new Dictionary<string, object> { ["RabbitMq"] = broker.Url },
-            ["Relay"] = new Dictionary<string, object> { ["RetrySchedule"] = new[] { "00:00:08" } },
+            ["Relay"] = new Dictionary<string, object> { ["RetrySchedule"] = new[] { "00:00:20" } },
         };
         var listing = Cli.Run(root, cliConfig, "queue", "list");
         Assert.True(listing.Exit == 0, listing.Error);
