@@ -52,6 +52,14 @@ internal sealed class DnsResponder : IAsyncDisposable
         return Add(name, TypeTxt, [.. data]);
     }
 
+    /// <summary>Replaces every TXT record of a name (a domain publishing a new MTA-STS id).</summary>
+    public DnsResponder ReplaceTxt(string name, string text)
+    {
+        var bag = records.GetOrAdd(name.TrimEnd('.'), _ => []);
+        records[name.TrimEnd('.')] = new ConcurrentBag<(ushort Type, byte[] Data)>(bag.Where(r => r.Type != TypeTxt));
+        return Txt(name, text);
+    }
+
     private DnsResponder Add(string name, ushort type, byte[] data)
     {
         records.GetOrAdd(name.TrimEnd('.'), _ => []).Add((type, data));

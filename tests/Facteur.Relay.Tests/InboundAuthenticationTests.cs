@@ -163,6 +163,44 @@ public sealed class InboundAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Authentication_results_goes_on_top_without_rewriting_the_spooled_message()
+    {
+        await SendAsync(Message("letter@news.test", "Written once"), "letter@news.test");
+
+        var header = await AuthenticationResultsAsync("Written once");
+        Assert.Contains("spf=fail", header, StringComparison.Ordinal);
+
+        // The spool entry's body is the octets as received (our Received first): the header is
+        // kept beside it in the fsynced envelope instead of in a rewritten copy of the file.
+        var queueId = app.Services.GetRequiredService<ReceivedLog>().Envelopes.Single(e => e.ReversePath == "letter@news.test" && e.Size > 0
+            && Encoding.UTF8.GetString(e.Content ?? []).Contains("Subject: Written once", StringComparison.Ordinal)).QueueId;
+        var incoming = Path.Combine(root, "spool", "incoming");
+        var body = await File.ReadAllTextAsync(Path.Combine(incoming, queueId + ".eml"));
+        Assert.StartsWith("Received: from client.test", body, StringComparison.Ordinal);
+        var envelope = await File.ReadAllTextAsync(Path.Combine(incoming, queueId + ".env"));
+        Assert.Contains("\"HeaderPrefix\":\"Authentication-Results: mx.esp.sn;", envelope, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(incoming, "*.merged"));
+        var published = app.Services.GetRequiredService<ReceivedLog>().Envelopes.Single(e => e.QueueId == queueId);
+        Assert.Equal(published.Content!.Length, published.Size);
+    }
+
+    [Fact]
+    public async Task Large_message_by_claim_check_also_carries_authentication_results_on_top()
+    {
+        var message = Message("letter@news.test", "Large one");
+        message.Body = new TextPart("plain") { Text = string.Concat(Enumerable.Repeat("A line of a large message, long enough to pass the inline threshold.\n", 2000)) };
+
+        await SendAsync(message, "letter@news.test");
+
+        var header = await AuthenticationResultsAsync("Large one");
+        Assert.Contains("dmarc=fail (p=none) header.from=news.test", header, StringComparison.Ordinal);
+        var received = app.Services.GetRequiredService<ReceivedLog>().Envelopes.Single(e => e.Content is null && e.ReversePath == "letter@news.test" && e.Size > 100_000);
+        var file = new FileInfo(Path.Combine(root, "spool", "incoming", received.QueueId + ".eml"));
+        Assert.Equal(file.Length, received.Size);
+        Assert.Empty(Directory.GetFiles(Path.Combine(root, "spool", "incoming"), "*.merged"));
+    }
+
+    [Fact]
     public async Task Dsn_parameters_of_mail_and_rcpt_are_advertised_checked_and_carried_with_the_message()
     {
         using var client = new DsnClient { LocalDomain = "client.test" };

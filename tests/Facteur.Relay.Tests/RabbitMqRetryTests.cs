@@ -33,7 +33,9 @@ public sealed class RabbitMqRetryTests : IAsyncLifetime
         var root = RelayHost.NewRoot();
         var settings = new Dictionary<string, string?>
         {
-            ["Relay:RetrySchedule:0"] = "00:00:08",
+            // Long enough that the message is still waiting when rabbitmqctl and the CLI (two
+            // process starts, slow on a loaded machine) look at it.
+            ["Relay:RetrySchedule:0"] = "00:00:20",
             ["Relay:DelayWarningAfter"] = "01:00:00",
         };
         sink.Script("later@gmail.test", "451 4.3.0 Greylisted, come back later");
@@ -50,7 +52,7 @@ public sealed class RabbitMqRetryTests : IAsyncLifetime
         var cliConfig = new Dictionary<string, object>
         {
             ["ConnectionStrings"] = new Dictionary<string, object> { ["RabbitMq"] = broker.Url },
-            ["Relay"] = new Dictionary<string, object> { ["RetrySchedule"] = new[] { "00:00:08" } },
+            ["Relay"] = new Dictionary<string, object> { ["RetrySchedule"] = new[] { "00:00:20" } },
         };
         var listing = Cli.Run(root, cliConfig, "queue", "list");
         Assert.True(listing.Exit == 0, listing.Error);
@@ -70,5 +72,53 @@ public sealed class RabbitMqRetryTests : IAsyncLifetime
         var dsn = await MimeMessage.LoadAsync(Assert.Single(second.Inbox("awa@esp.sn")));
         var failed = Assert.Single(Assert.IsType<MultipartReport>(dsn.Body).OfType<MessageDeliveryStatus>().Single().StatusGroups, g => g.Contains("Final-Recipient"));
         Assert.Equal("rfc822; gone@gmail.test", failed["Final-Recipient"]);
+    }
+
+    [Fact]
+    public async Task Deferred_mail_whose_delay_ends_while_the_broker_process_is_stopped_is_delivered_after_both_come_back()
+    {
+        var root = RelayHost.NewRoot();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Relay:RetrySchedule:0"] = "00:00:12",
+            ["Relay:DelayWarningAfter"] = "01:00:00",
+        };
+        sink.Script("greylisted@gmail.test", "450 4.2.0 Greylisted");
+
+        var first = await RelayHost.StartAsync(dns, sink.Port, settings, root: root, rabbitUrl: broker.Url);
+        await first.SubmitAsync("Qnode", "awa@esp.sn", ["greylisted@gmail.test"]);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!sink.RcptAttempts.Contains("greylisted@gmail.test"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first attempt never happened");
+            await Task.Delay(25);
+        }
+
+        var firstAttempt = DateTime.UtcNow;
+        while (!(await broker.ListQueuesAsync()).Split('\n').Select(l => l.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries))
+            .Any(f => f.Length >= 2 && f[0] == "relay-retry-1" && f[^1] == "1"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the deferred message never reached relay-retry-1");
+            await Task.Delay(100);
+        }
+
+        // Worker gone, broker node stopped for longer than the retry delay: the TTL runs out while
+        // nothing is running, and the message must still come back from the broker's disk.
+        await first.StopAsync();
+        await broker.StopNodeAsync();
+        var expiry = firstAttempt.AddSeconds(14) - DateTime.UtcNow;
+        if (expiry > TimeSpan.Zero)
+        {
+            await Task.Delay(expiry);
+        }
+
+        await broker.StartAsync();
+
+        await using var second = await RelayHost.StartAsync(dns, sink.Port, settings, root: root, rabbitUrl: broker.Url);
+        var delivered = await sink.WaitForAsync(t => t.Recipients.Contains("greylisted@gmail.test"), TimeSpan.FromSeconds(90));
+        Assert.Equal("awa@esp.sn", delivered.MailFrom);
+        Assert.Equal(2, sink.RcptAttempts.Count(r => r == "greylisted@gmail.test"));
+        Assert.Single(sink.Transactions, t => t.Recipients.Contains("greylisted@gmail.test"));
+        Assert.Empty(second.Inbox("awa@esp.sn")); // delivered: no DSN
     }
 }

@@ -44,7 +44,7 @@ internal sealed class RelayHost : IAsyncDisposable
         return root;
     }
 
-    public static async Task<RelayHost> StartAsync(DnsResponder dns, int port, IDictionary<string, string?>? settings = null, string? root = null, string? rabbitUrl = null, string? entityPrefix = null)
+    public static async Task<RelayHost> StartAsync(DnsResponder dns, int port, IDictionary<string, string?>? settings = null, string? root = null, string? rabbitUrl = null, string? entityPrefix = null, LogCapture? logs = null)
     {
         root ??= NewRoot();
         var relayHost = new RelayHost(root);
@@ -75,7 +75,7 @@ internal sealed class RelayHost : IAsyncDisposable
 
         // MassTransit keeps the first host's logger factory in a static; one that is never
         // disposed lets a second host start in this process (restart tests).
-        builder.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        builder.Services.AddSingleton<ILoggerFactory>(logs ?? (ILoggerFactory)NullLoggerFactory.Instance);
         builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName);
         builder.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName);
         builder.Services.AddDeliveryServices();

@@ -9,15 +9,18 @@ public sealed class RelayTests : IAsyncLifetime
     private readonly DnsResponder dns = new();
     private readonly SmtpSink sink = new();
     private RelayHost host = null!;
+    private ImapMailbox imap = null!;
 
     public async Task InitializeAsync()
     {
         dns.Mx("gmail.test", 10, "mx.gmail.test").A("mx.gmail.test", "127.0.0.1");
         host = await RelayHost.StartAsync(dns, sink.Port, new Dictionary<string, string?> { ["Relay:MaxLifetime"] = "00:00:20" });
+        imap = await ImapMailbox.StartAsync(host.MailRoot, "awa@esp.sn");
     }
 
     public async Task DisposeAsync()
     {
+        await imap.DisposeAsync();
         await host.DisposeAsync();
         await sink.DisposeAsync();
         await dns.DisposeAsync();
@@ -38,17 +41,19 @@ public sealed class RelayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Permanent_refusal_sends_a_dsn_with_the_original_headers_to_the_senders_maildir()
+    public async Task Permanent_refusal_sends_a_dsn_with_the_original_headers_readable_over_imap()
     {
         sink.Script("nobody@gmail.test", "550 5.1.1 No such user here");
 
-        await host.SubmitAsync("Q2bounce", "awa@esp.sn", ["nobody@gmail.test"], subject: "Bounce me");
+        await host.SubmitAsync("Q2bounce", "awa@esp.sn", ["nobody@gmail.test"], subject: "Bounce me", body: "The body stays home.\r\n");
 
-        var files = await host.WaitForInboxAsync("awa@esp.sn", 1);
-        var dsn = await MimeMessage.LoadAsync(files[0]);
+        var dsn = Assert.Single(await imap.InboxAsync("awa@esp.sn", 1));
         Assert.Equal("<>", dsn.Headers[HeaderId.ReturnPath]);
+        Assert.Contains("awa@esp.sn", dsn.To.ToString(), StringComparison.Ordinal);
         var report = Assert.IsType<MultipartReport>(dsn.Body);
         Assert.Equal("delivery-status", report.ReportType);
+        Assert.Equal("delivery-status", dsn.Body.ContentType.Parameters["report-type"]);
+        Assert.IsType<TextPart>(report[0]); // the human-readable explanation comes first (RFC 3464 §2.1)
         var status = Assert.Single(report.OfType<MessageDeliveryStatus>());
         var recipient = status.StatusGroups[1];
         Assert.Equal("rfc822; nobody@gmail.test", recipient["Final-Recipient"]);
@@ -56,12 +61,44 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.Equal("5.1.1", recipient["Status"]);
         Assert.Contains("550 5.1.1 No such user here", recipient["Diagnostic-Code"] ?? string.Empty, StringComparison.Ordinal);
         Assert.Equal("dns; mx.esp.sn", status.StatusGroups[0]["Reporting-MTA"]);
+
+        // RET not given: the original headers only (text/rfc822-headers), not the body.
         var headers = report.Single(p => p.ContentType.MimeType == "text/rfc822-headers");
         var original = headers.ToString();
         Assert.Contains("Subject: Bounce me", original, StringComparison.Ordinal);
         Assert.Contains("Message-ID: <Q2bounce@esp.sn>", original, StringComparison.Ordinal);
+        Assert.DoesNotContain("The body stays home.", original, StringComparison.Ordinal);
+        Assert.DoesNotContain(report, p => p.ContentType.MimeType == "message/rfc822");
         Assert.Empty(sink.Transactions);
         await WaitForSpoolEmptyAsync();
+    }
+
+    [Fact]
+    public async Task Ret_full_returns_the_whole_message_in_the_dsn_read_over_imap()
+    {
+        sink.Script("nobody@gmail.test", "550 5.1.1 No such user here");
+        await host.SubmitAsync(new Contracts.MailReceived
+        {
+            QueueId = "Q2full",
+            ReversePath = "awa@esp.sn",
+            Recipients = ["nobody@gmail.test"],
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Size = 0,
+            Content = RelayHost.Message("Q2full", "awa@esp.sn", ["nobody@gmail.test"], subject: "Give it back", body: "Every line of the body comes back.\r\n"),
+            AuthenticatedUser = "awa@esp.sn",
+            DsnReturn = "FULL",
+            EnvelopeId = "ENV-full-1",
+        });
+
+        var dsn = Assert.Single(await imap.InboxAsync("awa@esp.sn", 1));
+        var report = Assert.IsType<MultipartReport>(dsn.Body);
+        var status = Assert.Single(report.OfType<MessageDeliveryStatus>());
+        Assert.Equal("ENV-full-1", status.StatusGroups[0]["Original-Envelope-Id"]);
+        Assert.Equal("failed", status.StatusGroups[1]["Action"]);
+        var returned = Assert.IsType<MessagePart>(Assert.Single(report, p => p.ContentType.MimeType == "message/rfc822")).Message!;
+        Assert.Equal("Give it back", returned.Subject);
+        Assert.Contains("Every line of the body comes back.", returned.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(report, p => p.ContentType.MimeType == "text/rfc822-headers");
     }
 
     [Fact]
@@ -94,11 +131,15 @@ public sealed class RelayTests : IAsyncLifetime
 
         await host.SubmitAsync("Q4nullmx", "awa@esp.sn", ["someone@nomail.test"]);
 
-        var dsn = await MimeMessage.LoadAsync((await host.WaitForInboxAsync("awa@esp.sn", 1, TimeSpan.FromSeconds(10)))[0]);
-        var group = Assert.IsType<MultipartReport>(dsn.Body).OfType<MessageDeliveryStatus>().Single().StatusGroups[1];
+        var dsn = Assert.Single(await imap.InboxAsync("awa@esp.sn", 1, TimeSpan.FromSeconds(15)));
+        var report = Assert.IsType<MultipartReport>(dsn.Body);
+        Assert.Equal("delivery-status", report.ReportType);
+        var group = report.OfType<MessageDeliveryStatus>().Single().StatusGroups[1];
+        Assert.Equal("rfc822; someone@nomail.test", group["Final-Recipient"]);
         Assert.Equal("failed", group["Action"]);
         Assert.StartsWith("5.", group["Status"] ?? string.Empty, StringComparison.Ordinal);
         Assert.Contains("null MX", group["Diagnostic-Code"] ?? string.Empty, StringComparison.Ordinal);
+        Assert.Contains("Message-ID: <Q4nullmx@esp.sn>", report.Single(p => p.ContentType.MimeType == "text/rfc822-headers").ToString(), StringComparison.Ordinal);
         Assert.Empty(sink.RcptAttempts);
     }
 
@@ -167,8 +208,10 @@ public sealed class RelayTests : IAsyncLifetime
         var transaction = await sink.WaitForAsync(t => t.Recipients.Contains("ok@gmail.test"));
         Assert.Equal(string.Empty, transaction.MailFrom);
         await WaitForSpoolEmptyAsync();
+        await Task.Delay(500); // a DSN, if one were wrongly made, would be in a Maildir by now
         Assert.Empty(host.Inbox("awa@esp.sn"));
         Assert.Empty(host.Inbox("mailer-daemon@esp.sn"));
+        Assert.Empty(await imap.FetchInboxAsync("awa@esp.sn"));
     }
 
     [Fact]

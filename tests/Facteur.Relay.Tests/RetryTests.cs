@@ -30,15 +30,20 @@ public sealed class RetryTests : IAsyncLifetime
             ["Relay:DelayWarningAfter"] = "01:00:00",
         });
 
+        await using var imap = await ImapMailbox.StartAsync(host.MailRoot, "awa@esp.sn");
+
         await host.SubmitAsync("Qexpire", "awa@esp.sn", ["user@down.test"]);
 
-        var file = (await host.WaitForInboxAsync("awa@esp.sn", 1, TimeSpan.FromSeconds(20)))[0];
-        var dsn = await MimeMessage.LoadAsync(file);
-        var group = Assert.IsType<MultipartReport>(dsn.Body).OfType<MessageDeliveryStatus>().Single().StatusGroups
+        var dsn = Assert.Single(await imap.InboxAsync("awa@esp.sn", 1, TimeSpan.FromSeconds(30)));
+        var report = Assert.IsType<MultipartReport>(dsn.Body);
+        Assert.Equal("delivery-status", report.ReportType);
+        var group = report.OfType<MessageDeliveryStatus>().Single().StatusGroups
             .Single(g => g.Contains("Final-Recipient"));
         Assert.Equal("failed", group["Action"]);
         Assert.Equal("rfc822; user@down.test", group["Final-Recipient"]);
         Assert.StartsWith("5.4.", group["Status"] ?? string.Empty, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.9", group["Diagnostic-Code"] ?? string.Empty, StringComparison.Ordinal); // why: the MX never answered
+        Assert.Contains("Message-ID: <Qexpire@esp.sn>", report.Single(p => p.ContentType.MimeType == "text/rfc822-headers").ToString(), StringComparison.Ordinal);
         Assert.Empty(host.RelaySpoolEntries());
         Assert.Single(host.Inbox("awa@esp.sn"));
     }
@@ -50,13 +55,14 @@ public sealed class RetryTests : IAsyncLifetime
         {
             ["Relay:DelayWarningAfter"] = "00:00:00",
         });
+        await using var imap = await ImapMailbox.StartAsync(host.MailRoot, "awa@esp.sn");
         sink.Script("slow@gmail.test", "451 4.3.0 Try again", "451 4.3.0 Try again");
 
         await host.SubmitAsync("Qdelay", "awa@esp.sn", ["slow@gmail.test"]);
 
         await sink.WaitForAsync(t => t.Recipients.Contains("slow@gmail.test"));
-        var file = Assert.Single(await host.WaitForInboxAsync("awa@esp.sn", 1));
-        var dsn = await MimeMessage.LoadAsync(file);
+        var dsn = Assert.Single(await imap.InboxAsync("awa@esp.sn", 1));
+        Assert.Equal("delivery-status", Assert.IsType<MultipartReport>(dsn.Body).ReportType);
         var group = Assert.IsType<MultipartReport>(dsn.Body).OfType<MessageDeliveryStatus>().Single().StatusGroups
             .Single(g => g.Contains("Final-Recipient"));
         Assert.Equal("delayed", group["Action"]);

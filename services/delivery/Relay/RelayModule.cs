@@ -14,11 +14,14 @@ internal static class RelayModule
             .BindConfiguration(RelayOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DestinationResolver>();
         services.TryAddSingleton<TransportMap>();
         services.TryAddSingleton<RelayCredentials>();
+        services.TryAddSingleton<RelayTlsTrust>();
         services.TryAddSingleton<MtaStsPolicies>();
+        services.TryAddSingleton<RelayConnectionPool>();
         services.TryAddSingleton<DkimKeyStore>();
         services.TryAddSingleton<RelayTransport>();
         services.TryAddSingleton<RelayDoneRecord>();

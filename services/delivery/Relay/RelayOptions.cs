@@ -53,6 +53,34 @@ public sealed class RelayOptions
     [Range(1, 65535)]
     public int MtaStsPort { get; set; } = 443;
 
+    /// <summary>
+    /// Where the MTA-STS policy of <c>{domain}</c> is fetched (RFC 8461 §3.3). Empty (the default)
+    /// means <c>https://mta-sts.{domain}:{MtaStsPort}/.well-known/mta-sts.txt</c>; tests point it at
+    /// a loopback HTTPS server. The host name is resolved with the relay's own DNS servers.
+    /// </summary>
+    public string? MtaStsPolicyUrlTemplate { get; set; }
+
+    /// <summary>
+    /// PEM file of extra certificate authorities trusted, besides the system store, wherever the
+    /// relay verifies certificates (MTA-STS enforce, the policy fetch). For private PKIs and tests.
+    /// </summary>
+    public string? TlsCaFile { get; set; }
+
+    /// <summary>
+    /// Connections open at once to one destination (host, address, port), busy or idle; Postfix's
+    /// default_destination_concurrency_limit. Transactions beyond it wait for a free connection.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxConnectionsPerDestination { get; set; } = 20;
+
+    /// <summary>Transactions on one connection before it is closed (1 = a new connection per message).</summary>
+    [Range(1, 100_000)]
+    public int MaxMessagesPerConnection { get; set; } = 100;
+
+    /// <summary>How long an idle connection is kept for the next transaction to the same destination.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Standalone host: how often the relay spool is checked for mail due for another attempt.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan SpoolPollInterval { get; set; } = TimeSpan.FromSeconds(15);

@@ -18,8 +18,10 @@ internal sealed class RelaySmtpClient : SmtpClient
 
     public List<(string Recipient, SmtpResponse Response)> Refused { get; } = [];
 
+    /// <summary>Prepares the next transaction on this connection: its RFC 3461 parameters, no refusals yet.</summary>
     public void SetDsn(string? envid, string? ret, IReadOnlyDictionary<string, string>? notifications)
     {
+        Refused.Clear();
         envelopeId = envid;
         DeliveryStatusNotificationType = ret?.ToUpperInvariant() switch
         {
@@ -31,6 +33,28 @@ internal sealed class RelaySmtpClient : SmtpClient
         foreach (var (recipient, value) in notifications ?? new Dictionary<string, string>())
         {
             notify[recipient] = ParseNotify(value);
+        }
+    }
+
+    /// <summary>
+    /// RSET (RFC 5321 §4.1.1.5) on a connection about to be reused: clears whatever a previous
+    /// transaction left and proves the server is still there. False when the connection is gone.
+    /// </summary>
+    public async Task<bool> TryResetAsync(CancellationToken cancellationToken)
+    {
+        if (!IsConnected)
+        {
+            return false;
+        }
+
+        try
+        {
+            var response = await SendCommandAsync("RSET", cancellationToken).ConfigureAwait(false);
+            return response.StatusCode == SmtpStatusCode.Ok;
+        }
+        catch (Exception e) when (e is IOException or SmtpProtocolException or SmtpCommandException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

@@ -13,7 +13,8 @@ namespace Facteur.Delivery.Relay;
 /// <summary>
 /// One delivery attempt of one relay command: picks the next hops (transport map, else MX),
 /// tries them in order until one answers the SMTP greeting, then runs a single transaction with
-/// every recipient and reports an outcome per recipient.
+/// every recipient and reports an outcome per recipient. Connections come from
+/// <see cref="RelayConnectionPool"/>, so consecutive transactions to one server share one.
 /// <para>RFC 5321 §5.1: a host that cannot be reached or greets with 421 is skipped for the next
 /// one; once a transaction started its replies are final for this attempt.</para>
 /// </summary>
@@ -22,6 +23,8 @@ internal sealed partial class RelayTransport(
     TransportMap transportMap,
     RelayCredentials credentials,
     MtaStsPolicies mtaSts,
+    RelayConnectionPool pool,
+    RelayTlsTrust trust,
     IOptions<RelayOptions> relayOptions,
     IOptions<FacteurOptions> facteurOptions,
     ILogger<RelayTransport> logger)
@@ -39,17 +42,20 @@ internal sealed partial class RelayTransport(
                 : d,
         };
 
-        if (destination.PermanentError is { } permanent)
+        // A transport-map next hop that does not resolve is our own misconfiguration, not the
+        // recipient's fault: the mail waits (as Postfix defers) instead of bouncing.
+        if (destination.PermanentError is { } permanent && hop is null)
         {
             return [.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.PermanentFailure, "5.1.2", "x-facteur; " + permanent, null))];
         }
 
-        if (destination.TemporaryError is { } temporary)
+        if ((destination.TemporaryError ?? destination.PermanentError) is { } temporary)
         {
             return [.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.4.3", "x-facteur; " + temporary, null))];
         }
 
-        // MTA-STS (RFC 8461): in enforce mode only MX hosts matching the policy, over verified TLS.
+        // MTA-STS (RFC 8461): in enforce mode only MX hosts matching the policy, over verified TLS;
+        // in testing mode the same checks are made and their failures only logged (§5).
         var policy = hop is null && relayOptions.Value.MtaSts
             ? await mtaSts.GetAsync(domain, cancellationToken).ConfigureAwait(false)
             : null;
@@ -62,14 +68,28 @@ internal sealed partial class RelayTransport(
                 return [.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.7.5", $"x-facteur; no MX host of {domain} matches its MTA-STS policy", null))];
             }
         }
+        else if (policy is { Testing: true })
+        {
+            foreach (var host in hosts.Where(h => !policy.Matches(h.Name)))
+            {
+                LogMtaStsTestingMismatch(logger, domain, host.Name);
+            }
+        }
 
-        var requireTls = hop?.RequireTls == true || policy is { Enforce: true };
+        var tls = policy switch
+        {
+            { Enforce: true } => RelayTlsPolicy.Verified,
+            { Testing: true } => RelayTlsPolicy.Reported,
+            _ when hop?.RequireTls == true => RelayTlsPolicy.Required,
+            _ => RelayTlsPolicy.Opportunistic,
+        };
         var lastError = "no host tried";
         foreach (var host in hosts)
         {
             foreach (var address in host.Addresses)
             {
-                var result = await TryHostAsync(host, address, requireTls, policy is { Enforce: true }, reversePath, recipients, message, envelopeId, dsnReturn, notify, cancellationToken).ConfigureAwait(false);
+                var endpoint = new RelayEndpoint(host.Name, address, host.Port, tls);
+                var result = await TryHostAsync(endpoint, reversePath, recipients, message, envelopeId, dsnReturn, notify, cancellationToken).ConfigureAwait(false);
                 if (result.Outcomes is { } outcomes)
                 {
                     return outcomes;
@@ -91,12 +111,11 @@ internal sealed partial class RelayTransport(
             : Destination.Temporary(error ?? $"No address for {host}");
     }
 
-    private async Task<(IReadOnlyList<RecipientOutcome>? Outcomes, string? Error)> TryHostAsync(RelayHost host, IPAddress address, bool requireTls, bool verifyCertificate,
-        string reversePath, IReadOnlyList<string> recipients, MimeMessage message, string? envelopeId, string? dsnReturn,
-        IReadOnlyDictionary<string, string>? notify, CancellationToken cancellationToken)
+    /// <summary>A new session to <paramref name="endpoint"/>: TCP, greeting, EHLO, STARTTLS as the TLS policy says, AUTH when credentials are configured.</summary>
+    private async Task<RelaySmtpClient> ConnectAsync(RelayEndpoint endpoint, CancellationToken cancellationToken)
     {
         var timeout = relayOptions.Value.CommandTimeout;
-        using var client = new RelaySmtpClient
+        var client = new RelaySmtpClient
         {
             LocalDomain = facteurOptions.Value.Hostname,
             Timeout = (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds),
@@ -104,45 +123,79 @@ internal sealed partial class RelayTransport(
         };
 
         // Opportunistic TLS (RFC 7435): any certificate beats plaintext. Only MTA-STS enforce
-        // asks for a valid certificate for the MX name (RFC 8461 §4.2).
-        client.ServerCertificateValidationCallback = verifyCertificate
-            ? (_, _, _, errors) => errors == System.Net.Security.SslPolicyErrors.None
-            : (_, _, _, _) => true;
-        client.SetDsn(envelopeId, dsnReturn, notify);
+        // asks for a valid certificate for the MX name (RFC 8461 §4.2); testing mode reports.
+        client.ServerCertificateValidationCallback = endpoint.Tls switch
+        {
+            RelayTlsPolicy.Verified => (_, certificate, chain, errors) => trust.IsValid(certificate, chain, errors),
+            RelayTlsPolicy.Reported => (_, certificate, chain, errors) =>
+            {
+                if (!trust.IsValid(certificate, chain, errors))
+                {
+                    LogMtaStsTestingCertificate(logger, endpoint.HostName, errors);
+                }
 
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                return true;
+            },
+            _ => (_, _, _, _) => true,
+        };
+
+        var socket = new Socket(endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 connectTimeout.CancelAfter(timeout);
-                await socket.ConnectAsync(new IPEndPoint(address, host.Port), connectTimeout.Token).ConfigureAwait(false);
+                await socket.ConnectAsync(new IPEndPoint(endpoint.Address, endpoint.Port), connectTimeout.Token).ConfigureAwait(false);
             }
 
-            await client.ConnectAsync(socket, host.Name, host.Port, requireTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SocketException or IOException or SmtpCommandException or SmtpProtocolException or SslHandshakeException or NotSupportedException or AuthenticationException
-            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            socket.Dispose();
-            return (null, $"{host.Name}[{address}]:{host.Port}: {e.Message}");
-        }
+            var secure = endpoint.Tls is RelayTlsPolicy.Required or RelayTlsPolicy.Verified ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
+            await client.ConnectAsync(socket, endpoint.HostName, endpoint.Port, secure, cancellationToken).ConfigureAwait(false);
 
-        var remote = host.Name;
-        try
-        {
-            if (credentials.Find(host.Name, host.Port) is { } credential && client.IsSecure)
+            // Credentials only ever travel inside TLS.
+            if (credentials.Find(endpoint.HostName, endpoint.Port) is { } credential && client.IsSecure)
             {
                 await client.AuthenticateAsync(credential, cancellationToken).ConfigureAwait(false);
             }
 
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<(IReadOnlyList<RecipientOutcome>? Outcomes, string? Error)> TryHostAsync(RelayEndpoint endpoint,
+        string reversePath, IReadOnlyList<string> recipients, MimeMessage message, string? envelopeId, string? dsnReturn,
+        IReadOnlyDictionary<string, string>? notify, CancellationToken cancellationToken)
+    {
+        RelayConnectionLease lease;
+        try
+        {
+            lease = await pool.AcquireAsync(endpoint, ct => ConnectAsync(endpoint, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or IOException or SmtpCommandException or SmtpProtocolException or SslHandshakeException or NotSupportedException
+            or AuthenticationException or ServiceNotAuthenticatedException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return (null, $"{endpoint.HostName}[{endpoint.Address}]:{endpoint.Port}: {e.Message}");
+        }
+
+        var remote = endpoint.HostName;
+        var reusable = false;
+        var client = lease.Client;
+        try
+        {
+            client.SetDsn(envelopeId, dsnReturn, notify);
             var sender = reversePath.Length == 0 ? new MailboxAddress(string.Empty, string.Empty) : MailboxAddress.Parse(ParserOptions.Default, reversePath);
             var mailboxes = recipients.Select(r => new MailboxAddress(string.Empty, r)).ToList();
             var options = FormatOptions.Default.Clone();
             options.NewLineFormat = NewLineFormat.Dos;
             var reply = await client.SendAsync(options, message, sender, mailboxes, cancellationToken).ConfigureAwait(false);
             var refused = client.Refused.ToDictionary(r => r.Recipient, r => r.Response, StringComparer.OrdinalIgnoreCase);
-            await QuitAsync(client).ConfigureAwait(false);
+            reusable = true;
             return ([.. recipients.Select(r => refused.TryGetValue(r, out var no)
                 ? RecipientOutcome.From(r, (int)no.StatusCode, no.Response, remote)
                 : RecipientOutcome.From(r, 250, reply, remote))], null);
@@ -150,7 +203,7 @@ internal sealed partial class RelayTransport(
         catch (NoRecipientsAcceptedException)
         {
             var refused = client.Refused.ToDictionary(r => r.Recipient, r => r.Response, StringComparer.OrdinalIgnoreCase);
-            await QuitAsync(client).ConfigureAwait(false);
+            reusable = true; // the next transaction starts with RSET
             return ([.. recipients.Select(r => refused.TryGetValue(r, out var no)
                 ? RecipientOutcome.From(r, (int)no.StatusCode, no.Response, remote)
                 : new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.0.0", "x-facteur; no reply for this recipient", remote))], null);
@@ -158,8 +211,9 @@ internal sealed partial class RelayTransport(
         catch (SmtpCommandException e) when (e.ErrorCode is SmtpErrorCode.SenderNotAccepted or SmtpErrorCode.MessageNotAccepted or SmtpErrorCode.UnexpectedStatusCode)
         {
             // MAIL FROM or the end of data refused: every recipient still standing shares the reply.
+            // A 421 closes the session (RFC 5321 §3.8); any other refusal leaves it usable.
             var refused = client.Refused.ToDictionary(r => r.Recipient, r => r.Response, StringComparer.OrdinalIgnoreCase);
-            await QuitAsync(client).ConfigureAwait(false);
+            reusable = e.StatusCode != SmtpStatusCode.ServiceNotAvailable;
             return ([.. recipients.Select(r => refused.TryGetValue(r, out var no)
                 ? RecipientOutcome.From(r, (int)no.StatusCode, no.Response, remote)
                 : RecipientOutcome.From(r, (int)e.StatusCode, e.Message, remote))], null);
@@ -167,24 +221,22 @@ internal sealed partial class RelayTransport(
         catch (Exception e) when (e is IOException or SmtpProtocolException or SocketException or AuthenticationException or ServiceNotAuthenticatedException
             || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            // The connection broke mid-transaction: nothing is known to be delivered (RFC 5321 §4.1.1.4: only the final 250 counts).
+            // The connection broke mid-transaction: nothing is known to be delivered (RFC 5321 §4.1.1.4:
+            // only the final 250 counts). Only this transaction's recipients are affected.
             return ([.. recipients.Select(r => new RecipientOutcome(r, RecipientStatus.TemporaryFailure, "4.4.2", $"x-facteur; {remote}: {e.Message}", remote))], null);
         }
-    }
-
-    private static async Task QuitAsync(SmtpClient client)
-    {
-        try
+        finally
         {
-            using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await client.DisconnectAsync(true, quit.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or SmtpProtocolException or SmtpCommandException or OperationCanceledException or SocketException)
-        {
-            // The transaction's outcome is known; a lost QUIT changes nothing.
+            await lease.ReleaseAsync(reusable).ConfigureAwait(false);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relay host {Host} [{Address}]:{Port} not usable: {Error}")]
     private static partial void LogHostFailed(ILogger logger, string host, IPAddress address, int port, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MTA-STS testing policy of {Domain}: MX {Host} does not match the policy; delivering anyway (RFC 8461 §5)")]
+    private static partial void LogMtaStsTestingMismatch(ILogger logger, string domain, string host);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MTA-STS testing policy: the certificate of {Host} is not valid ({Errors}); delivering anyway (RFC 8461 §5)")]
+    private static partial void LogMtaStsTestingCertificate(ILogger logger, string host, System.Net.Security.SslPolicyErrors errors);
 }

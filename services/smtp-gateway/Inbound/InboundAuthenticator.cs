@@ -11,8 +11,8 @@ internal sealed record InboundVerdict(string AuthenticationResults, bool Reject,
 
 /// <summary>
 /// SPF, DKIM and DMARC for mail arriving on port 25, evaluated once the message is complete in its
-/// spool file, recorded in an <c>Authentication-Results</c> header (RFC 8601) that the gateway puts
-/// on top of the message, and — with <c>Smtp:DmarcRejectPolicy</c> — a refusal for DMARC failures
+/// spool file, recorded in an <c>Authentication-Results</c> header (RFC 8601) that the intake puts
+/// on top of the message when it publishes it (no copy of the spool file), and — with <c>Smtp:DmarcRejectPolicy</c> — a refusal for DMARC failures
 /// whose domain asks for <c>p=reject</c>.
 /// </summary>
 internal sealed partial class InboundAuthenticator(
@@ -94,30 +94,6 @@ internal sealed partial class InboundAuthenticator(
         }
 
         return text.Append("\r\n").ToString();
-    }
-
-    /// <summary>
-    /// Puts the header on top of the spooled message: a new file (header, then the spooled octets,
-    /// streamed), fsynced, renamed over the spool path. The session's open handle still points at
-    /// the old file, so the intake reads the message by path (it does).
-    /// </summary>
-    public static async Task<long> PrependAsync(string spoolPath, string header, CancellationToken cancellationToken)
-    {
-        var tmp = spoolPath + ".ar";
-        var bytes = Encoding.ASCII.GetBytes(header);
-        await using (var output = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
-        {
-            await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-            await using (var input = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.Asynchronous))
-            {
-                await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
-            }
-
-            output.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, spoolPath, overwrite: true);
-        return bytes.Length;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inbound from {Client}: spf={Spf} dkim={Dkim} dmarc={Dmarc} reject={Reject}")]

@@ -1,3 +1,4 @@
+using System.Text;
 using Facteur.SmtpGateway.Intake;
 using Facteur.SmtpGateway.Session;
 
@@ -6,7 +7,7 @@ namespace Facteur.SmtpGateway.Inbound;
 /// <summary>The one hook in the DATA/BDAT commit path: evaluate, then refuse or prepend Authentication-Results.</summary>
 internal static class InboundCheck
 {
-    /// <summary>A 550 5.7.1 when DMARC says reject (and Smtp:DmarcRejectPolicy allows it); otherwise null, with the header on top of the spooled message.</summary>
+    /// <summary>A 550 5.7.1 when DMARC says reject (and Smtp:DmarcRejectPolicy allows it); otherwise null, with the header handed to the intake as the message's prefix.</summary>
     public static async ValueTask<SmtpReply?> RefuseAsync(SmtpSession session, SmtpTransaction transaction, CancellationToken cancellationToken)
     {
         var dependencies = session.Dependencies;
@@ -25,7 +26,8 @@ internal static class InboundCheck
             return new SmtpReply(550, "5.7.1", $"Message rejected: DMARC policy of {verdict.Dmarc.FromDomain} says reject");
         }
 
-        await InboundAuthenticator.PrependAsync(spooled.Path, verdict.AuthenticationResults, cancellationToken);
+        // The intake puts the header in front when it publishes: no copy of the spooled message.
+        spooled.HeaderPrefix = Encoding.UTF8.GetBytes(verdict.AuthenticationResults);
         return null;
     }
 }

@@ -66,26 +66,35 @@ internal sealed partial class MailIntake(
     private async Task CommitToBrokerAsync(Envelope envelope, SpooledMessage spooled, CancellationToken cancellationToken)
     {
         var threshold = busOptions.Value.InlineThreshold;
-        var size = spooled.Content.Length;
+        var prefix = spooled.HeaderPrefix ?? [];
+        var size = prefix.Length + spooled.Length;
         var large = size > threshold;
 
         spooled.Committed = true;
         MailReceived received;
         Uri? claim = null;
+        string? merged = null;
         try
         {
-            // A claim must be on disk before the broker has its address.
-            spooled.Close(fsync: large);
+            // A claim must be on disk before the broker has its address. With a header prefix the
+            // claim is a new file (prefix + content, fsynced once), so the spool file needs no fsync.
+            spooled.Close(fsync: large && prefix.Length == 0);
             if (large)
             {
-                var content = claims.Adopt(spooled.Path, envelope.QueueId);
+                var source = spooled.Path;
+                if (prefix.Length > 0)
+                {
+                    merged = await WriteMergedAsync(prefix, spooled.Path, cancellationToken).ConfigureAwait(false);
+                    source = merged;
+                }
+
+                var content = claims.Adopt(source, envelope.QueueId);
                 claim = content.Address;
                 received = ToMessage(envelope, size) with { LargeContent = content };
             }
             else
             {
-                var bytes = await File.ReadAllBytesAsync(spooled.Path, cancellationToken).ConfigureAwait(false);
-                received = ToMessage(envelope, size) with { Content = bytes };
+                received = ToMessage(envelope, size) with { Content = await ReadWithPrefixAsync(prefix, spooled.Path, cancellationToken).ConfigureAwait(false) };
             }
 
             await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
@@ -94,6 +103,11 @@ internal sealed partial class MailIntake(
         {
             // Nothing left behind: the client is told to retry and will send it again.
             DeleteQuietly(spooled.Path);
+            if (merged is not null)
+            {
+                DeleteQuietly(merged);
+            }
+
             if (claim is not null)
             {
                 DeleteClaimQuietly(claim);
@@ -107,7 +121,7 @@ internal sealed partial class MailIntake(
             throw;
         }
 
-        if (!large)
+        if (!large || merged is not null)
         {
             DeleteQuietly(spooled.Path);
         }
@@ -118,11 +132,27 @@ internal sealed partial class MailIntake(
     private async Task CommitToSpoolAsync(Envelope envelope, SpooledMessage spooled, CancellationToken cancellationToken)
     {
         spooled.Committed = true;
+        var prefix = spooled.HeaderPrefix ?? [];
         long size;
         try
         {
-            size = spooled.Close(fsync: true);
-            var spoolEnvelope = SpoolEnvelope.From(envelope, size);
+            // Small messages (the common case) keep their header prefix in the envelope, which is
+            // fsynced anyway: the body is written and fsynced once. A message above the inline
+            // threshold is read by claim check straight from the .eml, so the prefix must be in
+            // the file: it is rewritten (prefix + content, fsynced) and the first copy is not fsynced.
+            size = prefix.Length + spooled.Length;
+            var merge = prefix.Length > 0 && size > busOptions.Value.InlineThreshold;
+            spooled.Close(fsync: !merge);
+            if (merge)
+            {
+                var merged = await WriteMergedAsync(prefix, spooled.Path, cancellationToken).ConfigureAwait(false);
+                File.Move(merged, spooled.Path, overwrite: true);
+            }
+
+            var spoolEnvelope = SpoolEnvelope.From(envelope, size) with
+            {
+                HeaderPrefix = prefix.Length > 0 && !merge ? Encoding.UTF8.GetString(prefix) : null,
+            };
             await WriteEnvelopeAsync(spoolEnvelope, cancellationToken).ConfigureAwait(false);
             var received = await ToSpooledMessageAsync(spoolEnvelope, cancellationToken).ConfigureAwait(false);
             await PublishAsync(received, spoolEntry: true, cancellationToken).ConfigureAwait(false);
@@ -132,6 +162,7 @@ internal sealed partial class MailIntake(
             // Not published: answer 451 and forget the entry, so the client's retry is the only copy.
             DeleteQuietly(spool.EnvelopePath(envelope.QueueId));
             DeleteQuietly(spooled.Path);
+            DeleteQuietly(spooled.Path + ".merged");
             if (ex is IOException or UnauthorizedAccessException)
             {
                 throw new MailIntakeUnavailableException("The spool is unavailable.", ex);
@@ -141,6 +172,39 @@ internal sealed partial class MailIntake(
         }
 
         LogSpooled(logger, envelope.QueueId, size);
+    }
+
+    /// <summary>The message octets of a small message: the header prefix, then the spool file, in one array.</summary>
+    private static async Task<byte[]> ReadWithPrefixAsync(byte[] prefix, string path, CancellationToken cancellationToken)
+    {
+        if (prefix.Length == 0)
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous);
+        var bytes = new byte[prefix.Length + input.Length];
+        prefix.CopyTo(bytes, 0);
+        await input.ReadExactlyAsync(bytes.AsMemory(prefix.Length), cancellationToken).ConfigureAwait(false);
+        return bytes;
+    }
+
+    /// <summary><c>&lt;path&gt;.merged</c>: the header prefix then the spooled octets, streamed and fsynced (large messages only).</summary>
+    private static async Task<string> WriteMergedAsync(byte[] prefix, string path, CancellationToken cancellationToken)
+    {
+        var merged = path + ".merged";
+        await using (var output = new FileStream(merged, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
+        {
+            await output.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
+            await using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.Asynchronous))
+            {
+                await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            }
+
+            output.Flush(flushToDisk: true);
+        }
+
+        return merged;
     }
 
     /// <summary>The bus message for a committed spool entry (also used by <see cref="SpoolRecovery"/>).</summary>
@@ -166,8 +230,8 @@ internal sealed partial class MailIntake(
             return message with { LargeContent = claims.ForSpoolEntry(entry.QueueId) };
         }
 
-        var bytes = await File.ReadAllBytesAsync(spool.MessagePath(entry.QueueId), cancellationToken).ConfigureAwait(false);
-        return message with { Content = bytes };
+        var prefix = entry.HeaderPrefix is { Length: > 0 } header ? Encoding.UTF8.GetBytes(header) : [];
+        return message with { Content = await ReadWithPrefixAsync(prefix, spool.MessagePath(entry.QueueId), cancellationToken).ConfigureAwait(false) };
     }
 
     /// <summary>

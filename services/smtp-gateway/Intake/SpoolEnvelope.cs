@@ -32,6 +32,9 @@ internal sealed record SpoolEnvelope
 
     public IReadOnlyDictionary<string, string>? OriginalRecipients { get; init; }
 
+    /// <summary>Header fields to put in front of the <c>.eml</c> octets (inbound Authentication-Results); <see cref="Size"/> counts them.</summary>
+    public string? HeaderPrefix { get; init; }
+
     public static SpoolEnvelope From(Envelope envelope, long size) => new()
     {
         QueueId = envelope.QueueId,

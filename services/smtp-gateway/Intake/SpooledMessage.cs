@@ -11,8 +11,18 @@ internal sealed class SpooledMessage(string queueId, string path, FileStream fil
 
     public Stream Content => file;
 
+    /// <summary>
+    /// Header fields decided after the last octet (inbound Authentication-Results) that go in
+    /// front of the spooled content. The intake joins them when it publishes, so the file is
+    /// written and fsynced once instead of being copied behind a new first line.
+    /// </summary>
+    public byte[]? HeaderPrefix { get; set; }
+
     /// <summary>Set once the intake owns the file's fate (moved to the claim check, kept as a spool entry or deleted).</summary>
     public bool Committed { get; set; }
+
+    /// <summary>Octets written so far.</summary>
+    public long Length => file.Length;
 
     /// <summary>Flushes, fsyncs when asked, and closes the file; returns its size.</summary>
     public long Close(bool fsync)

@@ -85,6 +85,19 @@ internal sealed class PrivateRabbitMq : IAsyncDisposable
 
     public Task StartAppAsync() => CtlAsync(TimeSpan.FromSeconds(60), "start_app");
 
+    /// <summary>Stops the whole node (the Erlang process exits; its data folder stays): <see cref="StartAsync"/> brings it back from disk.</summary>
+    public async Task StopNodeAsync()
+    {
+        await CtlAsync(TimeSpan.FromSeconds(60), "stop");
+        if (_server is not null)
+        {
+            using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await _server.WaitForExitAsync(exit.Token);
+            _server.Dispose();
+            _server = null;
+        }
+    }
+
     /// <summary>Messages ready + unacknowledged in a queue, or -1 when it does not exist.</summary>
     public async Task<string> ListQueuesAsync() =>
         await CtlAsync(TimeSpan.FromSeconds(30), "list_queues", "name", "type", "messages");
