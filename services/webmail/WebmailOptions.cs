@@ -46,6 +46,15 @@ public sealed class WebmailOptions
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00", ErrorMessage = "Webmail:ImapIdleTimeout must be between 5 seconds and 1 hour")]
     public TimeSpan ImapIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a session reuses its folder list with unread counts (LIST-STATUS of every folder
+    /// is the dearest command of a page). Any change made through the webmail refreshes it at
+    /// once; mail arriving shows in the counts after at most this long (the open folder's list is
+    /// always current). Zero: every page asks the server.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Webmail:FolderCountsLifetime must be between 0 and 5 minutes")]
+    public TimeSpan FolderCountsLifetime { get; set; } = TimeSpan.FromSeconds(10);
+
     [Range(5, 500, ErrorMessage = "Webmail:PageSize must be between 5 and 500")]
     public int PageSize { get; set; } = 50;
 

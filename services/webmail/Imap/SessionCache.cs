@@ -1,0 +1,79 @@
+using Facteur.Webmail.Mail;
+using MimeKit;
+
+namespace Facteur.Webmail.Imap;
+
+/// <summary>
+/// What a session's pooled connection remembers between requests, so a page costs one or two
+/// IMAP round trips instead of a folder walk: the folder list with its counts (for a few seconds:
+/// LIST-STATUS of every folder is the most expensive command of a page), the sort keys of the
+/// messages already listed (a client-side sort when the server has no SORT, RFC 5256), and the
+/// last message opened (the read page, its HTML frame and its attachments ask for the same one).
+/// Only used under the session's lease, so one request at a time: no locking. It lives and dies
+/// with the pool entry; another replica simply builds its own.
+/// </summary>
+internal sealed class SessionCache
+{
+    /// <summary>Folders whose sort keys are kept; more means the oldest is dropped.</summary>
+    private const int MaxSortedFolders = 4;
+
+    /// <summary>A message bigger than this is not kept for the next request.</summary>
+    private const long MaxCachedMessage = 4 * 1024 * 1024;
+
+    private readonly Dictionary<string, SortKeys> _sortKeys = new(StringComparer.Ordinal);
+    private IReadOnlyList<FolderItem>? _folders;
+    private DateTimeOffset _foldersAt;
+    private (string Folder, uint UidValidity, uint Uid, MimeMessage Message)? _lastMessage;
+
+    public IReadOnlyList<FolderItem>? Folders(DateTimeOffset now, TimeSpan lifetime) =>
+        _folders is not null && now - _foldersAt < lifetime ? _folders : null;
+
+    public void KeepFolders(IReadOnlyList<FolderItem> folders, DateTimeOffset now)
+    {
+        _folders = folders;
+        _foldersAt = now;
+    }
+
+    /// <summary>After anything that may change counts or names: a move, a flag, a new folder, a sent copy.</summary>
+    public void ForgetFolders() => _folders = null;
+
+    /// <summary>The sort keys of a folder for one UIDVALIDITY (a new UIDVALIDITY makes every UID a stranger, RFC 9051 §2.3.1.1).</summary>
+    public SortKeys SortKeysOf(string folder, uint uidValidity)
+    {
+        if (_sortKeys.TryGetValue(folder, out var keys) && keys.UidValidity == uidValidity)
+        {
+            keys.LastUsed = Environment.TickCount64;
+            return keys;
+        }
+
+        if (_sortKeys.Count >= MaxSortedFolders && !_sortKeys.ContainsKey(folder))
+        {
+            _sortKeys.Remove(_sortKeys.MinBy(pair => pair.Value.LastUsed).Key);
+        }
+
+        keys = new SortKeys(uidValidity) { LastUsed = Environment.TickCount64 };
+        _sortKeys[folder] = keys;
+        return keys;
+    }
+
+    public MimeMessage? Message(string folder, uint uidValidity, uint uid) =>
+        _lastMessage is { } last && last.Uid == uid && last.UidValidity == uidValidity && last.Folder == folder ? last.Message : null;
+
+    public void KeepMessage(string folder, uint uidValidity, uint uid, MimeMessage message, long size) =>
+        _lastMessage = size <= MaxCachedMessage ? (folder, uidValidity, uid, message) : null;
+
+    /// <summary>After a delete, move or expunge the kept message may be gone.</summary>
+    public void ForgetMessage() => _lastMessage = null;
+}
+
+/// <summary>Per folder: UID → what the list sorts by, filled once per message.</summary>
+internal sealed class SortKeys(uint uidValidity)
+{
+    public uint UidValidity { get; } = uidValidity;
+
+    public Dictionary<uint, MessageSortKey> Keys { get; } = [];
+
+    public long LastUsed { get; set; }
+}
+
+internal sealed record MessageSortKey(string From, string Subject, DateTimeOffset Date, DateTimeOffset Arrival, long Size);
