@@ -44,6 +44,7 @@ public static class WebmailModule
         services.TryAddSingleton<LoginThrottle>();
         services.TryAddSingleton<Texts>();
         services.TryAddSingleton<ImapSessionPool>();
+        services.TryAddSingleton<Sessions.RevokedSessions>();
         services.AddHostedService(provider => provider.GetRequiredService<ImapSessionPool>());
 
         AddListener(builder);
@@ -193,6 +194,17 @@ public static class WebmailModule
                 options.AccessDeniedPath = "/Login";
                 options.SlidingExpiration = true;
                 options.ReturnUrlParameter = "returnUrl";
+                options.Events.OnValidatePrincipal = context =>
+                {
+                    // A logged-out session stays dead even if a copy of its cookie is replayed.
+                    if (context.Principal is { } principal && MailAccount.From(principal) is { } account
+                        && context.HttpContext.RequestServices.GetRequiredService<Sessions.RevokedSessions>().IsRevoked(account.SessionId))
+                    {
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
             });
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<WebmailOptions>>((cookie, webmail) => cookie.ExpireTimeSpan = webmail.Value.SessionTimeout);

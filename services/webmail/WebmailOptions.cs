@@ -38,8 +38,8 @@ public sealed class WebmailOptions
     /// <summary>Folder of the Data Protection key ring, shared by every replica (a volume).</summary>
     public string? DataProtectionKeysPath { get; set; }
 
-    /// <summary>Sliding session lifetime: the cookie expires after this long without a request.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00", ErrorMessage = "Webmail:SessionTimeout must be between 1 minute and 7 days")]
+    /// <summary>Sliding session lifetime: the cookie expires after this long without a request (seconds are allowed for tests).</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "7.00:00:00", ErrorMessage = "Webmail:SessionTimeout must be between 5 seconds and 7 days")]
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>An IMAP connection of the pool is closed after this long unused.</summary>
