@@ -89,8 +89,8 @@ public static class WebmailModule
 
         services.AddOptions<FormOptions>().Configure<IOptions<FacteurOptions>>((form, facteur) =>
         {
-            // Base64 makes attachments a third larger on the wire than in the message.
-            form.MultipartBodyLengthLimit = facteur.Value.MaxMessageSize + 1024 * 1024;
+            // Past the message limit but within the request limit, the compose page says what is wrong.
+            form.MultipartBodyLengthLimit = RequestSizeLimit.For(facteur.Value.MaxMessageSize);
         });
 
         services.AddRazorPages(options =>
@@ -131,6 +131,7 @@ public static class WebmailModule
         app.UseForwardedHeaders();
         app.UseWebmailSecurityHeaders();
         app.UseRequestLocalization();
+        app.UseRequestSizeLimit();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -163,10 +164,10 @@ public static class WebmailModule
         {
             var listenAddress = context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.ListenAddress)}"] ?? new FacteurOptions().ListenAddress;
             kestrel.ListenOn(listenAddress, ListenPort(context.Configuration));
-            if (long.TryParse(context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.MaxMessageSize)}"], out var max))
-            {
-                kestrel.Limits.MaxRequestBodySize = Math.Max(max * 4 / 3 + 1024 * 1024, 30_000_000);
-            }
+            var max = long.TryParse(context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.MaxMessageSize)}"], out var configured)
+                ? configured
+                : new FacteurOptions().MaxMessageSize;
+            kestrel.Limits.MaxRequestBodySize = RequestSizeLimit.For(max);
         });
     }
 
