@@ -55,20 +55,23 @@ cd "$SITE"
 env "${common[@]}" Management__Port=$(port) Http__Port=$(port) dotnet "$ROOT/services/standalone/bin/$BIN/Facteur.Standalone.dll" > standalone.log 2>&1 & PIDS+=($!)
 env "${common[@]}" Management__Port=$(port) Imap__Port=$IMAP Imap__TlsPort=$(port) Pop3__Port=$(port) Pop3__TlsPort=$(port) \
   dotnet "$ROOT/services/mailbox-api/bin/$BIN/Facteur.MailboxApi.dll" > imap.log 2>&1 & PIDS+=($!)
+IMAP_PID=$!
 
 # One webmail + one edge per build under test.
-declare -A EDGES
+declare -A EDGES WEB_PIDS EDGE_PIDS
 start_webmail() { # name dir
   local name=$1 dir=$2 web edge
   web=$(port) edge=$(port)
   env "${common[@]}" Management__Port=$(port) Webmail__Port=$web Webmail__ImapHost=127.0.0.1 Webmail__ImapPort=$IMAP Webmail__ImapSecurity=None \
     Webmail__SmtpHost=127.0.0.1 Webmail__SmtpPort=$SUB Webmail__SmtpSecurity=None Webmail__DataProtectionKeysPath=$SITE/keys-$name \
     dotnet "$dir/Facteur.Webmail.dll" > webmail-$name.log 2>&1 & PIDS+=($!)
+  WEB_PIDS[$name]=$!
   env "${common[@]}" Management__Port=$(port) Http__Port=$edge Http__LoginRequestsPerMinute=1000 \
     ReverseProxy__Routes__webmail__ClusterId=webmail ReverseProxy__Routes__webmail__Match__Hosts__0=mail.esp.sn \
     'ReverseProxy__Routes__webmail__Match__Path={**catch-all}' \
     ReverseProxy__Clusters__webmail__Destinations__w0__Address=http://127.0.0.1:$web/ \
     dotnet "$ROOT/services/webmail/edge/bin/$BIN/Facteur.Edge.dll" > edge-$name.log 2>&1 & PIDS+=($!)
+  EDGE_PIDS[$name]=$!
   EDGES[$name]=$edge
 }
 BUILDS=()
@@ -106,19 +109,32 @@ for name in "${BUILDS[@]}"; do
     [ -n "$cookie" ] || { echo "login failed ($name)"; tail -20 "$SITE"/*.log; exit 1; }
     echo "$cookie" >> "$SITE/cookies-$name"
   done
-  # Warm up: the first listing builds the IMAP server's index of the 10,000 messages.
-  curl -s -o /dev/null -w "$name: first inbox page %{http_code} in %{time_total}s\n" -H "Host: mail.esp.sn" -H "Cookie: $(head -1 "$SITE/cookies-$name")" "http://127.0.0.1:$edge/Mail"
+  # Warm up: the first listing builds the IMAP server's index of the 10,000 messages; the first
+  # sorted listing of each session fetches the sort keys of every message (without IMAP SORT).
+  while read -r cookie; do
+    curl -s -o /dev/null -w "$name: first inbox page %{http_code} in %{time_total}s\n" -H "Host: mail.esp.sn" -H "Cookie: $cookie" "http://127.0.0.1:$edge/Mail"
+    curl -s -o /dev/null -w "$name: first page sorted by subject %{http_code} in %{time_total}s\n" -H "Host: mail.esp.sn" -H "Cookie: $cookie" "http://127.0.0.1:$edge/Mail?sort=Subject&asc=true"
+  done < "$SITE/cookies-$name"
 done
 
+# CPU time (user + system, clock ticks) of a process: with the machine shared, CPU per request
+# is steadier than requests per second.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t2 -c8 -d${SECONDS_RUN}s; sessions: $SESSIONS"
-printf '| page | build | requests/s | p50 | p99 | non-2xx |\n| --- | --- | --- | --- | --- | --- |\n'
+printf '| page | build | requests/s | p50 | p99 | non-2xx | CPU ms/request: webmail + edge + IMAP |\n| --- | --- | --- | --- | --- | --- | --- |\n'
 for path in "/Mail" "/Mail?p=100" "/Mail?sort=Subject&asc=true" "/Mail/Read?f=INBOX&uid=$((MESSAGES / 2))"; do
   for name in "${BUILDS[@]}"; do
+    w0=$(ticks "${WEB_PIDS[$name]}") e0=$(ticks "${EDGE_PIDS[$name]}") i0=$(ticks "$IMAP_PID")
     out=$(COOKIES_FILE="$SITE/cookies-$name" wrk -t2 -c8 -d"${SECONDS_RUN}s" --timeout 10s --latency -s "$SITE/sessions.lua" "http://127.0.0.1:${EDGES[$name]}$path")
     rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
     p50=$(awk '$1=="50%"{print $2}' <<<"$out")
     p99=$(awk '$1=="99%"{print $2}' <<<"$out")
     bad=$(awk '/Non-2xx/{print $NF}' <<<"$out")
-    echo "| \`$path\` | $name | $rps | $p50 | $p99 | ${bad:-0} |"
+    requests=$(awk '/requests in/{print $1}' <<<"$out")
+    w1=$(ticks "${WEB_PIDS[$name]}") e1=$(ticks "${EDGE_PIDS[$name]}") i1=$(ticks "$IMAP_PID")
+    cpu=$(python3 -c "r=max(1,$requests); f=lambda d: d*1000/$HZ/r; print(f'{f($w1-$w0):.1f} + {f($e1-$e0):.1f} + {f($i1-$i0):.1f}')")
+    echo "| \`$path\` | $name | $rps | $p50 | $p99 | ${bad:-0} | $cpu |"
   done
 done

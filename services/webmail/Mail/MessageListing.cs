@@ -44,7 +44,7 @@ internal static class MessageListing
         var client = lease.Client;
         if (string.IsNullOrWhiteSpace(search) && sort == MessageSort.Arrival)
         {
-            return await ArrivalPageAsync(folder, descending, page, pageSize, top, cancellationToken);
+            return await ArrivalPageAsync(lease.Cache.ListingOf(folder.FullName, folder.UidValidity), folder, descending, page, pageSize, top, cancellationToken);
         }
 
         var query = string.IsNullOrWhiteSpace(search) ? SearchQuery.All : Query(search.Trim());
@@ -61,7 +61,7 @@ internal static class MessageListing
         else
         {
             var found = await folder.SearchAsync(query, cancellationToken);
-            var keys = await SortKeysAsync(lease.Cache.SortKeysOf(folder.FullName, folder.UidValidity), folder, found, query == SearchQuery.All, cancellationToken);
+            var keys = await SortKeysAsync(lease.Cache.ListingOf(folder.FullName, folder.UidValidity), folder, found, query == SearchQuery.All, cancellationToken);
             uids = Sorted(found, keys, sort, descending);
         }
 
@@ -80,9 +80,10 @@ internal static class MessageListing
         var pages = Math.Max(1, (total + pageSize - 1) / pageSize);
         page = Math.Clamp(page, 1, pages);
         var slice = uids.Skip((page - 1) * pageSize).Take(pageSize).ToList();
-        var summaries = slice.Count == 0 ? [] : await folder.FetchAsync(slice, RowItems, cancellationToken);
-        var byUid = summaries.ToDictionary(s => s.UniqueId.Id);
-        return new MessagePage([.. slice.Where(u => byUid.ContainsKey(u.Id)).Select(u => ToRow(byUid[u.Id]))], total, page, pages, bound, newer);
+        var flags = slice.Count == 0 ? [] : await folder.FetchAsync(slice, MessageSummaryItems.UniqueId | MessageSummaryItems.Flags, cancellationToken);
+        var byUid = flags.ToDictionary(s => s.UniqueId.Id);
+        var rows = await RowsAsync(lease.Cache.ListingOf(folder.FullName, folder.UidValidity), folder, [.. slice.Where(u => byUid.ContainsKey(u.Id)).Select(u => byUid[u.Id])], cancellationToken);
+        return new MessagePage(rows, total, page, pages, bound, newer);
     }
 
     /// <summary>
@@ -90,7 +91,7 @@ internal static class MessageListing
     /// of its sequence range. Messages above <paramref name="top"/> can only be the last ones
     /// (UIDs grow with sequence numbers), so they are left out by counting them, not by listing.
     /// </summary>
-    private static async Task<MessagePage> ArrivalPageAsync(IMailFolder folder, bool descending, int page, int pageSize, uint? top, CancellationToken cancellationToken)
+    private static async Task<MessagePage> ArrivalPageAsync(ListingCache cache, IMailFolder folder, bool descending, int page, int pageSize, uint? top, CancellationToken cancellationToken)
     {
         var count = folder.Count;
         var newer = 0;
@@ -106,8 +107,10 @@ internal static class MessageListing
         page = Math.Clamp(page, 1, pageCount);
         var first = descending ? Math.Max(0, total - page * pageSize) : (page - 1) * pageSize;
         var last = descending ? total - (page - 1) * pageSize - 1 : Math.Min(total, page * pageSize) - 1;
-        IList<IMessageSummary> summaries = total <= 0 || last < first ? [] : await folder.FetchAsync(first, last, RowItems, cancellationToken);
-        var ordered = (descending ? summaries.OrderByDescending(s => s.Index) : summaries.OrderBy(s => s.Index)).ToList();
+        // The flags of the page's range (they change); the rest of a row only for UIDs not seen before.
+        IList<IMessageSummary> flags = total <= 0 || last < first ? [] : await folder.FetchAsync(first, last, MessageSummaryItems.UniqueId | MessageSummaryItems.Flags, cancellationToken);
+        var ordered = (descending ? flags.OrderByDescending(s => s.Index) : flags.OrderBy(s => s.Index)).ToList();
+        var rows = await RowsAsync(cache, folder, ordered, cancellationToken);
 
         if (top is null)
         {
@@ -117,11 +120,41 @@ internal static class MessageListing
                 : total == 0 ? 0 : (await folder.FetchAsync(total - 1, total - 1, MessageSummaryItems.UniqueId, cancellationToken)).FirstOrDefault()?.UniqueId.Id ?? 0;
         }
 
-        return new MessagePage([.. ordered.Select(ToRow)], Math.Max(0, total), page, pageCount, top.Value, newer);
+        return new MessagePage(rows, Math.Max(0, total), page, pageCount, top.Value, newer);
+    }
+
+    /// <summary>Rows for the messages in <paramref name="withFlags"/> order: cached rows with fresh flags, the missing ones fetched by UID.</summary>
+    private static async Task<IReadOnlyList<MessageRow>> RowsAsync(ListingCache cache, IMailFolder folder, IReadOnlyList<IMessageSummary> withFlags, CancellationToken cancellationToken)
+    {
+        var missing = withFlags.Where(s => !cache.Rows.ContainsKey(s.UniqueId.Id)).Select(s => s.UniqueId).ToList();
+        if (missing.Count > 0)
+        {
+            if (cache.Rows.Count + missing.Count > ListingCache.MaxRows)
+            {
+                cache.Rows.Clear();
+            }
+
+            foreach (var summary in await folder.FetchAsync(missing, RowItems, cancellationToken))
+            {
+                cache.Rows[summary.UniqueId.Id] = ToRow(summary);
+            }
+        }
+
+        var rows = new List<MessageRow>(withFlags.Count);
+        foreach (var summary in withFlags)
+        {
+            if (cache.Rows.TryGetValue(summary.UniqueId.Id, out var row))
+            {
+                var current = summary.Flags ?? MessageFlags.None;
+                rows.Add(row with { Seen = current.HasFlag(MessageFlags.Seen), Flagged = current.HasFlag(MessageFlags.Flagged) });
+            }
+        }
+
+        return rows;
     }
 
     /// <summary>The sort keys of <paramref name="found"/>, fetching only the ones the cache does not have yet.</summary>
-    private static async Task<SortKeys> SortKeysAsync(SortKeys keys, IMailFolder folder, IList<UniqueId> found, bool isAll, CancellationToken cancellationToken)
+    private static async Task<ListingCache> SortKeysAsync(ListingCache keys, IMailFolder folder, IList<UniqueId> found, bool isAll, CancellationToken cancellationToken)
     {
         var missing = found.Where(u => !keys.Keys.ContainsKey(u.Id)).ToList();
         if (missing.Count > 0)
@@ -150,7 +183,7 @@ internal static class MessageListing
         return keys;
     }
 
-    private static List<UniqueId> Sorted(IList<UniqueId> found, SortKeys keys, MessageSort sort, bool descending)
+    private static List<UniqueId> Sorted(IList<UniqueId> found, ListingCache keys, MessageSort sort, bool descending)
     {
         var known = found.Where(u => keys.Keys.ContainsKey(u.Id));
         var compare = StringComparer.Create(CultureInfo.CurrentCulture, CompareOptions.IgnoreCase | CompareOptions.IgnoreNonSpace);
