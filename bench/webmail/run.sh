@@ -117,6 +117,13 @@ for name in "${BUILDS[@]}"; do
   done < "$SITE/cookies-$name"
 done
 
+# Warm up the JIT of each build (tiered compilation of a fresh process) on every measured page.
+for name in "${BUILDS[@]}"; do
+  for path in "/Mail" "/Mail?p=100" "/Mail?sort=Subject&asc=true" "/Mail/Read?f=INBOX&uid=$((MESSAGES / 2))"; do
+    COOKIES_FILE="$SITE/cookies-$name" wrk -t1 -c2 -d3s --timeout 10s -s "$SITE/sessions.lua" "http://127.0.0.1:${EDGES[$name]}$path" > /dev/null
+  done
+done
+
 # CPU time (user + system, clock ticks) of a process: with the machine shared, CPU per request
 # is steadier than requests per second.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -110,6 +110,20 @@ public sealed class ComposeTests(BrowserStackFixture fixture)
         Assert.Equal(0, await CountAsync(User, "Sent", subject));
     }
 
+    [Fact]
+    public async Task A_form_far_over_the_limit_is_refused_before_it_is_read_with_the_same_message()
+    {
+        // Past twice the message limit (plus 2 MB) the webmail answers 413 from Content-Length alone.
+        var subject = "Bien trop gros " + Guid.NewGuid().ToString("N")[..6];
+        using var client = await LoginAsync();
+        var response = await client.PostMultipartAsync("/Mail/Compose", "/Mail/Compose?handler=Send",
+            [new("To", Recipient), new("Subject", subject)], [("Uploads", "archive.bin", new byte[13_000_000])]);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("Le message dépasse la taille maximale (4,8 Mo)", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, await CountAsync(User, "Sent", subject));
+    }
+
     private async Task<uint> ReceiveAsync(MimeMessage message)
     {
         var uids = await Mailer.AppendAsync(Stack, User, "INBOX", [message]);

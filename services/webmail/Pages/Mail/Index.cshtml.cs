@@ -164,6 +164,14 @@ internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> 
             t = keepTop ? (Messages.Top > 0 ? Messages.Top : Top) : null,
         })!;
 
+    /// <summary>A column header: the current column flips its direction; another starts A→Z for names, newest or biggest first for dates and sizes.</summary>
+    public string SortUrl(MessageSort column) =>
+        ListUrl(sort: column, asc: column == Sort ? !Asc : column is MessageSort.From or MessageSort.Subject);
+
+    public string SortMark(MessageSort column) => column == Sort ? (Asc ? " ▲" : " ▼") : string.Empty;
+
+    public string AriaSort(MessageSort column) => column == Sort ? (Asc ? "ascending" : "descending") : "none";
+
     private async Task<IActionResult> FolderOperationAsync(Func<ImapClient, Task> operation)
     {
         try
