@@ -167,7 +167,8 @@ public static class WebmailModule
             var max = long.TryParse(context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.MaxMessageSize)}"], out var configured)
                 ? configured
                 : new FacteurOptions().MaxMessageSize;
-            kestrel.Limits.MaxRequestBodySize = RequestSizeLimit.For(max);
+            // A hard cap well above RequestSizeLimit, which answers first (with a readable page).
+            kestrel.Limits.MaxRequestBodySize = RequestSizeLimit.For(max) * 4;
         });
     }
 

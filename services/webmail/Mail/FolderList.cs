@@ -14,7 +14,20 @@ internal static class FolderList
             return cached;
         }
 
-        var folders = await LoadAsync(lease.Client, cancellationToken);
+        IReadOnlyList<FolderItem> folders;
+        try
+        {
+            folders = await LoadAsync(lease.Client, cancellationToken);
+        }
+        catch (ImapCommandException)
+        {
+            // Facteur's IMAP answers NO to LIST … RETURN (STATUS) when the folder this connection
+            // has selected was renamed or deleted through another connection (another replica of
+            // the same session): select INBOX and ask once more.
+            await lease.Client.Inbox.OpenAsync(FolderAccess.ReadOnly, cancellationToken);
+            folders = await LoadAsync(lease.Client, cancellationToken);
+        }
+
         lease.Cache.KeepFolders(folders, time.GetUtcNow());
         return folders;
     }

@@ -27,10 +27,11 @@ internal static class RequestSizeLimit
                 context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 context.Response.ContentType = "text/html; charset=utf-8";
                 context.Response.Headers.Connection = "close";
-                var message = System.Net.WebUtility.HtmlEncode(texts.Format("TooLarge", Texts.ByteSize(max)));
+                var encoder = System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
+                var message = encoder.Encode(texts.Format("TooLarge", Texts.ByteSize(max)));
                 await context.Response.WriteAsync(
                     $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>413</title><link rel=\"stylesheet\" href=\"/webmail.css\"></head>"
-                    + $"<body><main id=\"content\"><p class=\"error\" role=\"alert\">{message}</p><p><a href=\"/Mail/Compose\">{System.Net.WebUtility.HtmlEncode(texts["Back"])}</a></p></main></body></html>",
+                    + $"<body><main id=\"content\"><p class=\"error\" role=\"alert\">{message}</p><p><a href=\"/Mail/Compose\">{encoder.Encode(texts["Back"])}</a></p></main></body></html>",
                     context.RequestAborted);
                 return;
             }

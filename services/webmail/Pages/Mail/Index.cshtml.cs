@@ -48,11 +48,33 @@ internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> 
         {
             var token = HttpContext.RequestAborted;
             Folders = await FolderList.LoadAsync(lease, options.Value.FolderCountsLifetime, time, token);
+            if (!Folders.Any(f => f.FullName == Folder))
+            {
+                // A folder created (or renamed) a moment ago, maybe through another replica whose
+                // cached list this one does not share: ask the server before falling back to INBOX.
+                lease.Cache.ForgetFolders();
+                Folders = await FolderList.LoadAsync(lease, options.Value.FolderCountsLifetime, time, token);
+            }
+
             Current = Folders.FirstOrDefault(f => f.FullName == Folder) ?? Folders.FirstOrDefault();
             if (Current is not null)
             {
                 Folder = Current.FullName;
-                var folder = await MailboxAccess.OpenAsync(lease.Client, Folder, FolderAccess.ReadOnly, token, refresh: true);
+                IMailFolder folder;
+                try
+                {
+                    folder = await MailboxAccess.OpenAsync(lease.Client, Folder, FolderAccess.ReadOnly, token, refresh: true);
+                }
+                catch (Exception e) when (e is FolderNotFoundException or ImapCommandException)
+                {
+                    // Deleted meanwhile (the cached list still had it): show INBOX and a fresh list.
+                    lease.Cache.ForgetFolders();
+                    Folders = await FolderList.LoadAsync(lease, options.Value.FolderCountsLifetime, time, token);
+                    Current = Folders.FirstOrDefault();
+                    Folder = Current?.FullName ?? "INBOX";
+                    folder = await MailboxAccess.OpenAsync(lease.Client, Folder, FolderAccess.ReadOnly, token, refresh: true);
+                }
+
                 Messages = await MessageListing.LoadAsync(lease, folder, Q, Sort, !Asc, PageNumber, options.Value.PageSize, Top, token);
             }
 
