@@ -64,6 +64,10 @@ public sealed class WebmailOptions
 
     public TimeSpan LoginWindow { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Login posts per client address and minute that one replica accepts (the edge has its own limit for the farm).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Webmail:LoginRequestsPerMinute must be between 1 and 1000000")]
+    public int LoginRequestsPerMinute { get; set; } = 30;
+
     /// <summary>Whether /readyz includes a TCP check of the IMAP server (off in the standalone host, which is that server).</summary>
     public bool CheckImapReadiness { get; set; } = true;
 }

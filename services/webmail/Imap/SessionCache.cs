@@ -86,4 +86,5 @@ internal sealed class ListingCache(uint uidValidity)
     public long LastUsed { get; set; }
 }
 
-internal sealed record MessageSortKey(string From, string Subject, DateTimeOffset Date, DateTimeOffset Arrival, long Size);
+/// <summary>What the list sorts by when the server cannot sort: base subject, sender's name or address, sent date, size.</summary>
+internal sealed record MessageSortKey(string From, string Subject, DateTimeOffset Date, long Size);

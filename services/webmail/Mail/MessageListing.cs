@@ -165,7 +165,6 @@ internal static class MessageListing
                     SenderKey(summary.Envelope?.From.Mailboxes.FirstOrDefault()),
                     BaseSubject(summary.Envelope?.Subject),
                     summary.Envelope?.Date ?? summary.InternalDate ?? DateTimeOffset.MinValue,
-                    summary.InternalDate ?? DateTimeOffset.MinValue,
                     (long)(summary.Size ?? 0));
             }
         }
