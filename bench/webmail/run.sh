@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Webmail through the edge on a 10,000-message INBOX: inbox page (50 per page) and message page,
-# measured with wrk (Debian), bounded runs. Usage: bench/webmail/run.sh [seconds=10] [messages=10000]
+# Webmail through the edge on a 10,000-message INBOX: inbox page (50 per page), a later page, a
+# sorted page and a message page, measured with wrk (Debian), bounded runs.
+#
+# Usage: bench/webmail/run.sh [seconds=10] [messages=10000]
+#   BEFORE_DIR=/path/to/older/webmail/bin   also start that build of Facteur.Webmail (same
+#                                            IMAP server, its own edge) and measure it in the same
+#                                            run, interleaved page by page, for a before/after ratio.
+#   SESSIONS=8                               wrk connections each carry one of N logged-in sessions
+#                                            (default 1: every request shares one cookie, so one
+#                                            pooled IMAP connection serves them one after the other).
 # Needs the Debug build of services/standalone, services/mailbox-api, services/webmail, services/webmail/edge.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_RUN=${1:-10}
 MESSAGES=${2:-10000}
+SESSIONS=${SESSIONS:-1}
 SITE=$(mktemp -d /tmp/facteur-bench-webmail-XXXX)
 BIN=Debug/net10.0
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SMTP=$(port) SUB=$(port) SUBS=$(port) IMAP=$(port) WEB=$(port) EDGE=$(port)
+SMTP=$(port) SUB=$(port) SUBS=$(port) IMAP=$(port)
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; sleep 1; rm -rf "$SITE" 2>/dev/null || true; }
 trap cleanup EXIT
@@ -25,11 +34,14 @@ open(f"{site}/domains", "w").write("esp.sn\n")
 box = f"{site}/mail/esp.sn/alice"
 for sub in ("cur", "new", "tmp"):
     os.makedirs(f"{box}/{sub}", exist_ok=True)
+for folder in (".Sent", ".Drafts", ".Trash", ".Junk", ".Archive"):
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(f"{box}/{folder}/{sub}", exist_ok=True)
 now = int(time.time()) - count
 for i in range(count):
-    body = (f"From: Bob <bob@esp.sn>\r\nTo: alice@esp.sn\r\nSubject: Message {i}\r\n"
+    body = (f"From: Bob {i % 97} <bob{i % 97}@esp.sn>\r\nTo: alice@esp.sn\r\nSubject: Message {(i * 7919) % count}\r\n"
             f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime(now + i))}\r\n"
-            f"Message-ID: <{i}@bench.esp.sn>\r\n\r\nCorps du message {i}.\r\n" + "Ligne de texte.\r\n" * 20)
+            f"Message-ID: <{i}@bench.esp.sn>\r\n\r\nCorps du message {i}.\r\n" + "Ligne de texte.\r\n" * (20 + i % 13))
     data = body.encode()
     name = f"{now + i}.M{i}P1.bench,S={len(data)}:2,{'S' if i % 3 else ''}"
     open(f"{box}/cur/{name}", "wb").write(data)
@@ -43,26 +55,93 @@ cd "$SITE"
 env "${common[@]}" Management__Port=$(port) Http__Port=$(port) dotnet "$ROOT/services/standalone/bin/$BIN/Facteur.Standalone.dll" > standalone.log 2>&1 & PIDS+=($!)
 env "${common[@]}" Management__Port=$(port) Imap__Port=$IMAP Imap__TlsPort=$(port) Pop3__Port=$(port) Pop3__TlsPort=$(port) \
   dotnet "$ROOT/services/mailbox-api/bin/$BIN/Facteur.MailboxApi.dll" > imap.log 2>&1 & PIDS+=($!)
-env "${common[@]}" Management__Port=$(port) Webmail__Port=$WEB Webmail__ImapHost=127.0.0.1 Webmail__ImapPort=$IMAP Webmail__ImapSecurity=None \
-  Webmail__SmtpHost=127.0.0.1 Webmail__SmtpPort=$SUB Webmail__SmtpSecurity=None Webmail__DataProtectionKeysPath=$SITE/keys \
-  dotnet "$ROOT/services/webmail/bin/$BIN/Facteur.Webmail.dll" > webmail.log 2>&1 & PIDS+=($!)
-env "${common[@]}" Management__Port=$(port) Http__Port=$EDGE Http__LoginRequestsPerMinute=1000 \
-  ReverseProxy__Routes__webmail__ClusterId=webmail ReverseProxy__Routes__webmail__Match__Hosts__0=mail.esp.sn \
-  'ReverseProxy__Routes__webmail__Match__Path={**catch-all}' \
-  ReverseProxy__Clusters__webmail__Destinations__w0__Address=http://127.0.0.1:$WEB/ \
-  dotnet "$ROOT/services/webmail/edge/bin/$BIN/Facteur.Edge.dll" > edge.log 2>&1 & PIDS+=($!)
+IMAP_PID=$!
 
-for i in $(seq 1 120); do curl -sf -o /dev/null -H "Host: mail.esp.sn" "http://127.0.0.1:$EDGE/Login" && break; sleep 0.5; done
-JAR=$SITE/cookies
-TOKEN=$(curl -s -c "$JAR" -H "Host: mail.esp.sn" "http://127.0.0.1:$EDGE/Login" | sed -n 's/.*name="__RequestVerificationToken" type="hidden" value="\([^"]*\)".*/\1/p' | head -1)
-curl -s -o /dev/null -b "$JAR" -c "$JAR" -H "Host: mail.esp.sn" --data-urlencode "email=alice@esp.sn" --data-urlencode "password=bench password" \
-  --data-urlencode "__RequestVerificationToken=$TOKEN" "http://127.0.0.1:$EDGE/Login"
-COOKIE=$(awk '$6=="facteur.session"{print $6"="$7}' "$JAR")
-[ -n "$COOKIE" ] || { echo "login failed"; tail -20 "$SITE"/*.log; exit 1; }
-# Warm up: the first listing builds the IMAP server's index of the 10,000 messages.
-curl -s -o /dev/null -w "first inbox page: %{time_total}s\n" -H "Host: mail.esp.sn" -H "Cookie: $COOKIE" "http://127.0.0.1:$EDGE/Mail"
-for path in "/Mail" "/Mail/Read?f=INBOX&uid=$((MESSAGES / 2))"; do
-  echo "== $path ($SECONDS_RUN s, 2 threads, 8 connections)"
-  wrk -t2 -c8 -d"${SECONDS_RUN}s" --timeout 10s --latency -H "Host: mail.esp.sn" -H "Cookie: $COOKIE" "http://127.0.0.1:$EDGE$path" \
-    | grep -E "Requests/sec|99%|Non-2xx|Latency "
+# One webmail + one edge per build under test.
+declare -A EDGES WEB_PIDS EDGE_PIDS
+start_webmail() { # name dir
+  local name=$1 dir=$2 web edge
+  web=$(port) edge=$(port)
+  env "${common[@]}" Management__Port=$(port) Webmail__Port=$web Webmail__ImapHost=127.0.0.1 Webmail__ImapPort=$IMAP Webmail__ImapSecurity=None \
+    Webmail__SmtpHost=127.0.0.1 Webmail__SmtpPort=$SUB Webmail__SmtpSecurity=None Webmail__DataProtectionKeysPath=$SITE/keys-$name \
+    dotnet "$dir/Facteur.Webmail.dll" > webmail-$name.log 2>&1 & PIDS+=($!)
+  WEB_PIDS[$name]=$!
+  env "${common[@]}" Management__Port=$(port) Http__Port=$edge Http__LoginRequestsPerMinute=1000 \
+    ReverseProxy__Routes__webmail__ClusterId=webmail ReverseProxy__Routes__webmail__Match__Hosts__0=mail.esp.sn \
+    'ReverseProxy__Routes__webmail__Match__Path={**catch-all}' \
+    ReverseProxy__Clusters__webmail__Destinations__w0__Address=http://127.0.0.1:$web/ \
+    dotnet "$ROOT/services/webmail/edge/bin/$BIN/Facteur.Edge.dll" > edge-$name.log 2>&1 & PIDS+=($!)
+  EDGE_PIDS[$name]=$!
+  EDGES[$name]=$edge
+}
+BUILDS=()
+if [ -n "${BEFORE_DIR:-}" ]; then start_webmail before "$BEFORE_DIR"; BUILDS+=(before); fi
+start_webmail after "$ROOT/services/webmail/bin/$BIN"; BUILDS+=(after)
+
+login() { # edge jar → prints the session cookie
+  local edge=$1 jar=$2 token
+  token=$(curl -s -c "$jar" -H "Host: mail.esp.sn" "http://127.0.0.1:$edge/Login" | sed -n 's/.*name="__RequestVerificationToken" type="hidden" value="\([^"]*\)".*/\1/p' | head -1)
+  curl -s -o /dev/null -b "$jar" -c "$jar" -H "Host: mail.esp.sn" --data-urlencode "email=alice@esp.sn" --data-urlencode "password=bench password" \
+    --data-urlencode "__RequestVerificationToken=$token" "http://127.0.0.1:$edge/Login"
+  awk '$6=="facteur.session"{print $6"="$7}' "$jar"
+}
+
+# wrk script: connection i sends the cookie of session i mod N (one IMAP connection per session).
+cat > "$SITE/sessions.lua" <<'LUA'
+local cookies = {}
+for line in io.lines(os.getenv("COOKIES_FILE")) do cookies[#cookies + 1] = line end
+local counter = 0
+function setup(thread) thread:set("id", counter); counter = counter + 1 end
+function init(args) n = 0 end
+function request()
+  n = n + 1
+  local cookie = cookies[((id * 97 + n) % #cookies) + 1]
+  return wrk.format("GET", nil, { ["Host"] = "mail.esp.sn", ["Cookie"] = cookie })
+end
+LUA
+
+for name in "${BUILDS[@]}"; do
+  edge=${EDGES[$name]}
+  for i in $(seq 1 120); do curl -sf -o /dev/null -H "Host: mail.esp.sn" "http://127.0.0.1:$edge/Login" && break; sleep 0.5; done
+  : > "$SITE/cookies-$name"
+  for s in $(seq 1 "$SESSIONS"); do
+    cookie=$(login "$edge" "$SITE/jar-$name-$s")
+    [ -n "$cookie" ] || { echo "login failed ($name)"; tail -20 "$SITE"/*.log; exit 1; }
+    echo "$cookie" >> "$SITE/cookies-$name"
+  done
+  # Warm up: the first listing builds the IMAP server's index of the 10,000 messages; the first
+  # sorted listing of each session fetches the sort keys of every message (without IMAP SORT).
+  while read -r cookie; do
+    curl -s -o /dev/null -w "$name: first inbox page %{http_code} in %{time_total}s\n" -H "Host: mail.esp.sn" -H "Cookie: $cookie" "http://127.0.0.1:$edge/Mail"
+    curl -s -o /dev/null -w "$name: first page sorted by subject %{http_code} in %{time_total}s\n" -H "Host: mail.esp.sn" -H "Cookie: $cookie" "http://127.0.0.1:$edge/Mail?sort=Subject&asc=true"
+  done < "$SITE/cookies-$name"
+done
+
+# Warm up the JIT of each build (tiered compilation of a fresh process) on every measured page.
+for name in "${BUILDS[@]}"; do
+  for path in "/Mail" "/Mail?p=100" "/Mail?sort=Subject&asc=true" "/Mail/Read?f=INBOX&uid=$((MESSAGES / 2))"; do
+    COOKIES_FILE="$SITE/cookies-$name" wrk -t1 -c2 -d3s --timeout 10s -s "$SITE/sessions.lua" "http://127.0.0.1:${EDGES[$name]}$path" > /dev/null
+  done
+done
+
+# CPU time (user + system, clock ticks) of a process: with the machine shared, CPU per request
+# is steadier than requests per second.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t2 -c8 -d${SECONDS_RUN}s; sessions: $SESSIONS"
+printf '| page | build | requests/s | p50 | p99 | non-2xx | CPU ms/request: webmail + edge + IMAP |\n| --- | --- | --- | --- | --- | --- | --- |\n'
+for path in "/Mail" "/Mail?p=100" "/Mail?sort=Subject&asc=true" "/Mail/Read?f=INBOX&uid=$((MESSAGES / 2))"; do
+  for name in "${BUILDS[@]}"; do
+    w0=$(ticks "${WEB_PIDS[$name]}") e0=$(ticks "${EDGE_PIDS[$name]}") i0=$(ticks "$IMAP_PID")
+    out=$(COOKIES_FILE="$SITE/cookies-$name" wrk -t2 -c8 -d"${SECONDS_RUN}s" --timeout 10s --latency -s "$SITE/sessions.lua" "http://127.0.0.1:${EDGES[$name]}$path")
+    rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+    p50=$(awk '$1=="50%"{print $2}' <<<"$out")
+    p99=$(awk '$1=="99%"{print $2}' <<<"$out")
+    bad=$(awk '/Non-2xx/{print $NF}' <<<"$out")
+    requests=$(awk '/requests in/{print $1}' <<<"$out")
+    w1=$(ticks "${WEB_PIDS[$name]}") e1=$(ticks "${EDGE_PIDS[$name]}") i1=$(ticks "$IMAP_PID")
+    cpu=$(python3 -c "r=max(1,$requests); f=lambda d: d*1000/$HZ/r; print(f'{f($w1-$w0):.1f} + {f($e1-$e0):.1f} + {f($i1-$i0):.1f}')")
+    echo "| \`$path\` | $name | $rps | $p50 | $p99 | ${bad:-0} | $cpu |"
+  done
 done

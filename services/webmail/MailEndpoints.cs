@@ -25,10 +25,10 @@ internal static class MailEndpoints
 
     private static async Task<IResult> BodyAsync(HttpContext context, ImapSessionPool pool, string? f, uint uid, string? path, bool images = false)
     {
-        var html = await pool.WithImapAsync(context, async client =>
+        var html = await pool.WithSessionAsync(context, async lease =>
         {
-            var folder = await MailboxAccess.OpenAsync(client, f, FolderAccess.ReadOnly, context.RequestAborted);
-            var message = await MailboxAccess.GetMessageAsync(folder, uid, context.RequestAborted);
+            var folder = await MailboxAccess.OpenAsync(lease.Client, f, FolderAccess.ReadOnly, context.RequestAborted);
+            var message = await MailboxAccess.GetMessageAsync(lease, folder, uid, context.RequestAborted);
             var shown = message is null ? null : MessageParts.ResolveMessage(message, path);
             return shown?.HtmlBody is { } body ? MessageHtml.Sanitize(body, shown, images) : null;
         });
@@ -49,10 +49,10 @@ internal static class MailEndpoints
             return Results.NotFound();
         }
 
-        var download = await pool.WithImapAsync(context, async client =>
+        var download = await pool.WithSessionAsync(context, async lease =>
         {
-            var folder = await MailboxAccess.OpenAsync(client, f, FolderAccess.ReadOnly, context.RequestAborted);
-            var message = await MailboxAccess.GetMessageAsync(folder, uid, context.RequestAborted);
+            var folder = await MailboxAccess.OpenAsync(lease.Client, f, FolderAccess.ReadOnly, context.RequestAborted);
+            var message = await MailboxAccess.GetMessageAsync(lease, folder, uid, context.RequestAborted);
             var entity = message is null ? null : MessageParts.Resolve(message, path);
             if (entity is null)
             {

@@ -55,6 +55,17 @@ internal static class WebAssets
               document.querySelectorAll('input[name=uids]').forEach(function (box) { box.checked = all.checked; });
             });
           }
+          // Say at once that the files are too big, before uploading them (the server checks again).
+          document.querySelectorAll('input[type=file][data-max]').forEach(function (input) {
+            input.addEventListener('change', function () {
+              var total = 0;
+              for (var i = 0; i < input.files.length; i++) { total += input.files[i].size; }
+              var error = document.getElementById('upload-error');
+              var tooLarge = total > Number(input.getAttribute('data-max'));
+              input.setCustomValidity(tooLarge ? input.getAttribute('data-too-large') : '');
+              if (error) { error.textContent = tooLarge ? input.getAttribute('data-too-large') : ''; error.hidden = !tooLarge; }
+            });
+          });
           document.querySelectorAll('[data-confirm]').forEach(function (button) {
             button.addEventListener('click', function (event) {
               if (!window.confirm(button.getAttribute('data-confirm'))) { event.preventDefault(); }

@@ -44,6 +44,7 @@ public static class WebmailModule
         services.TryAddSingleton<LoginThrottle>();
         services.TryAddSingleton<Texts>();
         services.TryAddSingleton<ImapSessionPool>();
+        services.TryAddSingleton<Sessions.RevokedSessions>();
         services.AddHostedService(provider => provider.GetRequiredService<ImapSessionPool>());
 
         AddListener(builder);
@@ -82,14 +83,19 @@ public static class WebmailModule
                 HttpMethods.IsPost(context.Request.Method)
                     ? RateLimitPartition.GetFixedWindowLimiter(
                         context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                        _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                        _ => new FixedWindowRateLimiterOptions
+                        {
+                            PermitLimit = context.RequestServices.GetRequiredService<IOptions<WebmailOptions>>().Value.LoginRequestsPerMinute,
+                            Window = TimeSpan.FromMinutes(1),
+                            QueueLimit = 0,
+                        })
                     : RateLimitPartition.GetNoLimiter("get"));
         });
 
         services.AddOptions<FormOptions>().Configure<IOptions<FacteurOptions>>((form, facteur) =>
         {
-            // Base64 makes attachments a third larger on the wire than in the message.
-            form.MultipartBodyLengthLimit = facteur.Value.MaxMessageSize + 1024 * 1024;
+            // Past the message limit but within the request limit, the compose page says what is wrong.
+            form.MultipartBodyLengthLimit = RequestSizeLimit.For(facteur.Value.MaxMessageSize);
         });
 
         services.AddRazorPages(options =>
@@ -130,6 +136,7 @@ public static class WebmailModule
         app.UseForwardedHeaders();
         app.UseWebmailSecurityHeaders();
         app.UseRequestLocalization();
+        app.UseRequestSizeLimit();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -162,10 +169,11 @@ public static class WebmailModule
         {
             var listenAddress = context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.ListenAddress)}"] ?? new FacteurOptions().ListenAddress;
             kestrel.ListenOn(listenAddress, ListenPort(context.Configuration));
-            if (long.TryParse(context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.MaxMessageSize)}"], out var max))
-            {
-                kestrel.Limits.MaxRequestBodySize = Math.Max(max * 4 / 3 + 1024 * 1024, 30_000_000);
-            }
+            var max = long.TryParse(context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.MaxMessageSize)}"], out var configured)
+                ? configured
+                : new FacteurOptions().MaxMessageSize;
+            // A hard cap well above RequestSizeLimit, which answers first (with a readable page).
+            kestrel.Limits.MaxRequestBodySize = RequestSizeLimit.For(max) * 4;
         });
     }
 
@@ -193,6 +201,17 @@ public static class WebmailModule
                 options.AccessDeniedPath = "/Login";
                 options.SlidingExpiration = true;
                 options.ReturnUrlParameter = "returnUrl";
+                options.Events.OnValidatePrincipal = context =>
+                {
+                    // A logged-out session stays dead even if a copy of its cookie is replayed.
+                    if (context.Principal is { } principal && MailAccount.From(principal) is { } account
+                        && context.HttpContext.RequestServices.GetRequiredService<Sessions.RevokedSessions>().IsRevoked(account.SessionId))
+                    {
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
             });
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<WebmailOptions>>((cookie, webmail) => cookie.ExpireTimeSpan = webmail.Value.SessionTimeout);

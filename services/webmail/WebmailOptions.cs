@@ -38,13 +38,22 @@ public sealed class WebmailOptions
     /// <summary>Folder of the Data Protection key ring, shared by every replica (a volume).</summary>
     public string? DataProtectionKeysPath { get; set; }
 
-    /// <summary>Sliding session lifetime: the cookie expires after this long without a request.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00", ErrorMessage = "Webmail:SessionTimeout must be between 1 minute and 7 days")]
+    /// <summary>Sliding session lifetime: the cookie expires after this long without a request (seconds are allowed for tests).</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "7.00:00:00", ErrorMessage = "Webmail:SessionTimeout must be between 5 seconds and 7 days")]
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>An IMAP connection of the pool is closed after this long unused.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00", ErrorMessage = "Webmail:ImapIdleTimeout must be between 5 seconds and 1 hour")]
     public TimeSpan ImapIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a session reuses its folder list with unread counts (LIST-STATUS of every folder
+    /// is the dearest command of a page). Any change made through the webmail refreshes it at
+    /// once; mail arriving shows in the counts after at most this long (the open folder's list is
+    /// always current). Zero: every page asks the server.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Webmail:FolderCountsLifetime must be between 0 and 5 minutes")]
+    public TimeSpan FolderCountsLifetime { get; set; } = TimeSpan.FromSeconds(10);
 
     [Range(5, 500, ErrorMessage = "Webmail:PageSize must be between 5 and 500")]
     public int PageSize { get; set; } = 50;
@@ -54,6 +63,10 @@ public sealed class WebmailOptions
     public int LoginAttempts { get; set; } = 5;
 
     public TimeSpan LoginWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Login posts per client address and minute that one replica accepts (the edge has its own limit for the farm).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Webmail:LoginRequestsPerMinute must be between 1 and 1000000")]
+    public int LoginRequestsPerMinute { get; set; } = 30;
 
     /// <summary>Whether /readyz includes a TCP check of the IMAP server (off in the standalone host, which is that server).</summary>
     public bool CheckImapReadiness { get; set; } = true;

@@ -33,7 +33,7 @@ internal sealed class ImapSessionPool(MailConnector connector, IOptions<WebmailO
             }
 
             entry.LastUsed = time.GetUtcNow();
-            return new ImapLease(entry.Client, () =>
+            return new ImapLease(entry.Client, entry.Cache, () =>
             {
                 entry.LastUsed = time.GetUtcNow();
                 entry.Gate.Release();
@@ -129,15 +129,20 @@ internal sealed class ImapSessionPool(MailConnector connector, IOptions<WebmailO
         public ImapClient? Client { get; set; }
 
         public DateTimeOffset LastUsed { get; set; }
+
+        public SessionCache Cache { get; } = new();
     }
 }
 
 /// <summary>A connection borrowed from the pool; <see cref="Broken"/> makes the pool drop it.</summary>
-internal sealed class ImapLease(ImapClient client, Action release, Action drop) : IDisposable
+internal sealed class ImapLease(ImapClient client, SessionCache cache, Action release, Action drop) : IDisposable
 {
     private bool _broken;
 
     public ImapClient Client { get; } = client;
+
+    /// <summary>The session's cached folder list, sort keys and last message (see <see cref="SessionCache"/>).</summary>
+    public SessionCache Cache { get; } = cache;
 
     public void Broken() => _broken = true;
 

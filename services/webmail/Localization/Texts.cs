@@ -42,6 +42,7 @@ internal sealed class Texts
         ["Previous"] = ("Précédent", "Previous"),
         ["Next"] = ("Suivant", "Next"),
         ["PageOf"] = ("Page {0} sur {1}", "Page {0} of {1}"),
+        ["NewerMessages"] = ("{0} nouveau(x) message(s) depuis l'affichage de cette liste : actualiser", "{0} new message(s) since this list was shown: refresh"),
         ["MessagesCount"] = ("{0} messages", "{0} messages"),
         ["Delete"] = ("Supprimer", "Delete"),
         ["MoveTo"] = ("Déplacer vers", "Move to"),

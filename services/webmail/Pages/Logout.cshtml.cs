@@ -7,8 +7,11 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Facteur.Webmail.Pages;
 
-/// <summary>POST only (with the antiforgery token): a GET must not end a session.</summary>
-internal sealed class LogoutModel(ImapSessionPool pool) : PageModel
+/// <summary>
+/// POST only (with the antiforgery token): a GET must not end a session. Ends it on the server
+/// too (<see cref="Sessions.RevokedSessions"/>) and closes its pooled IMAP connection.
+/// </summary>
+internal sealed class LogoutModel(ImapSessionPool pool, Sessions.RevokedSessions revoked) : PageModel
 {
     public IActionResult OnGet() => Redirect("/Mail");
 
@@ -16,6 +19,7 @@ internal sealed class LogoutModel(ImapSessionPool pool) : PageModel
     {
         if (MailAccount.From(User) is { } account)
         {
+            revoked.Revoke(account.SessionId);
             await pool.CloseAsync(account);
         }
 

@@ -57,6 +57,11 @@ public static class EdgeModule
             var listenAddress = configuration["Facteur:ListenAddress"] ?? new FacteurOptions().ListenAddress;
             var edge = configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
             kestrel.ListenOn(listenAddress, edge.Port);
+
+            // The webmail decides what is too big (and says so in the user's language): let
+            // anything it would answer itself through (its own hard cap is the same).
+            var max = long.TryParse(configuration["Facteur:MaxMessageSize"], out var configured) ? configured : new FacteurOptions().MaxMessageSize;
+            kestrel.Limits.MaxRequestBodySize = (max * 2 + 2 * 1024 * 1024) * 4;
             if (TlsConfigured(configuration))
             {
                 kestrel.ListenOn(listenAddress, edge.HttpsPort, listen => listen.UseHttps(new HttpsConnectionAdapterOptions

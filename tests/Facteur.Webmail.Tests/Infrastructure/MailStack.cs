@@ -22,7 +22,11 @@ internal sealed class MailStack : IAsyncDisposable
         Site = new TestSite(Domain) { MaxMessageSize = 5_000_000 }
             .WithUser("alice@esp.sn")
             .WithUser("bob@esp.sn")
-            .WithUser("carol@esp.sn");
+            .WithUser("carol@esp.sn")
+            .WithUser("dave@esp.sn")
+            .WithUser("erin@esp.sn")
+            .WithUser("frank@esp.sn")
+            .WithUser("gina@esp.sn");
         KeysPath = Path.Combine(Site.Root, "webmail-keys");
         WebmailPorts = [.. Enumerable.Range(0, replicas).Select(_ => FreePort.Next())];
     }
@@ -57,6 +61,14 @@ internal sealed class MailStack : IAsyncDisposable
         mailbox["Imap__TlsPort"] = FreePort.Next().ToString();
         mailbox["Pop3__Port"] = FreePort.Next().ToString();
         mailbox["Pop3__TlsPort"] = FreePort.Next().ToString();
+
+        // Every webmail login reaches IMAP from 127.0.0.1: the tests of the webmail's own login
+        // limits must not trip the IMAP server's per-address limit and delay, which would lock
+        // every other test out (a deployment trusts its webmail's address the same way).
+        mailbox["Imap__MaxFailedLoginsPerIp"] = "100000";
+        mailbox["Imap__MaxFailedLoginsPerUser"] = "100000";
+        mailbox["Imap__FailedLoginDelay"] = "00:00:00.010";
+        mailbox["Imap__MaxFailedLoginDelay"] = "00:00:00.010";
         var imap = Start("mailbox-api", Binaries.MailboxApi, mailbox);
 
         foreach (var port in WebmailPorts)
@@ -130,6 +142,35 @@ internal sealed class MailStack : IAsyncDisposable
         Site.Dispose();
     }
 
+    /// <summary>Another webmail process on the same IMAP, submission and key folder, with settings of its own.</summary>
+    public async Task<ServiceProcess> StartExtraWebmailAsync(int port, IReadOnlyDictionary<string, string> settings)
+    {
+        var env = WebmailEnvironment(port);
+        foreach (var (key, value) in settings)
+        {
+            env[key] = value;
+        }
+
+        var process = Start($"webmail-extra-{port}", Binaries.Webmail, env);
+        await process.WaitForPortsAsync(TimeSpan.FromSeconds(90), port);
+        return process;
+    }
+
+    /// <summary>Another edge in front of the same webmail replicas, with settings of its own (TLS, a low login limit).</summary>
+    public async Task<ServiceProcess> StartExtraEdgeAsync(int port, IReadOnlyDictionary<string, string> settings, params int[] waitPorts)
+    {
+        var env = EdgeEnvironment();
+        env["Http__Port"] = port.ToString();
+        foreach (var (key, value) in settings)
+        {
+            env[key] = value;
+        }
+
+        var process = Start($"edge-extra-{port}", Binaries.Edge, env);
+        await process.WaitForPortsAsync(TimeSpan.FromSeconds(90), [port, .. waitPorts]);
+        return process;
+    }
+
     private Dictionary<string, string> WebmailEnvironment(int port)
     {
         var env = Site.Environment("InMemory");
@@ -141,6 +182,10 @@ internal sealed class MailStack : IAsyncDisposable
         env["Webmail__SmtpPort"] = Site.SubmissionPort.ToString();
         env["Webmail__SmtpSecurity"] = "None";
         env["Webmail__DataProtectionKeysPath"] = KeysPath;
+
+        // The whole suite logs in from 127.0.0.1 far more than 30 times a minute; the limits
+        // under test are the failed-login throttle and the edge's (SessionAndLoginLimitTests).
+        env["Webmail__LoginRequestsPerMinute"] = "100000";
         return env;
     }
 

@@ -51,6 +51,24 @@ internal static class Mailer
         }
     }
 
+    /// <summary>Appends messages straight into a folder over IMAP (quicker than SMTP for a hundred of them); returns their UIDs.</summary>
+    public static async Task<IList<MailKit.UniqueId>> AppendAsync(MailStack stack, string address, string folderName, IEnumerable<MimeMessage> messages, MailKit.MessageFlags flags = MailKit.MessageFlags.None)
+    {
+        using var imap = await ImapAsync(stack, address);
+        var folder = folderName == "INBOX" ? imap.Inbox : await imap.GetFolderAsync(folderName);
+        var uids = new List<MailKit.UniqueId>();
+        foreach (var message in messages)
+        {
+            if (await folder.AppendAsync(new MailKit.AppendRequest(message, flags)) is { } uid)
+            {
+                uids.Add(uid);
+            }
+        }
+
+        await imap.DisconnectAsync(true);
+        return uids;
+    }
+
     public static MimeMessage Message(string from, string to, string subject, string text, string? cc = null, (string Name, byte[] Content)? attachment = null, string? html = null)
     {
         var message = new MimeMessage();

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace Facteur.Webmail.Pages.Mail;
 
 /// <summary>The folder list and one page of a folder's messages, with the bulk actions and folder management.</summary>
-internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> options, Texts texts) : PageModel
+internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> options, Texts texts, TimeProvider time) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "f")]
     public string Folder { get; set; } = "INBOX";
@@ -27,6 +27,10 @@ internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> 
     [BindProperty(SupportsGet = true)]
     public string? Q { get; set; }
 
+    /// <summary>The highest UID of the listing the user is paging through (see <see cref="MessagePage.Top"/>).</summary>
+    [BindProperty(SupportsGet = true, Name = "t")]
+    public uint? Top { get; set; }
+
     public IReadOnlyList<FolderItem> Folders { get; private set; } = [];
 
     public MessagePage Messages { get; private set; } = new([], 0, 1, 1);
@@ -40,15 +44,38 @@ internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> 
 
     public async Task<IActionResult> OnGetAsync()
     {
-        await pool.WithImapAsync(HttpContext, async client =>
+        await pool.WithSessionAsync(HttpContext, async lease =>
         {
-            Folders = await FolderList.LoadAsync(client, HttpContext.RequestAborted);
+            var token = HttpContext.RequestAborted;
+            Folders = await FolderList.LoadAsync(lease, options.Value.FolderCountsLifetime, time, token);
+            if (!Folders.Any(f => f.FullName == Folder))
+            {
+                // A folder created (or renamed) a moment ago, maybe through another replica whose
+                // cached list this one does not share: ask the server before falling back to INBOX.
+                lease.Cache.ForgetFolders();
+                Folders = await FolderList.LoadAsync(lease, options.Value.FolderCountsLifetime, time, token);
+            }
+
             Current = Folders.FirstOrDefault(f => f.FullName == Folder) ?? Folders.FirstOrDefault();
             if (Current is not null)
             {
                 Folder = Current.FullName;
-                var folder = await MailboxAccess.OpenAsync(client, Folder, FolderAccess.ReadOnly, HttpContext.RequestAborted);
-                Messages = await MessageListing.LoadAsync(client, folder, Q, Sort, !Asc, PageNumber, options.Value.PageSize, HttpContext.RequestAborted);
+                IMailFolder folder;
+                try
+                {
+                    folder = await MailboxAccess.OpenAsync(lease.Client, Folder, FolderAccess.ReadOnly, token, refresh: true);
+                }
+                catch (Exception e) when (e is FolderNotFoundException or ImapCommandException)
+                {
+                    // Deleted meanwhile (the cached list still had it): show INBOX and a fresh list.
+                    lease.Cache.ForgetFolders();
+                    Folders = await FolderList.LoadAsync(lease, options.Value.FolderCountsLifetime, time, token);
+                    Current = Folders.FirstOrDefault();
+                    Folder = Current?.FullName ?? "INBOX";
+                    folder = await MailboxAccess.OpenAsync(lease.Client, Folder, FolderAccess.ReadOnly, token, refresh: true);
+                }
+
+                Messages = await MessageListing.LoadAsync(lease, folder, Q, Sort, !Asc, PageNumber, options.Value.PageSize, Top, token);
             }
 
             return 0;
@@ -108,7 +135,7 @@ internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> 
             return 0;
         });
         Notice = texts["TrashEmptied"];
-        return RedirectToList();
+        return Redirect(ListUrl());
     }
 
     public Task<IActionResult> OnPostCreateFolderAsync(string? name) =>
@@ -147,7 +174,8 @@ internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> 
             Folder = "INBOX";
         });
 
-    public string ListUrl(string? folder = null, int? page = null, MessageSort? sort = null, bool? asc = null, string? q = null) =>
+    /// <summary>A link to the list; <paramref name="keepTop"/> keeps the paging bound (pager links), a new sort or search drops it.</summary>
+    public string ListUrl(string? folder = null, int? page = null, MessageSort? sort = null, bool? asc = null, string? q = null, bool keepTop = false) =>
         Url.Page("/Mail/Index", new
         {
             f = folder ?? Folder,
@@ -155,7 +183,16 @@ internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> 
             sort = sort ?? Sort,
             asc = asc ?? Asc,
             q = q ?? Q,
+            t = keepTop ? (Messages.Top > 0 ? Messages.Top : Top) : null,
         })!;
+
+    /// <summary>A column header: the current column flips its direction; another starts A→Z for names, newest or biggest first for dates and sizes.</summary>
+    public string SortUrl(MessageSort column) =>
+        ListUrl(sort: column, asc: column == Sort ? !Asc : column is MessageSort.From or MessageSort.Subject);
+
+    public string SortMark(MessageSort column) => column == Sort ? (Asc ? " ▲" : " ▼") : string.Empty;
+
+    public string AriaSort(MessageSort column) => column == Sort ? (Asc ? "ascending" : "descending") : "none";
 
     private async Task<IActionResult> FolderOperationAsync(Func<ImapClient, Task> operation)
     {
@@ -173,7 +210,7 @@ internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> 
             Notice = Error;
         }
 
-        return RedirectToList();
+        return Redirect(ListUrl());
     }
 
     private static string FolderName(string? name)
@@ -189,5 +226,5 @@ internal sealed class IndexModel(ImapSessionPool pool, IOptions<WebmailOptions> 
         return name;
     }
 
-    private RedirectResult RedirectToList() => Redirect(ListUrl(page: PageNumber));
+    private RedirectResult RedirectToList() => Redirect(ListUrl(page: PageNumber, keepTop: true));
 }

@@ -11,7 +11,7 @@ namespace Facteur.Webmail.Pages.Mail;
 /// One message: headers, body (text inline, HTML in a sandboxed frame), attachments. With
 /// <c>path</c> it shows a message attached to it (message/rfc822), with the same protections.
 /// </summary>
-internal sealed class ReadModel(ImapSessionPool pool) : PageModel
+internal sealed class ReadModel(ImapSessionPool pool, Microsoft.Extensions.Options.IOptions<WebmailOptions> options, TimeProvider time) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "f")]
     public string Folder { get; set; } = "INBOX";
@@ -63,19 +63,27 @@ internal sealed class ReadModel(ImapSessionPool pool) : PageModel
 
     public async Task<IActionResult> OnGetAsync()
     {
-        var found = await pool.WithImapAsync(HttpContext, async client =>
+        var found = await pool.WithSessionAsync(HttpContext, async lease =>
         {
             var token = HttpContext.RequestAborted;
-            Folders = await FolderList.LoadAsync(client, token);
-            var folder = await MailboxAccess.OpenAsync(client, Folder, FolderAccess.ReadWrite, token);
-            var message = await MailboxAccess.GetMessageAsync(folder, Uid, token);
+            Folders = await FolderList.LoadAsync(lease, options.Value.FolderCountsLifetime, time, token);
+            var folder = await MailboxAccess.OpenAsync(lease.Client, Folder, FolderAccess.ReadWrite, token);
+            var message = await MailboxAccess.GetMessageAsync(lease, folder, Uid, token);
             if (message is null)
             {
                 return false;
             }
 
-            // MailKit fetches with BODY.PEEK: opening the message is what marks it read.
-            await folder.AddFlagsAsync(new UniqueId(Uid), MessageFlags.Seen, true, token);
+            // MailKit fetches with BODY.PEEK: opening the message is what marks it read. Only an
+            // unread one needs the STORE, and only then do the cached unread counts change.
+            var flags = await folder.FetchAsync([new UniqueId(Uid)], MessageSummaryItems.Flags, token);
+            if (flags.FirstOrDefault() is { Flags: { } current } && !current.HasFlag(MessageFlags.Seen))
+            {
+                await folder.AddFlagsAsync(new UniqueId(Uid), MessageFlags.Seen, true, token);
+                lease.Cache.ForgetFolders();
+                Folders = await FolderList.LoadAsync(lease, options.Value.FolderCountsLifetime, time, token);
+            }
+
             Message = MessageParts.ResolveMessage(message, Path);
             return Message is not null;
         });
