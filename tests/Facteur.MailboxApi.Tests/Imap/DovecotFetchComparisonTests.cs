@@ -1,5 +1,6 @@
 using System.Text;
 using Facteur.MailboxApi.Tests.Infrastructure;
+using MailKit;
 using Xunit;
 
 namespace Facteur.MailboxApi.Tests.Imap;
@@ -113,5 +114,24 @@ public sealed class DovecotFetchComparisonTests
         }
 
         return result;
+    }
+
+    [Fact]
+    public async Task MailKit_decodes_the_parameters_the_server_sends_as_written()
+    {
+        // The server no longer decodes RFC 2231 and encoded-word parameters; the client must (MailKit does, as for Dovecot).
+        await using var server = await ImapTestServer.StartAsync();
+        server.Deliver(OddMime.Messages[3]);
+        using var client = new MailKit.Net.Imap.ImapClient();
+        await client.ConnectAsync("127.0.0.1", server.Port, MailKit.Security.SecureSocketOptions.None);
+        await client.AuthenticateAsync(ImapTestServer.User, ImapTestServer.Password);
+        await client.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly);
+        var summary = (await client.Inbox.FetchAsync(0, 0, MailKit.MessageSummaryItems.BodyStructure))[0];
+        var parts = summary.BodyParts.ToList();
+        Assert.Equal("\u00e9t\u00e9.pdf", parts[0].FileName);
+        Assert.Equal("\u00e9t\u00e9.txt", parts[1].FileName);
+        Assert.Equal("long name.txt", parts[2].FileName);
+        Assert.Equal("very long name.txt", parts[2].ContentType.Name);
+        await client.DisconnectAsync(true);
     }
 }
