@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Facteur.MailboxApi.Tests.Infrastructure;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Facteur.MailboxApi.Tests.Imap;
 
@@ -12,7 +13,7 @@ namespace Facteur.MailboxApi.Tests.Imap;
 /// a new LOGIN works afterwards. Runs outside the parallel tests so memory can be measured.
 /// </summary>
 [Collection(ExternalProcessesCollection.Name)]
-public sealed class HostileInputTests
+public sealed class HostileInputTests(ITestOutputHelper output)
 {
     private static async Task<RawImapClient> LoginAsync(ImapTestServer server)
     {
@@ -403,6 +404,7 @@ public sealed class HostileInputTests
         await client.SendAsync("\r\n");
         Assert.StartsWith("* BAD ", await client.ReadLineAsync());
         var used = GC.GetTotalMemory(forceFullCollection: true) - baseline;
+        output.WriteLine($"live managed memory after 100 MB sent: {used / 1024} KiB above the baseline");
         Assert.True(used < 32L * 1024 * 1024, $"live memory grew by {used / (1024 * 1024)} MB while 100 MB were sent");
         Assert.StartsWith("f OK", (await client.CommandAsync("f", "NOOP"))[^1]);
         Assert.Equal(1, MaildirSeed.FileCount(server.Maildir()));
@@ -463,6 +465,7 @@ public sealed class HostileInputTests
         }
 
         var used = GC.GetTotalMemory(forceFullCollection: true) - baseline;
+        output.WriteLine($"live managed memory with a stuck client and 10,000 commands pipelined: {used / 1024} KiB above the baseline");
         Assert.True(used < 64L * 1024 * 1024, $"live memory grew by {used / (1024 * 1024)} MB for a client that does not read");
 
         // Only read after the output timeout has surely passed: reading earlier would unblock the server.
