@@ -479,4 +479,25 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         await hostile.DisposeAsync();
         await AssertHealthyAsync(server);
     }
+
+    [Fact]
+    public async Task Commands_pipelined_after_starttls_are_refused_and_the_connection_closed()
+    {
+        // Bytes sent in the clear after STARTTLS would otherwise be run inside the TLS session (CVE-2011-0411 class, RFC 7817 §3.1).
+        await using var server = await ImapTestServer.StartAsync(new() { ["Facteur:AllowPlaintextAuth"] = "false" });
+        await using var client = await RawImapClient.ConnectAsync(server.Port);
+        await client.SendAsync($"a STARTTLS\r\nb LOGIN {ImapTestServer.User} \"{ImapTestServer.Password}\"\r\n");
+        var refusal = await client.ReadLineAsync();
+        Assert.StartsWith("a BAD ", refusal);
+        Assert.Contains("pipelined", refusal, StringComparison.OrdinalIgnoreCase);
+        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)));
+
+        // Without the injection STARTTLS works, and only then may the client log in.
+        using var mailkit = new MailKit.Net.Imap.ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await mailkit.ConnectAsync("127.0.0.1", server.Port, MailKit.Security.SecureSocketOptions.StartTls);
+        Assert.True(mailkit.IsSecure);
+        await mailkit.AuthenticateAsync(ImapTestServer.User, ImapTestServer.Password);
+        Assert.True(mailkit.IsAuthenticated);
+        await mailkit.DisconnectAsync(true);
+    }
 }
