@@ -500,4 +500,38 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.True(mailkit.IsAuthenticated);
         await mailkit.DisconnectAsync(true);
     }
+
+    [Fact]
+    public async Task A_command_made_of_endless_tiny_literals_is_cut_off_with_bounded_memory()
+    {
+        // Each piece is a short line and an empty literal: no line and no literal is over its limit, but the
+        // command as a whole is, and must not be buffered without end.
+        await using var server = await ImapTestServer.StartAsync(new() { ["Imap:MaxLineLength"] = "65536" });
+        server.Deliver(MaildirSeed.Message("one", "x\r\n"));
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        var client = await LoginAsync(server);
+        var piece = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(" {0+}\r\n", 16_384)));
+        await client.SendAsync("a SEARCH SUBJECT {0+}\r\n");
+        var sent = 0L;
+        try
+        {
+            // 64 MB of pieces at most, bounded in time too.
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < 560 && watch.Elapsed < TimeSpan.FromSeconds(60); i++)
+            {
+                await client.SendRawAsync(piece).WaitAsync(TimeSpan.FromSeconds(10));
+                sent += piece.Length;
+            }
+        }
+        catch (Exception exception) when (exception is IOException or TimeoutException)
+        {
+            // The server closed, or stopped reading: both bound what it holds.
+        }
+
+        var used = GC.GetTotalMemory(forceFullCollection: true) - baseline;
+        output.WriteLine($"sent {sent / (1024 * 1024)} MB of empty literals; live managed memory {used / 1024} KiB above the baseline");
+        Assert.True(used < 32L * 1024 * 1024, $"live memory grew by {used / (1024 * 1024)} MB");
+        await client.DisposeAsync();
+        await AssertHealthyAsync(server);
+    }
 }
