@@ -534,4 +534,23 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         await client.DisposeAsync();
         await AssertHealthyAsync(server);
     }
+
+    [Fact]
+    public async Task Search_keys_nested_thirty_thousand_deep_get_a_bad_not_a_stack_overflow()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        server.Deliver(MaildirSeed.Message("one", "x\r\n"));
+        await using var client = await LoginAsync(server);
+        await client.CommandAsync("s", "SELECT INBOX");
+        var parentheses = new string('(', 30_000) + "ALL" + new string(')', 30_000);
+        Assert.StartsWith("a BAD ", (await client.CommandAsync("a", "SEARCH " + parentheses))[^1]);
+        var nots = string.Concat(Enumerable.Repeat("NOT ", 15_000)) + "ALL";
+        Assert.StartsWith("b BAD ", (await client.CommandAsync("b", "SEARCH " + nots))[^1]);
+        var ors = string.Concat(Enumerable.Repeat("OR ALL ", 9_000)) + "ALL";
+        Assert.StartsWith("c BAD ", (await client.CommandAsync("c", "SEARCH " + ors))[^1]);
+
+        // A reasonable nesting is still fine.
+        Assert.Contains("* SEARCH 1", await client.CommandAsync("d", "SEARCH " + new string('(', 20) + "ALL" + new string(')', 20)));
+        await AssertHealthyAsync(server);
+    }
 }
