@@ -553,4 +553,34 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.Contains("* SEARCH 1", await client.CommandAsync("d", "SEARCH " + new string('(', 20) + "ALL" + new string(')', 20)));
         await AssertHealthyAsync(server);
     }
+
+    [Fact]
+    public async Task A_message_nested_five_thousand_multiparts_deep_is_served_without_crashing()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        var message = new StringBuilder("From: deep@example.test\r\nSubject: deep\r\nMIME-Version: 1.0\r\n");
+        for (var i = 0; i < 5_000; i++)
+        {
+            message.Append(CultureInfo.InvariantCulture, $"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n");
+        }
+
+        message.Append("Content-Type: text/plain\r\n\r\nbottom\r\n");
+        for (var i = 4_999; i >= 0; i--)
+        {
+            message.Append(CultureInfo.InvariantCulture, $"--b{i}--\r\n");
+        }
+
+        server.Deliver(message.ToString());
+        server.Deliver(MaildirSeed.Message("plain", "x\r\n"));
+        await using var client = await LoginAsync(server);
+        Assert.Contains("* 2 EXISTS", await client.CommandAsync("s", "SELECT INBOX"));
+        foreach (var (tag, command) in (ValueTuple<string, string>[])[("a", "FETCH 1 (BODYSTRUCTURE)"), ("b", "FETCH 1 (ENVELOPE BODY)"), ("c", "FETCH 1 BODY.PEEK[1.1.1.1]"), ("d", "SEARCH TEXT bottom"), ("e", "SEARCH BODY nothing-like-this")])
+        {
+            var reply = await client.CommandAsync(tag, command);
+            Assert.StartsWith(tag + " OK", reply[^1]);
+        }
+
+        Assert.StartsWith("f OK", (await client.CommandAsync("f", "FETCH 2 (BODYSTRUCTURE)"))[^1]);
+        await AssertHealthyAsync(server);
+    }
 }
