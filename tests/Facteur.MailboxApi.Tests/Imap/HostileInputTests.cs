@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Facteur.MailboxApi.Tests.Infrastructure;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Facteur.MailboxApi.Tests.Imap;
 
@@ -12,7 +13,7 @@ namespace Facteur.MailboxApi.Tests.Imap;
 /// a new LOGIN works afterwards. Runs outside the parallel tests so memory can be measured.
 /// </summary>
 [Collection(ExternalProcessesCollection.Name)]
-public sealed class HostileInputTests
+public sealed class HostileInputTests(ITestOutputHelper output)
 {
     private static async Task<RawImapClient> LoginAsync(ImapTestServer server)
     {
@@ -403,6 +404,7 @@ public sealed class HostileInputTests
         await client.SendAsync("\r\n");
         Assert.StartsWith("* BAD ", await client.ReadLineAsync());
         var used = GC.GetTotalMemory(forceFullCollection: true) - baseline;
+        output.WriteLine($"live managed memory after 100 MB sent: {used / 1024} KiB above the baseline");
         Assert.True(used < 32L * 1024 * 1024, $"live memory grew by {used / (1024 * 1024)} MB while 100 MB were sent");
         Assert.StartsWith("f OK", (await client.CommandAsync("f", "NOOP"))[^1]);
         Assert.Equal(1, MaildirSeed.FileCount(server.Maildir()));
@@ -463,6 +465,7 @@ public sealed class HostileInputTests
         }
 
         var used = GC.GetTotalMemory(forceFullCollection: true) - baseline;
+        output.WriteLine($"live managed memory with a stuck client and 10,000 commands pipelined: {used / 1024} KiB above the baseline");
         Assert.True(used < 64L * 1024 * 1024, $"live memory grew by {used / (1024 * 1024)} MB for a client that does not read");
 
         // Only read after the output timeout has surely passed: reading earlier would unblock the server.
@@ -474,6 +477,110 @@ public sealed class HostileInputTests
 
         Assert.True(await hostile.IsClosedByServerAsync(TimeSpan.FromSeconds(30)), "the server dropped the client that did not read");
         await hostile.DisposeAsync();
+        await AssertHealthyAsync(server);
+    }
+
+    [Fact]
+    public async Task Commands_pipelined_after_starttls_are_refused_and_the_connection_closed()
+    {
+        // Bytes sent in the clear after STARTTLS would otherwise be run inside the TLS session (CVE-2011-0411 class, RFC 7817 §3.1).
+        await using var server = await ImapTestServer.StartAsync(new() { ["Facteur:AllowPlaintextAuth"] = "false" });
+        await using var client = await RawImapClient.ConnectAsync(server.Port);
+        await client.SendAsync($"a STARTTLS\r\nb LOGIN {ImapTestServer.User} \"{ImapTestServer.Password}\"\r\n");
+        var refusal = await client.ReadLineAsync();
+        Assert.StartsWith("a BAD ", refusal);
+        Assert.Contains("pipelined", refusal, StringComparison.OrdinalIgnoreCase);
+        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)));
+
+        // Without the injection STARTTLS works, and only then may the client log in.
+        using var mailkit = new MailKit.Net.Imap.ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await mailkit.ConnectAsync("127.0.0.1", server.Port, MailKit.Security.SecureSocketOptions.StartTls);
+        Assert.True(mailkit.IsSecure);
+        await mailkit.AuthenticateAsync(ImapTestServer.User, ImapTestServer.Password);
+        Assert.True(mailkit.IsAuthenticated);
+        await mailkit.DisconnectAsync(true);
+    }
+
+    [Fact]
+    public async Task A_command_made_of_endless_tiny_literals_is_cut_off_with_bounded_memory()
+    {
+        // Each piece is a short line and an empty literal: no line and no literal is over its limit, but the
+        // command as a whole is, and must not be buffered without end.
+        await using var server = await ImapTestServer.StartAsync(new() { ["Imap:MaxLineLength"] = "65536" });
+        server.Deliver(MaildirSeed.Message("one", "x\r\n"));
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        var client = await LoginAsync(server);
+        var piece = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(" {0+}\r\n", 16_384)));
+        await client.SendAsync("a SEARCH SUBJECT {0+}\r\n");
+        var sent = 0L;
+        try
+        {
+            // 64 MB of pieces at most, bounded in time too.
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < 560 && watch.Elapsed < TimeSpan.FromSeconds(60); i++)
+            {
+                await client.SendRawAsync(piece).WaitAsync(TimeSpan.FromSeconds(10));
+                sent += piece.Length;
+            }
+        }
+        catch (Exception exception) when (exception is IOException or TimeoutException)
+        {
+            // The server closed, or stopped reading: both bound what it holds.
+        }
+
+        var used = GC.GetTotalMemory(forceFullCollection: true) - baseline;
+        output.WriteLine($"sent {sent / (1024 * 1024)} MB of empty literals; live managed memory {used / 1024} KiB above the baseline");
+        Assert.True(used < 32L * 1024 * 1024, $"live memory grew by {used / (1024 * 1024)} MB");
+        await client.DisposeAsync();
+        await AssertHealthyAsync(server);
+    }
+
+    [Fact]
+    public async Task Search_keys_nested_thirty_thousand_deep_get_a_bad_not_a_stack_overflow()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        server.Deliver(MaildirSeed.Message("one", "x\r\n"));
+        await using var client = await LoginAsync(server);
+        await client.CommandAsync("s", "SELECT INBOX");
+        var parentheses = new string('(', 30_000) + "ALL" + new string(')', 30_000);
+        Assert.StartsWith("a BAD ", (await client.CommandAsync("a", "SEARCH " + parentheses))[^1]);
+        var nots = string.Concat(Enumerable.Repeat("NOT ", 15_000)) + "ALL";
+        Assert.StartsWith("b BAD ", (await client.CommandAsync("b", "SEARCH " + nots))[^1]);
+        var ors = string.Concat(Enumerable.Repeat("OR ALL ", 9_000)) + "ALL";
+        Assert.StartsWith("c BAD ", (await client.CommandAsync("c", "SEARCH " + ors))[^1]);
+
+        // A reasonable nesting is still fine.
+        Assert.Contains("* SEARCH 1", await client.CommandAsync("d", "SEARCH " + new string('(', 20) + "ALL" + new string(')', 20)));
+        await AssertHealthyAsync(server);
+    }
+
+    [Fact]
+    public async Task A_message_nested_five_thousand_multiparts_deep_is_served_without_crashing()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        var message = new StringBuilder("From: deep@example.test\r\nSubject: deep\r\nMIME-Version: 1.0\r\n");
+        for (var i = 0; i < 5_000; i++)
+        {
+            message.Append(CultureInfo.InvariantCulture, $"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n");
+        }
+
+        message.Append("Content-Type: text/plain\r\n\r\nbottom\r\n");
+        for (var i = 4_999; i >= 0; i--)
+        {
+            message.Append(CultureInfo.InvariantCulture, $"--b{i}--\r\n");
+        }
+
+        server.Deliver(message.ToString());
+        server.Deliver(MaildirSeed.Message("plain", "x\r\n"));
+        await using var client = await LoginAsync(server);
+        Assert.Contains("* 2 EXISTS", await client.CommandAsync("s", "SELECT INBOX"));
+        foreach (var (tag, command) in (ValueTuple<string, string>[])[("a", "FETCH 1 (BODYSTRUCTURE)"), ("b", "FETCH 1 (ENVELOPE BODY)"), ("c", "FETCH 1 BODY.PEEK[1.1.1.1]"), ("d", "SEARCH TEXT bottom"), ("e", "SEARCH BODY nothing-like-this")])
+        {
+            var reply = await client.CommandAsync(tag, command);
+            Assert.StartsWith(tag + " OK", reply[^1]);
+        }
+
+        Assert.StartsWith("f OK", (await client.CommandAsync("f", "FETCH 2 (BODYSTRUCTURE)"))[^1]);
         await AssertHealthyAsync(server);
     }
 }

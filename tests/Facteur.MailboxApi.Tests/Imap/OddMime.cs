@@ -50,8 +50,18 @@ internal static class OddMime
         // 9. Empty body, uppercase and unusual types, a parameter without value, a Content-Type with comments.
         "From: odd@example.test\r\nSubject: empty\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/X-Odd (comment); Format=Flowed; DelSp=\"yes\"\r\n\r\n",
 
-        // 10. A multipart whose boundary never appears, and a part with an unknown transfer encoding.
+        // 10. A multipart whose boundary never appears.
         "From: broken@example.test\r\nSubject: broken\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"never\"; type=\"text/html\"\r\n\r\njust some text\r\n",
+        // 11. Raw 8-bit parameter values, a quoted-pair in a parameter, and a header with no body separator.
+        "From: raw@example.test\r\nSubject: raw params\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"r r\"\r\n\r\n" +
+        "--r r\r\nContent-Type: application/pdf; name=\"\u00e9t\u00e9.pdf\"\r\nContent-Disposition: attachment; filename=\"a \\\"quoted\\\" name.pdf\"\r\n\r\nPDF\r\n" +
+        "--r r\r\nContent-Type: message/rfc822; name=fwd.eml\r\nContent-Disposition: attachment\r\n\r\nSubject: header only, no blank line\r\nFrom: x@example.test\r\n--r r--\r\n",
+
+        // 12. multipart/digest: parts default to message/rfc822 (RFC 2046 §5.1.5).
+        "From: digest@example.test\r\nSubject: digest\r\nMIME-Version: 1.0\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n" +
+        "--d\r\n\r\nFrom: one@example.test\r\nSubject: first digested\r\n\r\none\r\n--d\r\n\r\nFrom: two@example.test\r\nSubject: second digested\r\n\r\ntwo\r\n--d--\r\n",
+
+        // 13. A part with an unknown transfer encoding.
         "From: enc@example.test\r\nSubject: x-enc\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=e\r\n\r\n--e\r\nContent-Type: application/x-thing\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\nend\r\n--e--\r\n",
     ];
 }

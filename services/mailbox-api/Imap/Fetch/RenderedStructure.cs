@@ -11,7 +11,7 @@ namespace Facteur.MailboxApi.Imap.Fetch;
 /// </summary>
 internal static class RenderedStructure
 {
-    public const string Format = "imap 1";
+    public const string Format = "imap 2";
 
     public static RenderedFetchItems Render(MessageData data)
     {

@@ -18,12 +18,21 @@ internal sealed class ImapCommandReader(PipeReader reader)
     {
         var command = new ArrayBufferWriter<byte>();
         long literalTotal = 0;
+        long lineTotal = 0;
         while (true)
         {
             var (status, line) = await ReadLineAsync(maxLineLength, cancellationToken).ConfigureAwait(false);
             if (status != ImapFrameStatus.Command)
             {
                 return new ImapFrame(status, []);
+            }
+
+            // The line limit is for the whole command without its literals (RFC 7162 §4): otherwise
+            // endless short lines joined by empty literals ("x {0+}" …) would be buffered without end.
+            lineTotal += line.Length;
+            if (lineTotal > maxLineLength)
+            {
+                return new ImapFrame(ImapFrameStatus.LineTooLong, []);
             }
 
             command.Write(line);
