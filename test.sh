@@ -9,7 +9,7 @@ ROOT=$PWD
 
 # Debian packages the tests use: add new ones to this list.
 # chromium: the webmail browser tests (Playwright drives /usr/bin/chromium).
-APT_PACKAGES=(rabbitmq-server swaks python3 python3-dkim curl openssl whois postfix dovecot-core dovecot-imapd dovecot-pop3d fetchmail getmail6 docker-compose chromium)
+APT_PACKAGES=(rabbitmq-server swaks python3 python3-dkim curl openssl whois postfix dovecot-core dovecot-imapd dovecot-pop3d fetchmail getmail6 docker-compose chromium libsodium23)
 # Node for deploy/validate (kubernetes-models); Debian's nodejs/npm only when no node is installed.
 command -v node > /dev/null || APT_PACKAGES+=(nodejs npm)
 
