@@ -11,6 +11,8 @@ namespace Facteur.MailboxApi.Pop3;
 /// flag change, expunge or UID assignment renames or creates something there and so moves one of them.
 /// A scan is kept only when those times were over a second old when it started (Dovecot's
 /// MAILDIR_SYNC_SECS), so a change in the same clock tick as the last one cannot go unnoticed.
+/// When only new/ or cur/ moved and the uidlist is the same settled file, one directory listing updates
+/// the kept scan (files renamed by flag changes, as a POP3 QUIT does) without the uidlist lock and parse.
 /// Bounded by <see cref="Pop3Options.MaildropCacheMessages"/> messages in all, least recently used dropped first.
 /// </summary>
 internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time)
@@ -26,17 +28,26 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
     {
         // Read before the scan: a change during the scan then shows as a different stamp next time.
         var stamp = FolderStamp.Read(folder.Path);
-        if (_entries.TryGetValue(folder.Path, out var cached) && cached.Stamp == stamp)
+        var horizon = time.GetUtcNow().UtcDateTime - SettleTime;
+        _entries.TryGetValue(folder.Path, out var cached);
+        if (cached is not null && cached.Settled && cached.Stamp == stamp)
         {
             cached.LastUsed = time.GetTimestamp();
             return cached.Listing;
         }
 
-        var listing = await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
+        // Only renames since the last scan (flags, new/ → cur/ — what a POP3 QUIT itself does) and the
+        // uidlist untouched and settled: the same files under the same UIDs, so a directory listing is
+        // enough — no uidlist lock, parse or rewrite. Anything else (a file added or gone) is a full scan.
+        var listing = cached is not null && cached.UidListSettled && stamp.SameUidList(cached.Stamp)
+            ? MaildropListing.Rename(folder, cached.Listing)
+            : null;
+        listing ??= await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
         var limit = options.CurrentValue.MaildropCacheMessages;
-        if (stamp.SettledBy(time.GetUtcNow().UtcDateTime - SettleTime) && listing.Messages.Count <= limit)
+        if (listing.Messages.Count <= limit)
         {
-            Store(folder.Path, new Entry(stamp, listing) { LastUsed = time.GetTimestamp() }, limit);
+            // Kept even when not settled, as the base for the next listing-only refresh (never returned as is).
+            Store(folder.Path, new Entry(stamp, listing, stamp.SettledBy(horizon), stamp.UidListSettledBy(horizon)) { LastUsed = time.GetTimestamp() }, limit);
         }
         else if (_entries.TryRemove(folder.Path, out var stale))
         {
@@ -72,11 +83,17 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         }
     }
 
-    private sealed class Entry(FolderStamp stamp, MaildropListing listing)
+    private sealed class Entry(FolderStamp stamp, MaildropListing listing, bool settled, bool uidListSettled)
     {
         public FolderStamp Stamp { get; } = stamp;
 
         public MaildropListing Listing { get; } = listing;
+
+        /// <summary>All times were over a second old when the scan started: the listing may be returned as is while they hold.</summary>
+        public bool Settled { get; } = settled;
+
+        /// <summary>The uidlist's time was over a second old when the scan started: an equal stamp later means the same file.</summary>
+        public bool UidListSettled { get; } = uidListSettled;
 
         public long LastUsed { get; set; }
     }
@@ -97,7 +114,11 @@ internal readonly record struct FolderStamp(long New, long Cur, long UidList, lo
 
     /// <summary>True when every time is before <paramref name="horizon"/> (and the uidlist exists).</summary>
     public bool SettledBy(DateTime horizon) =>
-        UidListLength >= 0 && New < horizon.Ticks && Cur < horizon.Ticks && UidList < horizon.Ticks;
+        UidListSettledBy(horizon) && New < horizon.Ticks && Cur < horizon.Ticks;
+
+    public bool UidListSettledBy(DateTime horizon) => UidListLength >= 0 && UidList < horizon.Ticks;
+
+    public bool SameUidList(FolderStamp other) => UidList == other.UidList && UidListLength == other.UidListLength;
 }
 
 /// <summary>One scan of a maildrop: what a POP3 session numbers at login.</summary>
@@ -126,6 +147,68 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
         }
 
         return new MaildropListing(snapshot.UidValidity, messages);
+    }
+
+    /// <summary>
+    /// The previous listing with each file where it is now, from one listing of new/ and cur/; null when
+    /// the set of messages changed (a file added or gone), which needs the uidlist and so a full scan.
+    /// </summary>
+    public static MaildropListing? Rename(MaildirFolder folder, MaildropListing previous)
+    {
+        // new/ before cur/, as MaildirFolder's scan: a file moving meanwhile is seen at least once, cur/ last.
+        var onDisk = new Dictionary<string, (string FileName, bool IsNew, MaildirEntryName Name)>(previous.Messages.Count, StringComparer.Ordinal);
+        foreach (var isNew in (bool[])[true, false])
+        {
+            foreach (var fileName in ListFileNames(Path.Combine(folder.Path, isNew ? "new" : "cur")))
+            {
+                var name = MaildirEntryName.Parse(fileName);
+                if (name.Key.Length > 0)
+                {
+                    onDisk[name.Key] = (fileName, isNew, name);
+                }
+            }
+        }
+
+        if (onDisk.Count != previous.Messages.Count)
+        {
+            return null;
+        }
+
+        var messages = new List<MaildropEntry>(previous.Messages.Count);
+        foreach (var entry in previous.Messages)
+        {
+            if (!onDisk.TryGetValue(entry.Message.Key, out var now))
+            {
+                return null;
+            }
+
+            var message = entry.Message;
+            messages.Add(now.FileName == message.FileName && now.IsNew == message.IsNew
+                ? entry
+                : entry with { Message = message with { FileName = now.FileName, IsNew = now.IsNew, Flags = now.Name.Flags, Keywords = now.Name.Keywords } });
+        }
+
+        return new MaildropListing(previous.UidValidity, messages);
+    }
+
+    private static IEnumerable<string> ListFileNames(string directory)
+    {
+        try
+        {
+            var names = new System.IO.Enumeration.FileSystemEnumerable<string>(
+                directory,
+                static (ref System.IO.Enumeration.FileSystemEntry entry) => entry.FileName.ToString(),
+                new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 })
+            {
+                ShouldIncludePredicate = static (ref System.IO.Enumeration.FileSystemEntry entry) =>
+                    !entry.IsDirectory && entry.FileName.Length > 0 && entry.FileName[0] != '.',
+            };
+            return names.ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
     }
 }
 

@@ -86,4 +86,46 @@ public sealed class MaildropCacheTests
         Settle(maildir, longAgo);
         Assert.StartsWith("+OK 2 ", await StatAsync(server));
     }
+
+    [Fact]
+    public async Task Files_renamed_since_the_last_scan_keep_their_uidls_and_a_vanished_one_is_dropped()
+    {
+        await using var server = await Pop3TestServer.StartAsync();
+        var maildir = server.Maildir();
+        var keys = Enumerable.Range(0, 3).Select(i => MaildirSeed.Deliver(maildir, MaildirSeed.Message($"m{i}", $"body {i}\r\n"))).ToList();
+
+        async Task<(string Stat, string Uidl)> SessionAsync(string? retr = null)
+        {
+            await using var client = await RawPop3Client.ConnectAsync(server.Port);
+            Assert.StartsWith("+OK", await client.CommandAsync("USER " + Pop3TestServer.User));
+            Assert.StartsWith("+OK", await client.CommandAsync("PASS " + Pop3TestServer.Password));
+            var stat = await client.CommandAsync("STAT");
+            Assert.StartsWith("+OK", await client.CommandAsync("UIDL"));
+            var uidl = System.Text.Encoding.ASCII.GetString(await client.ReadMultiLineRawAsync());
+            if (retr is not null)
+            {
+                Assert.StartsWith("+OK", await client.CommandAsync("RETR 1"));
+                Assert.Contains(retr, System.Text.Encoding.ASCII.GetString(await client.ReadMultiLineRawAsync()));
+            }
+
+            Assert.StartsWith("+OK", await client.CommandAsync("QUIT"));
+            return (stat, uidl);
+        }
+
+        var first = await SessionAsync();
+        Settle(maildir, DateTime.UtcNow.AddMinutes(-1));
+        Assert.Equal(first, await SessionAsync()); // a full scan, kept with its settled uidlist
+
+        // IMAP flags the first message (new/ -> cur/ :2,F): only a rename, the same UIDs.
+        File.Move(Path.Combine(maildir, "new", keys[0]), Path.Combine(maildir, "cur", keys[0] + ":2,F"));
+        Assert.Equal(first, await SessionAsync(retr: "body 0"));
+        Assert.True(File.Exists(Path.Combine(maildir, "cur", keys[0] + ":2,FS")), "RETR's \\Seen went to the renamed file");
+
+        // IMAP expunges the second: not a rename any more, so a full scan drops it and keeps the others' UIDLs.
+        File.Delete(Path.Combine(maildir, "new", keys[1]));
+        var after = await SessionAsync();
+        Assert.StartsWith("+OK 2 ", after.Stat);
+        var lines = first.Uidl.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[1]).ToList();
+        Assert.Equal([lines[0], lines[2]], after.Uidl.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[1]));
+    }
 }
