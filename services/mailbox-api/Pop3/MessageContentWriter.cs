@@ -34,6 +34,14 @@ internal static class MessageContentWriter
                 var span = output.GetSpan(read * 2);
                 var written = Transform(buffer.AsSpan(0, read), span, ref state, ref sent);
                 output.Advance(written);
+                if (read < ChunkSize)
+                {
+                    // A short read of a regular file is its end (Maildir files never grow once in new/ or
+                    // cur/): no read(2) just to see 0, and no flush — the caller's "." goes out in the same
+                    // send, so a typical message is one segment instead of two.
+                    break;
+                }
+
                 var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
