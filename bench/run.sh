@@ -267,11 +267,12 @@ facteur_env() { # mailroot folder
 F="$W/standalone"; fresh_copy "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"
 F_SMTP=$(free_port); F_IMAP=$(free_port); F_POP3=$(free_port)
 # The idle-connection row logs one user in from 127.0.0.1 up to 10,000 times: lift the per-user
-# and per-IP caps as dovecot.sh lifts mail_max_userip_connections.
+# and per-IP caps as dovecot.sh lifts mail_max_userip_connections. Http__Port: the standalone serves
+# the webmail too, on 8080 unless told otherwise, which another process on the machine may hold.
 # shellcheck disable=SC2046
 F_PID=$(launch standalone "$(bin standalone Facteur.Standalone.dll)" "$(free_port)" $(facteur_env "$F/mail" "$F") \
   Facteur__Transport=InMemory Smtp__Port="$F_SMTP" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
-  Imap__Port="$F_IMAP" Imap__TlsPort=0 Pop3__Port="$F_POP3" Pop3__TlsPort=0 \
+  Imap__Port="$F_IMAP" Imap__TlsPort=0 Pop3__Port="$F_POP3" Pop3__TlsPort=0 Http__Port="$(free_port)" \
   Imap__MaxConnectionsPerUser=20000 Imap__MaxConnectionsPerIp=20000)
 PIDS+=("$F_PID")
 log "Facteur standalone ready (pid $F_PID)"

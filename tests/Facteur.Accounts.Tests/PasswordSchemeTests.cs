@@ -58,7 +58,8 @@ public sealed class PasswordSchemeTests
     public void Argon2id_computes_the_rfc_9106_test_vector()
     {
         // RFC 9106 section 5.3: password 32×0x01, salt 16×0x02, secret 8×0x03, associated data 12×0x04, m=32, t=3, p=4.
-        var tag = Argon2idScheme.Compute(
+        var tag = Argon2Scheme.Compute(
+            Argon2Variant.Argon2id,
             Enumerable.Repeat((byte)1, 32).ToArray(),
             Enumerable.Repeat((byte)2, 16).ToArray(),
             memoryKiB: 32,
@@ -136,7 +137,7 @@ public sealed class PasswordSchemeTests
     public void Passwords_are_hashed_as_utf8()
     {
         var salt = Encoding.ASCII.GetBytes("somesalt");
-        var direct = Argon2idScheme.Compute(Encoding.UTF8.GetBytes("mot de passe é"), salt, 64, 1, 1, 32);
+        var direct = Argon2Scheme.Compute(Argon2Variant.Argon2id, Encoding.UTF8.GetBytes("mot de passe é"), salt, 64, 1, 1, 32);
         var stored = "{ARGON2ID}$argon2id$v=19$m=64,t=1,p=1$" + Convert.ToBase64String(salt).TrimEnd('=') + "$" + Convert.ToBase64String(direct).TrimEnd('=');
 
         Assert.True(PasswordVerifier.Verify("mot de passe é", stored).Matches);

@@ -10,7 +10,7 @@ internal static class PasswordHasher
 
     public static string Hash(string password, string scheme = Argon2id) => scheme.ToUpperInvariant() switch
     {
-        Argon2id => "{ARGON2ID}" + Argon2idScheme.Hash(password),
+        Argon2id => "{ARGON2ID}" + Argon2Scheme.Argon2id.Hash(password),
         BlfCrypt => "{BLF-CRYPT}" + BlowfishCryptScheme.Hash(password),
         _ => throw new ArgumentException($"new hashes are {Argon2id} or {BlfCrypt}, not {scheme}", nameof(scheme)),
     };

@@ -2,7 +2,7 @@ namespace Facteur.Accounts.Passwords;
 
 /// <summary>
 /// Checks a password against a passwd-file password field: <c>{SCHEME}hash</c>, or a bare crypt(3) string
-/// (<c>$2y$</c>, <c>$5$</c>, <c>$6$</c>, <c>$argon2id$</c>) as Dovecot's default CRYPT scheme reads it.
+/// (<c>$2y$</c>, <c>$5$</c>, <c>$6$</c>, <c>$argon2id$</c>, <c>$argon2i$</c>) as Dovecot's default CRYPT scheme reads it.
 /// Never throws for bad input: an unknown scheme or a malformed hash is a failed check with a reason.
 /// </summary>
 internal static class PasswordVerifier
@@ -43,7 +43,8 @@ internal static class PasswordVerifier
 
     private static IPasswordScheme? Find(string scheme, string hash, bool explicitScheme) => scheme switch
     {
-        "ARGON2ID" => Argon2idScheme.Instance,
+        "ARGON2ID" => Argon2Scheme.Argon2id,
+        "ARGON2I" => Argon2Scheme.Argon2i,
         "BLF-CRYPT" => BlowfishCryptScheme.Instance,
         "SHA512-CRYPT" => ShaCryptScheme.Sha512,
         "SHA256-CRYPT" => ShaCryptScheme.Sha256,
@@ -65,7 +66,8 @@ internal static class PasswordVerifier
     // written here in managed code are used first (they work where libcrypt is missing, e.g. musl images);
     // everything else — yescrypt $y$ from /etc/shadow, $gy$, $1$, DES — goes to the system's libcrypt.
     private static IPasswordScheme? ByCryptPrefix(string hash) =>
-        hash.StartsWith("$argon2id$", StringComparison.Ordinal) ? Argon2idScheme.Instance
+        hash.StartsWith("$argon2id$", StringComparison.Ordinal) ? Argon2Scheme.Argon2id
+        : hash.StartsWith("$argon2i$", StringComparison.Ordinal) ? Argon2Scheme.Argon2i
         : hash.StartsWith("$2a$", StringComparison.Ordinal) || hash.StartsWith("$2b$", StringComparison.Ordinal) || hash.StartsWith("$2y$", StringComparison.Ordinal) ? BlowfishCryptScheme.Instance
         : hash.StartsWith("$6$", StringComparison.Ordinal) ? ShaCryptScheme.Sha512
         : hash.StartsWith("$5$", StringComparison.Ordinal) ? ShaCryptScheme.Sha256

@@ -12,7 +12,7 @@ namespace Facteur.MailboxApi.Imap;
 internal sealed class ImapConnectionHandler(
     IOptionsMonitor<ImapOptions> options,
     IOptions<FacteurOptions> facteur,
-    ImapLoginThrottle throttle,
+    LoginThrottle<ImapOptions> throttle,
     ImapConnectionLimiter limiter,
     ImapTelemetry telemetry,
     MessageStore store,

@@ -28,7 +28,7 @@ public static class ImapModule
         builder.Services.AddFacteurAccounts();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton<ImapLoginThrottle>();
+        builder.Services.TryAddSingleton<LoginThrottle<ImapOptions>>();
         builder.Services.TryAddSingleton<ImapConnectionLimiter>();
         builder.Services.TryAddSingleton<ImapTelemetry>();
         builder.Services.AddMessageStore(sp => sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot);

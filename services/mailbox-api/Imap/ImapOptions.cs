@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Facteur.MailboxApi.Imap;
 
 /// <summary>The <c>Imap</c> section: listeners and the limits every session enforces.</summary>
-public sealed class ImapOptions : IValidatableObject
+public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions
 {
     public const string SectionName = "Imap";
 

@@ -10,7 +10,7 @@ internal sealed record ImapSessionServices(
     ImapOptions Options,
     FacteurOptions Facteur,
     IPasswordAuthenticator Authenticator,
-    ImapLoginThrottle Throttle,
+    LoginThrottle<ImapOptions> Throttle,
     ImapConnectionLimiter Limiter,
     ImapTelemetry Telemetry,
     MessageStore Store,

@@ -42,7 +42,7 @@ internal sealed class Maildrop : IAsyncDisposable
     public long TotalSize => Messages.Where(m => !m.Deleted).Sum(m => m.Size);
 
     /// <summary>Opens the maildrop, or returns null when another session holds it.</summary>
-    public static async Task<Maildrop?> OpenAsync(MaildirFolder folder, CancellationToken cancellationToken)
+    public static async Task<Maildrop?> OpenAsync(MaildirFolder folder, MaildropCache cache, CancellationToken cancellationToken)
     {
         folder.EnsureCreated();
         var sessionLock = DotLock.TryAcquire(Path.Combine(folder.Path, SessionLockFileName), SessionLockStaleAfter);
@@ -53,26 +53,14 @@ internal sealed class Maildrop : IAsyncDisposable
 
         try
         {
-            var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-            var messages = new List<Pop3Message>(snapshot.Messages.Count);
-            foreach (var message in snapshot.Messages)
+            var listing = await cache.ListAsync(folder, cancellationToken).ConfigureAwait(false);
+            var messages = new List<Pop3Message>(listing.Messages.Count);
+            foreach (var entry in listing.Messages)
             {
-                var size = message.VirtualSize ?? MessageVirtualSize.Compute(folder.FullPath(message));
-                if (size is null)
-                {
-                    // Vanished between the scan and now (expunged by IMAP): not part of this maildrop.
-                    var moved = folder.Locate(message);
-                    size = moved is null ? null : MessageVirtualSize.Compute(folder.FullPath(moved));
-                    if (size is null)
-                    {
-                        continue;
-                    }
-                }
-
-                messages.Add(new Pop3Message(messages.Count + 1, message, size.Value, UidlOf(message, snapshot.UidValidity)));
+                messages.Add(new Pop3Message(messages.Count + 1, entry.Message, entry.Size, entry.Uidl));
             }
 
-            return new Maildrop(folder, sessionLock, snapshot.UidValidity, messages);
+            return new Maildrop(folder, sessionLock, listing.UidValidity, messages);
         }
         catch
         {
@@ -113,23 +101,47 @@ internal sealed class Maildrop : IAsyncDisposable
         }
     }
 
-    /// <summary>Sets \Seen (and moves new/ → cur/) so IMAP sees the message read.</summary>
-    /// <returns>False when the flag could not be stored (the message was still sent: POP3 has no way to report it).</returns>
-    public bool MarkSeen(Pop3Message message)
+    /// <summary>
+    /// Notes that the client has the message. The \Seen flag (a rename new/ → cur/…:2,S) is stored
+    /// for all of them at once when the session ends — at QUIT, or when the connection drops, since
+    /// the client has the messages either way — as Dovecot's POP3 does (its seen bitmask, applied by
+    /// client_update_mails): a RETR then costs one open and read, not a stat and a rename too.
+    /// </summary>
+    public void MarkSeen(Pop3Message message)
     {
-        try
+        if ((message.Message.Flags & MaildirFlags.Seen) == 0)
         {
-            if (Folder.ChangeFlags(message.Message, MaildirFlags.Seen) is { } changed)
+            message.SeenPending = true;
+        }
+    }
+
+    /// <summary>Stores the pending \Seen flags. Returns how many could not be stored (the file went away or is not writable).</summary>
+    /// <param name="skipDeleted">At QUIT the marked messages are about to be removed: renaming them first is wasted work.</param>
+    public int ApplySeen(bool skipDeleted)
+    {
+        var failed = 0;
+        foreach (var message in Messages)
+        {
+            if (!message.SeenPending || (skipDeleted && message.Deleted))
             {
-                message.Message = changed;
+                continue;
             }
 
-            return true;
+            message.SeenPending = false;
+            try
+            {
+                if (Folder.ChangeFlags(message.Message, MaildirFlags.Seen) is { } changed)
+                {
+                    message.Message = changed;
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                failed++;
+            }
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
+
+        return failed;
     }
 
     /// <summary>The UPDATE state (RFC 1939 §6): removes the marked messages. Returns (removed, not removed).</summary>
@@ -159,6 +171,8 @@ internal sealed class Maildrop : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Leaving without QUIT still records what the client received (nothing is deleted).
+        ApplySeen(skipDeleted: false);
         await _refresh.DisposeAsync().ConfigureAwait(false);
         _lock.Dispose();
     }

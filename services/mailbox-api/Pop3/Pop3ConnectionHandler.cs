@@ -11,7 +11,8 @@ namespace Facteur.MailboxApi.Pop3;
 internal sealed class Pop3ConnectionHandler(
     IOptionsMonitor<Pop3Options> options,
     IOptions<FacteurOptions> facteur,
-    LoginThrottle throttle,
+    LoginThrottle<Pop3Options> throttle,
+    MaildropCache maildrops,
     Pop3Telemetry telemetry,
     IServiceProvider services,
     ILogger<Pop3ConnectionHandler> logger) : ConnectionHandler
@@ -23,6 +24,7 @@ internal sealed class Pop3ConnectionHandler(
             facteur.Value,
             services.GetRequiredService<IPasswordAuthenticator>(),
             throttle,
+            maildrops,
             telemetry,
             services.GetService<IServerCertificate>(),
             logger);

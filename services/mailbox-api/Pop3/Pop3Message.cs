@@ -15,4 +15,7 @@ internal sealed class Pop3Message(int number, MaildirMessage message, long size,
     public string Uidl { get; } = uidl;
 
     public bool Deleted { get; set; }
+
+    /// <summary>Sent whole by RETR and not yet \Seen on disk: the flag is stored when the session ends.</summary>
+    public bool SeenPending { get; set; }
 }

@@ -24,7 +24,8 @@ public static class Pop3Module
         builder.Services.AddFacteurAccounts();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton<LoginThrottle>();
+        builder.Services.TryAddSingleton<LoginThrottle<Pop3Options>>();
+        builder.Services.TryAddSingleton<MaildropCache>();
         builder.Services.TryAddSingleton<Pop3Telemetry>();
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Facteur.MailboxApi.Pop3;
 
 /// <summary>The <c>Pop3</c> section: listeners and the limits every session enforces.</summary>
-public sealed class Pop3Options : IValidatableObject
+public sealed class Pop3Options : IValidatableObject, ILoginThrottleOptions
 {
     public const string SectionName = "Pop3";
 
@@ -49,6 +49,10 @@ public sealed class Pop3Options : IValidatableObject
     [Range(1, 100000, ErrorMessage = "Pop3:MaxFailedLoginsPerIp must be between 1 and 100000")]
     public int MaxFailedLoginsPerIp { get; set; } = 20;
 
+    /// <summary>Failed logins for one user name within <see cref="FailedLoginWindow"/> after which logins for it are refused outright (IMAP's default).</summary>
+    [Range(1, 100000, ErrorMessage = "Pop3:MaxFailedLoginsPerUser must be between 1 and 100000")]
+    public int MaxFailedLoginsPerUser { get; set; } = 10;
+
     public TimeSpan FailedLoginWindow { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Advertised as CAPA <c>EXPIRE</c> (RFC 2449 §6.7: days, or NEVER) when set. Facteur does not expire mail itself.</summary>
@@ -57,6 +61,13 @@ public sealed class Pop3Options : IValidatableObject
     /// <summary>Advertised as CAPA <c>LOGIN-DELAY</c> (RFC 2449 §6.8, seconds) when set.</summary>
     [Range(0, 86400, ErrorMessage = "Pop3:LoginDelaySeconds must be between 0 and 86400")]
     public int? LoginDelaySeconds { get; set; }
+
+    /// <summary>
+    /// Messages, over all maildrops, whose login scan is kept in memory and reused while new/, cur/ and
+    /// the uidlist are unchanged (Dovecot's quick check); about half a kilobyte each. 0 scans at every login.
+    /// </summary>
+    [Range(0, 10_000_000, ErrorMessage = "Pop3:MaildropCacheMessages must be between 0 and 10000000")]
+    public int MaildropCacheMessages { get; set; } = 200_000;
 
     /// <summary>How long to wait for the maildrop's uidlist lock before answering [SYS/TEMP].</summary>
     public TimeSpan MaildropLockTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 
@@ -43,6 +44,55 @@ internal sealed class Pop3ReplyWriter(PipeWriter writer)
 
         WriteLine(".");
         return Writer.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The multi-line LIST or UIDL answer: "+OK status", "n size" or "n unique-id" for each message not
+    /// marked deleted, then ".". Numbers are formatted straight into the pipe (no string per line), and
+    /// the pipe is flushed every few thousand lines so a 100,000-message listing is never one buffer.
+    /// No line needs dot-stuffing: each starts with a digit.
+    /// </summary>
+    public async ValueTask<FlushResult> ListingAsync(string status, IReadOnlyList<Pop3Message> messages, bool uniqueIds, CancellationToken cancellationToken)
+    {
+        WriteLine("+OK " + status);
+        var sinceFlush = 0;
+        foreach (var message in messages)
+        {
+            if (message.Deleted)
+            {
+                continue;
+            }
+
+            // 11 digits for the number, a space, 20 for a size; a unique-id is 1..70 printable characters (RFC 1939 §7).
+            var span = Writer.GetSpan(34 + (uniqueIds ? Encoding.UTF8.GetByteCount(message.Uidl) : 0));
+            message.Number.TryFormat(span, out var length, default, CultureInfo.InvariantCulture);
+            span[length++] = (byte)' ';
+            if (uniqueIds)
+            {
+                length += Encoding.UTF8.GetBytes(message.Uidl, span[length..]);
+            }
+            else
+            {
+                message.Size.TryFormat(span[length..], out var digits, default, CultureInfo.InvariantCulture);
+                length += digits;
+            }
+
+            span[length++] = (byte)'\r';
+            span[length++] = (byte)'\n';
+            Writer.Advance(length);
+            if (++sinceFlush == 4096)
+            {
+                sinceFlush = 0;
+                var flushed = await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    return flushed;
+                }
+            }
+        }
+
+        WriteLine(".");
+        return await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes "+OK text" without flushing: the message content follows.</summary>

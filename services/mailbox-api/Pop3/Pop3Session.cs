@@ -204,9 +204,9 @@ internal sealed class Pop3Session
     /// </summary>
     public async ValueTask<Pop3Outcome> LoginAsync(string userName, string password, CancellationToken cancellationToken)
     {
-        if (Services.Throttle.IsBlocked(RemoteAddress))
+        if (Services.Throttle.IsBlocked(RemoteAddress, userName))
         {
-            await Reply.ErrAsync("SYS/TEMP", "Too many failed logins from your address; try again later.", cancellationToken).ConfigureAwait(false);
+            await Reply.ErrAsync("SYS/TEMP", "Too many failed logins; try again later.", cancellationToken).ConfigureAwait(false);
             return Pop3Outcome.Close;
         }
 
@@ -216,7 +216,7 @@ internal sealed class Pop3Session
         if (user is null)
         {
             Services.Telemetry.AuthFailures.Add(1);
-            var (delay, count) = Services.Throttle.RecordFailure(RemoteAddress);
+            var (delay, count) = Services.Throttle.RecordFailure(RemoteAddress, userName);
             Pop3Log.LoginFailed(Services.Logger, RemoteAddress, count);
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             await Reply.ErrAsync("AUTH", "Authentication failed.", cancellationToken).ConfigureAwait(false);
@@ -227,7 +227,7 @@ internal sealed class Pop3Session
         try
         {
             var folder = new MaildirFolder(UserMaildir.Open(Services.Facteur.MailRoot, user).Path) { LockTimeout = Options.MaildropLockTimeout };
-            maildrop = await Maildrop.OpenAsync(folder, cancellationToken).ConfigureAwait(false);
+            maildrop = await Maildrop.OpenAsync(folder, Services.Maildrops, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or TimeoutException or ArgumentException)
         {

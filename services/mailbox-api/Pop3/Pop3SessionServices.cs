@@ -9,7 +9,8 @@ internal sealed record Pop3SessionServices(
     Pop3Options Options,
     FacteurOptions Facteur,
     IPasswordAuthenticator Authenticator,
-    LoginThrottle Throttle,
+    LoginThrottle<Pop3Options> Throttle,
+    MaildropCache Maildrops,
     Pop3Telemetry Telemetry,
     IServerCertificate? Certificate,
     ILogger Logger);

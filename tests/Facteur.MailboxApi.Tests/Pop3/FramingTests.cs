@@ -56,9 +56,44 @@ public sealed class FramingTests
     [InlineData("bare\rcr\n", null, "bare\rcr\r\n", 9)]
     public async Task Message_content_goes_out_with_crlf_and_dot_stuffing(string onDisk, int? bodyLines, string wire, long counted)
     {
-        var pipe = new Pipe();
-        using var source = new MemoryStream(Encoding.ASCII.GetBytes(onDisk));
-        var sent = await MessageContentWriter.WriteAsync(source, pipe.Writer, bodyLines, default);
+        var (sent, output) = await TransferAsync(Encoding.ASCII.GetBytes(onDisk), bodyLines);
+
+        Assert.Equal(wire, Encoding.ASCII.GetString(output));
+        Assert.Equal(counted, sent);
+    }
+
+    [Fact]
+    public async Task A_large_message_is_transformed_the_same_across_read_chunks()
+    {
+        // ~600 KB: lines of every length up to 3,000 bytes, so LFs, CRLFs and leading dots fall on
+        // both sides of every 64 KB read boundary.
+        var random = new Random(1939);
+        var onDisk = new StringBuilder();
+        var expected = new StringBuilder();
+        var stuffed = 0;
+        while (onDisk.Length < 600_000)
+        {
+            var line = (random.Next(4) == 0 ? "." : "") + new string((char)('a' + random.Next(26)), random.Next(3000));
+            onDisk.Append(line).Append(random.Next(2) == 0 ? "\n" : "\r\n");
+            stuffed += line.StartsWith('.') ? 1 : 0;
+            expected.Append(line.StartsWith('.') ? "." + line : line).Append("\r\n");
+        }
+
+        var (sent, output) = await TransferAsync(Encoding.ASCII.GetBytes(onDisk.ToString()), bodyLines: null);
+
+        Assert.Equal(expected.ToString(), Encoding.ASCII.GetString(output));
+        Assert.Equal(expected.Length - stuffed, sent); // LIST's count: CRLF line ends, stuffing excluded
+    }
+
+    private static async Task<(long Sent, byte[] Output)> TransferAsync(byte[] onDisk, int? bodyLines)
+    {
+        using var scratch = new Infrastructure.ScratchDirectory();
+        var path = Path.Combine(scratch.Path, "message");
+        await File.WriteAllBytesAsync(path, onDisk);
+        using var file = File.OpenHandle(path);
+        // No back-pressure: the whole answer is read only after the writer is done.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
+        var sent = await MessageContentWriter.WriteAsync(file, pipe.Writer, bodyLines, default);
         await pipe.Writer.CompleteAsync();
         var result = await pipe.Reader.ReadAsync();
         while (!result.IsCompleted)
@@ -67,7 +102,6 @@ public sealed class FramingTests
             result = await pipe.Reader.ReadAsync();
         }
 
-        Assert.Equal(wire, Encoding.ASCII.GetString(result.Buffer.ToArray()));
-        Assert.Equal(counted, sent);
+        return (sent, result.Buffer.ToArray());
     }
 }

@@ -175,6 +175,29 @@ public sealed class WireTests
     }
 
     [Fact]
+    public async Task Failed_logins_for_one_user_block_that_user_not_others_from_the_same_address()
+    {
+        await using var server = await Pop3TestServer.StartAsync(new() { ["Pop3:MaxFailedLoginsPerUser"] = "2" });
+        for (var i = 0; i < 2; i++)
+        {
+            await using var guesser = await RawPop3Client.ConnectAsync(server.Port);
+            Assert.StartsWith("+OK", await guesser.CommandAsync("USER " + Pop3TestServer.OtherUser));
+            Assert.StartsWith("-ERR [AUTH]", await guesser.CommandAsync("PASS wrong" + i));
+        }
+
+        await using (var owner = await RawPop3Client.ConnectAsync(server.Port))
+        {
+            Assert.StartsWith("+OK", await owner.CommandAsync("USER " + Pop3TestServer.OtherUser));
+            Assert.StartsWith("-ERR [SYS/TEMP]", await owner.CommandAsync("PASS " + Pop3TestServer.OtherPassword));
+        }
+
+        // The address itself is not blocked: another user logs in from it.
+        await using var other = await RawPop3Client.ConnectAsync(server.Port);
+        Assert.StartsWith("+OK", await other.CommandAsync("USER " + Pop3TestServer.User));
+        Assert.StartsWith("+OK", await other.CommandAsync("PASS " + Pop3TestServer.Password));
+    }
+
+    [Fact]
     public async Task Idle_client_is_logged_out_by_the_autologout_timer()
     {
         await using var server = await Pop3TestServer.StartAsync(new() { ["Pop3:AutologoutTimeout"] = "00:00:01" });

@@ -25,8 +25,8 @@ internal sealed class ListCommand : IPop3Command
             return close ? Pop3Outcome.Close : Pop3Outcome.Continue;
         }
 
-        var lines = maildrop.Messages.Where(m => !m.Deleted).Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Number} {m.Size}"));
-        await session.Reply.MultiLineAsync(string.Create(CultureInfo.InvariantCulture, $"{maildrop.Count} messages ({maildrop.TotalSize} octets)"), lines, cancellationToken).ConfigureAwait(false);
+        // Sizes were settled at login (the W= of the name or the uidlist's W): no file is read here.
+        await session.Reply.ListingAsync(string.Create(CultureInfo.InvariantCulture, $"{maildrop.Count} messages ({maildrop.TotalSize} octets)"), maildrop.Messages, uniqueIds: false, cancellationToken).ConfigureAwait(false);
         return Pop3Outcome.Continue;
     }
 }

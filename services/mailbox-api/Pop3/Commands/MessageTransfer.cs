@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Facteur.MailboxApi.Pop3.Commands;
 
 /// <summary>The multi-line transfer shared by RETR and TOP.</summary>
@@ -6,23 +8,44 @@ internal static class MessageTransfer
     /// <returns>True when the whole response was sent; false after an -ERR (message gone).</returns>
     public static async ValueTask<bool> SendAsync(Pop3Session session, Pop3Message message, int? bodyLines, string status, CancellationToken cancellationToken)
     {
-        var maildrop = session.Maildrop!;
-        var stream = maildrop.Folder.OpenRead(message.Message);
-        if (stream is null)
+        using var file = Open(session.Maildrop!, message);
+        if (file is null)
         {
             // Expunged by another client (IMAP) since login.
             await session.Reply.ErrAsync(null, $"Message {message.Number} was removed by another session.", cancellationToken).ConfigureAwait(false);
             return false;
         }
 
-        await using (stream.ConfigureAwait(false))
+        session.Reply.BeginMultiLine(status);
+        var octets = await MessageContentWriter.WriteAsync(file, session.Reply.Writer, bodyLines, cancellationToken).ConfigureAwait(false);
+        await session.Reply.EndMultiLineAsync(cancellationToken).ConfigureAwait(false);
+        session.Services.Telemetry.BytesSent.Add(octets);
+        return true;
+    }
+
+    /// <summary>
+    /// Opens the file where it was at login — one open(2), no stat first — and only when it is not
+    /// there any more (IMAP changed its flags, or expunged it) looks it up again by its key.
+    /// </summary>
+    private static SafeFileHandle? Open(Maildrop maildrop, Pop3Message message)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            session.Reply.BeginMultiLine(status);
-            var octets = await MessageContentWriter.WriteAsync(stream, session.Reply.Writer, bodyLines, cancellationToken).ConfigureAwait(false);
-            await session.Reply.EndMultiLineAsync(cancellationToken).ConfigureAwait(false);
-            session.Services.Telemetry.BytesSent.Add(octets);
+            try
+            {
+                return File.OpenHandle(maildrop.Folder.FullPath(message.Message), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+            {
+                if (maildrop.Folder.Locate(message.Message) is not { } moved)
+                {
+                    return null;
+                }
+
+                message.Message = moved;
+            }
         }
 
-        return true;
+        return null;
     }
 }

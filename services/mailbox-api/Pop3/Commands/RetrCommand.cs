@@ -3,8 +3,9 @@ using Facteur.MailboxApi.Pop3.Parsing;
 namespace Facteur.MailboxApi.Pop3.Commands;
 
 /// <summary>
-/// RETR msg (RFC 1939 §5): streams the file (CRLF, dot-stuffed), then sets \Seen and moves it
-/// new/ → cur/ so IMAP sees it read. A client that drops mid-transfer changes nothing.
+/// RETR msg (RFC 1939 §5): streams the file (CRLF, dot-stuffed) and notes it for \Seen, which is
+/// stored (new/ → cur/…:2,S) when the session ends so IMAP sees it read. A message whose transfer
+/// was cut off is not marked.
 /// </summary>
 internal sealed class RetrCommand : IPop3Command
 {

@@ -25,8 +25,7 @@ internal sealed class UidlCommand : IPop3Command
             return close ? Pop3Outcome.Close : Pop3Outcome.Continue;
         }
 
-        var lines = maildrop.Messages.Where(m => !m.Deleted).Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Number} {m.Uidl}"));
-        await session.Reply.MultiLineAsync("Unique-ID listing follows", lines, cancellationToken).ConfigureAwait(false);
+        await session.Reply.ListingAsync("Unique-ID listing follows", maildrop.Messages, uniqueIds: true, cancellationToken).ConfigureAwait(false);
         return Pop3Outcome.Continue;
     }
 }

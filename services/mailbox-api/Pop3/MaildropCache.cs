@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using Facteur.MailStore.Folders;
+using Microsoft.Extensions.Options;
+
+namespace Facteur.MailboxApi.Pop3;
+
+/// <summary>
+/// The last scan of each maildrop, reused at the next login while nothing changed — Dovecot's quick
+/// check before a Maildir sync. "Nothing changed" means new/, cur/ and <c>dovecot-uidlist</c> have the
+/// same modification times (and the uidlist the same length) as when the scan started: every delivery,
+/// flag change, expunge or UID assignment renames or creates something there and so moves one of them.
+/// A scan is kept only when those times were over a second old when it started (Dovecot's
+/// MAILDIR_SYNC_SECS), so a change in the same clock tick as the last one cannot go unnoticed.
+/// When only new/ or cur/ moved and the uidlist is the same settled file, one directory listing updates
+/// the kept scan (files renamed by flag changes, as a POP3 QUIT does) without the uidlist lock and parse.
+/// Bounded by <see cref="Pop3Options.MaildropCacheMessages"/> messages in all, least recently used dropped first.
+/// </summary>
+internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time)
+{
+    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _evicting = new();
+    private long _messages;
+
+    /// <summary>The maildrop's messages in UID order with their sizes and UIDLs, from the cache or from a fresh scan.</summary>
+    public async Task<MaildropListing> ListAsync(MaildirFolder folder, CancellationToken cancellationToken)
+    {
+        // Read before the scan: a change during the scan then shows as a different stamp next time.
+        var stamp = FolderStamp.Read(folder.Path);
+        var horizon = time.GetUtcNow().UtcDateTime - SettleTime;
+        _entries.TryGetValue(folder.Path, out var cached);
+        if (cached is not null && cached.Settled && cached.Stamp == stamp)
+        {
+            cached.LastUsed = time.GetTimestamp();
+            return cached.Listing;
+        }
+
+        // Only renames since the last scan (flags, new/ → cur/ — what a POP3 QUIT itself does) and the
+        // uidlist untouched and settled: the same files under the same UIDs, so a directory listing is
+        // enough — no uidlist lock, parse or rewrite. Anything else (a file added or gone) is a full scan.
+        var listing = cached is not null && cached.UidListSettled && stamp.SameUidList(cached.Stamp)
+            ? MaildropListing.Rename(folder, cached.Listing)
+            : null;
+        listing ??= await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
+        var limit = options.CurrentValue.MaildropCacheMessages;
+        if (listing.Messages.Count <= limit)
+        {
+            // Kept even when not settled, as the base for the next listing-only refresh (never returned as is).
+            Store(folder.Path, new Entry(stamp, listing, stamp.SettledBy(horizon), stamp.UidListSettledBy(horizon)) { LastUsed = time.GetTimestamp() }, limit);
+        }
+        else if (_entries.TryRemove(folder.Path, out var stale))
+        {
+            Interlocked.Add(ref _messages, -stale.Listing.Messages.Count);
+        }
+
+        return listing;
+    }
+
+    private void Store(string path, Entry entry, int limit)
+    {
+        var replaced = _entries.TryGetValue(path, out var old) ? old.Listing.Messages.Count : 0;
+        _entries[path] = entry;
+        if (Interlocked.Add(ref _messages, entry.Listing.Messages.Count - replaced) <= limit)
+        {
+            return;
+        }
+
+        lock (_evicting)
+        {
+            foreach (var (key, victim) in _entries.OrderBy(e => e.Value.LastUsed).ToList())
+            {
+                if (Interlocked.Read(ref _messages) <= limit)
+                {
+                    break;
+                }
+
+                if (_entries.TryRemove(new KeyValuePair<string, Entry>(key, victim)))
+                {
+                    Interlocked.Add(ref _messages, -victim.Listing.Messages.Count);
+                }
+            }
+        }
+    }
+
+    private sealed class Entry(FolderStamp stamp, MaildropListing listing, bool settled, bool uidListSettled)
+    {
+        public FolderStamp Stamp { get; } = stamp;
+
+        public MaildropListing Listing { get; } = listing;
+
+        /// <summary>All times were over a second old when the scan started: the listing may be returned as is while they hold.</summary>
+        public bool Settled { get; } = settled;
+
+        /// <summary>The uidlist's time was over a second old when the scan started: an equal stamp later means the same file.</summary>
+        public bool UidListSettled { get; } = uidListSettled;
+
+        public long LastUsed { get; set; }
+    }
+}
+
+/// <summary>Modification times of new/, cur/ and the uidlist, and the uidlist's length (ticks, UTC).</summary>
+internal readonly record struct FolderStamp(long New, long Cur, long UidList, long UidListLength)
+{
+    public static FolderStamp Read(string folder)
+    {
+        var uidList = new FileInfo(Path.Combine(folder, MaildirFolder.UidListFileName));
+        return new FolderStamp(
+            Directory.GetLastWriteTimeUtc(Path.Combine(folder, "new")).Ticks,
+            Directory.GetLastWriteTimeUtc(Path.Combine(folder, "cur")).Ticks,
+            uidList.Exists ? uidList.LastWriteTimeUtc.Ticks : 0,
+            uidList.Exists ? uidList.Length : -1);
+    }
+
+    /// <summary>True when every time is before <paramref name="horizon"/> (and the uidlist exists).</summary>
+    public bool SettledBy(DateTime horizon) =>
+        UidListSettledBy(horizon) && New < horizon.Ticks && Cur < horizon.Ticks;
+
+    public bool UidListSettledBy(DateTime horizon) => UidListLength >= 0 && UidList < horizon.Ticks;
+
+    public bool SameUidList(FolderStamp other) => UidList == other.UidList && UidListLength == other.UidListLength;
+}
+
+/// <summary>One scan of a maildrop: what a POP3 session numbers at login.</summary>
+internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropEntry> Messages)
+{
+    public static async Task<MaildropListing> ScanAsync(MaildirFolder folder, CancellationToken cancellationToken)
+    {
+        var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+        var messages = new List<MaildropEntry>(snapshot.Messages.Count);
+        foreach (var message in snapshot.Messages)
+        {
+            var current = message;
+            var size = message.VirtualSize ?? MessageVirtualSize.Compute(folder.FullPath(message));
+            if (size is null)
+            {
+                // Vanished between the scan and now (expunged by IMAP, or renamed): look it up once by key.
+                current = folder.Locate(message);
+                size = current is null ? null : MessageVirtualSize.Compute(folder.FullPath(current));
+                if (current is null || size is null)
+                {
+                    continue;
+                }
+            }
+
+            messages.Add(new MaildropEntry(current, size.Value, Maildrop.UidlOf(current, snapshot.UidValidity)));
+        }
+
+        return new MaildropListing(snapshot.UidValidity, messages);
+    }
+
+    /// <summary>
+    /// The previous listing with each file where it is now, from one listing of new/ and cur/; null when
+    /// the set of messages changed (a file added or gone), which needs the uidlist and so a full scan.
+    /// </summary>
+    public static MaildropListing? Rename(MaildirFolder folder, MaildropListing previous)
+    {
+        // new/ before cur/, as MaildirFolder's scan: a file moving meanwhile is seen at least once, cur/ last.
+        var onDisk = new Dictionary<string, (string FileName, bool IsNew, MaildirEntryName Name)>(previous.Messages.Count, StringComparer.Ordinal);
+        foreach (var isNew in (bool[])[true, false])
+        {
+            foreach (var fileName in ListFileNames(Path.Combine(folder.Path, isNew ? "new" : "cur")))
+            {
+                var name = MaildirEntryName.Parse(fileName);
+                if (name.Key.Length > 0)
+                {
+                    onDisk[name.Key] = (fileName, isNew, name);
+                }
+            }
+        }
+
+        if (onDisk.Count != previous.Messages.Count)
+        {
+            return null;
+        }
+
+        var messages = new List<MaildropEntry>(previous.Messages.Count);
+        foreach (var entry in previous.Messages)
+        {
+            if (!onDisk.TryGetValue(entry.Message.Key, out var now))
+            {
+                return null;
+            }
+
+            var message = entry.Message;
+            messages.Add(now.FileName == message.FileName && now.IsNew == message.IsNew
+                ? entry
+                : entry with { Message = message with { FileName = now.FileName, IsNew = now.IsNew, Flags = now.Name.Flags, Keywords = now.Name.Keywords } });
+        }
+
+        return new MaildropListing(previous.UidValidity, messages);
+    }
+
+    private static IEnumerable<string> ListFileNames(string directory)
+    {
+        try
+        {
+            var names = new System.IO.Enumeration.FileSystemEnumerable<string>(
+                directory,
+                static (ref System.IO.Enumeration.FileSystemEntry entry) => entry.FileName.ToString(),
+                new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 })
+            {
+                ShouldIncludePredicate = static (ref System.IO.Enumeration.FileSystemEntry entry) =>
+                    !entry.IsDirectory && entry.FileName.Length > 0 && entry.FileName[0] != '.',
+            };
+            return names.ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
+}
+
+/// <summary>A message as listed at login: where it was, its LIST size (octets with CRLF line ends) and its UIDL.</summary>
+internal sealed record MaildropEntry(MaildirMessage Message, long Size, string Uidl);

@@ -1,0 +1,131 @@
+using Facteur.MailboxApi.Tests.Infrastructure;
+using Facteur.MailStore.Folders;
+
+namespace Facteur.MailboxApi.Tests.Pop3;
+
+/// <summary>
+/// A login reuses the last scan of an unchanged maildrop (Dovecot's quick check) and rescans as soon as
+/// new/, cur/ or the uidlist changed. The tests prove which one happened by hiding a file from the
+/// modification times: a file added with the directory's time put back is only seen by a rescan.
+/// </summary>
+public sealed class MaildropCacheTests
+{
+    private static async Task<string> StatAsync(Pop3TestServer server)
+    {
+        await using var client = await RawPop3Client.ConnectAsync(server.Port);
+        Assert.StartsWith("+OK", await client.CommandAsync("USER " + Pop3TestServer.User));
+        Assert.StartsWith("+OK", await client.CommandAsync("PASS " + Pop3TestServer.Password));
+        var stat = await client.CommandAsync("STAT");
+        Assert.StartsWith("+OK", await client.CommandAsync("QUIT"));
+        return stat;
+    }
+
+    /// <summary>Puts new/, cur/ and the uidlist back a minute, as if the last change were long ago.</summary>
+    private static void Settle(string maildir, DateTime when)
+    {
+        Directory.SetLastWriteTimeUtc(Path.Combine(maildir, "new"), when);
+        Directory.SetLastWriteTimeUtc(Path.Combine(maildir, "cur"), when);
+        File.SetLastWriteTimeUtc(Path.Combine(maildir, MaildirFolder.UidListFileName), when);
+    }
+
+    [Fact]
+    public async Task An_unchanged_maildrop_is_not_scanned_again_and_a_delivery_is_seen_at_the_next_login()
+    {
+        await using var server = await Pop3TestServer.StartAsync();
+        var maildir = server.Maildir();
+        for (var i = 0; i < 3; i++)
+        {
+            MaildirSeed.Deliver(maildir, MaildirSeed.Message($"m{i}", "x\r\n"));
+        }
+
+        Assert.StartsWith("+OK 3 ", await StatAsync(server)); // first scan writes the uidlist
+        var longAgo = DateTime.UtcNow.AddMinutes(-1);
+        Settle(maildir, longAgo);
+        Assert.StartsWith("+OK 3 ", await StatAsync(server)); // rescan (stamp changed), kept: settled
+
+        // A file slipped in without moving any time: only a rescan would find it.
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("hidden", "x\r\n"));
+        Settle(maildir, longAgo);
+        Assert.StartsWith("+OK 3 ", await StatAsync(server));
+
+        // An ordinary delivery moves new/'s time: the next login scans and sees both.
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("delivered", "x\r\n"));
+        Assert.StartsWith("+OK 5 ", await StatAsync(server));
+    }
+
+    [Fact]
+    public async Task A_maildrop_whose_times_are_not_a_second_old_is_always_scanned()
+    {
+        await using var server = await Pop3TestServer.StartAsync();
+        var maildir = server.Maildir();
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("m0", "x\r\n"));
+        Assert.StartsWith("+OK 1 ", await StatAsync(server));
+
+        // Times not yet a second old (here: ahead of the clock, as after clock skew on a shared volume) could
+        // hide a second change in the same tick, so such a scan is not kept. "Ahead" keeps the test
+        // independent of how slowly a loaded machine gets from here to the next login.
+        var now = DateTime.UtcNow.AddMinutes(1);
+        Settle(maildir, now);
+        Assert.StartsWith("+OK 1 ", await StatAsync(server));
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("same tick", "x\r\n"));
+        Settle(maildir, now);
+        Assert.StartsWith("+OK 2 ", await StatAsync(server));
+    }
+
+    [Fact]
+    public async Task With_the_cache_off_every_login_scans()
+    {
+        await using var server = await Pop3TestServer.StartAsync(new() { ["Pop3:MaildropCacheMessages"] = "0" });
+        var maildir = server.Maildir();
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("m0", "x\r\n"));
+        Assert.StartsWith("+OK 1 ", await StatAsync(server));
+        var longAgo = DateTime.UtcNow.AddMinutes(-1);
+        Settle(maildir, longAgo);
+        Assert.StartsWith("+OK 1 ", await StatAsync(server));
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("hidden", "x\r\n"));
+        Settle(maildir, longAgo);
+        Assert.StartsWith("+OK 2 ", await StatAsync(server));
+    }
+
+    [Fact]
+    public async Task Files_renamed_since_the_last_scan_keep_their_uidls_and_a_vanished_one_is_dropped()
+    {
+        await using var server = await Pop3TestServer.StartAsync();
+        var maildir = server.Maildir();
+        var keys = Enumerable.Range(0, 3).Select(i => MaildirSeed.Deliver(maildir, MaildirSeed.Message($"m{i}", $"body {i}\r\n"))).ToList();
+
+        async Task<(string Stat, string Uidl)> SessionAsync(string? retr = null)
+        {
+            await using var client = await RawPop3Client.ConnectAsync(server.Port);
+            Assert.StartsWith("+OK", await client.CommandAsync("USER " + Pop3TestServer.User));
+            Assert.StartsWith("+OK", await client.CommandAsync("PASS " + Pop3TestServer.Password));
+            var stat = await client.CommandAsync("STAT");
+            Assert.StartsWith("+OK", await client.CommandAsync("UIDL"));
+            var uidl = System.Text.Encoding.ASCII.GetString(await client.ReadMultiLineRawAsync());
+            if (retr is not null)
+            {
+                Assert.StartsWith("+OK", await client.CommandAsync("RETR 1"));
+                Assert.Contains(retr, System.Text.Encoding.ASCII.GetString(await client.ReadMultiLineRawAsync()));
+            }
+
+            Assert.StartsWith("+OK", await client.CommandAsync("QUIT"));
+            return (stat, uidl);
+        }
+
+        var first = await SessionAsync();
+        Settle(maildir, DateTime.UtcNow.AddMinutes(-1));
+        Assert.Equal(first, await SessionAsync()); // a full scan, kept with its settled uidlist
+
+        // IMAP flags the first message (new/ -> cur/ :2,F): only a rename, the same UIDs.
+        File.Move(Path.Combine(maildir, "new", keys[0]), Path.Combine(maildir, "cur", keys[0] + ":2,F"));
+        Assert.Equal(first, await SessionAsync(retr: "body 0"));
+        Assert.True(File.Exists(Path.Combine(maildir, "cur", keys[0] + ":2,FS")), "RETR's \\Seen went to the renamed file");
+
+        // IMAP expunges the second: not a rename any more, so a full scan drops it and keeps the others' UIDLs.
+        File.Delete(Path.Combine(maildir, "new", keys[1]));
+        var after = await SessionAsync();
+        Assert.StartsWith("+OK 2 ", after.Stat);
+        var lines = first.Uidl.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[1]).ToList();
+        Assert.Equal([lines[0], lines[2]], after.Uidl.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[1]));
+    }
+}
