@@ -40,6 +40,7 @@ public static class WebmailModule
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WebmailTelemetry>();
+        services.AddHttpContextAccessor();
         services.TryAddSingleton<MailConnector>();
         services.TryAddSingleton<LoginThrottle>();
         services.TryAddSingleton<Texts>();

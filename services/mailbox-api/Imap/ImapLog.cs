@@ -25,4 +25,7 @@ internal static partial class ImapLog
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "IMAP command {Command} failed on the store")]
     public static partial void StoreFailed(ILogger logger, Exception exception, string command);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Debug, Message = "IMAP {ConnectionId}: trusted peer {Peer} speaks for client {Client}")]
+    public static partial void ClientNamedByTrustedPeer(ILogger logger, string connectionId, IPAddress? peer, IPAddress client);
 }

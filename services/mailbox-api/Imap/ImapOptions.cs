@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace Facteur.MailboxApi.Imap;
 
@@ -70,6 +71,29 @@ public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions
 
     public TimeSpan ProxyProtocolTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Peers (CIDR, e.g. "10.0.0.0/8" for the webmail's network) that may name the real client with
+    /// <c>ID ("x-originating-ip" "…")</c> before login, as Dovecot's <c>login_trusted_networks</c>: the
+    /// failed-login throttle, the per-IP connection count and the logs then use that address, so one
+    /// attacker behind the webmail cannot lock every webmail user out. A trusted peer's own connections
+    /// are not counted against <see cref="MaxConnectionsPerIp"/>. Empty (the default): nobody is trusted.
+    /// </summary>
+    public List<string> TrustedNetworks { get; set; } = [];
+
+    private IPNetwork[]? _trustedNetworks;
+
+    internal bool IsTrusted(IPAddress? peer)
+    {
+        if (peer is null || TrustedNetworks.Count == 0)
+        {
+            return false;
+        }
+
+        _trustedNetworks ??= [.. TrustedNetworks.Select(n => IPNetwork.Parse(n))];
+        var address = peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer;
+        return _trustedNetworks.Any(n => n.Contains(address));
+    }
+
     /// <summary>Folders created with their SPECIAL-USE attribute (RFC 6154) at first login.</summary>
     public bool CreateSpecialUseFolders { get; set; } = true;
 
@@ -91,6 +115,14 @@ public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions
         if (IdlePollInterval < TimeSpan.FromMilliseconds(10) || OutputTimeout < TimeSpan.FromMilliseconds(100) || FailedLoginWindow <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Imap:IdlePollInterval, Imap:OutputTimeout and Imap:FailedLoginWindow must be positive", [nameof(IdlePollInterval)]);
+        }
+
+        foreach (var network in TrustedNetworks)
+        {
+            if (!IPNetwork.TryParse(network, out _))
+            {
+                yield return new ValidationResult($"Imap:TrustedNetworks: '{network}' is not a network in CIDR form (e.g. 10.0.0.0/8)", [nameof(TrustedNetworks)]);
+            }
         }
 
         if (Port == TlsPort && Port != 0)

@@ -35,7 +35,8 @@ internal sealed class ImapSession
         Input = new ImapCommandReader(connection.Transport.Input);
         Reply = new ImapReplyWriter(connection.Transport.Output, services.Options.OutputTimeout);
         IsTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
-        RemoteAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        PeerAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        RemoteAddress = PeerAddress;
     }
 
     public ImapSessionServices Services { get; }
@@ -50,7 +51,25 @@ internal sealed class ImapSession
 
     public bool IsTls { get; private set; }
 
-    public IPAddress? RemoteAddress { get; }
+    /// <summary>The client: the socket's peer, or the address a trusted peer named with ID before login.</summary>
+    public IPAddress? RemoteAddress { get; private set; }
+
+    /// <summary>The socket's peer (after PROXY protocol).</summary>
+    public IPAddress? PeerAddress { get; }
+
+    /// <summary>
+    /// ID's <c>x-originating-ip</c> from a peer in <see cref="ImapOptions.TrustedNetworks"/> (the webmail)
+    /// before login; from anyone else, or once logged in, it is ignored (a client must not choose the
+    /// address its failed logins are counted under).
+    /// </summary>
+    public void ClientNamedByPeer(IPAddress address)
+    {
+        if (State == ImapState.NotAuthenticated && Options.IsTrusted(PeerAddress))
+        {
+            RemoteAddress = address;
+            ImapLog.ClientNamedByTrustedPeer(Services.Logger, _connection.ConnectionId, PeerAddress, address);
+        }
+    }
 
     public string? User { get; private set; }
 
@@ -104,7 +123,8 @@ internal sealed class ImapSession
     {
         using var activity = ImapTelemetry.ActivitySource.StartActivity("imap.session", ActivityKind.Server);
         var ipSlot = "ip:" + (RemoteAddress?.ToString() ?? "unknown");
-        if (!Services.Limiter.TryAcquire(ipSlot, Options.MaxConnectionsPerIp))
+        var countedPerIp = !Options.IsTrusted(PeerAddress); // the webmail carries many users' sessions
+        if (countedPerIp && !Services.Limiter.TryAcquire(ipSlot, Options.MaxConnectionsPerIp))
         {
             Reply.Untagged("BYE [UNAVAILABLE] Too many connections from your address.");
             await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -147,7 +167,11 @@ internal sealed class ImapSession
         }
         finally
         {
-            Services.Limiter.Release(ipSlot);
+            if (countedPerIp)
+            {
+                Services.Limiter.Release(ipSlot);
+            }
+
             if (_userSlot is not null)
             {
                 Services.Limiter.Release(_userSlot);

@@ -2,12 +2,13 @@ using MailKit.Net.Imap;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Facteur.Webmail.Auth;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace Facteur.Webmail.Imap;
 
 /// <summary>Opens authenticated IMAP and SMTP-submission connections with the user's own credentials.</summary>
-internal sealed class MailConnector(IOptions<WebmailOptions> options)
+internal sealed class MailConnector(IOptions<WebmailOptions> options, IHttpContextAccessor httpContext)
 {
     public async Task<ImapClient> OpenImapAsync(MailAccount account, CancellationToken cancellationToken)
     {
@@ -21,6 +22,7 @@ internal sealed class MailConnector(IOptions<WebmailOptions> options)
             }
 
             await client.ConnectAsync(settings.ImapHost, settings.ImapPort, settings.ImapSecurity, cancellationToken);
+            await NameTheClientAsync(client, cancellationToken);
             await client.AuthenticateAsync(account.Address, account.Password, cancellationToken);
             return client;
         }
@@ -28,6 +30,21 @@ internal sealed class MailConnector(IOptions<WebmailOptions> options)
         {
             client.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Tells the IMAP server who the browser is (RFC 2971 ID, Dovecot's <c>x-originating-ip</c>), so its
+    /// failed-login throttle counts each user's address and not the webmail's, which carries everyone.
+    /// A server that does not trust this peer (Facteur's <c>Imap:TrustedNetworks</c>) ignores it.
+    /// </summary>
+    private async Task NameTheClientAsync(ImapClient client, CancellationToken cancellationToken)
+    {
+        if (httpContext.HttpContext?.Connection.RemoteIpAddress is { } address && client.Capabilities.HasFlag(ImapCapabilities.Id))
+        {
+            var identity = new ImapImplementation { Name = "Facteur webmail" };
+            identity.Properties["x-originating-ip"] = (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+            await client.IdentifyAsync(identity, cancellationToken);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text;
 using Facteur.MailboxApi.Imap.Parsing;
 
 namespace Facteur.MailboxApi.Imap.Commands;
@@ -30,9 +32,11 @@ internal static class AnyStateCommands
     {
         var arguments = request.Arguments;
         arguments.Space();
+        IPAddress? originatingIp = null;
         if (!arguments.TryKeyword("NIL"))
         {
-            // The client's parameters are only read for syntax; nothing depends on them.
+            // RFC 2971: field names are at most 30 octets, at most 30 pairs; we allow some slack. Only
+            // x-originating-ip (Dovecot's name, sent by webmails for their users) is looked at.
             var count = 0;
             arguments.ReadList(() =>
             {
@@ -41,13 +45,23 @@ internal static class AnyStateCommands
                     throw new ImapParseException("Too many ID parameters");
                 }
 
-                arguments.ReadStringBytes();
+                var field = arguments.ReadStringBytes();
                 arguments.Space();
-                arguments.ReadNStringBytes();
+                var value = arguments.ReadNStringBytes();
+                if (value is not null && Encoding.ASCII.GetString(field).Equals("x-originating-ip", StringComparison.OrdinalIgnoreCase)
+                    && IPAddress.TryParse(Encoding.ASCII.GetString(value), out var parsed))
+                {
+                    originatingIp = parsed;
+                }
             });
         }
 
         arguments.ExpectEnd();
+        if (originatingIp is not null)
+        {
+            session.ClientNamedByPeer(originatingIp);
+        }
+
         session.Reply.Untagged($"ID (\"name\" {ImapResponseBuilder.Quote(session.Options.Implementation)} \"vendor\" \"Facteur\")");
         return ValueTask.FromResult(ImapResult.Ok());
     }
