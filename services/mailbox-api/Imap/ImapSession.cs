@@ -331,9 +331,21 @@ internal sealed class ImapSession
         try
         {
             var result = await handler(this, request, cancellationToken).ConfigureAwait(false);
+            var selectedGone = false;
             if (result.Refresh && Selected is not null && State == ImapState.Selected)
             {
-                await Selected.RefreshAsync(Reply, result.AllowExpunge, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await Selected.RefreshAsync(Reply, result.AllowExpunge, cancellationToken).ConfigureAwait(false);
+                }
+                catch (MailStoreException exception) when (exception.Error == MailStoreError.NonExistent)
+                {
+                    // Another session deleted or renamed the selected mailbox. RFC 3501 has no way to say
+                    // so but BYE (§7.1.5); Dovecot does the same. The command itself did succeed, so its
+                    // tagged OK follows, as after LOGOUT's BYE; the client reconnects and sees the new names.
+                    Reply.Untagged("BYE Selected mailbox was deleted or renamed by another session; reconnect.");
+                    selectedGone = true;
+                }
             }
 
             if (!result.Answered)
@@ -341,7 +353,7 @@ internal sealed class ImapSession
                 await Reply.TaggedAsync(tag, "OK", result.Text, cancellationToken).ConfigureAwait(false);
             }
 
-            return result.Close ? "logout" : null;
+            return selectedGone ? "selected mailbox gone" : result.Close ? "logout" : null;
         }
         catch (ImapParseException exception)
         {

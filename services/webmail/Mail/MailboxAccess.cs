@@ -81,22 +81,33 @@ internal static class MailboxAccess
     /// </summary>
     public static async Task<T> WithSessionAsync<T>(this ImapSessionPool pool, HttpContext context, Func<ImapLease, Task<T>> step)
     {
-        using var lease = await pool.LeaseAsync(Account(context), context.RequestAborted);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await step(lease);
-        }
-        catch (Exception e) when (e is IOException or ImapProtocolException or OperationCanceledException or ServiceNotConnectedException)
-        {
-            lease.Broken();
-            throw;
-        }
-        finally
-        {
-            if (HttpMethods.IsPost(context.Request.Method))
+            using var lease = await pool.LeaseAsync(Account(context), context.RequestAborted);
+            try
             {
-                lease.Cache.ForgetFolders();
-                lease.Cache.ForgetMessage();
+                return await step(lease);
+            }
+            catch (Exception e) when (e is IOException or ImapProtocolException or ServiceNotConnectedException
+                && attempt == 1 && !HttpMethods.IsPost(context.Request.Method) && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The server closed a pooled connection: restarted, or said BYE because the folder this
+                // connection had selected was renamed or deleted through another one (another replica of
+                // the same session). A page view is safe to ask again, on a new connection.
+                lease.Broken();
+            }
+            catch (Exception e) when (e is IOException or ImapProtocolException or OperationCanceledException or ServiceNotConnectedException)
+            {
+                lease.Broken();
+                throw;
+            }
+            finally
+            {
+                if (HttpMethods.IsPost(context.Request.Method))
+                {
+                    lease.Cache.ForgetFolders();
+                    lease.Cache.ForgetMessage();
+                }
             }
         }
     }

@@ -44,6 +44,18 @@ internal static class FolderCommands
         arguments.ExpectEnd();
         RefuseWildcards(to);
         await session.RequireMailbox().RenameFolderAsync(from, to, cancellationToken).ConfigureAwait(false);
+
+        // The selected mailbox (or a parent of it) was renamed by this session: it no longer exists under
+        // the name it was selected by, so the session goes back to authenticated state, as after DELETE,
+        // and says so with RFC 7162's [CLOSED]. Renaming INBOX leaves an (empty) INBOX behind (§6.3.5).
+        if (session.Selected is { } selected && !from.Equals("INBOX", StringComparison.OrdinalIgnoreCase)
+            && (selected.Name == from || selected.Name.StartsWith(from + MailboxPath.Separator, StringComparison.Ordinal)))
+        {
+            session.Reply.Untagged("OK [CLOSED] The selected mailbox was renamed.");
+            session.Selected = null;
+            session.State = ImapState.Authenticated;
+        }
+
         return ImapResult.Ok("Rename completed.");
     }
 
