@@ -61,6 +61,7 @@ internal static class FetchCommand
         // ENVELOPE, BODY and BODYSTRUCTURE come from the folder's cache once rendered: a header FETCH of a
         // large folder then opens no message file. Only sections and RFC822.* need the file itself.
         var needsStructure = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure);
+        var needsBodyStructure = items.Any(i => i.Kind is FetchKind.Body or FetchKind.BodyStructure);
         var needsFile = items.Any(i => i.Kind is not (FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate or FetchKind.Rfc822Size
             or FetchKind.ModSeq or FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure));
         using var cache = needsStructure ? mailbox.Folder.OpenRenderedFetchReader(RenderedStructure.Format) : null;
@@ -69,6 +70,10 @@ internal static class FetchCommand
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rendered = cache?.Get(entry.Record);
+            if (needsBodyStructure && rendered?.BodyStructure is null)
+            {
+                rendered = null; // cached from an ENVELOPE-only FETCH: render in full now
+            }
             var data = needsFile || (needsStructure && rendered is null) ? MessageData.Load(mailbox.Folder, entry.Record) : null;
             if ((needsFile || (needsStructure && rendered is null)) && data is null)
             {
@@ -78,7 +83,7 @@ internal static class FetchCommand
 
             if (needsStructure && rendered is null)
             {
-                rendered = RenderedStructure.Render(data!);
+                rendered = RenderedStructure.Render(data!, envelopeOnly: !needsBodyStructure);
                 mailbox.Folder.CacheRenderedFetchItems(entry.Record, rendered);
             }
 
@@ -154,10 +159,10 @@ internal static class FetchCommand
                 b.Raw("ENVELOPE ").Raw(rendered!.Envelope);
                 break;
             case FetchKind.Body:
-                b.Raw("BODY ").Raw(rendered!.Body);
+                b.Raw("BODY ").Raw(rendered!.Body!);
                 break;
             case FetchKind.BodyStructure:
-                b.Raw("BODYSTRUCTURE ").Raw(rendered!.BodyStructure);
+                b.Raw("BODYSTRUCTURE ").Raw(rendered!.BodyStructure!);
                 break;
             case FetchKind.Rfc822:
                 b.Raw("RFC822 ").Literal(data!.Bytes);
