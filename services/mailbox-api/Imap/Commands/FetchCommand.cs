@@ -74,8 +74,10 @@ internal static class FetchCommand
             {
                 rendered = null; // cached from an ENVELOPE-only FETCH: render in full now
             }
-            var data = needsFile || (needsStructure && rendered is null) ? MessageData.Load(mailbox.Folder, entry.Record) : null;
-            if ((needsFile || (needsStructure && rendered is null)) && data is null)
+
+            var needsLoad = needsFile || (needsStructure && rendered is null);
+            var data = needsLoad ? MessageData.Load(mailbox.Folder, entry.Record) : null;
+            if (needsLoad && data is null)
             {
                 // Expunged by another session and not yet reported: nothing to send (§7.4.1 leaves the choice).
                 continue;
