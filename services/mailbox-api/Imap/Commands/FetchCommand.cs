@@ -194,6 +194,11 @@ internal static class FetchCommand
     /// <summary>The octets of BODY[section] (RFC 3501 §6.4.5); empty when the part does not exist.</summary>
     private static byte[] Section(FetchItem item, MessageData data)
     {
+        if (item.Part.Count == 0 && item.Text.Length == 0)
+        {
+            return data.Bytes; // BODY[]: the whole message, no MIME parse needed
+        }
+
         var root = data.Root;
         var node = item.Part.Count == 0 ? root : root.Find(item.Part);
         if (node is null)
