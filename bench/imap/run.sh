@@ -193,6 +193,7 @@ for corpus in ${CORPORA//,/ }; do
 done
 
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+[ "$CORPORA" = 300 ] && STAMP="quick-$STAMP"
 mkdir -p "$BENCH/results"
 cp "$RESULTS" "$BENCH/results/imap-$STAMP.jsonl"
 python3 "$BENCH/imap/table.py" "$RESULTS" --dovecot "$(dovecot --version)" > "$BENCH/results/imap-$STAMP.md"

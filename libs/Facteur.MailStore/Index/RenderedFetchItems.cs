@@ -8,6 +8,6 @@ namespace Facteur.MailStore.Index;
 /// </summary>
 /// <param name="Format">The renderer's name and version ("imap 1").</param>
 /// <param name="Envelope">ENVELOPE value octets.</param>
-/// <param name="Body">BODY (non-extensible structure) value octets.</param>
-/// <param name="BodyStructure">BODYSTRUCTURE value octets.</param>
-public sealed record RenderedFetchItems(string Format, byte[] Envelope, byte[] Body, byte[] BodyStructure);
+/// <param name="Body">BODY (non-extensible structure) value octets, or null when only the envelope was rendered.</param>
+/// <param name="BodyStructure">BODYSTRUCTURE value octets, or null when only the envelope was rendered.</param>
+public sealed record RenderedFetchItems(string Format, byte[] Envelope, byte[]? Body, byte[]? BodyStructure);

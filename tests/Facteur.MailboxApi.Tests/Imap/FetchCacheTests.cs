@@ -89,6 +89,29 @@ public sealed class FetchCacheTests
     }
 
     [Fact]
+    public async Task Bodystructure_after_an_envelope_only_fetch_is_rendered_in_full_and_matches_the_file()
+    {
+        await using var cached = await ImapTestServer.StartAsync();
+        await using var fresh = await ImapTestServer.StartAsync();
+        foreach (var message in OddMessages)
+        {
+            cached.Deliver(message);
+            fresh.Deliver(message);
+        }
+
+        await using var first = await SelectAsync(cached.Port);
+        var envelopes = await first.CommandAsync("E", "FETCH 1:* (ENVELOPE)"); // caches envelope-only entries
+        await first.CommandAsync("N", "NOOP"); // and writes them to facteur-cache
+        var afterEnvelopes = await first.CommandAsync("F", "FETCH 1:* (ENVELOPE BODY BODYSTRUCTURE)");
+        await using var second = await SelectAsync(fresh.Port);
+        var fromFile = await second.CommandAsync("F", "FETCH 1:* (ENVELOPE BODY BODYSTRUCTURE)");
+
+        Assert.Equal(OddMessages.Length + 1, envelopes.Count);
+        Assert.Equal(fromFile, afterEnvelopes);
+        Assert.All(afterEnvelopes.SkipLast(1), l => Assert.Contains("BODYSTRUCTURE (", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_rendered_items_are_what_the_file_based_writers_write()
     {
         foreach (var message in OddMessages)
@@ -106,6 +129,9 @@ public sealed class FetchCacheTests
             Assert.Equal(structure.Written.ToArray(), rendered.BodyStructure);
             Assert.Equal(body.Written.ToArray(), rendered.Body);
             Assert.Equal(RenderedStructure.Format, rendered.Format);
+            var envelopeOnly = RenderedStructure.Render(MessageDataFor(message), envelopeOnly: true);
+            Assert.Equal(envelope.Written.ToArray(), envelopeOnly.Envelope);
+            Assert.Null(envelopeOnly.BodyStructure);
         }
     }
 

@@ -85,6 +85,7 @@ internal static class FetchCommand
         // ENVELOPE, BODY and BODYSTRUCTURE come from the folder's cache once rendered: a header FETCH of a
         // large folder then opens no message file. Only sections and RFC822.* need the file itself.
         var needsStructure = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure);
+        var needsBodyStructure = items.Any(i => i.Kind is FetchKind.Body or FetchKind.BodyStructure);
         var needsFile = items.Any(i => i.Kind is not (FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate or FetchKind.Rfc822Size
             or FetchKind.ModSeq or FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure));
         using var cache = needsStructure ? mailbox.Folder.OpenRenderedFetchReader(RenderedStructure.Format) : null;
@@ -93,8 +94,14 @@ internal static class FetchCommand
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rendered = cache?.Get(entry.Record);
-            var data = needsFile || (needsStructure && rendered is null) ? MessageData.Load(mailbox.Folder, entry.Record) : null;
-            if ((needsFile || (needsStructure && rendered is null)) && data is null)
+            if (needsBodyStructure && rendered?.BodyStructure is null)
+            {
+                rendered = null; // cached from an ENVELOPE-only FETCH: render in full now
+            }
+
+            var needsLoad = needsFile || (needsStructure && rendered is null);
+            var data = needsLoad ? MessageData.Load(mailbox.Folder, entry.Record) : null;
+            if (needsLoad && data is null)
             {
                 // Expunged by another session and not yet reported: nothing to send (§7.4.1 leaves the choice).
                 continue;
@@ -102,7 +109,7 @@ internal static class FetchCommand
 
             if (needsStructure && rendered is null)
             {
-                rendered = RenderedStructure.Render(data!);
+                rendered = RenderedStructure.Render(data!, envelopeOnly: !needsBodyStructure);
                 mailbox.Folder.CacheRenderedFetchItems(entry.Record, rendered);
             }
 
@@ -178,10 +185,10 @@ internal static class FetchCommand
                 b.Raw("ENVELOPE ").Raw(rendered!.Envelope);
                 break;
             case FetchKind.Body:
-                b.Raw("BODY ").Raw(rendered!.Body);
+                b.Raw("BODY ").Raw(rendered!.Body!);
                 break;
             case FetchKind.BodyStructure:
-                b.Raw("BODYSTRUCTURE ").Raw(rendered!.BodyStructure);
+                b.Raw("BODYSTRUCTURE ").Raw(rendered!.BodyStructure!);
                 break;
             case FetchKind.Rfc822:
                 b.Raw("RFC822 ").Literal(data!.Bytes);
@@ -211,6 +218,11 @@ internal static class FetchCommand
     /// <summary>The octets of BODY[section] (RFC 3501 §6.4.5); empty when the part does not exist.</summary>
     private static byte[] Section(FetchItem item, MessageData data)
     {
+        if (item.Part.Count == 0 && item.Text.Length == 0)
+        {
+            return data.Bytes; // BODY[]: the whole message, no MIME parse needed
+        }
+
         var root = data.Root;
         var node = item.Part.Count == 0 ? root : root.Find(item.Part);
         if (node is null)

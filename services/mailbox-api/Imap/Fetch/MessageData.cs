@@ -9,6 +9,7 @@ namespace Facteur.MailboxApi.Imap.Fetch;
 internal sealed class MessageData
 {
     private MimeNode? _root;
+    private MimeKit.HeaderList? _topHeaders;
 
     private MessageData(byte[] bytes, DateTimeOffset internalDate)
     {
@@ -21,6 +22,9 @@ internal sealed class MessageData
     public DateTimeOffset InternalDate { get; }
 
     public MimeNode Root => _root ??= MimeNode.Parse(Bytes);
+
+    /// <summary>The message's own header (ENVELOPE), without parsing its parts when <see cref="Root"/> was not needed.</summary>
+    public MimeKit.HeaderList TopHeaders => _root?.Headers ?? (_topHeaders ??= MimeNode.ParseHeaders(Bytes));
 
     /// <summary>Loads the message wherever it is now, or null when it has been expunged.</summary>
     public static MessageData? Load(MailFolder folder, MessageRecord message)

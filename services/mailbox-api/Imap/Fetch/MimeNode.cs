@@ -48,19 +48,13 @@ internal sealed class MimeNode
 
     public static MimeNode Parse(byte[] data) => Parse(data, 0, data.Length, null, 0);
 
+    /// <summary>The top-level header only (what ENVELOPE needs), exactly as <see cref="Parse(byte[])"/> reads it, without the parts.</summary>
+    public static HeaderList ParseHeaders(byte[] data) => LoadHeaders(data, 0, FindBodyStart(data, 0, data.Length));
+
     private static MimeNode Parse(byte[] data, int start, int end, ContentType? defaultType, int depth)
     {
         var bodyStart = FindBodyStart(data, start, end);
-        HeaderList headers;
-        try
-        {
-            using var stream = new MemoryStream(data, start, bodyStart - start, writable: false);
-            headers = HeaderList.Load(ParserOptions.Default, stream);
-        }
-        catch (FormatException)
-        {
-            headers = [];
-        }
+        var headers = LoadHeaders(data, start, bodyStart);
 
         var contentType = defaultType ?? new ContentType("text", "plain") { Charset = "us-ascii" };
         if (headers["Content-Type"] is { } value && ContentType.TryParse(value, out var parsed))
@@ -98,6 +92,19 @@ internal sealed class MimeNode
         }
 
         return node;
+    }
+
+    private static HeaderList LoadHeaders(byte[] data, int start, int bodyStart)
+    {
+        try
+        {
+            using var stream = new MemoryStream(data, start, bodyStart - start, writable: false);
+            return HeaderList.Load(ParserOptions.Default, stream);
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
     }
 
     /// <summary>After the first empty line; the whole entity when there is none.</summary>

@@ -13,10 +13,20 @@ internal static class RenderedStructure
 {
     public const string Format = "imap 2";
 
-    public static RenderedFetchItems Render(MessageData data)
+    /// <summary>
+    /// Renders ENVELOPE, and BODY and BODYSTRUCTURE unless <paramref name="envelopeOnly"/>: a header FETCH
+    /// then parses only the top header. An envelope-only entry is rendered again in full the first time
+    /// BODY or BODYSTRUCTURE is asked for.
+    /// </summary>
+    public static RenderedFetchItems Render(MessageData data, bool envelopeOnly = false)
     {
         var envelope = new ImapResponseBuilder();
-        EnvelopeWriter.Write(envelope, data.Root.Headers);
+        EnvelopeWriter.Write(envelope, envelopeOnly ? data.TopHeaders : data.Root.Headers);
+        if (envelopeOnly)
+        {
+            return new RenderedFetchItems(Format, envelope.Written.ToArray(), null, null);
+        }
+
         var body = new ImapResponseBuilder();
         BodyStructureWriter.Write(body, data.Root, extensible: false);
         var structure = new ImapResponseBuilder();

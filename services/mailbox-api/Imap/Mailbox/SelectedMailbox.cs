@@ -38,6 +38,9 @@ internal sealed class SelectedMailbox
 
     public List<MailboxMessage> Messages { get; }
 
+    /// <summary>The state <see cref="Apply"/> last walked.</summary>
+    private FolderState? _applied;
+
     /// <summary>Set by the session when CONDSTORE is enabled: unsolicited FETCH responses carry MODSEQ.</summary>
     public bool CondStore { get; set; }
 
@@ -98,6 +101,15 @@ internal sealed class SelectedMailbox
 
     public void Apply(ImapReplyWriter reply, FolderState state, bool allowExpunge)
     {
+        // FolderState is immutable and the store hands out the same instance until something changes:
+        // the walk below (a binary search per message, 100,000 of them after every command on a large
+        // mailbox) has nothing to find then — unless expunges marked earlier may now be reported.
+        if (ReferenceEquals(state, _applied) && !(allowExpunge && Messages.Exists(m => m.Gone)))
+        {
+            return;
+        }
+
+        _applied = state;
         if (state.UidValidity != UidValidity)
         {
             // The uidlist was recreated: every UID this client holds is void (RFC 3501 §2.3.1.1).
