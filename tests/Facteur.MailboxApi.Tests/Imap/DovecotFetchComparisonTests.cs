@@ -24,7 +24,7 @@ public sealed class DovecotFetchComparisonTests
     [Fact]
     public async Task Fetch_of_odd_mime_matches_dovecot_byte_for_byte()
     {
-        Assert.True(DovecotImap.IsAvailable, "dovecot-imapd is installed by test.sh and the tests run as root");
+        Assert.True(DovecotServer.IsAvailable("imap"), "dovecot-imapd is installed by test.sh and the tests run as root");
         using var scratch = new ScratchDirectory();
         var maildir = Path.Combine(scratch.Path, "example.test", "alice");
         foreach (var message in OddMime.Messages)
@@ -33,7 +33,7 @@ public sealed class DovecotFetchComparisonTests
         }
 
         Dictionary<string, List<string>> dovecot;
-        await using (var server = await DovecotImap.StartAsync(scratch.Path, ImapTestServer.User, ImapTestServer.Password))
+        await using (var server = await DovecotServer.StartAsync("imap", scratch.Path, ImapTestServer.User, ImapTestServer.Password))
         {
             dovecot = await FetchAllAsync(server.Port);
         }

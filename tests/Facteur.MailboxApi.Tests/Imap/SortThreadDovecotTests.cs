@@ -1,7 +1,6 @@
 using System.Text;
 using Facteur.MailboxApi.Tests.Infrastructure;
 using Facteur.MailStore.Tests.Index;
-using DovecotImap = Facteur.MailStore.Tests.Index.DovecotImap;
 
 namespace Facteur.MailboxApi.Tests.Imap;
 

@@ -35,7 +35,7 @@ print(json.dumps(out))
         SeedMixedMaildir(maildir);
 
         string dovecotView;
-        await using (var dovecot = await DovecotPop3.StartAsync(mailRoot, Pop3TestServer.User, Pop3TestServer.Password))
+        await using (var dovecot = await DovecotServer.StartAsync("pop3", mailRoot, Pop3TestServer.User, Pop3TestServer.Password))
         {
             dovecotView = await QueryAsync(dovecot.Port);
         }
@@ -65,7 +65,7 @@ print(json.dumps(out))
         }
 
         var uidList = new MaildirFolder(maildir).ReadUidList()!;
-        await using (var dovecot = await DovecotPop3.StartAsync(mailRoot, Pop3TestServer.User, Pop3TestServer.Password))
+        await using (var dovecot = await DovecotServer.StartAsync("pop3", mailRoot, Pop3TestServer.User, Pop3TestServer.Password))
         {
             Assert.Equal(facteurView, await QueryAsync(dovecot.Port));
         }
@@ -82,7 +82,7 @@ print(json.dumps(out))
         using var scratch = new ScratchDirectory();
         var maildir = Path.Combine(scratch.Path, "example.test", "alice");
         MaildirSeed.Deliver(maildir, MaildirSeed.Message("first", "x\r\n"));
-        await using var dovecot = await DovecotPop3.StartAsync(scratch.Path, Pop3TestServer.User, Pop3TestServer.Password);
+        await using var dovecot = await DovecotServer.StartAsync("pop3", scratch.Path, Pop3TestServer.User, Pop3TestServer.Password);
 
         const int messages = 120;
         const string dovecotLoop = """

@@ -6,17 +6,17 @@ using System.Net.Sockets;
 namespace Facteur.MailboxApi.Tests.Infrastructure;
 
 /// <summary>
-/// Debian's Dovecot IMAP server started by hand (as <see cref="DovecotPop3"/> does for POP3) on a
-/// loopback port over a given mail root, with a private configuration: the reference the IMAP
-/// compatibility tests compare Facteur's answers with. Mail is owned by nobody (Dovecot refuses uid 0).
+/// Debian's Dovecot (its IMAP or its POP3 server) started by hand on a loopback port over a given mail
+/// root, with a private configuration: the reference the compatibility tests compare Facteur's answers
+/// with. No plugins, so the answers are Dovecot's core protocol. Mail is owned by nobody (Dovecot refuses uid 0).
 /// </summary>
-internal sealed class DovecotImap : IAsyncDisposable
+internal sealed class DovecotServer : IAsyncDisposable
 {
     private const int Nobody = 65534;
     private readonly Process _master;
     private readonly string _directory;
 
-    private DovecotImap(Process master, string directory, int port)
+    private DovecotServer(Process master, string directory, int port)
     {
         _master = master;
         _directory = directory;
@@ -25,24 +25,30 @@ internal sealed class DovecotImap : IAsyncDisposable
 
     public int Port { get; }
 
-    public static bool IsAvailable =>
-        File.Exists("/usr/sbin/dovecot") && File.Exists("/usr/lib/dovecot/imap") && Environment.UserName == "root";
+    /// <param name="protocol"><c>imap</c> or <c>pop3</c>.</param>
+    public static bool IsAvailable(string protocol) =>
+        File.Exists("/usr/sbin/dovecot") && File.Exists("/usr/lib/dovecot/" + protocol) && Environment.UserName == "root";
 
-    public static async Task<DovecotImap> StartAsync(string mailRoot, string user, string password)
+    /// <param name="protocol"><c>imap</c> or <c>pop3</c>.</param>
+    public static async Task<DovecotServer> StartAsync(string protocol, string mailRoot, string user, string password)
     {
-        var directory = Directory.CreateTempSubdirectory("facteur-dovecot-imap-").FullName;
+        if (protocol is not ("imap" or "pop3"))
+        {
+            throw new ArgumentException("imap or pop3", nameof(protocol));
+        }
+
+        var directory = Directory.CreateTempSubdirectory($"facteur-dovecot-{protocol}-").FullName;
         // Dovecot's auth process (user dovecot) must reach the passwd-file.
         await RunAsync("chmod", "755", directory);
         var passwd = Path.Combine(directory, "passwd");
         await File.WriteAllTextAsync(passwd, $"{user}:{{PLAIN}}{password}::::::\n");
         await RunAsync("chown", "-R", $"{Nobody}:{Nobody}", mailRoot);
         var port = FreePort();
-        // imap_capability stays the default; no plugins, so the answers are Dovecot's core IMAP4rev1.
         var config = $$"""
             base_dir = {{directory}}/run
             state_dir = {{directory}}/state
             log_path = {{directory}}/log
-            protocols = imap
+            protocols = {{protocol}}
             listen = 127.0.0.1
             ssl = no
             disable_plaintext_auth = no
@@ -56,12 +62,12 @@ internal sealed class DovecotImap : IAsyncDisposable
               driver = static
               args = uid={{Nobody}} gid={{Nobody}} home={{mailRoot}}/%d/%n
             }
-            service imap-login {
-              inet_listener imap {
+            service {{protocol}}-login {
+              inet_listener {{protocol}} {
                 address = 127.0.0.1
                 port = {{port}}
               }
-              inet_listener imaps {
+              inet_listener {{protocol}}s {
                 port = 0
               }
               chroot =
@@ -79,7 +85,7 @@ internal sealed class DovecotImap : IAsyncDisposable
         }
 
         var master = Process.Start(start)!;
-        var dovecot = new DovecotImap(master, directory, port);
+        var dovecot = new DovecotServer(master, directory, port);
         for (var attempt = 0; attempt < 100; attempt++)
         {
             try
@@ -141,5 +147,17 @@ internal sealed class DovecotImap : IAsyncDisposable
 
         using var process = Process.Start(start)!;
         await process.WaitForExitAsync();
+    }
+}
+
+/// <summary>A fact that needs Debian's dovecot-pop3d (and root, to hand the Maildir to Dovecot's user); skipped elsewhere.</summary>
+public sealed class DovecotFactAttribute : FactAttribute
+{
+    public DovecotFactAttribute()
+    {
+        if (!DovecotServer.IsAvailable("pop3"))
+        {
+            Skip = "needs dovecot-pop3d (apt-get install dovecot-pop3d) and root";
+        }
     }
 }
