@@ -167,7 +167,9 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         await using var proxy = TestBroker.NewProxy();
         proxy.Start();
         await using var worker = await TestHost.StartAsync(Worker());
-        await using var gateway = await TestHost.StartAsync(Gateway(TestBroker.Through(proxy)) with { PublishTimeout = TimeSpan.FromSeconds(20) });
+        // Generous: the window must hold the worker's delivery of the held-back message, the outage and
+        // MassTransit's reconnect backoff on a loaded CI machine (compose and k8s use 30 s).
+        await using var gateway = await TestHost.StartAsync(Gateway(TestBroker.Through(proxy)) with { PublishTimeout = TimeSpan.FromSeconds(90) });
         await gateway.SendAsync(NewQueueId(), ["alice@esp.sn"], Message("before"));
         await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "the first message");
 
@@ -185,7 +187,7 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         // Within Bus:PublishTimeout the publish goes out again on the new connection, same queue id,
         // instead of a 451 (which makes the client resend it under a new queue id), and the
         // broker's second copy lands on the file name delivery already wrote.
-        await commit.WaitAsync(TimeSpan.FromSeconds(30));
+        await commit.WaitAsync(TimeSpan.FromSeconds(90));
         await Task.Delay(2000);
         var files = worker.Files("alice@esp.sn");
         Assert.Equal(2, files.Length);
