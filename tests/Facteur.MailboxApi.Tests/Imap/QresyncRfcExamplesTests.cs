@@ -24,7 +24,7 @@ public sealed partial class QresyncRfcExamplesTests
         }
 
         var uidList = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"3 V{uidValidity} N{uidNext} G0123456789abcdef0123456789abcdef\n"));
-        var index = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"facteur-index 1 V{uidValidity} H{highestModSeq} G42\n"));
+        var index = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"facteur-index 2 V{uidValidity} H{highestModSeq} G42\n"));
         foreach (var (uid, modSeq) in expunged)
         {
             index.Append(CultureInfo.InvariantCulture, $"X {uid} {modSeq}\n");
@@ -40,7 +40,7 @@ public sealed partial class QresyncRfcExamplesTests
             File.WriteAllText(path, content);
             File.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
             uidList.Append(CultureInfo.InvariantCulture, $"{message.Uid} :{key}\n");
-            index.Append(CultureInfo.InvariantCulture, $"{message.Uid} {message.ModSeq} {content.Length} {mtime.ToUnixTimeMilliseconds()} -1 0 c {name}\n");
+            index.Append(CultureInfo.InvariantCulture, $"{message.Uid} {message.ModSeq} {content.Length} {mtime.ToUnixTimeMilliseconds()} -1 0 -1 0 c {name}\n");
         }
 
         File.WriteAllText(Path.Combine(maildir, "dovecot-uidlist"), uidList.ToString());
