@@ -2,6 +2,7 @@ using Facteur.MailboxApi.Imap.Fetch;
 using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailStore.Index;
 using MimeKit;
+using MimeKit.Utils;
 
 namespace Facteur.MailboxApi.Imap.Search;
 
@@ -14,7 +15,44 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
 {
     private MessageData? _data;
     private MimeMessage? _message;
+    private HeaderList? _headers;
     private bool _loaded;
+    private bool _headersLoaded;
+
+    /// <summary>
+    /// The top-level header block alone: header keys (FROM, SUBJECT, HEADER, SENT*) read the file only
+    /// up to its first blank line and parse no MIME tree, which is most of what a SEARCH SUBJECT over
+    /// a large folder used to cost.
+    /// </summary>
+    private HeaderList? Headers
+    {
+        get
+        {
+            if (_message is not null)
+            {
+                return _message.Headers;
+            }
+
+            if (!_headersLoaded)
+            {
+                _headersLoaded = true;
+                using var stream = mailbox.Folder.OpenMessage(entry.Record);
+                if (stream is not null)
+                {
+                    try
+                    {
+                        _headers = HeaderList.Load(stream);
+                    }
+                    catch (FormatException)
+                    {
+                        _headers = null;
+                    }
+                }
+            }
+
+            return _headers;
+        }
+    }
 
     private MessageData? Data
     {
@@ -84,7 +122,8 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
                 return CompareDate(DateOnly.FromDateTime(entry.Record.InternalDate.UtcDateTime), key);
             case "SENTBEFORE" or "SENTON" or "SENTSINCE":
                 // The date as written in the Date header, disregarding time and time zone (§6.4.4).
-                return Message is { } sentMessage && sentMessage.Headers.Contains(HeaderId.Date) && CompareDate(DateOnly.FromDateTime(sentMessage.Date.DateTime), key);
+                return Headers is { } sentHeaders && sentHeaders[HeaderId.Date] is { } dateText
+                    && CompareDate(DateOnly.FromDateTime((DateUtils.TryParse(dateText, out var sent) ? sent : DateTimeOffset.MinValue).DateTime), key);
             case "FROM" or "TO" or "CC" or "BCC" or "SUBJECT":
                 return HeaderContains(key.Name, key.Text!);
             case "HEADER":
@@ -93,7 +132,7 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
             case "BODY":
                 return BodyContains(key.Text!);
             case "TEXT":
-                return BodyContains(key.Text!) || (Message is { } m && m.Headers.Any(h => Contains(h.Value, key.Text!)));
+                return (Headers is { } all && all.Any(h => Contains(h.Value, key.Text!))) || BodyContains(key.Text!);
             default:
                 return false;
         }
@@ -107,7 +146,7 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
     };
 
     private bool HeaderContains(string field, string text) =>
-        Message is { } message && message.Headers.Any(h => h.Field.Equals(field, StringComparison.OrdinalIgnoreCase) && Contains(h.Value, text));
+        Headers is { } headers && headers.Any(h => h.Field.Equals(field, StringComparison.OrdinalIgnoreCase) && Contains(h.Value, text));
 
     private bool BodyContains(string text)
     {
