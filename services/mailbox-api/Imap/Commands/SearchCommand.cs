@@ -10,33 +10,10 @@ internal static class SearchCommand
         var mailbox = session.RequireSelected();
         var arguments = request.Arguments;
         arguments.Space();
-        HashSet<string>? returns = null;
-        if (arguments.TryKeyword("RETURN "))
-        {
-            // ESEARCH (RFC 4731): RETURN () means ALL.
-            returns = new HashSet<string>(StringComparer.Ordinal);
-            arguments.ReadList(() => returns.Add(arguments.ReadAtom().ToUpperInvariant()));
-            if (returns.Any(r => r is not ("MIN" or "MAX" or "COUNT" or "ALL")))
-            {
-                throw new Parsing.ImapParseException("Unknown SEARCH RETURN option");
-            }
-
-            if (returns.Count == 0)
-            {
-                returns.Add("ALL");
-            }
-
-            arguments.Space();
-        }
-
+        var returns = EsearchReturn.Read(arguments, "SEARCH");
         if (arguments.TryKeyword("CHARSET "))
         {
-            var charset = arguments.ReadAstring();
-            if (!charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new ImapNoException("Unsupported charset.", "BADCHARSET (UTF-8 US-ASCII)");
-            }
-
+            SearchMatches.ReadCharset(arguments);
             arguments.Space();
         }
 
@@ -67,34 +44,9 @@ internal static class SearchCommand
         }
         else
         {
-            var result = new System.Text.StringBuilder($"ESEARCH (TAG {ImapResponseBuilder.Quote(request.Tag)})");
-            if (request.Uid)
-            {
-                result.Append(" UID");
-            }
-
-            if (found.Count > 0 && returns.Contains("MIN"))
-            {
-                result.Append(" MIN ").Append(found[0]);
-            }
-
-            if (found.Count > 0 && returns.Contains("MAX"))
-            {
-                result.Append(" MAX ").Append(found[^1]);
-            }
-
-            if (returns.Contains("COUNT"))
-            {
-                result.Append(" COUNT ").Append(found.Count);
-            }
-
-            if (found.Count > 0 && returns.Contains("ALL"))
-            {
-                result.Append(" ALL ").Append(Parsing.SequenceSet.Format(found));
-            }
-
-            session.Reply.Untagged(result.ToString());
+            session.Reply.Untagged(EsearchReturn.Format(request.Tag, request.Uid, found, returns, Parsing.SequenceSet.Format));
         }
+
         await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
         return new ImapResult("Search completed.") { AllowExpunge = request.Uid };
     }

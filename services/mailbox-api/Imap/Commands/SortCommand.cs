@@ -15,24 +15,7 @@ internal static class SortCommand
         var mailbox = session.RequireSelected();
         var arguments = request.Arguments;
         arguments.Space();
-        HashSet<string>? returns = null;
-        if (arguments.TryKeyword("RETURN "))
-        {
-            returns = new HashSet<string>(StringComparer.Ordinal);
-            arguments.ReadList(() => returns.Add(arguments.ReadAtom().ToUpperInvariant()));
-            if (returns.Any(r => r is not ("MIN" or "MAX" or "COUNT" or "ALL")))
-            {
-                throw new ImapParseException("Unknown SORT RETURN option");
-            }
-
-            if (returns.Count == 0)
-            {
-                returns.Add("ALL");
-            }
-
-            arguments.Space();
-        }
-
+        var returns = EsearchReturn.Read(arguments, "SORT");
         var criteria = SortCriterion.ParseList(arguments);
         arguments.Space();
         SearchMatches.ReadCharset(arguments);
@@ -64,33 +47,7 @@ internal static class SortCommand
         else
         {
             // RFC 5267 §3: MIN/MAX are the first and last in sort order; ALL keeps sort order, so no ranges are folded.
-            var line = new StringBuilder($"ESEARCH (TAG {ImapResponseBuilder.Quote(request.Tag)})");
-            if (request.Uid)
-            {
-                line.Append(" UID");
-            }
-
-            if (numbers.Count > 0 && returns.Contains("MIN"))
-            {
-                line.Append(" MIN ").Append(numbers[0]);
-            }
-
-            if (numbers.Count > 0 && returns.Contains("MAX"))
-            {
-                line.Append(" MAX ").Append(numbers[^1]);
-            }
-
-            if (returns.Contains("COUNT"))
-            {
-                line.Append(" COUNT ").Append(numbers.Count);
-            }
-
-            if (numbers.Count > 0 && returns.Contains("ALL"))
-            {
-                line.Append(" ALL ").Append(string.Join(',', numbers));
-            }
-
-            session.Reply.Untagged(line.ToString());
+            session.Reply.Untagged(EsearchReturn.Format(request.Tag, request.Uid, numbers, returns, all => string.Join(',', all)));
         }
 
         return new ImapResult("Sort completed.") { AllowExpunge = request.Uid };
