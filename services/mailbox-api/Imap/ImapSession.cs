@@ -487,25 +487,9 @@ internal sealed class ImapSession
         }
 
         await Reply.TaggedAsync(tag, "OK", "Begin TLS negotiation now.", cancellationToken).ConfigureAwait(false);
-        var transport = new DuplexTransportStream(_connection.Transport.Input.AsStream(leaveOpen: true), _connection.Transport.Output.AsStream(leaveOpen: true));
-        var tls = new SslStream(transport, leaveInnerStreamOpen: false);
-        try
+        var tls = await StartTlsHandshake.TryAsync(_connection, Services.Certificate!.Certificate, exception => ImapLog.TlsFailed(Services.Logger, exception, _connection.ConnectionId), cancellationToken).ConfigureAwait(false);
+        if (tls is null)
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            handshake.CancelAfter(TimeSpan.FromSeconds(30));
-            await tls.AuthenticateAsServerAsync(
-                new SslServerAuthenticationOptions
-                {
-                    ServerCertificate = Services.Certificate!.Certificate,
-                    ClientCertificateRequired = false,
-                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                },
-                handshake.Token).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is AuthenticationException or IOException or OperationCanceledException)
-        {
-            ImapLog.TlsFailed(Services.Logger, exception, _connection.ConnectionId);
-            await tls.DisposeAsync().ConfigureAwait(false);
             throw new ClientGoneException();
         }
 

@@ -266,25 +266,9 @@ internal sealed class Pop3Session
         }
 
         await Reply.OkAsync("Begin TLS negotiation now.", cancellationToken).ConfigureAwait(false);
-        var transport = new DuplexTransportStream(_connection.Transport.Input.AsStream(leaveOpen: true), _connection.Transport.Output.AsStream(leaveOpen: true));
-        var tls = new SslStream(transport, leaveInnerStreamOpen: false);
-        try
+        var tls = await StartTlsHandshake.TryAsync(_connection, Services.Certificate!.Certificate, exception => Pop3Log.TlsFailed(Services.Logger, exception, _connection.ConnectionId), cancellationToken).ConfigureAwait(false);
+        if (tls is null)
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            handshake.CancelAfter(TimeSpan.FromSeconds(30));
-            await tls.AuthenticateAsServerAsync(
-                new SslServerAuthenticationOptions
-                {
-                    ServerCertificate = Services.Certificate!.Certificate,
-                    ClientCertificateRequired = false,
-                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                },
-                handshake.Token).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is AuthenticationException or IOException or OperationCanceledException)
-        {
-            Pop3Log.TlsFailed(Services.Logger, exception, _connection.ConnectionId);
-            await tls.DisposeAsync().ConfigureAwait(false);
             return Pop3Outcome.Close;
         }
 
