@@ -152,6 +152,24 @@ internal sealed class FolderIndexFile
     {
         try
         {
+            // Read after every IMAP command (MailFolder.IsUnchangedOnDisk): the header line in one read
+            // into the stack, no FileStream or StreamReader buffers; a longer line takes the slow path.
+            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            {
+                Span<byte> head = stackalloc byte[512];
+                var read = RandomAccess.Read(handle, head, 0);
+                var lf = head[..read].IndexOf((byte)'\n');
+                if (lf >= 0)
+                {
+                    return ParseHeader(Encoding.UTF8.GetString(head[..lf]).TrimEnd('\r'))?.Generation;
+                }
+
+                if (read < head.Length)
+                {
+                    return read == 0 ? null : ParseHeader(Encoding.UTF8.GetString(head[..read]))?.Generation;
+                }
+            }
+
             using var reader = new StreamReader(path, Encoding.UTF8);
             var header = reader.ReadLine();
             return header is null ? null : ParseHeader(header)?.Generation;

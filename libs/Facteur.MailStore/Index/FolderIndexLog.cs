@@ -35,9 +35,9 @@ internal static class FolderIndexLog
     {
         try
         {
-            using var stream = new FileStream(PathOf(indexPath), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            using var handle = File.OpenHandle(PathOf(indexPath), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             Span<byte> head = stackalloc byte[64];
-            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            var read = RandomAccess.Read(handle, head, 0);
             var lf = head[..read].IndexOf((byte)'\n');
             var text = lf < 0 ? string.Empty : Encoding.ASCII.GetString(head[..lf]);
             return text.StartsWith(Magic, StringComparison.Ordinal)

@@ -357,7 +357,9 @@ public sealed class MailFolder
             {
                 try
                 {
-                    return new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.RandomAccess);
+                    // Unbuffered: readers take the file in one read of its size (FETCH) or in their own blocks
+                    // (MimeKit); a 64 KiB buffer per open was allocated and filled for nothing.
+                    return new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.RandomAccess);
                 }
                 catch (FileNotFoundException)
                 {

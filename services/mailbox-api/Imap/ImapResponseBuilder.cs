@@ -11,6 +11,9 @@ internal sealed class ImapResponseBuilder
 
     public ReadOnlySpan<byte> Written => _buffer.WrittenSpan;
 
+    /// <summary>Starts the next response in the same buffer (FETCH of many messages allocates it once).</summary>
+    public void Clear() => _buffer.ResetWrittenCount();
+
     public ImapResponseBuilder Raw(string text)
     {
         var count = Encoding.UTF8.GetByteCount(text);
@@ -25,7 +28,14 @@ internal sealed class ImapResponseBuilder
         return this;
     }
 
-    public ImapResponseBuilder Number(long value) => Raw(value.ToString(CultureInfo.InvariantCulture));
+    public ImapResponseBuilder Number(long value)
+    {
+        // Formatted in place: every FETCH response carries a few numbers.
+        var span = _buffer.GetSpan(20);
+        value.TryFormat(span, out var written, provider: CultureInfo.InvariantCulture);
+        _buffer.Advance(written);
+        return this;
+    }
 
     /// <summary>A string: quoted when it is short 7-bit text without CR/LF, a literal otherwise; NIL for null.</summary>
     public ImapResponseBuilder NString(string? value)

@@ -90,6 +90,7 @@ internal static class FetchCommand
             or FetchKind.ModSeq or FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure));
         using var cache = needsStructure ? mailbox.Folder.OpenRenderedFetchReader(RenderedStructure.Format) : null;
         var unflushed = 0;
+        var builder = new ImapResponseBuilder();
         foreach (var (sequence, entry) in messages)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -124,8 +125,8 @@ internal static class FetchCommand
                 }
             }
 
-            var builder = new ImapResponseBuilder();
-            builder.Raw($"* {sequence} FETCH (");
+            builder.Clear();
+            builder.Raw("* ").Number(sequence).Raw(" FETCH (");
             var first = true;
             foreach (var item in items)
             {
@@ -194,10 +195,10 @@ internal static class FetchCommand
                 b.Raw("RFC822 ").Literal(data!.Bytes);
                 break;
             case FetchKind.Rfc822Header:
-                b.Raw("RFC822.HEADER ").Literal(data!.Root.HeaderBytes);
+                b.Raw("RFC822.HEADER ").Literal(data!.HeaderBytes);
                 break;
             case FetchKind.Rfc822Text:
-                b.Raw("RFC822.TEXT ").Literal(data!.Root.BodyBytes);
+                b.Raw("RFC822.TEXT ").Literal(data!.BodyBytes);
                 break;
             case FetchKind.Section:
                 var bytes = Section(item, data!);
@@ -223,6 +224,21 @@ internal static class FetchCommand
             return data.Bytes; // BODY[]: the whole message, no MIME parse needed
         }
 
+        if (item.Part.Count == 0)
+        {
+            // The message's own HEADER, TEXT and HEADER.FIELDS need only where its header ends, not its
+            // MIME tree: BODY.PEEK[HEADER] of a whole folder is what clients sync with.
+            switch (item.Text)
+            {
+                case "HEADER":
+                    return data.HeaderBytes.ToArray();
+                case "TEXT":
+                    return data.BodyBytes.ToArray();
+                case "HEADER.FIELDS" or "HEADER.FIELDS.NOT":
+                    return HeaderFields(data.HeaderBytes, item.Fields, item.Text == "HEADER.FIELDS.NOT");
+            }
+        }
+
         var root = data.Root;
         var node = item.Part.Count == 0 ? root : root.Find(item.Part);
         if (node is null)
@@ -243,15 +259,14 @@ internal static class FetchCommand
             case "HEADER":
                 return message is null ? [] : message.HeaderBytes.ToArray();
             default:
-                return message is null ? [] : HeaderFields(message, item.Fields, item.Text == "HEADER.FIELDS.NOT");
+                return message is null ? [] : HeaderFields(message.HeaderBytes, item.Fields, item.Text == "HEADER.FIELDS.NOT");
         }
     }
 
     /// <summary>The header lines (folded continuation lines included) of the listed fields, or of all others, then the blank line.</summary>
-    private static byte[] HeaderFields(MimeNode message, IReadOnlyList<string> fields, bool not)
+    private static byte[] HeaderFields(ReadOnlySpan<byte> header, IReadOnlyList<string> fields, bool not)
     {
         var wanted = new HashSet<string>(fields, StringComparer.OrdinalIgnoreCase);
-        var header = message.HeaderBytes;
         var result = new List<byte>();
         var include = false;
         var start = 0;

@@ -6,33 +6,27 @@ namespace Facteur.MailboxApi.Imap.Commands;
 /// <summary>Resolves a sequence set against the selected mailbox: message numbers must exist (BAD otherwise), UIDs need not (§6.4.8).</summary>
 internal static class MessageSetArgument
 {
+    /// <summary>
+    /// The messages the set names, in mailbox order, each once. The set's ranges are resolved (<c>*</c> is
+    /// the largest number in use), merged and looked up by index or binary search on the UID, so a command
+    /// naming one message costs a lookup, not a walk of the whole mailbox.
+    /// </summary>
     public static List<(uint Sequence, MailboxMessage Message)> Resolve(SelectedMailbox mailbox, SequenceSet set, bool uid)
     {
-        var result = new List<(uint, MailboxMessage)>();
-        if (uid)
-        {
-            var last = mailbox.LastUid;
-            for (var i = 0; i < mailbox.Messages.Count; i++)
-            {
-                if (set.Contains(mailbox.Messages[i].Uid, last))
-                {
-                    result.Add(((uint)i + 1, mailbox.Messages[i]));
-                }
-            }
-
-            return result;
-        }
-
-        if (!set.IsWithin(mailbox.Count))
+        if (!uid && !set.IsWithin(mailbox.Count))
         {
             throw new ImapParseException("Invalid message sequence number");
         }
 
-        for (var i = 0; i < mailbox.Messages.Count; i++)
+        var messages = mailbox.Messages;
+        var result = new List<(uint, MailboxMessage)>();
+        foreach (var (low, high) in Merged(set, uid ? mailbox.LastUid : mailbox.Count))
         {
-            if (set.Contains((uint)i + 1, mailbox.Count))
+            var start = uid ? FirstAtOrAbove(messages, low) : (int)Math.Min(low - 1, messages.Count);
+            var end = uid ? FirstAtOrAbove(messages, high + 1) : (int)Math.Min(high, messages.Count);
+            for (var i = start; i < end; i++)
             {
-                result.Add(((uint)i + 1, mailbox.Messages[i]));
+                result.Add(((uint)i + 1, messages[i]));
             }
         }
 
@@ -41,4 +35,59 @@ internal static class MessageSetArgument
 
     public static List<(uint Sequence, MailboxMessage Message)> Read(ImapParser parser, SelectedMailbox mailbox, bool uid) =>
         Resolve(mailbox, SequenceSet.Parse(parser.ReadToken()), uid);
+
+    /// <summary>The set's ranges with <c>*</c> resolved to <paramref name="largest"/>, ascending and without overlaps.</summary>
+    private static List<(long Low, long High)> Merged(SequenceSet set, uint largest)
+    {
+        var ranges = new List<(long Low, long High)>(set.Ranges.Count);
+        for (var i = 0; i < set.Ranges.Count; i++)
+        {
+            var (low, high) = set.Ranges[i];
+            var lo = low == SequenceSet.Star ? largest : low;
+            var hi = high == SequenceSet.Star ? largest : high;
+            ranges.Add(lo <= hi ? (lo, hi) : (hi, lo)); // "5:*" with 3 messages is 3:5 (§9)
+        }
+
+        if (ranges.Count < 2)
+        {
+            return ranges;
+        }
+
+        ranges.Sort((a, b) => a.Low.CompareTo(b.Low));
+        var merged = new List<(long Low, long High)>(ranges.Count) { ranges[0] };
+        for (var i = 1; i < ranges.Count; i++)
+        {
+            var last = merged[^1];
+            if (ranges[i].Low <= last.High + 1)
+            {
+                merged[^1] = (last.Low, Math.Max(last.High, ranges[i].High));
+            }
+            else
+            {
+                merged.Add(ranges[i]);
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>Index of the first message whose UID is at least <paramref name="uid"/> (messages are in UID order).</summary>
+    private static int FirstAtOrAbove(List<MailboxMessage> messages, long uid)
+    {
+        int low = 0, high = messages.Count;
+        while (low < high)
+        {
+            var mid = (low + high) >>> 1;
+            if (messages[mid].Uid < uid)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+
+        return low;
+    }
 }

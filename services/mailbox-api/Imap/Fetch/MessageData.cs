@@ -23,6 +23,15 @@ internal sealed class MessageData
 
     public MimeNode Root => _root ??= MimeNode.Parse(Bytes);
 
+    /// <summary>
+    /// The message's own header up to and including the empty line (BODY[HEADER], RFC822.HEADER), found
+    /// without parsing the MIME tree: a header FETCH of a whole folder needs no more than this.
+    /// </summary>
+    public ReadOnlySpan<byte> HeaderBytes => _root is { } root ? root.HeaderBytes : Bytes.AsSpan(0, MimeNode.BodyStartOf(Bytes));
+
+    /// <summary>The message's body after its header (BODY[TEXT], RFC822.TEXT), without parsing the MIME tree.</summary>
+    public ReadOnlySpan<byte> BodyBytes => _root is { } root ? root.BodyBytes : Bytes.AsSpan(MimeNode.BodyStartOf(Bytes));
+
     /// <summary>The message's own header (ENVELOPE), without parsing its parts when <see cref="Root"/> was not needed.</summary>
     public MimeKit.HeaderList TopHeaders => _root?.Headers ?? (_topHeaders ??= MimeNode.ParseHeaders(Bytes));
 
@@ -35,9 +44,15 @@ internal sealed class MessageData
             return null;
         }
 
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return new MessageData(ToCrlf(copy.ToArray()), message.InternalDate);
+        // One array of the file's size, filled straight from the file: no growing copy, no second copy.
+        var bytes = new byte[stream.Length];
+        var read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        if (read < bytes.Length)
+        {
+            Array.Resize(ref bytes, read); // shortened while open (it should not be: Maildir files never change)
+        }
+
+        return new MessageData(ToCrlf(bytes), message.InternalDate);
     }
 
     private static byte[] ToCrlf(byte[] bytes)

@@ -48,7 +48,11 @@ internal sealed class MimeNode
 
     public static MimeNode Parse(byte[] data) => Parse(data, 0, data.Length, null, 0);
 
+    /// <summary>Where the body of the entity in <paramref name="data"/> starts: after its header's empty line.</summary>
+    public static int BodyStartOf(byte[] data) => FindBodyStart(data, 0, data.Length);
+
     /// <summary>The top-level header only (what ENVELOPE needs), exactly as <see cref="Parse(byte[])"/> reads it, without the parts.</summary>
+
     public static HeaderList ParseHeaders(byte[] data) => LoadHeaders(data, 0, FindBodyStart(data, 0, data.Length));
 
     private static MimeNode Parse(byte[] data, int start, int end, ContentType? defaultType, int depth)

@@ -41,6 +41,13 @@ internal sealed class SelectedMailbox
     /// <summary>The state <see cref="Apply"/> last walked.</summary>
     private FolderState? _applied;
 
+    /// <summary>
+    /// Whether the last walk left messages marked gone (expunged elsewhere, not yet reported). Only a walk
+    /// marks them for the state it walked (STORE marks them only for a newer state, which forces a walk),
+    /// so with the same state and none left, an EXPUNGE-allowing refresh has nothing to report either.
+    /// </summary>
+    private bool _goneLeft;
+
     /// <summary>Set by the session when CONDSTORE is enabled: unsolicited FETCH responses carry MODSEQ.</summary>
     public bool CondStore { get; set; }
 
@@ -104,7 +111,7 @@ internal sealed class SelectedMailbox
         // FolderState is immutable and the store hands out the same instance until something changes:
         // the walk below (a binary search per message, 100,000 of them after every command on a large
         // mailbox) has nothing to find then — unless expunges marked earlier may now be reported.
-        if (ReferenceEquals(state, _applied) && !(allowExpunge && Messages.Exists(m => m.Gone)))
+        if (ReferenceEquals(state, _applied) && !(allowExpunge && _goneLeft))
         {
             return;
         }
@@ -141,6 +148,8 @@ internal sealed class SelectedMailbox
             known.Record = now;
         }
 
+        _goneLeft = Messages.Exists(m => m.Gone);
+
         if (allowExpunge)
         {
             var vanished = new List<uint>();
@@ -158,6 +167,7 @@ internal sealed class SelectedMailbox
             }
 
             WriteVanished(reply, vanished);
+            _goneLeft = false;
         }
 
         var before = Messages.Count;
