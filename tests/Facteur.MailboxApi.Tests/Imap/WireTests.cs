@@ -186,6 +186,31 @@ public sealed class WireTests
         Assert.Contains("* SEARCH 6", await client.CommandAsync("h", "UID SEARCH UID 6:100"));
     }
 
+    [Fact]
+    public async Task Overlapping_and_unordered_sets_name_each_message_once_in_mailbox_order()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        for (var i = 0; i < 6; i++)
+        {
+            server.Deliver(MaildirSeed.Message($"m{i}", "x\r\n"));
+        }
+
+        await using var client = await LoginAsync(server);
+        await client.CommandAsync("s", "SELECT INBOX");
+        await client.CommandAsync("d", @"STORE 2,4 +FLAGS.SILENT (\Deleted)");
+        await client.CommandAsync("x", "EXPUNGE"); // UIDs 1 3 5 6 are left, as messages 1 to 4
+
+        static string[] Untagged(IEnumerable<string> lines) => lines.Where(l => l.StartsWith('*')).ToArray();
+        Assert.Equal(["* 1 FETCH (UID 1)", "* 2 FETCH (UID 3)", "* 3 FETCH (UID 5)", "* 4 FETCH (UID 6)"],
+            Untagged(await client.CommandAsync("a", "FETCH 4,1:2,2:3,*,3 UID")));
+        Assert.Equal(["* 1 FETCH (UID 1)", "* 2 FETCH (UID 3)", "* 3 FETCH (UID 5)", "* 4 FETCH (UID 6)"],
+            Untagged(await client.CommandAsync("b", "UID FETCH 6,2:3,1,5:4,100 UID")));
+        Assert.Equal(["* 3 FETCH (UID 5)", "* 4 FETCH (UID 6)"], Untagged(await client.CommandAsync("c", "UID FETCH *:4 UID")));
+        Assert.Equal(["* 2 FETCH (UID 3)"], Untagged(await client.CommandAsync("e", "UID FETCH 2:4 UID")));
+        Assert.Empty(Untagged(await client.CommandAsync("f", "UID FETCH 2,4 UID")));
+        Assert.StartsWith("g BAD", (await client.CommandAsync("g", "FETCH 3:5 UID"))[^1]);
+    }
+
     [Theory]
     [InlineData("\"../evil\"")]
     [InlineData("\"a/b\"")]

@@ -136,7 +136,7 @@ internal static class FetchCommand
                 }
 
                 first = false;
-                Write(builder, item, entry, data, rendered);
+                unflushed += Write(session.Reply, builder, item, entry, data, rendered);
             }
 
             if (flagsChanged && items.All(i => i.Kind != FetchKind.Flags))
@@ -163,7 +163,8 @@ internal static class FetchCommand
         return new ImapResult("Fetch completed.") { AllowExpunge = request.Uid };
     }
 
-    private static void Write(ImapResponseBuilder b, FetchItem item, MailboxMessage entry, MessageData? data, RenderedFetchItems? rendered)
+    /// <summary>Writes one data item; a literal's octets go straight to the reply (no copy through the builder). Returns the octets sent so.</summary>
+    private static int Write(ImapReplyWriter reply, ImapResponseBuilder b, FetchItem item, MailboxMessage entry, MessageData? data, RenderedFetchItems? rendered)
     {
         switch (item.Kind)
         {
@@ -192,14 +193,14 @@ internal static class FetchCommand
                 b.Raw("BODYSTRUCTURE ").Raw(rendered!.BodyStructure!);
                 break;
             case FetchKind.Rfc822:
-                b.Raw("RFC822 ").Literal(data!.Bytes);
-                break;
+                b.Raw("RFC822 ");
+                return Literal(reply, b, data!.Bytes);
             case FetchKind.Rfc822Header:
-                b.Raw("RFC822.HEADER ").Literal(data!.HeaderBytes);
-                break;
+                b.Raw("RFC822.HEADER ");
+                return Literal(reply, b, data!.HeaderBytes);
             case FetchKind.Rfc822Text:
-                b.Raw("RFC822.TEXT ").Literal(data!.BodyBytes);
-                break;
+                b.Raw("RFC822.TEXT ");
+                return Literal(reply, b, data!.BodyBytes);
             case FetchKind.Section:
                 var bytes = Section(item, data!);
                 b.Raw(item.Name);
@@ -208,16 +209,32 @@ internal static class FetchCommand
                     b.Raw("<").Number(partial.Offset).Raw(">");
                     bytes = partial.Offset >= bytes.Length
                         ? []
-                        : bytes.AsSpan((int)partial.Offset, (int)Math.Min(partial.Length, bytes.Length - partial.Offset)).ToArray();
+                        : bytes.Slice((int)partial.Offset, (int)Math.Min(partial.Length, bytes.Length - partial.Offset));
                 }
 
-                b.Raw(" ").Literal(bytes);
-                break;
+                b.Raw(" ");
+                return Literal(reply, b, bytes);
         }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// A literal (RFC 3501 §4.3): its announcement joins the response so far, which goes out with it, and
+    /// the octets follow straight from the message's buffer; the builder carries on with what comes after.
+    /// </summary>
+    private static int Literal(ImapReplyWriter reply, ImapResponseBuilder b, ReadOnlySpan<byte> bytes)
+    {
+        b.Raw("{").Number(bytes.Length).Raw("}\r\n");
+        var sent = b.Written.Length + bytes.Length;
+        reply.Write(b.Written);
+        reply.Write(bytes);
+        b.Clear();
+        return sent;
     }
 
     /// <summary>The octets of BODY[section] (RFC 3501 §6.4.5); empty when the part does not exist.</summary>
-    private static byte[] Section(FetchItem item, MessageData data)
+    private static ReadOnlySpan<byte> Section(FetchItem item, MessageData data)
     {
         if (item.Part.Count == 0 && item.Text.Length == 0)
         {
@@ -231,9 +248,9 @@ internal static class FetchCommand
             switch (item.Text)
             {
                 case "HEADER":
-                    return data.HeaderBytes.ToArray();
+                    return data.HeaderBytes;
                 case "TEXT":
-                    return data.BodyBytes.ToArray();
+                    return data.BodyBytes;
                 case "HEADER.FIELDS" or "HEADER.FIELDS.NOT":
                     return HeaderFields(data.HeaderBytes, item.Fields, item.Text == "HEADER.FIELDS.NOT");
             }
@@ -251,13 +268,13 @@ internal static class FetchCommand
         switch (item.Text)
         {
             case "":
-                return item.Part.Count == 0 ? data.Bytes : node.BodyBytes.ToArray();
+                return item.Part.Count == 0 ? data.Bytes : node.BodyBytes;
             case "MIME":
-                return node.HeaderBytes.ToArray();
+                return node.HeaderBytes;
             case "TEXT":
-                return message is null ? [] : message.BodyBytes.ToArray();
+                return message is null ? [] : message.BodyBytes;
             case "HEADER":
-                return message is null ? [] : message.HeaderBytes.ToArray();
+                return message is null ? [] : message.HeaderBytes;
             default:
                 return message is null ? [] : HeaderFields(message.HeaderBytes, item.Fields, item.Text == "HEADER.FIELDS.NOT");
         }
