@@ -110,7 +110,7 @@ start_facteur() { # name src mailroot smtp imap -> pid
     Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$W/$name/aliases" \
     Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
     Smtp__Port="$smtp" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" Smtp__MaxConnectionsPerIp=1000 \
-    Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 \
+    Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 Http__Port="$(free_port)" \
     Imap__MaxConnectionsPerUser=20000 Imap__MaxConnectionsPerIp=20000 \
     Management__Port="$mgmt" Logging__LogLevel__Default=Warning \
     dotnet "$(dll_of "$src")" > "$W/$name.log" 2>&1 &
