@@ -259,7 +259,9 @@ def main():
     parser.add_argument("--roundcube", default="not run")
     parser.add_argument("--imapscale", help="bench/imap/run.sh's results.jsonl, folded into this table")
     parser.add_argument("--note", action="append", default=[], help="a caveat for the notes section")
-    parser.add_argument("--elapsed", default="", help="wall time of the run, for the next run's estimate")
+    parser.add_argument("--elapsed", type=int, default=0, help="wall time of the run in seconds")
+    parser.add_argument("--timings", help="'group seconds' lines from bench/run.sh, for the next run's estimate")
+    parser.add_argument("--kind", default="full", help="full, medium or quick: estimates compare like with like")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--stamp", required=True)
     args = parser.parse_args()
@@ -299,6 +301,20 @@ def main():
     text += ["## Not measured in this run, or measured with a caveat", ""]
     text += [f"- {e}" for e in errors + args.note] or ["- (nothing: every row ran)"]
     text += [""]
+    groups = {}
+    if args.timings and os.path.exists(args.timings):
+        with open(args.timings) as f:
+            for line in f:
+                if line.strip():
+                    group, secs = line.split()
+                    groups[group] = groups.get(group, 0) + int(secs)
+    if args.elapsed:
+        # Whatever no group accounts for: install, build, start-ups, warm-ups.
+        groups["setup"] = max(0, args.elapsed - sum(v for k, v in groups.items() if k != "setup"))
+    if groups:
+        text += ["## Run time", "",
+                 f"{args.elapsed // 60} min {args.elapsed % 60} s in all, install and build included ({args.kind} run; "
+                 f"bench/run.sh estimates the next {args.kind} run from these): " + ", ".join(f"{g} {v // 60} min {v % 60} s" for g, v in groups.items()), ""]
     text += ["## Machine", ""] + [f"- **{k}**: {v}" for k, v in machine(args)] + [""]
     text += ["See docs/README-perf.md for the method, the GC settings and the limits these figures assume.", ""]
     body = "\n".join(text)
@@ -306,13 +322,13 @@ def main():
     name = f"quick-{args.stamp}" if args.quick else f"{args.stamp}-partial" if args.partial else args.stamp
     with open(os.path.join(args.out_dir, f"{name}.md"), "w") as f:
         f.write(body)
-    serial = {"stamp": args.stamp, "elapsed": args.elapsed,
+    serial = {"stamp": args.stamp, "elapsed": args.elapsed, "kind": args.kind, "repeat": args.repeat, "groups": groups,
               "rows": {label: by for (label, _, _), by in rows.items()},
               "meta": {label: {"unit": unit, "higher": higher} for (label, unit, higher) in rows},
               "errors": errors + args.note}
+    with open(os.path.join(args.out_dir, f"{name}.json"), "w") as f:
+        json.dump(serial, f, indent=1)
     if not args.quick:
-        with open(os.path.join(args.out_dir, f"{name}.json"), "w") as f:
-            json.dump(serial, f, indent=1)
         if not args.partial:
             with open(os.path.join(args.out_dir, "latest.md"), "w") as f:
                 f.write(body)
