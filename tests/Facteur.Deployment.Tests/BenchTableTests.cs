@@ -19,12 +19,13 @@ public sealed class BenchTableTests : IDisposable
         string.Join('\n', new[]
         {
             """{"stack":"anchor","row":"pop3","data":{"messages":10000,"retr":1000,"login_s":[0.010,0.011],"uidl_s":[0.050,0.052],"list_s":[0.010,0.011],"retr_s":[0.200,0.204]}}""",
-            $$"""{"stack":"standalone","row":"pop3","data":{"messages":10000,"retr":1000,"login_s":[0.005,0.0051],"uidl_s":[0.006,0.0061],"list_s":[0.006,0.0061],"retr_s":{{retrS}}}}""",
+            """{"stack":"standalone","row":"pop3","data":{"messages":10000,"retr":1000,"login_s":[0.005,0.0051],"uidl_s":[0.006,0.0061],"list_s":[0.006,0.0061],"retr_s":RETR}}""".Replace("RETR", retrS, StringComparison.Ordinal),
         }.Concat(withWebmail
             ? new[]
             {
                 """{"stack":"anchor","row":"webmail:inbox","data":{"messages":10000,"threads":2,"connections":8,"requests_per_s":40,"p99_ms":300}}""",
-                $$"""{"stack":"standalone","row":"webmail:inbox","data":{"messages":10000,"threads":2,"connections":8,"requests_per_s":{{webmailRps}},"p99_ms":150}}""",
+                """{"stack":"standalone","row":"webmail:inbox","data":{"messages":10000,"threads":2,"connections":8,"requests_per_s":RPS,"p99_ms":150}}"""
+                    .Replace("RPS", webmailRps.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
             }
             : []));
 
