@@ -163,8 +163,12 @@ if [ "${ANCHOR:-}" = roundcube ]; then
   "$ROOT/bench/anchors/roundcube.sh" start "$SITE/roundcube" "$RC_PORT" "$A_IMAP"
   login_line=$("$ROOT/bench/anchors/roundcube.sh" login "$SITE/roundcube" "$RC_PORT" alice@esp.sn "bench password")
   RC_COOKIE=${login_line%%$'\t'*} RC_TOKEN=${login_line##*$'\t'}
-  curl -s -o /dev/null -w "roundcube: first inbox list %{http_code} in %{time_total}s\n" -H "$RC_COOKIE" -H "X-Roundcube-Request: $RC_TOKEN" \
-    -H "X-Requested-With: XMLHttpRequest" "http://127.0.0.1:$RC_PORT$RC_LIST"
+  # The list answer must hold message rows: a lost session or a wrong token answers 200 too.
+  curl -s -o "$SITE/roundcube-list.json" -w "roundcube: first inbox list %{http_code} in %{time_total}s\n" -H "$RC_COOKIE" \
+    -H "X-Roundcube-Request: $RC_TOKEN" -H "X-Requested-With: XMLHttpRequest" "http://127.0.0.1:$RC_PORT$RC_LIST"
+  rows=$(grep -o 'add_message_row' "$SITE/roundcube-list.json" | wc -l)
+  [ "$rows" -ge 1 ] || { echo "roundcube: the inbox list holds no message rows:" >&2; head -c 400 "$SITE/roundcube-list.json" >&2; exit 1; }
+  echo "roundcube: the inbox list holds $rows message rows"
   wrk -t1 -c2 -d3s --timeout 10s -H "$RC_COOKIE" -H "X-Roundcube-Request: $RC_TOKEN" -H "X-Requested-With: XMLHttpRequest" \
     "http://127.0.0.1:$RC_PORT$RC_LIST" > /dev/null
 fi
