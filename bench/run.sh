@@ -118,7 +118,7 @@ total = per_rep.get("setup", 0) + sum(per_rep.get(g, 0) * (repeat if g in scales
 if corpus > 10000 and kind != "quick":
     total *= corpus / 10000 * 0.5 + 0.5
 print(f"[estimate] about {total / 60:.0f} minutes for {','.join(only)} at --repeat {repeat} (from {source}); "
-      + ("add the build and any package install" if source.startswith("docs") else "build included") + ("; over an hour: --medium halves it, --only splits it" if total > 3600 else ""))
+      + ("add the build and any package install" if source.startswith("docs") else "build included") + ("; over an hour: --medium (one repetition) takes about 55 minutes, --only splits it" if total > 3600 else ""))
 PY
 
 # --- 1. packages -----------------------------------------------------------------------------------
@@ -398,7 +398,7 @@ if wants webmail; then
     if ! ANCHOR=$webmail_anchor JSON_OUT="$RESULTS" PAGES=inbox CONFIG=$CONFIG SESSIONS=8 REPEAT=$REPEAT \
         timeout $((STEP_TIMEOUT + 600)) "$BENCH/webmail/run.sh" "$WEBMAIL_SECONDS" "$CORPUS" > "$W/webmail.log" 2>&1; then
       log "webmail: bench/webmail/run.sh failed; last lines:"; tail -15 "$W/webmail.log" >&2
-      NOTES+=("Webmail: bench/webmail/run.sh failed: $(tail -3 "$W/webmail.log" | tr -d '"\\' | tr '\n' ' ')")
+      NOTES+=("Webmail: bench/webmail/run.sh failed: $(grep -v -e '^ *at ' -e 'End of' "$W/webmail.log" | tail -3 | tr -d '"\\' | tr '\n' ' ')")
     fi
     echo "webmail $((SECONDS - webmail_started))" >> "$TIMINGS"
   fi
@@ -416,12 +416,14 @@ if wants imapscale; then
   [ "$QUICK" = 1 ] && scale_args=(--skip-build --no-extra --quick)
   # --medium: the 10,000-message rows are the imap group's; only the 100,000-message ones here.
   [ "$MEDIUM" = 1 ] && scale_args+=(--corpus 100000)
-  if timed imapscale "$BENCH/imap/run.sh" "${scale_args[@]}" > "$W/imapscale.log" 2>&1; then
+  # Http__Port: the standalone serves the webmail too, on 8080 unless told otherwise, which another
+  # process on the machine may hold (imap/run.sh starts one Facteur at a time, so one free port does).
+  if Http__Port=$(free_port) timed imapscale "$BENCH/imap/run.sh" "${scale_args[@]}" > "$W/imapscale.log" 2>&1; then
     IMAPSCALE=$(find "$BENCH/results" -maxdepth 1 -name 'imap-*.jsonl' -newer "$marker" | sort | tail -1)
   fi
   if [ -z "$IMAPSCALE" ]; then
     log "bench/imap/run.sh failed; last lines:"; tail -15 "$W/imapscale.log" >&2
-    NOTES+=("IMAP at scale: bench/imap/run.sh failed: $(tail -3 "$W/imapscale.log" | tr -d '"\\' | tr '\n' ' ')")
+    NOTES+=("IMAP at scale: bench/imap/run.sh failed: $(grep -v -e '^ *at ' -e 'End of' "$W/imapscale.log" | tail -3 | tr -d '"\\' | tr '\n' ' ')")
   fi
 fi
 
