@@ -95,7 +95,7 @@ results, kind, only, repeat, corpus = sys.argv[1], sys.argv[2], sys.argv[3].spli
 # Rough seconds per group (smtp, pop3, webmail: per repetition) on the loaded 2-core machine, until a
 # run of the same kind has recorded its own in bench/results/*.json.
 defaults = {
-    "quick": {"setup": 240, "smtp": 60, "pop3": 20, "imap": 60, "conns": 30, "imapscale": 300, "webmail": 180},
+    "quick": {"setup": 120, "smtp": 60, "pop3": 10, "imap": 40, "conns": 20, "imapscale": 120, "webmail": 110},
     "medium": {"setup": 420, "smtp": 480, "pop3": 60, "imap": 240, "conns": 900, "imapscale": 1000, "webmail": 120},
     "full": {"setup": 420, "smtp": 480, "pop3": 60, "imap": 240, "conns": 900, "imapscale": 1800, "webmail": 200},
 }[kind]
