@@ -5,10 +5,14 @@
 #   bench/run.sh [--quick | --medium] [--repeat N] [--skip-install] [--skip-build] [--corpus N] [--keep]
 #                [--only smtp,pop3,imap,conns,imapscale,webmail]
 #
-# --quick      tiny counts (about 15 minutes on the loaded 2-core machine, once built); writes
-#              bench/results/quick-<date>.md and leaves latest.md alone.
-# --medium     every row at full size, one repetition, 20 IDLE samples, 5 s webmail runs (about
-#              half a full run); writes <date>-partial.md and leaves latest.md alone.
+# --quick      tiny counts (about 5-7 minutes on the loaded 2-core machine once built; the Release
+#              build of six projects adds 15-20 there); writes bench/results/quick-<date>.md and
+#              leaves latest.md alone.
+# --medium     every row at full size, one repetition, 20 IDLE samples, 5 s webmail runs, the
+#              100,000-message IMAP rows only (about 55 minutes against about 93 for a full run);
+#              writes <date>-partial.md and leaves latest.md alone.
+# It prints its estimated duration first (from the last run of the same kind, see
+# docs/README-perf.md "Duration") and each group's wall time at the end of the table.
 # --repeat N   repetitions per measurement (default 3; medians and ranges are over these).
 # --only LIST  run only these workload groups (default: all). imapscale is bench/imap/run.sh: the
 #              IMAP rows on 10,000 and 100,000 messages, Dovecot vs Facteur standalone, folded into
@@ -19,7 +23,8 @@
 # --keep       keep the work folder (data, logs) under /tmp for inspection.
 #
 # Environment: FACTEUR_BENCH_GC=server|workstation and FACTEUR_BENCH_DATAS=0|1 override the GC
-# settings of the Facteur processes (default: what the projects ship; recorded in the table).
+# settings of every Facteur process, the webmail's and imapscale's included (default: what the
+# projects ship; recorded in the table).
 #
 # Everything listens on 127.0.0.1 on OS-chosen free ports; Postfix, Dovecot and RabbitMQ run as
 # private instances with their state in the work folder (bench/anchors/*.sh, scripts/rabbitmq.sh).
@@ -40,7 +45,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=${2:?}; shift ;;
     --keep) KEEP=1 ;;
     --corpus) CORPUS_OVERRIDE=${2:?}; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -396,7 +401,7 @@ if wants webmail; then
     log "webmail: inbox page through the edge${webmail_anchor:+ vs Roundcube} ($CORPUS messages, ${WEBMAIL_SECONDS}s × $REPEAT)"
     webmail_started=$SECONDS
     if ! ANCHOR=$webmail_anchor JSON_OUT="$RESULTS" PAGES=inbox CONFIG=$CONFIG SESSIONS=8 REPEAT=$REPEAT \
-        timeout $((STEP_TIMEOUT + 600)) "$BENCH/webmail/run.sh" "$WEBMAIL_SECONDS" "$CORPUS" > "$W/webmail.log" 2>&1; then
+        env "${GC_ENV[@]}" timeout $((STEP_TIMEOUT + 600)) "$BENCH/webmail/run.sh" "$WEBMAIL_SECONDS" "$CORPUS" > "$W/webmail.log" 2>&1; then
       log "webmail: bench/webmail/run.sh failed; last lines:"; tail -15 "$W/webmail.log" >&2
       NOTES+=("Webmail: bench/webmail/run.sh failed: $(grep -v -e '^ *at ' -e 'End of' "$W/webmail.log" | tail -3 | tr -d '"\\' | tr '\n' ' ')")
     fi
@@ -418,7 +423,7 @@ if wants imapscale; then
   [ "$MEDIUM" = 1 ] && scale_args+=(--corpus 100000)
   # Http__Port: the standalone serves the webmail too, on 8080 unless told otherwise, which another
   # process on the machine may hold (imap/run.sh starts one Facteur at a time, so one free port does).
-  if Http__Port=$(free_port) timed imapscale "$BENCH/imap/run.sh" "${scale_args[@]}" > "$W/imapscale.log" 2>&1; then
+  if Http__Port=$(free_port) timed imapscale env "${GC_ENV[@]}" "$BENCH/imap/run.sh" "${scale_args[@]}" > "$W/imapscale.log" 2>&1; then
     IMAPSCALE=$(find "$BENCH/results" -maxdepth 1 -name 'imap-*.jsonl' -newer "$marker" | sort | tail -1)
   fi
   if [ -z "$IMAPSCALE" ]; then
