@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=${2:?}; shift ;;
     --keep) KEEP=1 ;;
     --corpus) CORPUS_OVERRIDE=${2:?}; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
