@@ -313,7 +313,7 @@ def main():
         groups["setup"] = max(0, args.elapsed - sum(v for k, v in groups.items() if k != "setup"))
     if groups:
         text += ["## Run time", "",
-                 f"{args.elapsed // 60} min {args.elapsed % 60} s in all, install and build included ({args.kind} run; "
+                 f"{args.elapsed // 60} min {args.elapsed % 60} s in all, install and build included ({args.kind}{' partial' if args.partial else ''} run; "
                  f"bench/run.sh estimates the next {args.kind} run from these): " + ", ".join(f"{g} {v // 60} min {v % 60} s" for g, v in groups.items()), ""]
     text += ["## Machine", ""] + [f"- **{k}**: {v}" for k, v in machine(args)] + [""]
     text += ["See docs/README-perf.md for the method, the GC settings and the limits these figures assume.", ""]
