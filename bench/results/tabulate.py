@@ -2,9 +2,14 @@
 """Turns bench/run.sh's results.jsonl into the Markdown table (called by run.sh, not by hand).
 
 Writes <out-dir>/<stamp>.md and <stamp>.json; a full run also rewrites latest.md/latest.json
-with the previous latest run's Facteur figures and ratios in their own columns, so no row can
-regress silently. --quick runs write quick-<stamp>.md only; partial runs (--only, --corpus)
-write <stamp>-partial.md/.json and leave latest.* alone.
+with the previous latest run's Facteur figures and ratios in their own columns, and a "change"
+column that marks every row whose ratio to the anchor got worse by more than the two runs' own
+spread ("▼ regressed"), so no row can regress silently; rows of the previous run missing from
+this one are listed too. --quick runs write quick-<stamp>.md only; partial runs (--only,
+--corpus) write <stamp>-partial.md/.json and leave latest.* alone.
+
+--imapscale FILE folds bench/imap/run.sh's results (10,000 and 100,000 messages) into the same
+table, rows labelled by corpus size (its labels come from bench/imap/table.py).
 """
 import argparse
 import json
@@ -12,8 +17,12 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 
 STACKS = ("anchor", "standalone", "rabbitmq")
+# A ratio must move by more than the spread of the figures behind it to be called a change; with
+# one repetition (no spread) this floor keeps timer noise from being called a regression.
+NOISE_FLOOR = 0.05
 
 
 def metric_rows(results):
@@ -60,6 +69,14 @@ def metric_rows(results):
                 add(f"IMAP IDLE wake after SMTP 250 ({when}): p50", "ms", False, stack, [xs[len(xs) // 2]])
                 add(f"IMAP IDLE wake after SMTP 250 ({when}): p99", "ms", False, stack,
                     [xs[min(len(xs) - 1, max(0, -(-99 * len(xs) // 100) - 1))]])
+        elif row.startswith("webmail:"):
+            # bench/webmail/run.sh --json: the anchor is Roundcube (its inbox list AJAX request) on
+            # the anchor's Dovecot; Facteur's is the inbox page through the edge. Same wrk settings.
+            what = f"Webmail inbox page ({d.get('messages', 0):,} msgs, wrk -t{d.get('threads', '?')} -c{d.get('connections', '?')})"
+            add(f"{what}: requests/s", "req/s", True, stack, [d["requests_per_s"]])
+            add(f"{what}: p99", "ms", False, stack, [d.get("p99_ms")])
+            if d.get("non_2xx"):
+                errors.append(f"{stack} / webmail: {d['non_2xx']} non-2xx answers during the wrk run")
         elif row == "imap:conns":
             for count, level in d.items():
                 if "per_conn_bytes" in level:
@@ -123,18 +140,84 @@ def machine(args):
         ("GC (Facteur)", args.gc),
         ("cgroup limits", f"cpu.max={read('/sys/fs/cgroup/cpu.max')}, memory.max={read('/sys/fs/cgroup/memory.max')}"),
         ("Load average at the end", read("/proc/loadavg")),
-        ("Anchor", f"Postfix {args.postfix}, Dovecot {args.dovecot}"),
+        ("Anchor", f"Postfix {args.postfix}, Dovecot {args.dovecot}; webmail: {args.roundcube}"),
         ("Data", f"{args.corpus:,} generated messages (same bytes for every stack), {args.repeat} repetition(s) per figure"),
     ]
 
 
-def table(rows, previous):
+def imapscale_rows(path, rows, errors):
+    """Folds bench/imap/run.sh's results.jsonl into rows: Dovecot is the anchor, Facteur the standalone
+    column (other builds it may carry, e.g. --also before=, stay in its own table)."""
+    sys.dont_write_bytecode = True  # no __pycache__ in bench/imap
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "imap"))
+    import table as imap_table  # bench/imap/table.py: one set of labels for both tables
+    stack_of = {"dovecot": "anchor", "facteur": "standalone"}
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            stack = stack_of.get(record["stack"])
+            if stack is None:
+                continue
+            if "error" in record:
+                errors.append(f"IMAP at scale / {record['stack']} / {record['row']} / {record['corpus']:,}: {record['error']}")
+                continue
+            if record["row"] == "imap:conns":
+                for count, level in record["data"].items():
+                    if "per_conn_bytes" not in level:
+                        errors.append(f"IMAP at scale / {record['stack']} / {count} IDLE connections: "
+                                      f"{level.get('skipped') or level.get('failed')}")
+            for label, unit, higher, values in imap_table.rows_of(record):
+                values = [v for v in values if v is not None]
+                if values:
+                    rows.setdefault((f"IMAP at scale: {label}", unit, higher), {}).setdefault(stack, []).extend(values)
+
+
+def spread(values):
+    """The relative range of a set of figures: (max - min) / median."""
+    if not values or len(values) < 2:
+        return 0.0
+    med = statistics.median(values)
+    return (max(values) - min(values)) / med if med else 0.0
+
+
+def change(now, before, higher):
+    """Compares a row with the previous run's: the ratio to the anchor when both runs have one, else
+    Facteur's own median. A change smaller than both runs' spread (at least NOISE_FLOOR) is noise."""
+    def figure(by):
+        f, a = by.get("standalone"), by.get("anchor")
+        if not f:
+            return None, None
+        if a and statistics.median(a):
+            return statistics.median(f) / statistics.median(a), spread(f) + spread(a)
+        return statistics.median(f), spread(f)
+    new, new_spread = figure(now)
+    old, old_spread = figure(before)
+    if old is None:
+        return "new row"
+    if new is None:
+        return "▼ not measured"
+    if not old:
+        return "—"
+    tolerance = max(NOISE_FLOOR, new_spread, old_spread)
+    moved = new / old - 1
+    worse = moved < -tolerance if higher else moved > tolerance
+    better = moved > tolerance if higher else moved < -tolerance
+    if worse:
+        return f"▼ regressed ({moved:+.0%})"
+    if better:
+        return f"▲ improved ({moved:+.0%})"
+    return f"= ({moved:+.0%}, within ±{tolerance:.0%})"
+
+
+def table(rows, previous, previous_meta):
     has_rabbit = any("rabbitmq" in v for v in rows.values())
-    head = ["Row", "Unit", "Postfix + Dovecot", "Facteur standalone", "÷ anchor"]
+    head = ["Row", "Unit", "Postfix + Dovecot (+ Roundcube)", "Facteur standalone", "÷ anchor"]
     if has_rabbit:
         head += ["Facteur over RabbitMQ", "÷ anchor"]
     if previous is not None:
-        head += ["previous standalone", "previous ÷ anchor"]
+        head += ["previous anchor", "previous standalone", "previous ÷ anchor", "change"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for (label, unit, higher), by in rows.items():
         cols = [label, unit + (" ↑" if higher else " ↓"), cell(by.get("anchor")), cell(by.get("standalone")),
@@ -143,8 +226,23 @@ def table(rows, previous):
             cols += [cell(by.get("rabbitmq")), ratio(by.get("rabbitmq"), by.get("anchor"), higher)]
         if previous is not None:
             p = previous.get(label, {})
-            cols += [cell(p.get("standalone")), ratio(p.get("standalone"), p.get("anchor"), higher)]
+            cols += [cell(p.get("anchor")), cell(p.get("standalone")), ratio(p.get("standalone"), p.get("anchor"), higher),
+                     change(by, p, higher)]
         lines.append("| " + " | ".join(cols) + " |")
+    if previous is not None:
+        # A row the previous run had and this one lacks is a regression too (a workload that broke).
+        labels = {label for (label, _, _) in rows}
+        for label, p in previous.items():
+            if label in labels:
+                continue
+            meta = previous_meta.get(label, {})
+            higher = meta.get("higher", True)
+            cols = [label, meta.get("unit", "?") + (" ↑" if higher else " ↓"), "—", "—", "—"]
+            if has_rabbit:
+                cols += ["—", "—"]
+            cols += [cell(p.get("anchor")), cell(p.get("standalone")), ratio(p.get("standalone"), p.get("anchor"), higher),
+                     "▼ not measured"]
+            lines.append("| " + " | ".join(cols) + " |")
     return "\n".join(lines)
 
 
@@ -158,6 +256,12 @@ def main():
     parser.add_argument("--gc", default="?")
     parser.add_argument("--postfix", default="?")
     parser.add_argument("--dovecot", default="?")
+    parser.add_argument("--roundcube", default="not run")
+    parser.add_argument("--imapscale", help="bench/imap/run.sh's results.jsonl, folded into this table")
+    parser.add_argument("--note", action="append", default=[], help="a caveat for the notes section")
+    parser.add_argument("--elapsed", type=int, default=0, help="wall time of the run in seconds")
+    parser.add_argument("--timings", help="'group seconds' lines from bench/run.sh, for the next run's estimate")
+    parser.add_argument("--kind", default="full", help="full, medium or quick: estimates compare like with like")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--stamp", required=True)
     args = parser.parse_args()
@@ -165,25 +269,52 @@ def main():
     with open(args.results) as f:
         results = [json.loads(line) for line in f if line.strip()]
     rows, errors = metric_rows(results)
+    if args.imapscale:
+        if os.path.exists(args.imapscale):
+            imapscale_rows(args.imapscale, rows, errors)
+        else:
+            errors.append(f"IMAP at scale: no results ({args.imapscale} missing; see the run's log)")
 
-    previous, previous_stamp = None, None
+    previous, previous_meta, previous_stamp = None, {}, None
     latest_json = os.path.join(args.out_dir, "latest.json")
     if not args.quick and not args.partial and os.path.exists(latest_json):
         with open(latest_json) as f:
             old = json.load(f)
-        previous, previous_stamp = old.get("rows", {}), old.get("stamp")
+        previous, previous_meta, previous_stamp = old.get("rows", {}), old.get("meta", {}), old.get("stamp")
 
     text = [f"# Facteur vs Postfix + Dovecot — {args.stamp}{' (quick: tiny counts, not a measurement)' if args.quick else ''}", ""]
     text += ["Medians over the repetitions, range in brackets. ↑ higher is better, ↓ lower is better; "
-             "÷ anchor is Facteur's median divided by Postfix + Dovecot's, ✓ where Facteur is at or ahead. "
-             "Same durability on both sides: fsync before 250 (Postfix cleanup, Facteur spool) and before "
-             "the Maildir rename.", ""]
+             "÷ anchor is Facteur's median divided by Postfix + Dovecot's (Roundcube's for the webmail rows), "
+             "✓ where Facteur is at or ahead. Same durability on both sides: fsync before 250 (Postfix cleanup, "
+             "Facteur spool) and before the Maildir rename.", ""]
     if previous_stamp:
-        text += [f"The *previous* columns are the run of {previous_stamp}.", ""]
-    text += [table(rows, previous), ""]
+        text += [f"The *previous* columns are the run of {previous_stamp}. *change* compares the ratio to the anchor "
+                 f"(Facteur's own median where a row has no anchor) with the previous run's: ▼ regressed / ▲ improved "
+                 f"when it moved by more than the spread of the figures of either run (at least {NOISE_FLOOR:.0%}), "
+                 f"= otherwise; ▼ not measured where a row of the previous run is missing.", ""]
+    body_table = table(rows, previous, previous_meta)
+    regressed = [line.split(" | ")[0].lstrip("| ") for line in body_table.splitlines() if "▼" in line]
+    if regressed:
+        text += [f"**{len(regressed)} row(s) regressed or went missing since the previous run:** "
+                 + "; ".join(regressed), ""]
+    text += [body_table, ""]
     text += ["## Not measured in this run, or measured with a caveat", ""]
-    text += [f"- {e}" for e in errors] or ["- (nothing: every row ran)"]
-    text += ["- Webmail inbox page through the edge (wrk): the webmail is not merged yet; the row is skipped.", ""]
+    text += [f"- {e}" for e in errors + args.note] or ["- (nothing: every row ran)"]
+    text += [""]
+    groups = {}
+    if args.timings and os.path.exists(args.timings):
+        with open(args.timings) as f:
+            for line in f:
+                if line.strip():
+                    group, secs = line.split()
+                    groups[group] = groups.get(group, 0) + int(secs)
+    if args.elapsed:
+        # Whatever no group accounts for: install, build, start-ups, warm-ups.
+        groups["setup"] = max(0, args.elapsed - sum(v for k, v in groups.items() if k != "setup"))
+    if groups:
+        text += ["## Run time", "",
+                 f"{args.elapsed // 60} min {args.elapsed % 60} s in all, install and build included ({args.kind}{' partial' if args.partial else ''} run; "
+                 f"bench/run.sh estimates the next {args.kind} run from these): " + ", ".join(f"{g} {v // 60} min {v % 60} s" for g, v in groups.items()), ""]
     text += ["## Machine", ""] + [f"- **{k}**: {v}" for k, v in machine(args)] + [""]
     text += ["See docs/README-perf.md for the method, the GC settings and the limits these figures assume.", ""]
     body = "\n".join(text)
@@ -191,10 +322,13 @@ def main():
     name = f"quick-{args.stamp}" if args.quick else f"{args.stamp}-partial" if args.partial else args.stamp
     with open(os.path.join(args.out_dir, f"{name}.md"), "w") as f:
         f.write(body)
-    serial = {"stamp": args.stamp, "rows": {label: by for (label, _, _), by in rows.items()}, "errors": errors}
+    serial = {"stamp": args.stamp, "elapsed": args.elapsed, "kind": args.kind, "repeat": args.repeat, "groups": groups,
+              "rows": {label: by for (label, _, _), by in rows.items()},
+              "meta": {label: {"unit": unit, "higher": higher} for (label, unit, higher) in rows},
+              "errors": errors + args.note}
+    with open(os.path.join(args.out_dir, f"{name}.json"), "w") as f:
+        json.dump(serial, f, indent=1)
     if not args.quick:
-        with open(os.path.join(args.out_dir, f"{name}.json"), "w") as f:
-            json.dump(serial, f, indent=1)
         if not args.partial:
             with open(os.path.join(args.out_dir, "latest.md"), "w") as f:
                 f.write(body)

@@ -9,18 +9,40 @@
 #   SESSIONS=8                               wrk connections each carry one of N logged-in sessions
 #                                            (default 1: every request shares one cookie, so one
 #                                            pooled IMAP connection serves them one after the other).
-# Needs the Debug build of services/standalone, services/mailbox-api, services/webmail, services/webmail/edge.
+#   ANCHOR=roundcube                         also measure the stack Facteur replaces: Debian's Roundcube
+#                                            (bench/anchors/roundcube.sh) on a private Dovecot holding a
+#                                            copy of the same INBOX; its inbox list request (the AJAX
+#                                            `_task=mail&_action=list` its UI makes) against Facteur's
+#                                            inbox page, same wrk threads and connections.
+#   JSON_OUT=FILE                            append one bench/run.sh results line per inbox-page run
+#                                            ({"stack","row":"webmail:inbox","data"}) for tabulate.py.
+#   REPEAT=N                                 inbox-page runs per stack (default 1), interleaved.
+#   PAGES=inbox                              with JSON_OUT: only the inbox-page runs (bench/run.sh).
+#   CONFIG=Release                           which build to run (default Debug).
+#   WRK_THREADS=2 WRK_CONNECTIONS=8          wrk's -t and -c for every page (the defaults).
+# Needs the $CONFIG build of services/standalone, services/mailbox-api, services/webmail, services/webmail/edge;
+# ANCHOR=roundcube needs roundcube-core, roundcube-sqlite3, php-cli and dovecot-imapd (bench/run.sh installs them).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_RUN=${1:-10}
 MESSAGES=${2:-10000}
 SESSIONS=${SESSIONS:-1}
+REPEAT=${REPEAT:-1}
+THREADS=${WRK_THREADS:-2} CONNECTIONS=${WRK_CONNECTIONS:-8}
 SITE=$(mktemp -d /tmp/facteur-bench-webmail-XXXX)
-BIN=Debug/net10.0
+chmod 755 "$SITE"
+BIN=${CONFIG:-Debug}/net10.0
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SMTP=$(port) SUB=$(port) SUBS=$(port) IMAP=$(port)
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; sleep 1; rm -rf "$SITE" 2>/dev/null || true; }
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ -n "${ANCHOR:-}" ]; then
+    "$ROOT/bench/anchors/roundcube.sh" stop "$SITE/roundcube" 2>/dev/null || true
+    "$ROOT/bench/anchors/dovecot.sh" stop "$SITE/dovecot" 2>/dev/null || true
+  fi
+  sleep 1; rm -rf "$SITE" 2>/dev/null || true
+}
 trap cleanup EXIT
 
 python3 - "$SITE" "$MESSAGES" <<'PY'
@@ -46,6 +68,8 @@ for i in range(count):
     name = f"{now + i}.M{i}P1.bench,S={len(data)}:2,{'S' if i % 3 else ''}"
     open(f"{box}/cur/{name}", "wb").write(data)
 PY
+# The anchor reads its own copy of the same bytes (Dovecot writes its index files into the Maildir).
+[ -n "${ANCHOR:-}" ] && cp -a "$SITE/mail" "$SITE/anchor-mail"
 
 common=(Facteur__Hostname=mx.esp.sn Facteur__Domains__0=esp.sn Facteur__MailRoot=$SITE/mail Facteur__SpoolRoot=$SITE/spool
   Facteur__AccountsFile=$SITE/accounts Facteur__AliasesFile=$SITE/aliases Facteur__DomainsFile=$SITE/domains
@@ -129,12 +153,65 @@ done
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t2 -c8 -d${SECONDS_RUN}s; sessions: $SESSIONS"
+# The anchor: Dovecot on the copy, Roundcube logged in once (its PHP requests each open their own
+# IMAP connection, so one session does not serialise them), warmed as the Facteur builds were.
+RC_LIST="/?_task=mail&_action=list&_mbox=INBOX&_page=1&_remote=1"
+if [ "${ANCHOR:-}" = roundcube ]; then
+  A_IMAP=$(port)
+  "$ROOT/bench/anchors/dovecot.sh" start "$SITE/dovecot" "$A_IMAP" "$(port)" "$SITE/accounts" "$SITE/anchor-mail" 2>/dev/null
+  RC_PORT=$(port)
+  "$ROOT/bench/anchors/roundcube.sh" start "$SITE/roundcube" "$RC_PORT" "$A_IMAP"
+  login_line=$("$ROOT/bench/anchors/roundcube.sh" login "$SITE/roundcube" "$RC_PORT" alice@esp.sn "bench password")
+  RC_COOKIE=${login_line%%$'\t'*} RC_TOKEN=${login_line##*$'\t'}
+  # The list answer must hold message rows: a lost session or a wrong token answers 200 too.
+  curl -s -o "$SITE/roundcube-list.json" -w "roundcube: first inbox list %{http_code} in %{time_total}s\n" -H "$RC_COOKIE" \
+    -H "X-Roundcube-Request: $RC_TOKEN" -H "X-Requested-With: XMLHttpRequest" "http://127.0.0.1:$RC_PORT$RC_LIST"
+  rows=$(grep -o 'add_message_row' "$SITE/roundcube-list.json" | wc -l)
+  [ "$rows" -ge 1 ] || { echo "roundcube: the inbox list holds no message rows:" >&2; head -c 400 "$SITE/roundcube-list.json" >&2; exit 1; }
+  echo "roundcube: the inbox list holds $rows message rows"
+  wrk -t1 -c2 -d3s --timeout 10s -H "$RC_COOKIE" -H "X-Roundcube-Request: $RC_TOKEN" -H "X-Requested-With: XMLHttpRequest" \
+    "http://127.0.0.1:$RC_PORT$RC_LIST" > /dev/null
+fi
+
+# wrk's latency figure in ms ("1.23s", "456.78ms", "12.00us").
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
+# One results line per inbox-page run for bench/run.sh's table.
+record() { # stack wrk-output
+  [ -n "${JSON_OUT:-}" ] || return 0
+  local out=$2 rps p50 p99 bad
+  rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+  p50=$(to_ms "$(awk '$1=="50%"{print $2}' <<<"$out")")
+  p99=$(to_ms "$(awk '$1=="99%"{print $2}' <<<"$out")")
+  bad=$(awk '/Non-2xx/{print $NF}' <<<"$out")
+  printf '{"stack":"%s","row":"webmail:inbox","data":{"messages":%s,"threads":%s,"connections":%s,"seconds":%s,"sessions":%s,"requests_per_s":%s,"p50_ms":%s,"p99_ms":%s,"non_2xx":%s}}\n' \
+    "$1" "$MESSAGES" "$THREADS" "$CONNECTIONS" "$SECONDS_RUN" "$SESSIONS" "${rps:-0}" "$p50" "$p99" "${bad:-0}" >> "$JSON_OUT"
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_RUN}s; sessions: $SESSIONS"
 printf '| page | build | requests/s | p50 | p99 | non-2xx | CPU ms/request: webmail + edge + IMAP |\n| --- | --- | --- | --- | --- | --- | --- |\n'
+if [ -n "${ANCHOR:-}" ] || [ -n "${JSON_OUT:-}" ]; then
+  # The inbox page, REPEAT times, the stacks interleaved: the row of bench/run.sh's table.
+  for rep in $(seq 1 "$REPEAT"); do
+    if [ -n "${ANCHOR:-}" ]; then
+      out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --timeout 10s --latency -H "$RC_COOKIE" -H "X-Roundcube-Request: $RC_TOKEN" \
+        -H "X-Requested-With: XMLHttpRequest" "http://127.0.0.1:$RC_PORT$RC_LIST")
+      record anchor "$out"
+      # php -S closes every connection after its answer (no keep-alive): wrk counts those as read
+      # errors; the answers themselves are complete and counted.
+      echo "| Roundcube \`_action=list\` ($rep/$REPEAT) | roundcube | $(awk '/Requests\/sec/{print $2}' <<<"$out") | $(awk '$1=="50%"{print $2}' <<<"$out") | $(awk '$1=="99%"{print $2}' <<<"$out") | $(awk '/Non-2xx/{print $NF}' <<<"$out") | — |"
+    fi
+    for name in "${BUILDS[@]}"; do
+      out=$(COOKIES_FILE="$SITE/cookies-$name" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --timeout 10s --latency -s "$SITE/sessions.lua" "http://127.0.0.1:${EDGES[$name]}/Mail")
+      [ "$name" = after ] && record standalone "$out"
+      echo "| \`/Mail\` ($rep/$REPEAT) | $name | $(awk '/Requests\/sec/{print $2}' <<<"$out") | $(awk '$1=="50%"{print $2}' <<<"$out") | $(awk '$1=="99%"{print $2}' <<<"$out") | $(awk '/Non-2xx/{print $NF}' <<<"$out") | — |"
+    done
+  done
+fi
+[ -n "${JSON_OUT:-}" ] && [ "${PAGES:-all}" = inbox ] && exit 0
 for path in "/Mail" "/Mail?p=100" "/Mail?sort=Subject&asc=true" "/Mail/Read?f=INBOX&uid=$((MESSAGES / 2))"; do
   for name in "${BUILDS[@]}"; do
     w0=$(ticks "${WEB_PIDS[$name]}") e0=$(ticks "${EDGE_PIDS[$name]}") i0=$(ticks "$IMAP_PID")
-    out=$(COOKIES_FILE="$SITE/cookies-$name" wrk -t2 -c8 -d"${SECONDS_RUN}s" --timeout 10s --latency -s "$SITE/sessions.lua" "http://127.0.0.1:${EDGES[$name]}$path")
+    out=$(COOKIES_FILE="$SITE/cookies-$name" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --timeout 10s --latency -s "$SITE/sessions.lua" "http://127.0.0.1:${EDGES[$name]}$path")
     rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
     p50=$(awk '$1=="50%"{print $2}' <<<"$out")
     p99=$(awk '$1=="99%"{print $2}' <<<"$out")

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Facteur.Deployment.Tests.Infrastructure;
+
+namespace Facteur.Deployment.Tests;
+
+/// <summary>
+/// bench/results/tabulate.py, run twice as bench/run.sh runs it after two full runs: the second table keeps
+/// the first run's figures beside the new ones and marks the rows that got worse (issue 8: no row
+/// regresses silently).
+/// </summary>
+public sealed class BenchTableTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("facteur-tabulate-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    // POP3 and webmail rows of one run; retrS is Facteur's RETR timings (seconds for 1,000 messages).
+    private static string Run(string retrS, bool withWebmail, double webmailRps = 100) =>
+        string.Join('\n', new[]
+        {
+            """{"stack":"anchor","row":"pop3","data":{"messages":10000,"retr":1000,"login_s":[0.010,0.011],"uidl_s":[0.050,0.052],"list_s":[0.010,0.011],"retr_s":[0.200,0.204]}}""",
+            """{"stack":"standalone","row":"pop3","data":{"messages":10000,"retr":1000,"login_s":[0.005,0.0051],"uidl_s":[0.006,0.0061],"list_s":[0.006,0.0061],"retr_s":RETR}}""".Replace("RETR", retrS, StringComparison.Ordinal),
+        }.Concat(withWebmail
+            ? new[]
+            {
+                """{"stack":"anchor","row":"webmail:inbox","data":{"messages":10000,"threads":2,"connections":8,"requests_per_s":40,"p99_ms":300}}""",
+                """{"stack":"standalone","row":"webmail:inbox","data":{"messages":10000,"threads":2,"connections":8,"requests_per_s":RPS,"p99_ms":150}}"""
+                    .Replace("RPS", webmailRps.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
+            }
+            : []));
+
+    private async Task<string> TabulateAsync(string stamp, string results)
+    {
+        var input = Path.Combine(_dir, stamp + ".jsonl");
+        await File.WriteAllTextAsync(input, results);
+        var run = await Tool.RunAsync("python3",
+            [Repository.Path("bench", "results", "tabulate.py"), input, "--repeat", "2", "--out-dir", _dir, "--stamp", stamp],
+            timeout: TimeSpan.FromMinutes(2));
+        Assert.True(run.ExitCode == 0, run.Describe("tabulate.py"));
+        return await File.ReadAllTextAsync(Path.Combine(_dir, "latest.md"));
+    }
+
+    private static string Row(string table, string label) =>
+        table.Split('\n').Single(line => line.StartsWith($"| {label} |", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Second_full_run_shows_the_first_runs_figures_beside_its_own_and_marks_a_worse_row_regressed()
+    {
+        // First run: Facteur retrieves 1,000 messages in 0.100 s (9,950 msgs/s, 2.01 × Dovecot).
+        var first = await TabulateAsync("2026-01-01T0000Z", Run("[0.100,0.101]", withWebmail: true));
+        Assert.DoesNotContain("previous", first, StringComparison.Ordinal);
+
+        // Second run: RETR four times slower (2,488 msgs/s, 0.50 ×), UIDL unchanged, webmail not measured.
+        var second = await TabulateAsync("2026-01-02T0000Z", Run("[0.400,0.404]", withWebmail: false));
+
+        Assert.Contains("The *previous* columns are the run of 2026-01-01T0000Z", second, StringComparison.Ordinal);
+        var retr = Row(second, "POP3 RETR of 1,000");
+        Assert.Contains("| 2,488 (2,475–2,500) | 0.50 ✗ |", retr, StringComparison.Ordinal);  // this run
+        Assert.Contains("| 4,951 (4,902–5,000) | 9,950 (9,901–10,000) | 2.01 ✓ | ▼ regressed (-75%) |", retr, StringComparison.Ordinal);  // the first run, beside it
+
+        var uidl = Row(second, "POP3 UIDL of 10,000");
+        Assert.DoesNotContain("▼", uidl, StringComparison.Ordinal);
+        Assert.Contains("| = (", uidl, StringComparison.Ordinal);
+
+        // A row of the first run that this run lacks is listed, not dropped.
+        Assert.Contains("▼ not measured", Row(second, "Webmail inbox page (10,000 msgs, wrk -t2 -c8): requests/s"), StringComparison.Ordinal);
+        Assert.Contains("row(s) regressed or went missing since the previous run:** POP3 RETR of 1,000", second, StringComparison.Ordinal);
+
+        // latest.json now carries the second run, so a third run compares with it.
+        using var latest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "latest.json")));
+        Assert.Equal("2026-01-02T0000Z", latest.RootElement.GetProperty("stamp").GetString());
+        Assert.True(latest.RootElement.GetProperty("meta").GetProperty("POP3 RETR of 1,000").GetProperty("higher").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_row_that_got_better_is_marked_improved_and_the_webmail_rows_carry_roundcubes_ratio()
+    {
+        await TabulateAsync("2026-01-01T0000Z", Run("[0.400,0.404]", withWebmail: true, webmailRps: 20));
+        var second = await TabulateAsync("2026-01-02T0000Z", Run("[0.100,0.101]", withWebmail: true, webmailRps: 100));
+
+        Assert.Contains("▲ improved", Row(second, "POP3 RETR of 1,000"), StringComparison.Ordinal);
+        var webmail = Row(second, "Webmail inbox page (10,000 msgs, wrk -t2 -c8): requests/s");
+        Assert.Contains("| 40.0 | 100 | 2.50 ✓ |", webmail, StringComparison.Ordinal);
+        Assert.Contains("▲ improved", webmail, StringComparison.Ordinal);
+        Assert.DoesNotContain(second.Split('\n'), line => line.StartsWith("| ", StringComparison.Ordinal) && line.Contains('▼', StringComparison.Ordinal));
+        Assert.DoesNotContain("row(s) regressed", second, StringComparison.Ordinal);
+    }
+}
