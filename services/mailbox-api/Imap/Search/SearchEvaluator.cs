@@ -29,9 +29,6 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
     private bool _headersLoaded;
     private bool _parsedLoaded;
 
-    /// <summary>True when the file was there but its header block did not parse (cached as no fields).</summary>
-    private bool _headersReadable;
-
     /// <summary>The cached header fields, read from the file (and cached) on a miss; null when the file is gone.</summary>
     private SearchHeaders? Cached
     {
@@ -39,12 +36,8 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
         {
             if (_cached is null && (_cached = SearchHeaderCache.Find(mailbox.Folder, entry.Record)) is null)
             {
-                var headers = Headers;
-                if (headers is not null || _headersReadable)
-                {
-                    _cached = SearchHeaders.From(entry.Record.Key, headers);
-                    SearchHeaderCache.Add(mailbox.Folder, entry.Record, _cached);
-                }
+                // Reading the header block keeps its fields (null only when the file is gone).
+                _ = Headers;
             }
 
             return _cached;
@@ -81,8 +74,15 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
                     }
                     catch (FormatException)
                     {
-                        _headers = null;
-                        _headersReadable = true;
+                        _headers = null; // kept as no fields: the file cannot answer either
+                    }
+
+                    // Read anyway (HEADER on another field): the next header search need not open the file.
+                    _cached ??= SearchHeaderCache.Find(mailbox.Folder, entry.Record);
+                    if (_cached is null)
+                    {
+                        _cached = SearchHeaders.From(entry.Record.Key, _headers);
+                        SearchHeaderCache.Add(mailbox.Folder, entry.Record, _cached);
                     }
                 }
             }
@@ -145,10 +145,12 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
                     try
                     {
                         _parsed = new MimeParser(_file, MimeFormat.Default, persistent: true).ParseMessage();
-                        if (_cached is null && SearchHeaderCache.Find(mailbox.Folder, entry.Record) is null)
+                        _cached ??= SearchHeaderCache.Find(mailbox.Folder, entry.Record);
+                        if (_cached is null)
                         {
                             // Read anyway: the next header search over this folder need not open the file.
-                            SearchHeaderCache.Add(mailbox.Folder, entry.Record, SearchHeaders.From(entry.Record.Key, _parsed.Headers));
+                            _cached = SearchHeaders.From(entry.Record.Key, _parsed.Headers);
+                            SearchHeaderCache.Add(mailbox.Folder, entry.Record, _cached);
                         }
                     }
                     catch (FormatException)

@@ -37,6 +37,9 @@ internal static class SearchHeaderCache
         }
     }
 
+    /// <summary>Drops every entry kept for <paramref name="folder"/> (the next search reads the files again).</summary>
+    public static void Forget(MailFolder folder) => Tables.Remove(folder);
+
     private static void Sweep(ConcurrentDictionary<uint, SearchHeaders> table, FolderState state)
     {
         foreach (var uid in table.Keys)
