@@ -19,22 +19,7 @@ internal static class SearchCommand
 
         var program = SearchKey.ParseProgram(arguments);
         arguments.ExpectEnd();
-        var found = new List<uint>();
-        for (var i = 0; i < mailbox.Messages.Count; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var entry = mailbox.Messages[i];
-            if (entry.Gone)
-            {
-                continue;
-            }
-
-            if (new SearchEvaluator(mailbox, (uint)i + 1, entry).Matches(program))
-            {
-                found.Add(request.Uid ? entry.Uid : (uint)i + 1);
-            }
-        }
-
+        var found = SearchMatches.Find(mailbox, program, cancellationToken).ConvertAll(m => request.Uid ? m.Message.Uid : m.Sequence);
         if (returns is null)
         {
             var modSeq = program.UsesModSeq && found.Count > 0

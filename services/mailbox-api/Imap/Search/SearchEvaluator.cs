@@ -1,3 +1,4 @@
+using System.Text;
 using Facteur.MailboxApi.Imap.Fetch;
 using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailStore.Index;
@@ -10,19 +11,42 @@ namespace Facteur.MailboxApi.Imap.Search;
 /// Evaluates a search program on one message. String keys match case-insensitively as substrings
 /// of the decoded header values or text parts (RFC 3501 §6.4.4), so encoded words and
 /// quoted-printable/base64 bodies are searched as the user reads them.
+/// Header keys on the common fields are answered from <see cref="SearchHeaderCache"/> when it has the
+/// message; otherwise the file's header block is read once and kept there. TEXT and BODY parse the
+/// file in place (MimeKit persistent parse: part contents stay in the file) and stream text parts
+/// through <see cref="TextPartScan"/>, decoding a part's text only when its octets cannot settle it.
+/// Dispose it after use: a parsed message keeps its file open.
 /// </summary>
-internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, MailboxMessage entry)
+internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, MailboxMessage entry) : IDisposable
 {
     private MessageData? _data;
     private MimeMessage? _message;
+    private MimeMessage? _parsed;
+    private Stream? _file;
     private HeaderList? _headers;
+    private SearchHeaders? _cached;
     private bool _loaded;
     private bool _headersLoaded;
+    private bool _parsedLoaded;
+
+    /// <summary>The cached header fields, read from the file (and cached) on a miss; null when the file is gone.</summary>
+    private SearchHeaders? Cached
+    {
+        get
+        {
+            if (_cached is null && (_cached = SearchHeaderCache.Find(mailbox.Folder, entry.Record)) is null)
+            {
+                // Reading the header block keeps its fields (null only when the file is gone).
+                _ = Headers;
+            }
+
+            return _cached;
+        }
+    }
 
     /// <summary>
-    /// The top-level header block alone: header keys (FROM, SUBJECT, HEADER, SENT*) read the file only
-    /// up to its first blank line and parse no MIME tree, which is most of what a SEARCH SUBJECT over
-    /// a large folder used to cost.
+    /// The top-level header block: from a message already parsed, else the file read only up to its
+    /// first blank line (no MIME tree). Null when the file is gone or the header does not parse.
     /// </summary>
     private HeaderList? Headers
     {
@@ -31,6 +55,11 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
             if (_message is not null)
             {
                 return _message.Headers;
+            }
+
+            if (_parsed is not null)
+            {
+                return _parsed.Headers;
             }
 
             if (!_headersLoaded)
@@ -45,7 +74,15 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
                     }
                     catch (FormatException)
                     {
-                        _headers = null;
+                        _headers = null; // kept as no fields: the file cannot answer either
+                    }
+
+                    // Read anyway (HEADER on another field): the next header search need not open the file.
+                    _cached ??= SearchHeaderCache.Find(mailbox.Folder, entry.Record);
+                    if (_cached is null)
+                    {
+                        _cached = SearchHeaders.From(entry.Record.Key, _headers);
+                        SearchHeaderCache.Add(mailbox.Folder, entry.Record, _cached);
                     }
                 }
             }
@@ -68,6 +105,7 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
         }
     }
 
+    /// <summary>The message parsed from its octets with CRLF line ends: for needles that hold a line end.</summary>
     private MimeMessage? Message
     {
         get
@@ -87,6 +125,50 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
 
             return _message;
         }
+    }
+
+    /// <summary>
+    /// The message parsed in place from its file (contents left in the file until read). Line ends
+    /// are as stored (LF or CRLF): same text as <see cref="Message"/> but for a CR before each LF,
+    /// which no needle without a line end can tell apart.
+    /// </summary>
+    private MimeMessage? Parsed
+    {
+        get
+        {
+            if (!_parsedLoaded)
+            {
+                _parsedLoaded = true;
+                _file = mailbox.Folder.OpenMessage(entry.Record);
+                if (_file is not null)
+                {
+                    try
+                    {
+                        _parsed = new MimeParser(_file, MimeFormat.Default, persistent: true).ParseMessage();
+                        _cached ??= SearchHeaderCache.Find(mailbox.Folder, entry.Record);
+                        if (_cached is null)
+                        {
+                            // Read anyway: the next header search over this folder need not open the file.
+                            _cached = SearchHeaders.From(entry.Record.Key, _parsed.Headers);
+                            SearchHeaderCache.Add(mailbox.Folder, entry.Record, _cached);
+                        }
+                    }
+                    catch (FormatException)
+                    {
+                        _parsed = null;
+                    }
+                }
+            }
+
+            return _parsed;
+        }
+    }
+
+    public void Dispose()
+    {
+        _parsed?.Dispose();
+        _file?.Dispose();
+        _message?.Dispose();
     }
 
     public bool Matches(SearchKey key)
@@ -122,7 +204,7 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
                 return CompareDate(DateOnly.FromDateTime(entry.Record.InternalDate.UtcDateTime), key);
             case "SENTBEFORE" or "SENTON" or "SENTSINCE":
                 // The date as written in the Date header, disregarding time and time zone (§6.4.4).
-                return Headers is { } sentHeaders && sentHeaders[HeaderId.Date] is { } dateText
+                return Cached?.Date is { } dateText
                     && CompareDate(DateOnly.FromDateTime((DateUtils.TryParse(dateText, out var sent) ? sent : DateTimeOffset.MinValue).DateTime), key);
             case "FROM" or "TO" or "CC" or "BCC" or "SUBJECT":
                 return HeaderContains(key.Name, key.Text!);
@@ -132,7 +214,7 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
             case "BODY":
                 return BodyContains(key.Text!);
             case "TEXT":
-                return (Headers is { } all && all.Any(h => Contains(h.Value, key.Text!))) || BodyContains(key.Text!);
+                return TextContains(key.Text!);
             default:
                 return false;
         }
@@ -145,19 +227,45 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
         _ => date >= key.Date,
     };
 
-    private bool HeaderContains(string field, string text) =>
-        Headers is { } headers && headers.Any(h => h.Field.Equals(field, StringComparison.OrdinalIgnoreCase) && Contains(h.Value, text));
+    private bool HeaderContains(string field, string text)
+    {
+        if (SearchHeaders.Kept(field) is { } kept)
+        {
+            return Cached is { } cached && cached.Contains(kept, text);
+        }
+
+        return Headers is { } headers && headers.Any(h => h.Field.Equals(field, StringComparison.OrdinalIgnoreCase) && Contains(h.Value, text));
+    }
+
+    /// <summary>A needle holding a line end must see the text as IMAP shows it: CRLF, whatever the file stores.</summary>
+    private static bool HasLineEnd(string text) => text.AsSpan().IndexOfAny('\r', '\n') >= 0;
+
+    private bool TextContains(string text)
+    {
+        if (HasLineEnd(text))
+        {
+            return (Message is { } whole && whole.Headers.Any(h => Contains(h.Value, text))) || BodyContains(text);
+        }
+
+        return Parsed is { } message && (message.Headers.Any(h => Contains(h.Value, text)) || BodyContains(text));
+    }
 
     private bool BodyContains(string text)
     {
-        if (Message is not { } message)
+        if (HasLineEnd(text))
+        {
+            return Message is { } whole && whole.BodyParts.OfType<TextPart>().Any(part => Contains(part.Text, text));
+        }
+
+        if (Parsed is not { } message)
         {
             return false;
         }
 
+        var needle = TextPartScan.CanScan(text) ? Encoding.ASCII.GetBytes(text) : null;
         foreach (var part in message.BodyParts.OfType<TextPart>())
         {
-            if (Contains(part.Text, text))
+            if ((needle is null ? null : TextPartScan.Contains(part, needle)) ?? Contains(part.Text, text))
             {
                 return true;
             }

@@ -26,7 +26,13 @@ internal static class SearchMatches
         {
             cancellationToken.ThrowIfCancellationRequested();
             var entry = mailbox.Messages[i];
-            if (!entry.Gone && new SearchEvaluator(mailbox, (uint)i + 1, entry).Matches(program))
+            if (entry.Gone)
+            {
+                continue;
+            }
+
+            using var evaluator = new SearchEvaluator(mailbox, (uint)i + 1, entry);
+            if (evaluator.Matches(program))
             {
                 found.Add(((uint)i + 1, entry));
             }
