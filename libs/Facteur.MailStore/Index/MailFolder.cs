@@ -950,6 +950,15 @@ public sealed class MailFolder
             WriteIndex();
         }
 
+        if (renamed && _ownStamp is { AfterRenames: true } mine
+            && ReadUidListHeader() is { } header && header.UidValidity == _index.UidValidity)
+        {
+            // What the sync after this STORE would conclude (as its unchanged-stamp path does, UIDNEXT from
+            // the uidlist's first line), without taking the lock once more for it.
+            _uidNext = header.NextUid;
+            _verified = new VerifiedStamp(mine.Stamp, mine.VerifyByUtc);
+        }
+
         Publish();
         return new FlagUpdateResult(results, modified, _state);
     }
