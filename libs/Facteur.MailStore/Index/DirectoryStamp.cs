@@ -11,7 +11,8 @@ namespace Facteur.MailStore.Index;
 /// </summary>
 internal readonly record struct DirectoryStamp(long NewTicks, long CurTicks, long UidListTicks, long UidListSize)
 {
-    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
+    /// <summary>How old a time must be before a later change can no longer share it (coarse NFS clocks).</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
 
     public static DirectoryStamp Read(string folderPath, string uidListPath)
     {

@@ -37,6 +37,7 @@ public sealed class MailFolder
     private int _flushing;
     private int _waiters;
     private volatile VerifiedStamp? _verified;
+    private OwnStamp? _ownStamp;
     private TimeSpan _pollInterval;
     private CancellationTokenSource? _poll;
 
@@ -118,6 +119,7 @@ public sealed class MailFolder
         try
         {
             return DirectoryStamp.Read(Path, UidListPath) == verified.Stamp
+                && (verified.TrustUntilUtc is not { } until || DateTime.UtcNow < until)
                 && _index.CheckFreshness(IndexPath) == IndexFreshness.Current;
         }
         catch (IOException)
@@ -613,7 +615,8 @@ public sealed class MailFolder
     {
         // Taken before listing: a change made during the scan leaves a newer mtime, seen next time.
         var stamp = DirectoryStamp.Read(Path, UidListPath);
-        if (_loaded && _index.UidValidity != 0 && _index.Stamp == stamp && File.Exists(IndexPath))
+        var own = _ownStamp is { AfterRenames: true } o && o.Stamp == stamp && DateTime.UtcNow < o.VerifyByUtc ? o : null;
+        if (_loaded && _index.UidValidity != 0 && (_index.Stamp == stamp || own is not null) && File.Exists(IndexPath))
         {
             // Nothing was added, renamed or deleted since the index was last checked. UIDNEXT is the
             // uidlist's (a process that only loaded the index has not read it yet): its first line.
@@ -628,9 +631,11 @@ public sealed class MailFolder
                 WriteIndex();
             }
 
-            _verified = new VerifiedStamp(stamp);
+            _verified = new VerifiedStamp(stamp, own?.VerifyByUtc);
             return false;
         }
+
+        _ownStamp = null; // the listing below decides afresh
 
         var document = ReadUidList();
         var uidListChanged = document is null;
@@ -782,6 +787,9 @@ public sealed class MailFolder
         }
 
         _verified = trusted is { } settled ? new VerifiedStamp(settled) : null;
+        // Too recent to trust for a sync (a delivery in the same instant could hide), but a STORE that
+        // finds the directories still so may chain its own stamp to this listing (see UpdateFlagsLocked).
+        _ownStamp = trusted is null ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false) : null;
         if (!File.Exists(IndexPath))
         {
             _index.RequireRewrite();
@@ -835,6 +843,20 @@ public sealed class MailFolder
         var results = new List<MessageFlagsState>();
         var modified = new List<uint>();
         var anyChange = false;
+
+        // When the directories are as this process last verified them, the stamp right after its own
+        // renames can stand in for a listing (OwnStamp): the sync that follows this STORE then lists
+        // nothing. Trusted only until the first such stamp settles, so a change by another program that
+        // hid in the same instant (a coarse mtime cannot tell it from ours) is found by a listing then.
+        var before = DirectoryStamp.Read(Path, UidListPath);
+        var now = DateTime.UtcNow;
+        DateTime? verifyBy = _loaded && _index.UidValidity != 0 && before == _index.Stamp ? now + DirectoryStamp.SettleTime
+            : _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own.VerifyByUtc
+            : null;
+        var renamed = false;
+        var movedFromNew = false;
+        var surprised = false; // the index did not match the files: let the next sync list them
+        var cur = System.IO.Path.Combine(Path, "cur");
         foreach (var uid in change.Uids.Distinct().Order())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -845,27 +867,6 @@ public sealed class MailFolder
 
             for (var attempt = 0; attempt < 5; attempt++)
             {
-                var currentPath = System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName);
-                if (!File.Exists(currentPath))
-                {
-                    if (Relocate(entry.Key) is not { } found)
-                    {
-                        break; // expunged by someone else; the next sync reports it
-                    }
-
-                    if (InfoDiffers(entry.FileName, found.FileName))
-                    {
-                        entry.ModSeq = ++_index.HighestModSeq;
-                        anyChange = true;
-                    }
-
-                    entry.FileName = found.FileName;
-                    entry.IsNew = found.IsNew;
-                    entry.Record = null;
-                    _index.MarkChanged(entry);
-                    continue;
-                }
-
                 if (change.UnchangedSince is { } since && entry.ModSeq > since)
                 {
                     modified.Add(uid); // RFC 7162 §3.1.3: changed since the client looked
@@ -878,29 +879,51 @@ public sealed class MailFolder
                     // P has no IMAP flag: a replace keeps it.
                     FlagChangeMode.Replace => (changeFlags | (name.Flags & MaildirFlags.Passed), changeLetters),
                     FlagChangeMode.Add => (name.Flags | changeFlags, name.Keywords + changeLetters),
-                    _ => (name.Flags & ~changeFlags, new string(name.Keywords.Where(c => !changeLetters.Contains(c, StringComparison.Ordinal)).ToArray())),
+                    _ => (name.Flags & ~changeFlags, RemoveLetters(name.Keywords, changeLetters)),
                 };
                 var newName = name.WithInfo(flags, keywordLetters);
-                if (newName != entry.FileName || entry.IsNew)
+                var currentPath = System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName);
+                if (newName == entry.FileName && !entry.IsNew)
                 {
-                    try
+                    // Nothing to rename; still make sure the flags reported are the file's, not a stale name's.
+                    if (!File.Exists(currentPath))
                     {
-                        File.Move(currentPath, System.IO.Path.Combine(Path, "cur", newName), overwrite: false);
+                        surprised = true;
+                        if (!RelocateEntry(entry, ref anyChange))
+                        {
+                            break; // expunged by someone else; the next sync reports it
+                        }
+
+                        continue;
                     }
-                    catch (FileNotFoundException)
+                }
+                else
+                {
+                    // rename(2) straight from the name the index knows: no stat of either name first.
+                    var outcome = NoReplaceRename.Rename(currentPath, System.IO.Path.Combine(cur, newName));
+                    if (outcome == RenameOutcome.SourceMissing)
                     {
-                        continue; // renamed by another program meanwhile: look again
-                    }
-                    catch (IOException) when (File.Exists(System.IO.Path.Combine(Path, "cur", newName)) && !File.Exists(currentPath))
-                    {
-                        // Someone else renamed it to exactly this name.
+                        surprised = true; // renamed by another program meanwhile: look again
+                        if (!RelocateEntry(entry, ref anyChange))
+                        {
+                            break;
+                        }
+
+                        continue;
                     }
 
-                    if (InfoDiffers(entry.FileName, newName))
+                    if (outcome == RenameOutcome.TargetExists)
+                    {
+                        throw new IOException($"{newName} already exists beside {entry.FileName} in {Path}.");
+                    }
+
+                    if (flags != name.Flags || LetterSet(keywordLetters) != LetterSet(name.Keywords))
                     {
                         entry.ModSeq = ++_index.HighestModSeq;
                     }
 
+                    renamed = true;
+                    movedFromNew |= entry.IsNew;
                     entry.FileName = newName;
                     entry.IsNew = false;
                     entry.Record = null;
@@ -914,13 +937,87 @@ public sealed class MailFolder
             }
         }
 
+        if (renamed || surprised)
+        {
+            var after = DirectoryStamp.Read(Path, UidListPath);
+            _ownStamp = verifyBy is { } by && !surprised
+                && (after.NewTicks == before.NewTicks || movedFromNew)
+                && after.UidListTicks == before.UidListTicks && after.UidListSize == before.UidListSize
+                ? new OwnStamp(after, by, AfterRenames: true)
+                : null;
+        }
+
         if (anyChange || _index.HasChanges)
         {
             WriteIndex();
         }
 
+        if (renamed && _ownStamp is { AfterRenames: true } mine
+            && ReadUidListHeader() is { } header && header.UidValidity == _index.UidValidity)
+        {
+            // What the sync after this STORE would conclude (as its unchanged-stamp path does, UIDNEXT from
+            // the uidlist's first line), without taking the lock once more for it.
+            _uidNext = header.NextUid;
+            _verified = new VerifiedStamp(mine.Stamp, mine.VerifyByUtc);
+        }
+
         Publish();
         return new FlagUpdateResult(results, modified, _state);
+    }
+
+    /// <summary>Finds a message renamed by someone else; its mod-sequence moves when its flags did. False when it is gone.</summary>
+    private bool RelocateEntry(IndexEntry entry, ref bool anyChange)
+    {
+        if (Relocate(entry.Key) is not { } found)
+        {
+            return false;
+        }
+
+        if (InfoDiffers(entry.FileName, found.FileName))
+        {
+            entry.ModSeq = ++_index.HighestModSeq;
+            anyChange = true;
+        }
+
+        entry.FileName = found.FileName;
+        entry.IsNew = found.IsNew;
+        entry.Record = null;
+        _index.MarkChanged(entry);
+        return true;
+    }
+
+    private static string RemoveLetters(string keywords, string remove)
+    {
+        if (keywords.Length == 0 || remove.Length == 0)
+        {
+            return keywords;
+        }
+
+        var kept = new StringBuilder(keywords.Length);
+        foreach (var c in keywords)
+        {
+            if (!remove.Contains(c, StringComparison.Ordinal))
+            {
+                kept.Append(c);
+            }
+        }
+
+        return kept.ToString();
+    }
+
+    /// <summary>Keyword letters a–z as a bit set: order and repeats in a file name do not change the keywords.</summary>
+    private static int LetterSet(string letters)
+    {
+        var set = 0;
+        foreach (var c in letters)
+        {
+            if (c is >= 'a' and <= 'z')
+            {
+                set |= 1 << (c - 'a');
+            }
+        }
+
+        return set;
     }
 
     private IReadOnlyList<uint> ExpungeLocked(HashSet<uint>? uids, bool requireDeleted)
@@ -1365,8 +1462,20 @@ public sealed class MailFolder
         }
     }
 
-    /// <summary>The settled directory stamp the in-memory state was last verified against (boxed, so it is replaced atomically).</summary>
-    private sealed record VerifiedStamp(DirectoryStamp Stamp);
+    /// <summary>
+    /// The directory stamp the in-memory state was last verified against (boxed, so it is replaced atomically):
+    /// settled, or this process's own (<see cref="OwnStamp"/>), trusted until <paramref name="TrustUntilUtc"/>.
+    /// </summary>
+    private sealed record VerifiedStamp(DirectoryStamp Stamp, DateTime? TrustUntilUtc = null);
+
+    /// <summary>
+    /// A stamp this process knows the directories' content for although it has not settled: right after its
+    /// own flag renames, made under the lock while the directories were as it had verified them
+    /// (<paramref name="AfterRenames"/>), or of its last listing. Until <paramref name="VerifyByUtc"/> (when
+    /// the first stamp of a chain of them settles) a STORE that finds the directories so may chain its own
+    /// renames to it, and a sync that finds a stamp after renames unchanged need not list the directories.
+    /// </summary>
+    private sealed record OwnStamp(DirectoryStamp Stamp, DateTime VerifyByUtc, bool AfterRenames);
 
     private sealed record DiskFile(string FileName, bool IsNew, MaildirEntryName Name)
     {
