@@ -27,7 +27,7 @@ done
 DOMAIN=bench.test
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-W=$(mktemp -d /tmp/facteur-ab.XXXXXX); chmod 755 "$W"
+W=$(mktemp -d "${TMPDIR:-/tmp}/facteur-ab.XXXXXX"); chmod 755 "$W"
 RESULTS="$W/results.jsonl"; : > "$RESULTS"
 PID=""
 cleanup() {

@@ -16,6 +16,9 @@ public static partial class DirectorySync
     /// <summary>One group commit per directory that has callers right now (removed when idle, so a server with many mailboxes holds only the busy ones).</summary>
     private static readonly ConcurrentDictionary<string, GroupCommit> Groups = new(StringComparer.Ordinal);
 
+    /// <summary>Called with the directory right before each group-commit fsync (tests hold or count them).</summary>
+    internal static Action<string>? BeforeGroupFsync { get; set; }
+
     /// <summary>
     /// Completes once an fsync of <paramref name="directory"/> that <em>started after this call</em>
     /// has finished, so every rename the caller made into it before calling is durable. Callers
@@ -100,6 +103,7 @@ public static partial class DirectorySync
 
                 try
                 {
+                    BeforeGroupFsync?.Invoke(directory);
                     Fsync(directory);
                     batch.SetResult();
                 }
