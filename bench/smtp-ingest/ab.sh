@@ -8,6 +8,8 @@
 #                           NAME=SOURCE_TREE [NAME=SOURCE_TREE ...]
 #
 # Each SOURCE_TREE must hold a Release build of services/standalone (dotnet build -c Release).
+# The same tree may be given twice under two names; FACTEUR_AB_ENV_<NAME>="VAR=VALUE ..." adds
+# environment variables to that one (e.g. FACTEUR_AB_ENV_server="DOTNET_gcServer=1").
 # Bounded: every measurement has a 300 s timeout.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -76,7 +78,9 @@ for tree in "${TREES[@]}"; do
   [ -f "$dll" ] || { log "$dll is not built"; exit 1; }
   F="$W/$name"; fresh "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"
   smtp=$(free_port); mgmt=$(free_port)
-  env Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$F/mail" \
+  extra_var="FACTEUR_AB_ENV_$name"; read -r -a extra <<< "${!extra_var:-}"
+  # shellcheck disable=SC2068
+  env ${extra[@]} Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$F/mail" \
     Facteur__SpoolRoot="$F/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$F/aliases" \
     Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Smtp__MaxConnectionsPerIp=1000 \
     Facteur__Transport=InMemory Smtp__Port="$smtp" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
