@@ -130,7 +130,10 @@ public sealed class MaildirWriter
             throw;
         }
 
-        SyncDirectory(newDirectory);
+        // Group commit: concurrent deliveries into this mailbox share one fsync of new/, and each
+        // returns only once an fsync that began after its own rename has finished.
+        await DirectorySync.FsyncAsync(newDirectory, cancellationToken).ConfigureAwait(false);
+        DirectorySynced?.Invoke(newDirectory);
         return new MaildirDelivery(newPath, fileName, size, AlreadyPresent: false);
     }
 

@@ -71,8 +71,25 @@ internal sealed partial class MailReceivedConsumer(
 
         if (context.Headers.Get<string>(FacteurQueues.SpoolHeader) is not null)
         {
-            spool.Complete(message.QueueId);
+            await CompleteSpoolEntryAsync(message.QueueId, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// <see cref="MailSpool.Complete"/> with the fsync of <c>incoming/</c> as a group commit: the
+    /// envelope goes first (so a crash in between leaves an orphan body, never a half entry), and
+    /// concurrent deliveries share the directory fsync that the gateway's sessions also share.
+    /// </summary>
+    private async Task CompleteSpoolEntryAsync(string queueId, CancellationToken cancellationToken)
+    {
+        var envelope = spool.EnvelopePath(queueId);
+        if (File.Exists(envelope))
+        {
+            File.Delete(envelope);
+            await DirectorySync.FsyncAsync(spool.Incoming, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Delete(spool.MessagePath(queueId));
     }
 
     private async Task<(List<MaildirCopy> Copies, List<string> Remote)> PlanAsync(MailReceived message, CancellationToken cancellationToken)

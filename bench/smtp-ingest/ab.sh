@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SMTP ingest, before/after in one run: Postfix (the anchor), then Facteur standalone built from
+# each given source tree, every set at every concurrency, measured by smtp_source_ingest.py exactly
+# as bench/run.sh does (smtp-source load, accept→Maildir probe). Prints one JSON line per
+# measurement and a small table. For iterating on a change; bench/run.sh --only smtp is the full run.
+#
+#   bench/smtp-ingest/ab.sh [--sets "2000:2048 300:102400"] [--conc "1 10 50"] [--repeat 1] \
+#                           NAME=SOURCE_TREE [NAME=SOURCE_TREE ...]
+#
+# Each SOURCE_TREE must hold a Release build of services/standalone (dotnet build -c Release).
+# The same tree may be given twice under two names; FACTEUR_AB_ENV_<NAME>="VAR=VALUE ..." adds
+# environment variables to that one (e.g. FACTEUR_AB_ENV_server="DOTNET_gcServer=1").
+# Bounded: every measurement has a 300 s timeout.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+BENCH=$(dirname "$HERE")
+SETS="2000:2048 300:102400"; CONC="1 10 50"; REPEAT=1; TREES=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sets) SETS=$2; shift ;;
+    --conc) CONC=$2; shift ;;
+    --repeat) REPEAT=$2; shift ;;
+    *=*) TREES+=("$1") ;;
+    *) echo "ab.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ ${#TREES[@]} -gt 0 ] || { echo "ab.sh: give at least one NAME=SOURCE_TREE" >&2; exit 2; }
+DOMAIN=bench.test
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+W=$(mktemp -d "${TMPDIR:-/tmp}/facteur-ab.XXXXXX"); chmod 755 "$W"
+RESULTS="$W/results.jsonl"; : > "$RESULTS"
+PID=""
+cleanup() {
+  set +e
+  [ -n "$PID" ] && { kill -TERM "$PID" 2>/dev/null; sleep 2; kill -KILL "$PID" 2>/dev/null; }
+  "$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix" >/dev/null 2>&1
+  rm -rf "$W"
+}
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || true
+python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user box --messages 10 \
+  --empty-user bench --empty-user probe --passwd "$W/passwd" >/dev/null
+fresh() { rm -rf "$1"; mkdir -p "$(dirname "$1")"; cp -a "$W/pristine" "$1"; }
+
+rows() { # stack port mailroot
+  local set n size c rep out
+  python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" --rcpt "bench@$DOMAIN" \
+    --messages 100 --size 2048 --concurrency 5 --timeout 120 >/dev/null 2>&1 || true   # warm-up
+  for set in $SETS; do
+    n=${set%%:*}; size=${set##*:}
+    for c in $CONC; do
+      for rep in $(seq 1 "$REPEAT"); do
+        log "$1: $n x $size B, c=$c ($rep/$REPEAT), load $(cut -d' ' -f1 /proc/loadavg)"
+        if out=$(timeout 300 python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" \
+            --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
+            --probe-rcpt "probe@$DOMAIN" --probe-maildir "$3/$DOMAIN/probe" --timeout 280); then
+          printf '{"stack":"%s","set":"%s:%s","c":%s,"load":"%s","data":%s}\n' "$1" "$n" "$size" "$c" \
+            "$(cut -d' ' -f1-3 /proc/loadavg)" "$out" | tee -a "$RESULTS"
+        else
+          log "$1: failed"
+        fi
+      done
+    done
+  done
+}
+
+log "anchor: Postfix $(postconf -d -h mail_version)"
+fresh "$W/anchor/mail"; A_SMTP=$(free_port)
+"$BENCH/anchors/postfix.sh" start "$W/anchor/postfix" "$A_SMTP" "$W/anchor/mail" "$DOMAIN" box bench probe >/dev/null
+rows postfix "$A_SMTP" "$W/anchor/mail"
+"$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix" >/dev/null
+
+for tree in "${TREES[@]}"; do
+  name=${tree%%=*}; src=${tree#*=}
+  dll="$src/services/standalone/bin/Release/net10.0/Facteur.Standalone.dll"
+  [ -f "$dll" ] || { log "$dll is not built"; exit 1; }
+  F="$W/$name"; fresh "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"
+  smtp=$(free_port); mgmt=$(free_port)
+  extra_var="FACTEUR_AB_ENV_$name"; read -r -a extra <<< "${!extra_var:-}"
+  # shellcheck disable=SC2068
+  env ${extra[@]} Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$F/mail" \
+    Facteur__SpoolRoot="$F/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$F/aliases" \
+    Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Smtp__MaxConnectionsPerIp=1000 \
+    Facteur__Transport=InMemory Smtp__Port="$smtp" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
+    Imap__Port="$(free_port)" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 Http__Port="$(free_port)" \
+    Management__Port="$mgmt" Logging__LogLevel__Default=Warning \
+    dotnet "$dll" > "$W/$name.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  log "$name ready (pid $PID)"
+  rows "$name" "$smtp" "$F/mail"
+  kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+done
+
+python3 - "$RESULTS" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+stacks = list(dict.fromkeys(r["stack"] for r in rows))
+keys = list(dict.fromkeys((r["set"], r["c"]) for r in rows))
+def med(vals):
+    vals = sorted(vals); return vals[len(vals) // 2] if vals else None
+print("| set, c | metric | " + " | ".join(stacks) + " | " + " | ".join(f"{s} ÷ postfix" for s in stacks[1:]) + " |")
+print("|---|---|" + "---|" * (2 * len(stacks) - 1))
+for k in keys:
+    for metric, fmt in (("accepted_per_s", "{:.0f}"), ("e2e_per_s", "{:.0f}"), ("p50_s", "{:.1f}"), ("p99_s", "{:.1f}")):
+        vals = {}
+        for s in stacks:
+            v = med([r["data"][metric] for r in rows if r["stack"] == s and (r["set"], r["c"]) == k and r["data"].get(metric) is not None])
+            vals[s] = v * 1000 if v is not None and metric.startswith("p") else v
+        cells = [fmt.format(vals[s]) if vals[s] is not None else "—" for s in stacks]
+        ratios = [f"{vals[s] / vals['postfix']:.2f}" if vals.get("postfix") and vals[s] else "—" for s in stacks[1:]]
+        unit = "msgs/s ↑" if metric.endswith("per_s") else "ms ↓"
+        print(f"| {k[0]}, c={k[1]} | {metric} ({unit}) | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+EOF
