@@ -28,7 +28,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH="$ROOT/bench"
-CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 CONNS="1000,10000" IDLE_SAMPLES=50 BUILD=1 KEEP=0 REST=10
+CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 CONNS="1000,10000" IDLE_SAMPLES=200 BUILD=1 KEEP=0 REST=10
 STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0
 ALSO=()
 while [ $# -gt 0 ]; do
@@ -112,7 +112,7 @@ start_facteur() { # name src mailroot smtp imap -> pid
     Smtp__Port="$smtp" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" Smtp__MaxConnectionsPerIp=1000 \
     Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 \
     Imap__MaxConnectionsPerUser=20000 Imap__MaxConnectionsPerIp=20000 \
-    Management__Port="$mgmt" Logging__LogLevel__Default=Warning \
+    Management__Port="$mgmt" Http__Port="$(free_port)" Logging__LogLevel__Default=Warning \
     dotnet "$(dll_of "$src")" > "$W/$name.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 600); do

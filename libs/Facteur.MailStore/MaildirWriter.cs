@@ -6,7 +6,7 @@ namespace Facteur.MailStore;
 /// <summary>
 /// Delivers messages into Maildir++ mailboxes under <c>{MailRoot}/{domain}/{localpart}/</c> the way
 /// Dovecot's LDA does: write into <c>tmp/</c>, fsync the file, rename into <c>new/</c>, fsync
-/// <c>new/</c>. A reader never sees a partial file, and once <see cref="DeliverAsync"/> returns
+/// <c>new/</c> (shared by concurrent deliveries to one folder, see <see cref="DirectoryFsyncGroup"/>). A reader never sees a partial file, and once <see cref="DeliverAsync"/> returns
 /// the copy survives a crash. File names are deterministic per (queue id, mailbox, folder), so a
 /// redelivered message is recognised and not written twice.
 /// </summary>
@@ -20,6 +20,7 @@ public sealed class MaildirWriter
 
     private readonly string mailRoot;
     private readonly string hostname;
+    private readonly DirectoryFsyncGroup newDirectoryFsyncs = new();
 
     public MaildirWriter(string mailRoot, string hostname)
     {
@@ -130,7 +131,10 @@ public sealed class MaildirWriter
             throw;
         }
 
-        SyncDirectory(newDirectory);
+        // Concurrent deliveries to one folder share the fsync of new/ (group commit); each still
+        // returns only after an fsync that began after its own rename.
+        await newDirectoryFsyncs.FsyncAsync(newDirectory, cancellationToken).ConfigureAwait(false);
+        DirectorySynced?.Invoke(newDirectory);
         return new MaildirDelivery(newPath, fileName, size, AlreadyPresent: false);
     }
 

@@ -30,6 +30,7 @@ internal sealed partial class MailReceivedConsumer(
     MailSpool spool,
     IMailboxQuota quota,
     RelaySpool relaySpool,
+    DirectoryFsyncGroup directoryFsyncs,
     IOptions<FacteurOptions> facteurOptions,
     TimeProvider time,
     ILogger<MailReceivedConsumer> logger) : IConsumer<MailReceived>
@@ -71,7 +72,10 @@ internal sealed partial class MailReceivedConsumer(
 
         if (context.Headers.Get<string>(FacteurQueues.SpoolHeader) is not null)
         {
-            spool.Complete(message.QueueId);
+            // The envelope's removal is made durable by an fsync of incoming/ shared with the other
+            // deliveries finishing now: one fsync per message there held a delivery slot while the
+            // gateway's own fsyncs of the same directory queued beside it.
+            await spool.CompleteAsync(message.QueueId, directoryFsyncs.FsyncAsync, cancellationToken).ConfigureAwait(false);
         }
     }
 

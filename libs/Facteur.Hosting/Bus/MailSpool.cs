@@ -43,6 +43,23 @@ public sealed class MailSpool
         File.Delete(MessagePath(queueId));
     }
 
+    /// <summary>
+    /// <see cref="Complete"/> with the fsync of <c>incoming/</c> done by <paramref name="syncIncoming"/>, so concurrent
+    /// deliveries can share one (a group commit); it must return only after an fsync that began after it was called.
+    /// </summary>
+    public async Task CompleteAsync(string queueId, Func<string, CancellationToken, Task> syncIncoming, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(syncIncoming);
+        var envelope = EnvelopePath(queueId);
+        if (File.Exists(envelope))
+        {
+            File.Delete(envelope);
+            await syncIncoming(Incoming, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Delete(MessagePath(queueId));
+    }
+
     /// <summary>fsync of <c>incoming/</c>: makes renames and new entries in it durable.</summary>
     public void SyncIncoming() => DurableFile.SyncDirectory(Incoming);
 
