@@ -8,9 +8,9 @@ imap_load.py ops   --port P --user U [--fetches 1000] [--repeat 3]
     INTERNALDATE ENVELOPE) (a client's header sync; its first run is reported apart: cold caches),
     --fetches random BODY.PEEK[] FETCHes, SEARCH (SUBJECT, FROM, UNSEEN) and UID SEARCH SUBJECT /
     FROM / TEXT one by one, STORE +FLAGS/-FLAGS \\Flagged on 1:* and STORE on one message.
-imap_load.py idle  --port P --user U --smtp-port S --rcpt ADDR [--samples 20]
+imap_load.py idle  --port P --user U --smtp-port S --rcpt ADDR [--samples 200] [--concurrency 10] [--warmup 20]
     IDLE wake latency: time from the SMTP server's 250 after DATA to "* n EXISTS" on an IDLE
-    connection (RFC 2177).
+    connection (RFC 2177), with --concurrency SMTP senders delivering --samples messages at once.
 imap_load.py conns --port P --user U --pid PID --counts 1000,10000
     opens N authenticated connections that SELECT INBOX and IDLE, then reports the proportional
     set size (PSS) added to the process tree rooted at PID, per connection, and its CPU at rest
@@ -149,49 +149,94 @@ def ops(args):
 
 
 def idle(args):
+    """--concurrency SMTP senders (threads) deliver --samples messages in total to --rcpt while one
+    connection IDLEs on its INBOX the whole time. Each "* n EXISTS" makes message n visible; the k-th
+    message to become visible is matched with the k-th accept (the 250 after DATA) in time order, so
+    a wake that covers several messages counts for each of them. --warmup messages go first, the
+    same way, unmeasured (JIT, caches, thread pools: both stacks get them). Bounded by --samples,
+    --warmup and --timeout."""
     c = Imap(args.host, args.port)
     c.login(args.user, args.password)
-    count = exists_of(c.command("SELECT INBOX"))
-    latencies = []
+    base = exists_of(c.command("SELECT INBOX"))
+    total = max(1, min(args.samples, 5000))
+    warmup = max(0, min(args.warmup, 1000))
+    senders = max(1, min(args.concurrency, 100))
     deadline = time.monotonic() + args.timeout
-    for n in range(max(1, min(args.samples, 500))):
-        if time.monotonic() > deadline:
-            break
-        c.sock.sendall(b"i IDLE\r\n")
-        if not c.file.readline().startswith(b"+"):
-            raise RuntimeError("IDLE refused")
-        seen = threading.Event()
-        woke = {}
+    c.sock.sendall(b"i IDLE\r\n")
+    if not c.file.readline().startswith(b"+"):
+        raise RuntimeError("IDLE refused")
+    events = []  # (perf_counter time, EXISTS value), in arrival order
+    cond = threading.Condition()
 
-        def reader():
-            while True:
-                line = c.file.readline()
-                if not line:
-                    return
-                if re.match(rb"\* \d+ EXISTS", line):
-                    woke["t"] = time.perf_counter()
-                    seen.set()
-                    return
-        thread = threading.Thread(target=reader, daemon=True)
-        thread.start()
-        time.sleep(0.05)  # the server has entered IDLE
-        with smtplib.SMTP(args.host, args.smtp_port, timeout=30) as s:
-            s.ehlo("probe.bench.test")
-            s.mail("idle-probe@load.test")
-            s.rcpt(args.rcpt)
-            # smtplib.data returns after the server's reply to the final dot: the accept.
-            s.data(f"Subject: idle {n}\r\nFrom: <idle-probe@load.test>\r\nTo: <{args.rcpt}>\r\n\r\nwake\r\n".encode())
-            accepted = time.perf_counter()
-        if not seen.wait(30):
-            raise RuntimeError("no EXISTS within 30 s of the accept")
-        latencies.append(woke["t"] - accepted)
-        thread.join(5)
+    def reader():
+        while True:
+            line = c.file.readline()
+            if not line:
+                return
+            if (m := re.match(rb"\* (\d+) EXISTS", line)):
+                with cond:
+                    events.append((time.perf_counter(), int(m.group(1))))
+                    cond.notify_all()
+                    if int(m.group(1)) >= base + warmup + total:
+                        return
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    time.sleep(0.2)  # the server has entered IDLE
+    errors = []
+
+    def send(count, first):
+        """count messages over `senders` connections; returns the accept times."""
+        accepts = []
+        numbers = iter(range(first, first + count))
+
+        def sender():
+            try:
+                with smtplib.SMTP(args.host, args.smtp_port, timeout=30) as s:
+                    s.ehlo("probe.bench.test")
+                    while time.monotonic() < deadline:
+                        with cond:
+                            n = next(numbers, None)
+                        if n is None:
+                            return
+                        s.mail("idle-probe@load.test")
+                        s.rcpt(args.rcpt)
+                        # smtplib.data returns after the server's reply to the final dot: the accept.
+                        s.data(f"Subject: idle {n}\r\nFrom: <idle-probe@load.test>\r\nTo: <{args.rcpt}>\r\n\r\nwake\r\n".encode())
+                        t = time.perf_counter()
+                        with cond:
+                            accepts.append(t)
+            except Exception as e:  # reported below; the other senders go on
+                errors.append(repr(e))
+        threads = [threading.Thread(target=sender, daemon=True) for _ in range(senders)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(max(1, deadline - time.monotonic()))
+        with cond:
+            cond.wait_for(lambda: events and events[-1][1] >= base + first + len(accepts),
+                          max(1, min(30, deadline - time.monotonic())))
+            return sorted(accepts)
+
+    if warmup:
+        send(warmup, 0)
+    accepted = send(total, warmup)
+    if errors and not accepted:
+        raise RuntimeError(f"no message accepted: {errors[0]}")
+    with cond:
+        seen = list(events)
+    latencies = []
+    for k, accept in enumerate(accepted, start=1):
+        target = base + warmup + k
+        visible = next((t for t, n in seen if n >= target), None)
+        if visible is None:
+            raise RuntimeError(f"{len(accepted) - k + 1} of {len(accepted)} accepted messages never showed in IDLE within 30 s")
+        latencies.append(max(0.0, visible - accept))
+    try:
         c.sock.sendall(b"DONE\r\n")
-        while not c.file.readline().startswith(b"i "):
-            pass
-        count += 1
-    c.close()
-    print(json.dumps({"idle_wake_s": latencies}))
+        c.close()
+    except OSError:
+        pass
+    print(json.dumps({"idle_wake_s": latencies, "concurrency": senders, "warmup": warmup, "send_errors": errors[:3]}))
 
 
 def tree_pids(root):
@@ -323,7 +368,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--smtp-port", type=int)
     parser.add_argument("--rcpt")
-    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=10, help="idle: concurrent SMTP senders")
+    parser.add_argument("--warmup", type=int, default=20, help="idle: unmeasured messages sent first")
     parser.add_argument("--pid", type=int)
     parser.add_argument("--counts", default="1000,10000")
     parser.add_argument("--rest", type=float, default=10, help="seconds of CPU-at-rest measurement")

@@ -33,9 +33,11 @@ def rows_of(record):
         yield f"STORE ±\\Flagged on one message ({n:,})", "ms", False, ms("store_one_s")
     elif row == "imap:idle":
         xs = sorted(x * 1000 for x in d["idle_wake_s"])
+        # Older runs sent one message at a time; imap_load.py idle now says how many senders it ran.
+        at = f" (c={d['concurrency']})" if "concurrency" in d else ""
         if xs:
-            yield "IDLE wake after SMTP accept, p50", "ms", False, [xs[len(xs) // 2]]
-            yield "IDLE wake after SMTP accept, p99", "ms", False, [xs[min(len(xs) - 1, int(len(xs) * 0.99))]]
+            yield f"IDLE wake after SMTP accept{at}, p50", "ms", False, [xs[len(xs) // 2]]
+            yield f"IDLE wake after SMTP accept{at}, p99", "ms", False, [xs[min(len(xs) - 1, int(len(xs) * 0.99))]]
     elif row == "imap:conns":
         for count, level in d.items():
             if "per_conn_bytes" in level:
