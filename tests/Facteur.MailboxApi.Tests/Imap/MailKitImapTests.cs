@@ -209,7 +209,7 @@ public sealed class MailKitImapTests
     }
 
     [Fact]
-    public async Task Idle_reports_a_new_delivery_within_a_second()
+    public async Task Idle_reports_a_new_delivery_while_the_client_waits()
     {
         await using var server = await ImapTestServer.StartAsync();
         using var client = await ConnectAsync(server);
@@ -219,15 +219,13 @@ public sealed class MailKitImapTests
         using var done = new CancellationTokenSource();
         var idle = client.IdleAsync(done.Token);
         await Task.Delay(200);
-        var started = DateTime.UtcNow;
         server.Deliver("Subject: wake up\r\n\r\nnow\r\n");
-        var winner = await Task.WhenAny(arrived.Task, Task.Delay(TimeSpan.FromSeconds(5)));
-        var elapsed = DateTime.UtcNow - started;
+        // Behaviour, not speed: the EXISTS must come unprompted during IDLE (latency is bench/imap's row).
+        var winner = await Task.WhenAny(arrived.Task, Task.Delay(TimeSpan.FromSeconds(20)));
         await done.CancelAsync();
         await idle;
         Assert.Same(arrived.Task, winner);
         Assert.Equal(1, await arrived.Task);
-        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"IDLE woke after {elapsed}");
     }
 
     [Fact]
