@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Enumeration;
 using System.Text;
 
 namespace Facteur.MailStore.Folders;
@@ -286,19 +287,29 @@ public sealed class MaildirFolder
         return entries;
     }
 
-    private static IEnumerable<string> SafeEnumerate(string directory)
+    /// <summary>
+    /// The file names in <paramref name="directory"/> (no dot files, no directories), or none when it is gone.
+    /// Names straight from readdir(2): no full path built and split again per file, which on a
+    /// 10,000-message folder is most of a scan's allocations.
+    /// </summary>
+    private static List<string> SafeEnumerate(string directory)
     {
-        IEnumerable<string> files;
         try
         {
-            files = Directory.EnumerateFiles(directory).Select(p => System.IO.Path.GetFileName(p)).ToList();
+            var names = new FileSystemEnumerable<string>(
+                directory,
+                static (ref FileSystemEntry entry) => entry.FileName.ToString(),
+                new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0, RecurseSubdirectories = false })
+            {
+                ShouldIncludePredicate = static (ref FileSystemEntry entry) =>
+                    !entry.IsDirectory && entry.FileName.Length > 0 && entry.FileName[0] != '.',
+            };
+            return [.. names];
         }
         catch (DirectoryNotFoundException)
         {
             return [];
         }
-
-        return files.Where(f => f.Length > 0 && f[0] != '.');
     }
 
     private static MaildirMessage ToMessage(UidListRecord record, DiskEntry entry)

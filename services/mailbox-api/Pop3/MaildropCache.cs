@@ -42,12 +42,29 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         var listing = cached is not null && cached.UidListSettled && stamp.SameUidList(cached.Stamp)
             ? MaildropListing.Rename(folder, cached.Listing)
             : null;
-        listing ??= await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
+        var kept = stamp;
+        bool settled = stamp.SettledBy(horizon), uidListSettled = stamp.UidListSettledBy(horizon);
+        if (listing is null)
+        {
+            listing = await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
+            if (!settled && stamp.DirectoriesSettledBy(horizon) && FolderStamp.Read(folder.Path) is var after
+                && after.New == stamp.New && after.Cur == stamp.Cur && after.UidListLength >= 0)
+            {
+                // The scan itself wrote the uidlist (the first scan, or UIDs for new mail): new/ and cur/
+                // were settled and did not move, so nothing on disk changed and whatever wrote the uidlist
+                // meanwhile did so under its lock from these same files — the list we hold. Keeping the
+                // stamp as it is after the scan spares the next login a second full scan just because the
+                // uidlist's time is fresh. A later change to new/ or cur/ still moves their (settled) times.
+                kept = after;
+                settled = uidListSettled = true;
+            }
+        }
+
         var limit = options.CurrentValue.MaildropCacheMessages;
         if (listing.Messages.Count <= limit)
         {
             // Kept even when not settled, as the base for the next listing-only refresh (never returned as is).
-            Store(folder.Path, new Entry(stamp, listing, stamp.SettledBy(horizon), stamp.UidListSettledBy(horizon)) { LastUsed = time.GetTimestamp() }, limit);
+            Store(folder.Path, new Entry(kept, listing, settled, uidListSettled) { LastUsed = time.GetTimestamp() }, limit);
         }
         else if (_entries.TryRemove(folder.Path, out var stale))
         {
@@ -114,7 +131,9 @@ internal readonly record struct FolderStamp(long New, long Cur, long UidList, lo
 
     /// <summary>True when every time is before <paramref name="horizon"/> (and the uidlist exists).</summary>
     public bool SettledBy(DateTime horizon) =>
-        UidListSettledBy(horizon) && New < horizon.Ticks && Cur < horizon.Ticks;
+        UidListSettledBy(horizon) && DirectoriesSettledBy(horizon);
+
+    public bool DirectoriesSettledBy(DateTime horizon) => New < horizon.Ticks && Cur < horizon.Ticks;
 
     public bool UidListSettledBy(DateTime horizon) => UidListLength >= 0 && UidList < horizon.Ticks;
 
