@@ -52,36 +52,43 @@ public sealed class MaildirFolder
     {
         EnsureCreated();
         using var uidLock = await DotLock.AcquireAsync(System.IO.Path.Combine(Path, UidListLockFileName), UidListLockStaleAfter, LockTimeout, cancellationToken).ConfigureAwait(false);
-        var document = ReadUidList() ?? UidListDocument.CreateNew(DateTimeOffset.UtcNow);
-        var changed = !File.Exists(UidListPath);
+        var existing = ReadUidList();
+        var document = existing ?? UidListDocument.CreateNew(DateTimeOffset.UtcNow);
+        var changed = existing is null;
 
         var onDisk = Scan();
-        if (document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
-        {
-            // A concurrent rename (flags, new/ → cur/) can hide a file from one directory
-            // listing; look again before deciding a UID is gone for good.
-            foreach (var (key, entry) in Scan())
-            {
-                onDisk.TryAdd(key, entry);
-            }
-        }
-
+        var rescanned = false;
         var messages = new List<MaildirMessage>(onDisk.Count);
         var kept = new List<UidListRecord>(document.Records.Count);
-        var known = new HashSet<string>(StringComparer.Ordinal);
         foreach (var record in document.Records)
         {
-            if (!onDisk.TryGetValue(record.Key, out var entry) || !known.Add(record.Key))
+            if (!onDisk.TryGetValue(record.Key, out var entry) && !rescanned)
+            {
+                // A concurrent rename (flags, new/ → cur/) can hide a file from one directory
+                // listing; look again (once) before deciding a UID is gone for good.
+                rescanned = true;
+                foreach (var (key, again) in Scan())
+                {
+                    onDisk.TryAdd(key, again);
+                }
+
+                onDisk.TryGetValue(record.Key, out entry);
+            }
+
+            // Gone, or a key listed twice (only its first UID counts).
+            if (entry is null || entry.Claimed)
             {
                 changed = true;
                 continue;
             }
 
+            entry.Claimed = true;
             kept.Add(record);
             messages.Add(ToMessage(record, entry));
         }
 
-        var added = onDisk.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        var added = onDisk.Where(e => !e.Value.Claimed).Select(e => e.Key).ToList();
+        added.Sort(StringComparer.Ordinal);
         foreach (var key in added)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -267,11 +274,13 @@ public sealed class MaildirFolder
 
     private Dictionary<string, DiskEntry> Scan()
     {
-        // new/ before cur/: a file moving new/ → cur/ during the scan is then seen at least once.
-        var entries = new Dictionary<string, DiskEntry>(StringComparer.Ordinal);
-        foreach (var isNew in (bool[])[true, false])
+        // new/ listed before cur/: a file moving new/ → cur/ during the scan is then seen at least once.
+        var inNew = SafeEnumerate(System.IO.Path.Combine(Path, "new"));
+        var inCur = SafeEnumerate(System.IO.Path.Combine(Path, "cur"));
+        var entries = new Dictionary<string, DiskEntry>(inNew.Count + inCur.Count, StringComparer.Ordinal);
+        foreach (var (names, isNew) in (ReadOnlySpan<(List<string>, bool)>)[(inNew, true), (inCur, false)])
         {
-            foreach (var fileName in SafeEnumerate(System.IO.Path.Combine(Path, isNew ? "new" : "cur")))
+            foreach (var fileName in names)
             {
                 var name = MaildirEntryName.Parse(fileName);
                 if (name.Key.Length == 0)
@@ -327,5 +336,8 @@ public sealed class MaildirFolder
     private sealed record DiskEntry(string FileName, bool IsNew, MaildirEntryName Name)
     {
         public string SubDirectory => IsNew ? "new" : "cur";
+
+        /// <summary>Matched to a uidlist record during this synchronisation.</summary>
+        public bool Claimed { get; set; }
     }
 }
