@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Facteur.MailStore.Folders;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Facteur.MailboxApi.Pop3;
@@ -15,7 +16,7 @@ namespace Facteur.MailboxApi.Pop3;
 /// the kept scan (files renamed by flag changes, as a POP3 QUIT does) without the uidlist lock and parse.
 /// Bounded by <see cref="Pop3Options.MaildropCacheMessages"/> messages in all, least recently used dropped first.
 /// </summary>
-internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time)
+internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time, ILogger<MaildropCache> logger)
 {
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(1);
 
@@ -27,12 +28,14 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
     public async Task<MaildropListing> ListAsync(MaildirFolder folder, CancellationToken cancellationToken)
     {
         // Read before the scan: a change during the scan then shows as a different stamp next time.
+        var started = time.GetTimestamp();
         var stamp = FolderStamp.Read(folder.Path);
         var horizon = time.GetUtcNow().UtcDateTime - SettleTime;
         _entries.TryGetValue(folder.Path, out var cached);
         if (cached is not null && cached.Settled && cached.Stamp == stamp)
         {
             cached.LastUsed = time.GetTimestamp();
+            Listed(folder, "the kept scan", cached.Listing, started);
             return cached.Listing;
         }
 
@@ -43,9 +46,11 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
             ? MaildropListing.Rename(folder, cached.Listing)
             : null;
         var kept = stamp;
+        var source = "a directory listing";
         bool settled = stamp.SettledBy(horizon), uidListSettled = stamp.UidListSettledBy(horizon);
         if (listing is null)
         {
+            source = "a full scan";
             listing = await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
             if (!settled && stamp.DirectoriesSettledBy(horizon) && FolderStamp.Read(folder.Path) is var after
                 && after.New == stamp.New && after.Cur == stamp.Cur && after.UidListLength >= 0)
@@ -71,7 +76,16 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
             Interlocked.Add(ref _messages, -stale.Listing.Messages.Count);
         }
 
+        Listed(folder, source, listing, started);
         return listing;
+    }
+
+    private void Listed(MaildirFolder folder, string source, MaildropListing listing, long started)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            Pop3Log.MaildropListed(logger, folder.Path, source, listing.Messages.Count, time.GetElapsedTime(started).TotalMilliseconds);
+        }
     }
 
     private void Store(string path, Entry entry, int limit)
