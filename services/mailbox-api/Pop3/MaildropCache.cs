@@ -48,7 +48,14 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         var kept = stamp;
         var source = "a directory listing";
         bool settled = stamp.SettledBy(horizon), uidListSettled = stamp.UidListSettledBy(horizon);
-        if (listing is null)
+        if (listing is not null)
+        {
+            // The same uidlist the kept scan had already judged settled: still the same file, however
+            // recently it was written (else three quick sessions in a row would all rescan in full).
+            uidListSettled = true;
+            settled = stamp.DirectoriesSettledBy(horizon);
+        }
+        else
         {
             source = "a full scan";
             listing = await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
