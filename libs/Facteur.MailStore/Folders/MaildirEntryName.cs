@@ -23,7 +23,7 @@ public readonly record struct MaildirEntryName(string Key, MaildirFlags Flags, s
         var keywords = string.Empty;
         if (colon >= 0 && fileName.AsSpan(colon).StartsWith(InfoPrefix, StringComparison.Ordinal))
         {
-            var letters = new StringBuilder();
+            StringBuilder? letters = null; // most names carry no keywords: no builder per file in a scan
             foreach (var c in fileName.AsSpan(colon + InfoPrefix.Length))
             {
                 var flag = FlagOf(c);
@@ -33,11 +33,11 @@ public readonly record struct MaildirEntryName(string Key, MaildirFlags Flags, s
                 }
                 else if (c is >= 'a' and <= 'z')
                 {
-                    letters.Append(c);
+                    (letters ??= new StringBuilder()).Append(c);
                 }
             }
 
-            keywords = letters.ToString();
+            keywords = letters?.ToString() ?? string.Empty;
         }
 
         return new MaildirEntryName(key, flags, keywords, SizeField(key, ",S="), SizeField(key, ",W="));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Facteur.MailStore.Folders;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Facteur.MailboxApi.Pop3;
@@ -15,7 +16,7 @@ namespace Facteur.MailboxApi.Pop3;
 /// the kept scan (files renamed by flag changes, as a POP3 QUIT does) without the uidlist lock and parse.
 /// Bounded by <see cref="Pop3Options.MaildropCacheMessages"/> messages in all, least recently used dropped first.
 /// </summary>
-internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time)
+internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time, ILogger<MaildropCache> logger)
 {
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(1);
 
@@ -27,12 +28,14 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
     public async Task<MaildropListing> ListAsync(MaildirFolder folder, CancellationToken cancellationToken)
     {
         // Read before the scan: a change during the scan then shows as a different stamp next time.
+        var started = time.GetTimestamp();
         var stamp = FolderStamp.Read(folder.Path);
         var horizon = time.GetUtcNow().UtcDateTime - SettleTime;
         _entries.TryGetValue(folder.Path, out var cached);
         if (cached is not null && cached.Settled && cached.Stamp == stamp)
         {
             cached.LastUsed = time.GetTimestamp();
+            Listed(folder, "the kept scan", cached.Listing, started);
             return cached.Listing;
         }
 
@@ -42,19 +45,54 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         var listing = cached is not null && cached.UidListSettled && stamp.SameUidList(cached.Stamp)
             ? MaildropListing.Rename(folder, cached.Listing)
             : null;
-        listing ??= await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
+        var kept = stamp;
+        var source = "a directory listing";
+        bool settled = stamp.SettledBy(horizon), uidListSettled = stamp.UidListSettledBy(horizon);
+        if (listing is not null)
+        {
+            // The same uidlist the kept scan had already judged settled: still the same file, however
+            // recently it was written (else three quick sessions in a row would all rescan in full).
+            uidListSettled = true;
+            settled = stamp.DirectoriesSettledBy(horizon);
+        }
+        else
+        {
+            source = "a full scan";
+            listing = await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
+            if (!settled && stamp.DirectoriesSettledBy(horizon) && FolderStamp.Read(folder.Path) is var after
+                && after.New == stamp.New && after.Cur == stamp.Cur && after.UidListLength >= 0)
+            {
+                // The scan itself wrote the uidlist (the first scan, or UIDs for new mail): new/ and cur/
+                // were settled and did not move, so nothing on disk changed and whatever wrote the uidlist
+                // meanwhile did so under its lock from these same files — the list we hold. Keeping the
+                // stamp as it is after the scan spares the next login a second full scan just because the
+                // uidlist's time is fresh. A later change to new/ or cur/ still moves their (settled) times.
+                kept = after;
+                settled = uidListSettled = true;
+            }
+        }
+
         var limit = options.CurrentValue.MaildropCacheMessages;
         if (listing.Messages.Count <= limit)
         {
             // Kept even when not settled, as the base for the next listing-only refresh (never returned as is).
-            Store(folder.Path, new Entry(stamp, listing, stamp.SettledBy(horizon), stamp.UidListSettledBy(horizon)) { LastUsed = time.GetTimestamp() }, limit);
+            Store(folder.Path, new Entry(kept, listing, settled, uidListSettled) { LastUsed = time.GetTimestamp() }, limit);
         }
         else if (_entries.TryRemove(folder.Path, out var stale))
         {
             Interlocked.Add(ref _messages, -stale.Listing.Messages.Count);
         }
 
+        Listed(folder, source, listing, started);
         return listing;
+    }
+
+    private void Listed(MaildirFolder folder, string source, MaildropListing listing, long started)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            Pop3Log.MaildropListed(logger, folder.Path, source, listing.Messages.Count, time.GetElapsedTime(started).TotalMilliseconds);
+        }
     }
 
     private void Store(string path, Entry entry, int limit)
@@ -114,7 +152,9 @@ internal readonly record struct FolderStamp(long New, long Cur, long UidList, lo
 
     /// <summary>True when every time is before <paramref name="horizon"/> (and the uidlist exists).</summary>
     public bool SettledBy(DateTime horizon) =>
-        UidListSettledBy(horizon) && New < horizon.Ticks && Cur < horizon.Ticks;
+        UidListSettledBy(horizon) && DirectoriesSettledBy(horizon);
+
+    public bool DirectoriesSettledBy(DateTime horizon) => New < horizon.Ticks && Cur < horizon.Ticks;
 
     public bool UidListSettledBy(DateTime horizon) => UidListLength >= 0 && UidList < horizon.Ticks;
 

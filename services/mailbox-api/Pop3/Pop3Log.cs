@@ -31,4 +31,7 @@ internal static partial class Pop3Log
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "POP3 STLS handshake failed for {ConnectionId}")]
     public static partial void TlsFailed(ILogger logger, Exception exception, string connectionId);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "POP3 maildrop {Path} listed from {Source} ({Messages} messages, {ElapsedMs} ms)")]
+    public static partial void MaildropListed(ILogger logger, string path, string source, int messages, double elapsedMs);
 }

@@ -23,6 +23,8 @@ internal sealed class Pop3Session
     private SslStream? _tls;
     private int _badCommands;
     private int _authFailures;
+    private CancellationTokenSource? _idle;
+    private CancellationToken _idleParent;
 
     public Pop3Session(ConnectionContext connection, Pop3SessionServices services)
     {
@@ -97,6 +99,7 @@ internal sealed class Pop3Session
                 Maildrop = null;
             }
 
+            _idle?.Dispose();
             Services.Telemetry.SessionsOpen.Add(-1);
             Pop3Log.SessionClosed(Services.Logger, _connection.ConnectionId, reason);
             if (_tls is not null)
@@ -173,11 +176,19 @@ internal sealed class Pop3Session
     /// <summary>Reads one line, or null when the autologout timer (RFC 1939 §3) fired.</summary>
     public async ValueTask<Pop3Line?> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(Options.AutologoutTimeout);
+        // One autologout timer per session, re-armed per line (TryReset), instead of a linked source and
+        // a timer created and torn down for every command: a RETR loop is one command per message.
+        if (_idle is null || _idleParent != cancellationToken || !_idle.TryReset())
+        {
+            _idle?.Dispose();
+            _idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _idleParent = cancellationToken;
+        }
+
+        _idle.CancelAfter(Options.AutologoutTimeout);
         try
         {
-            return await Input.ReadLineAsync(maxLength, idle.Token).ConfigureAwait(false);
+            return await Input.ReadLineAsync(maxLength, _idle.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -54,6 +54,33 @@ public sealed class MaildropCacheTests
     }
 
     [Fact]
+    public async Task The_scan_that_writes_the_uidlist_of_a_settled_maildrop_is_kept_for_the_next_login()
+    {
+        await using var server = await Pop3TestServer.StartAsync();
+        var maildir = server.Maildir();
+        for (var i = 0; i < 3; i++)
+        {
+            MaildirSeed.Deliver(maildir, MaildirSeed.Message($"m{i}", "x\r\n"));
+        }
+
+        // Mail that arrived long ago and no uidlist yet (a migrated maildrop, or UIDs still to assign).
+        var longAgo = DateTime.UtcNow.AddMinutes(-1);
+        Directory.SetLastWriteTimeUtc(Path.Combine(maildir, "new"), longAgo);
+        Directory.SetLastWriteTimeUtc(Path.Combine(maildir, "cur"), longAgo);
+        Assert.False(File.Exists(Path.Combine(maildir, MaildirFolder.UidListFileName)));
+        Assert.StartsWith("+OK 3 ", await StatAsync(server)); // scans and writes the uidlist
+
+        // A file slipped in without moving new/'s time: only a second full scan would find it.
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("hidden", "x\r\n"));
+        Directory.SetLastWriteTimeUtc(Path.Combine(maildir, "new"), longAgo);
+        Assert.StartsWith("+OK 3 ", await StatAsync(server));
+
+        // An ordinary delivery moves new/'s time: scanned again, both seen.
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("delivered", "x\r\n"));
+        Assert.StartsWith("+OK 5 ", await StatAsync(server));
+    }
+
+    [Fact]
     public async Task A_maildrop_whose_times_are_not_a_second_old_is_always_scanned()
     {
         await using var server = await Pop3TestServer.StartAsync();
