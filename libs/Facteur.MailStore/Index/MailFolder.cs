@@ -589,8 +589,12 @@ public sealed class MailFolder
         {
             // Missing or corrupt: rebuilt from the Maildir by the sync that follows. Mod-sequences
             // restart above anything handed out before (they only ever grow, RFC 7162 §3.1), using
-            // the clock as a floor since the old values are lost.
-            var floor = Math.Max(_index.HighestModSeq, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            // the clock as a floor since the old values are lost. Microseconds, not milliseconds: a
+            // folder takes more than one change per millisecond (a STORE 1:* is one per message), so a
+            // millisecond floor taken soon after could fall below values already handed out; a
+            // microsecond one stays ahead unless a folder sustained over a million changes a second.
+            var clock = (ulong)((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond);
+            var floor = Math.Max(_index.HighestModSeq, clock);
             _index = new FolderIndexFile { HighestModSeq = floor, ExpungeFloor = floor };
             TryDelete(CachePath); // its offsets were in the lost index: start the cache afresh
         }
