@@ -619,7 +619,11 @@ public sealed class MailFolder
     {
         // Taken before listing: a change made during the scan leaves a newer mtime, seen next time.
         var stamp = DirectoryStamp.Read(Path, UidListPath);
-        var own = _ownStamp is { AfterRenames: true } o && o.Stamp == stamp && DateTime.UtcNow < o.VerifyByUtc ? o : null;
+        // Our own stamp (after our renames, or of our last listing) still unchanged: its content is what we
+        // hold, so no listing until it settles; then one listing catches a change another program made in
+        // the same mtime tick (Dovecot's MAILDIR_SYNC_SECS does the same with 1 s). A SELECT right after the
+        // one that built the index was relisting 10,000 names for nothing.
+        var own = _ownStamp is { } o && o.Stamp == stamp && DateTime.UtcNow < o.VerifyByUtc ? o : null;
         if (_loaded && _index.UidValidity != 0 && (_index.Stamp == stamp || own is not null) && File.Exists(IndexPath))
         {
             // Nothing was added, renamed or deleted since the index was last checked. UIDNEXT is the
@@ -1477,7 +1481,7 @@ public sealed class MailFolder
     /// own flag renames, made under the lock while the directories were as it had verified them
     /// (<paramref name="AfterRenames"/>), or of its last listing. Until <paramref name="VerifyByUtc"/> (when
     /// the first stamp of a chain of them settles) a STORE that finds the directories so may chain its own
-    /// renames to it, and a sync that finds a stamp after renames unchanged need not list the directories.
+    /// renames to it, and a sync that finds either kind unchanged need not list the directories.
     /// </summary>
     private sealed record OwnStamp(DirectoryStamp Stamp, DateTime VerifyByUtc, bool AfterRenames);
 

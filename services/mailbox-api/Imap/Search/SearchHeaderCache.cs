@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Search;
@@ -10,44 +8,20 @@ namespace Facteur.MailboxApi.Imap.Search;
 /// anyway). Dovecot answers SEARCH SUBJECT/FROM from its cache file; reading 10,000 header blocks
 /// again for every SEARCH cost ≈ 10× its time. A message's content never changes under its Maildir
 /// key, so an entry is right as long as its key matches the record's (another key under the same
-/// UID — a rebuilt uidlist — is a miss and the file is read again). Entries of expunged messages are
-/// swept once the table has grown past the folder's size; the table goes with the <see cref="MailFolder"/>.
+/// UID — a rebuilt uidlist — is a miss and the file is read again; <see cref="FolderMessageMemo{T}"/>).
 /// Not on disk: <c>facteur-cache</c>'s summary holds only the first of each field, names in their
 /// header form, and one JSON parse per message costs about what reading the header block does.
 /// </summary>
 internal static class SearchHeaderCache
 {
-    /// <summary>Slack before entries of messages no longer in the folder are swept out.</summary>
-    private const int SweepSlack = 1024;
-
-    private static readonly ConditionalWeakTable<MailFolder, ConcurrentDictionary<uint, SearchHeaders>> Tables = new();
+    private static readonly FolderMessageMemo<SearchHeaders> Memo = new();
 
     /// <summary>The cached fields of <paramref name="record"/>, or null when none (or stale ones) are kept.</summary>
-    public static SearchHeaders? Find(MailFolder folder, MessageRecord record) =>
-        Tables.TryGetValue(folder, out var table) && table.TryGetValue(record.Uid, out var hit) && hit.Key == record.Key ? hit : null;
+    public static SearchHeaders? Find(MailFolder folder, MessageRecord record) => Memo.Find(folder, record);
 
     /// <summary>Keeps the fields read from <paramref name="record"/>'s file.</summary>
-    public static void Add(MailFolder folder, MessageRecord record, SearchHeaders headers)
-    {
-        var table = Tables.GetValue(folder, _ => new ConcurrentDictionary<uint, SearchHeaders>());
-        table[record.Uid] = headers;
-        if (table.Count > folder.State.Count + SweepSlack)
-        {
-            Sweep(table, folder.State);
-        }
-    }
+    public static void Add(MailFolder folder, MessageRecord record, SearchHeaders headers) => Memo.Add(folder, record, headers);
 
     /// <summary>Drops every entry kept for <paramref name="folder"/> (the next search reads the files again).</summary>
-    public static void Forget(MailFolder folder) => Tables.Remove(folder);
-
-    private static void Sweep(ConcurrentDictionary<uint, SearchHeaders> table, FolderState state)
-    {
-        foreach (var uid in table.Keys)
-        {
-            if (state.FindByUid(uid) is null)
-            {
-                table.TryRemove(uid, out _);
-            }
-        }
-    }
+    public static void Forget(MailFolder folder) => Memo.Forget(folder);
 }
