@@ -9,7 +9,8 @@
 #              build of six projects adds 15-20 there); writes bench/results/quick-<date>.md and
 #              leaves latest.md alone.
 # --medium     every row at full size, one repetition, 20 IDLE samples, 5 s webmail runs, the
-#              100,000-message IMAP rows only (about 55 minutes against about 93 for a full run);
+#              100,000-message IMAP rows only (a full run at --repeat 1 took 9-10 minutes on the quiet
+#              2-core machine, build included);
 #              writes <date>-partial.md and leaves latest.md alone.
 # It prints its estimated duration first (from the last run of the same kind, see
 # docs/README-perf.md "Duration") and each group's wall time at the end of the table.
@@ -123,7 +124,7 @@ total = per_rep.get("setup", 0) + sum(per_rep.get(g, 0) * (repeat if g in scales
 if corpus > 10000 and kind != "quick":
     total *= corpus / 10000 * 0.5 + 0.5
 print(f"[estimate] about {total / 60:.0f} minutes for {','.join(only)} at --repeat {repeat} (from {source}); "
-      + ("add the build and any package install" if source.startswith("docs") else "build included") + ("; over an hour: --medium (one repetition) takes about 55 minutes, --only splits it" if total > 3600 else ""))
+      + ("add the build and any package install" if source.startswith("docs") else "build included") + ("; over an hour: --medium (one repetition) or --only splits it" if total > 3600 else ""))
 PY
 
 # --- 1. packages -----------------------------------------------------------------------------------
