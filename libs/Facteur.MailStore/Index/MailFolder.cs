@@ -678,13 +678,6 @@ public sealed class MailFolder
             uidListChanged = true;
         }
 
-        if (uidListChanged)
-        {
-            document.Records.Clear();
-            document.Records.AddRange(kept);
-            AtomicFile.Write(UidListPath, document.ToString());
-        }
-
         _uidNext = document.NextUid;
         var indexChanged = false;
         if (_index.UidValidity != document.UidValidity)
@@ -703,6 +696,7 @@ public sealed class MailFolder
 
         _keywords = DovecotKeywords.Read(Path);
         var previous = _index.Entries.ToDictionary(e => e.Uid);
+        var learned = new Dictionary<uint, long>();
         var entries = new List<IndexEntry>(kept.Count);
         foreach (var record in kept)
         {
@@ -746,7 +740,12 @@ public sealed class MailFolder
                 size = listed;
             }
 
-            size ??= MessageVirtualSize.Compute(fullPath);
+            if (size is null && MessageVirtualSize.Compute(fullPath) is { } counted)
+            {
+                size = counted;
+                learned.Add(record.Uid, counted);
+            }
+
             if (size is null)
             {
                 continue;
@@ -765,6 +764,29 @@ public sealed class MailFolder
             entries.Add(added);
             _index.MarkChanged(added);
             indexChanged = true;
+        }
+
+        if (learned.Count > 0)
+        {
+            // Sizes counted from the files go into the uidlist as Dovecot's own W extension, so POP3's scan,
+            // another replica rebuilding its index, and Dovecot itself never read those files again for them.
+            for (var i = 0; i < kept.Count; i++)
+            {
+                if (learned.TryGetValue(kept[i].Uid, out var counted))
+                {
+                    kept[i] = kept[i] with { Extensions = [.. kept[i].Extensions, string.Create(CultureInfo.InvariantCulture, $"W{counted}")] };
+                }
+            }
+
+            uidListChanged = true;
+        }
+
+        if (uidListChanged)
+        {
+            // Written before the index that refers to its UIDs (below), under the same lock.
+            document.Records.Clear();
+            document.Records.AddRange(kept);
+            AtomicFile.Write(UidListPath, document.ToString());
         }
 
         foreach (var gone in previous.Values.OrderBy(e => e.Uid))

@@ -25,6 +25,26 @@ public sealed class FolderSyncTests
     }
 
     [Fact]
+    public async Task Sizes_counted_from_files_go_into_the_uidlist_so_no_reader_counts_them_again()
+    {
+        using var maildir = new IndexTestMaildir();
+        var path = maildir.Deliver("Subject: a\n\nbare lf\n");
+        var crlfSize = "Subject: a\r\n\r\nbare lf\r\n".Length;
+
+        await maildir.Mailbox.OpenFolderAsync("INBOX");
+
+        // Dovecot's own W (virtual size) extension, read by POP3's scan and by other replicas.
+        var record = File.ReadAllLines(Path.Combine(maildir.UserPath, "dovecot-uidlist"))[1];
+        Assert.StartsWith($"1 W{crlfSize} :", record);
+
+        // Another replica building its index from scratch takes the size from the uidlist: the file is
+        // changed under it here (never done to a real message) only to prove it is not counted again.
+        File.WriteAllText(path, "Subject: other length\n\n\n");
+        var rebuilt = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal(crlfSize, rebuilt.State.Messages[0].Size);
+    }
+
+    [Fact]
     public async Task Internal_date_is_the_file_mtime()
     {
         using var maildir = new IndexTestMaildir();
