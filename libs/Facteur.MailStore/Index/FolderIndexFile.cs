@@ -386,30 +386,7 @@ internal sealed class FolderIndexFile
         }
     }
 
-    private int IndexOf(uint uid)
-    {
-        int low = 0, high = Entries.Count - 1;
-        while (low <= high)
-        {
-            var mid = (int)((uint)(low + high) >> 1);
-            var at = Entries[mid].Uid;
-            if (at == uid)
-            {
-                return mid;
-            }
-
-            if (at < uid)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-
-        return ~low;
-    }
+    private int IndexOf(uint uid) => UidOrder.IndexOf(Entries, uid, static e => e.Uid);
 
     private void ClearChanges()
     {

@@ -23,30 +23,7 @@ public sealed record FolderState(string Name, uint UidValidity, uint UidNext, ul
     public long TotalSize => Messages.Sum(m => m.Size);
 
     /// <summary>The 0-based position of <paramref name="uid"/> in <see cref="Messages"/>, or the bitwise complement of where it would be (as <see cref="Array.BinarySearch(Array, object)"/>).</summary>
-    public int IndexOfUid(uint uid)
-    {
-        int low = 0, high = Messages.Count - 1;
-        while (low <= high)
-        {
-            var mid = (int)((uint)(low + high) >> 1);
-            var at = Messages[mid].Uid;
-            if (at == uid)
-            {
-                return mid;
-            }
-
-            if (at < uid)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-
-        return ~low;
-    }
+    public int IndexOfUid(uint uid) => UidOrder.IndexOf(Messages, uid, static m => m.Uid);
 
     /// <summary>The message with <paramref name="uid"/>, or null.</summary>
     public MessageRecord? FindByUid(uint uid)

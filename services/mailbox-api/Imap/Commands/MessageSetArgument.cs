@@ -1,3 +1,4 @@
+using Facteur.MailStore.Index;
 using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailboxApi.Imap.Parsing;
 
@@ -72,22 +73,5 @@ internal static class MessageSetArgument
     }
 
     /// <summary>Index of the first message whose UID is at least <paramref name="uid"/> (messages are in UID order).</summary>
-    private static int FirstAtOrAbove(List<MailboxMessage> messages, long uid)
-    {
-        int low = 0, high = messages.Count;
-        while (low < high)
-        {
-            var mid = (low + high) >>> 1;
-            if (messages[mid].Uid < uid)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid;
-            }
-        }
-
-        return low;
-    }
+    private static int FirstAtOrAbove(List<MailboxMessage> messages, long uid) => UidOrder.LowerBound(messages, uid, static m => m.Uid);
 }

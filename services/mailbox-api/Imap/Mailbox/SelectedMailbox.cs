@@ -65,30 +65,7 @@ internal sealed class SelectedMailbox
     }
 
     /// <summary>1-based sequence number of a UID, or 0.</summary>
-    public uint SequenceOf(uint uid)
-    {
-        int low = 0, high = Messages.Count - 1;
-        while (low <= high)
-        {
-            var mid = (low + high) / 2;
-            var value = Messages[mid].Uid;
-            if (value == uid)
-            {
-                return (uint)mid + 1;
-            }
-
-            if (value < uid)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-
-        return 0;
-    }
+    public uint SequenceOf(uint uid) => UidOrder.IndexOf(Messages, uid, static m => m.Uid) is var at and >= 0 ? (uint)at + 1 : 0;
 
     /// <summary>Takes the newest records of messages this session changed itself (STORE, implicit \Seen).</summary>
     public void Update(FolderState state)
