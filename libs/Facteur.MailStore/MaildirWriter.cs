@@ -87,6 +87,7 @@ public sealed class MaildirWriter
 
         if (copy.MayBeRedelivery && FindExisting(copy) is { } earlier)
         {
+            RemoveAbandonedTmp(copy);
             return earlier;
         }
 
@@ -124,6 +125,12 @@ public sealed class MaildirWriter
             // renamed a moment ago, so even a race ends with exactly one file.
             File.Move(tmpPath, newPath, overwrite: true);
         }
+        catch (FileNotFoundException) when (File.Exists(newPath))
+        {
+            // A concurrent writer of the same redelivered copy got there first and removed this
+            // attempt's tmp file as abandoned (RemoveAbandonedTmp); its copy is the same message.
+            return new MaildirDelivery(newPath, fileName, size, AlreadyPresent: true);
+        }
         catch
         {
             TryDelete(tmpPath);
@@ -134,7 +141,43 @@ public sealed class MaildirWriter
         // returns only once an fsync that began after its own rename has finished.
         await DirectorySync.FsyncAsync(newDirectory, cancellationToken).ConfigureAwait(false);
         DirectorySynced?.Invoke(newDirectory);
+        if (copy.MayBeRedelivery)
+        {
+            RemoveAbandonedTmp(copy);
+        }
+
         return new MaildirDelivery(newPath, fileName, size, AlreadyPresent: false);
+    }
+
+    /// <summary>
+    /// Removes the <c>tmp/</c> files of earlier attempts at this copy: a process killed between
+    /// creating its tmp file and the rename leaves one behind (the message itself is redelivered
+    /// from the spool or the queue). Call it only once the copy is durable in <c>new/</c> or
+    /// <c>cur/</c>, so whatever those files hold is already delivered. Dovecot leaves such files to
+    /// its 36-hour tmp/ sweep; here the redelivery that replaces them knows their names.
+    /// </summary>
+    public int RemoveAbandonedTmp(MaildirCopy copy)
+    {
+        ArgumentNullException.ThrowIfNull(copy);
+        var tmp = Path.Combine(MailboxDirectory(copy.Mailbox, copy.Folder), "tmp");
+        if (!Directory.Exists(tmp))
+        {
+            return 0;
+        }
+
+        // Tmp names are "{base name}.{pid}.{counter}": the trailing dot keeps another copy whose
+        // base name merely starts with this one out.
+        var baseName = MaildirFileName.BaseName(copy.QueueId, copy.ReceivedAt, copy.Mailbox, copy.Folder, hostname);
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(tmp, baseName + ".*"))
+        {
+            if (TryDelete(file))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
     }
 
     private static byte[] TraceHeaders(string reversePath, string deliveredTo)
@@ -266,17 +309,20 @@ public sealed class MaildirWriter
         DirectorySynced?.Invoke(directory);
     }
 
-    private static void TryDelete(string path)
+    private static bool TryDelete(string path)
     {
         try
         {
             File.Delete(path);
+            return true;
         }
         catch (IOException)
         {
+            return false;
         }
         catch (UnauthorizedAccessException)
         {
+            return false;
         }
     }
 }

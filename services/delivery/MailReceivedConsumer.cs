@@ -175,6 +175,12 @@ internal sealed partial class MailReceivedConsumer(
             delivery = await writer.DeliverAsync(copy with { MayBeRedelivery = false }, content, cancellationToken).ConfigureAwait(false);
         }
 
+        if (copy.MayBeRedelivery)
+        {
+            // An attempt killed before its rename left a tmp/ file; the copy is durable now.
+            writer.RemoveAbandonedTmp(copy);
+        }
+
         activity?.SetTag("facteur.maildir.file", delivery.FileName);
         activity?.SetTag("facteur.maildir.already_present", delivery.AlreadyPresent);
         if (delivery.AlreadyPresent)

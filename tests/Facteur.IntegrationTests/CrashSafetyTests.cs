@@ -31,6 +31,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         Assert.Equal(count, counts.Count);
         Assert.All(counts, c => Assert.True(c.Value == 1, $"{c.Key} delivered {c.Value} times"));
         Assert.Empty(site.Maildir("alice@esp.sn").TmpFiles());
+        Assert.Empty(site.Maildir("bob@esp.sn").TmpFiles());
     }
 
     internal static async Task<Dictionary<string, int>> WaitForAll(TestSite site, string run, int count, TimeSpan timeout, params string[] users)

@@ -119,6 +119,34 @@ public sealed class MaildirWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_redelivery_removes_the_tmp_file_an_attempt_killed_before_its_rename_left()
+    {
+        // What a SIGKILL between open and rename leaves: a partial tmp file named for this copy
+        // (another process id), beside a tmp file of a different message that must stay.
+        var first = await writer.DeliverAsync(Copy(), Content());
+        var baseName = first.FileName[..first.FileName.IndexOf(",S=", StringComparison.Ordinal)];
+        Directory.Delete(Inbox("new"), recursive: true);
+        Directory.CreateDirectory(Inbox("new"));
+        var abandoned = Path.Combine(Inbox("tmp"), $"{baseName}.99999.1");
+        var other = Path.Combine(Inbox("tmp"), $"{baseName}9.99999.2");
+        await File.WriteAllTextAsync(abandoned, "Return-Path: <bob@example.org>\r\nSubj");
+        await File.WriteAllTextAsync(other, "someone else's");
+
+        var again = await writer.DeliverAsync(Copy(redelivery: true), Content());
+
+        Assert.False(again.AlreadyPresent);
+        Assert.Single(Directory.GetFiles(Inbox("new")));
+        Assert.Equal([other], Directory.GetFiles(Inbox("tmp")));
+
+        // Found already delivered (the rename had happened): the leftover goes too.
+        await File.WriteAllTextAsync(abandoned, "partial");
+        var found = await writer.DeliverAsync(Copy(redelivery: true), Content());
+        Assert.True(found.AlreadyPresent);
+        Assert.Equal([other], Directory.GetFiles(Inbox("tmp")));
+        Assert.Equal(0, writer.RemoveAbandonedTmp(Copy()));
+    }
+
+    [Fact]
     public async Task A_second_delivery_without_the_redelivery_hint_still_yields_one_file_in_new()
     {
         await writer.DeliverAsync(Copy(), Content());
