@@ -161,19 +161,16 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 2, TimeSpan.FromSeconds(30), "the second message after recovery");
     }
 
-    // Passes alone and with its project (31 s), but in two clean-clone runs of the whole suite MassTransit
-    // never got the publish out again through the restarted proxy within 20 s, then 90 s: the re-publish
-    // this relies on is not dependable yet (the e2e broker restart does show 0 duplicates). Open work:
-    // the gateway should re-publish itself, marked as a redelivery, instead of relying on the library.
-    [Fact(Skip = "MassTransit's own re-publish after a lost confirm did not happen in full-suite CI runs; see the comment")]
+    [Fact]
     public async Task A_publish_whose_confirm_is_lost_with_the_connection_is_published_again_and_lands_once()
     {
         await using var proxy = TestBroker.NewProxy();
         proxy.Start();
         await using var worker = await TestHost.StartAsync(Worker());
-        // Generous: the window must hold the worker's delivery of the held-back message, the outage and
-        // MassTransit's reconnect backoff on a loaded CI machine (compose and k8s use 30 s).
-        await using var gateway = await TestHost.StartAsync(Gateway(TestBroker.Through(proxy)) with { PublishTimeout = TimeSpan.FromSeconds(90) });
+
+        // The window holds the worker's delivery of the held-back message on a loaded machine, the
+        // outage and the reconnect; the gateway publishes again every Bus:ConfirmTimeout (5 s) meanwhile.
+        await using var gateway = await TestHost.StartAsync(Gateway(TestBroker.Through(proxy)) with { PublishTimeout = TimeSpan.FromSeconds(60) });
         await gateway.SendAsync(NewQueueId(), ["alice@esp.sn"], Message("before"));
         await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "the first message");
 
@@ -188,14 +185,65 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         await Task.Delay(3000); // a broker node restarting
         proxy.Start();
 
-        // Within Bus:PublishTimeout the publish goes out again on the new connection, same queue id,
-        // instead of a 451 (which makes the client resend it under a new queue id), and the
-        // broker's second copy lands on the file name delivery already wrote.
-        await commit.WaitAsync(TimeSpan.FromSeconds(90));
-        await Task.Delay(2000);
+        // Within Bus:PublishTimeout the gateway publishes again on the new connection, same queue id
+        // and marked as a redelivery, instead of a 451 (which makes the client resend it under a new
+        // queue id); the 250 comes with that confirm, and nothing is left in the spool.
+        await commit.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Incoming));
+
+        // Every copy the broker holds lands on the file delivery already wrote.
+        await WaitForEmptyQueueAsync(prefix + "delivery");
         var files = worker.Files("alice@esp.sn");
         Assert.Equal(2, files.Length);
         Assert.Single(files, f => Path.GetFileName(f).Contains(queueId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_publish_never_confirmed_within_the_timeout_is_accepted_kept_in_the_spool_and_published_again_once_the_broker_is_back()
+    {
+        await using var proxy = TestBroker.NewProxy();
+        proxy.Start();
+        await using var worker = await TestHost.StartAsync(Worker());
+        var setup = Gateway(TestBroker.Through(proxy)) with { PublishTimeout = TimeSpan.FromSeconds(4), ConfirmTimeout = TimeSpan.FromSeconds(1) };
+        await using var gateway = await TestHost.StartAsync(setup);
+        await gateway.SendAsync(NewQueueId(), ["alice@esp.sn"], Message("before"));
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "the first message");
+
+        // The broker takes both publishes, no confirm comes back for the whole publish timeout.
+        proxy.SwallowReplies = true;
+        var small = NewQueueId();
+        var large = NewQueueId();
+        var largeContent = Message("unconfirmed large", bodyLines: 20_000);
+        Assert.True(largeContent.Length > setup.InlineThreshold);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(
+            gateway.SendAsync(small, ["alice@esp.sn"], Message("unconfirmed small")),
+            gateway.SendAsync(large, ["alice@esp.sn", "bob@esp.sn"], largeContent));
+
+        // Accepted (250), not 451: the broker may hold them, so a resend would be a second copy.
+        Assert.True(clock.Elapsed >= setup.PublishTimeout - TimeSpan.FromMilliseconds(200), $"accepted after {clock.Elapsed}, before the publish timeout");
+        Assert.True(clock.Elapsed < setup.PublishTimeout + TimeSpan.FromSeconds(10), $"accepted after {clock.Elapsed}");
+        var kept = Directory.GetFiles(gateway.Spool.Incoming, "*.env").Select(Path.GetFileNameWithoutExtension).Order().ToArray();
+        Assert.Equal(new[] { small, large }.Order(), kept);
+        Assert.True(File.Exists(gateway.Spool.MessagePath(small)), "the small message's body is not in the spool");
+
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 3 && worker.Files("bob@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "the copies the broker got");
+        proxy.Stop();
+        proxy.SwallowReplies = false;
+        await Task.Delay(1000);
+        Assert.Equal(2, Directory.GetFiles(gateway.Spool.Incoming, "*.env").Length);
+        proxy.Start();
+
+        // Published again, confirmed, the entries leave the spool; the copies land on the same files.
+        await Wait.UntilAsync(() => !Directory.EnumerateFiles(gateway.Spool.Incoming).Any(), TimeSpan.FromSeconds(60), "the kept messages to be confirmed");
+        await WaitForEmptyQueueAsync(prefix + "delivery");
+        var alice = worker.Files("alice@esp.sn");
+        Assert.Equal(3, alice.Length);
+        Assert.Single(alice, f => Path.GetFileName(f).Contains(small, StringComparison.Ordinal));
+        Assert.Single(alice, f => Path.GetFileName(f).Contains(large, StringComparison.Ordinal));
+        var bob = Assert.Single(worker.Files("bob@esp.sn"));
+        var bobBytes = await File.ReadAllBytesAsync(bob);
+        Assert.True(bobBytes.AsSpan(bobBytes.Length - largeContent.Length).SequenceEqual(largeContent));
     }
 
     [Fact]
@@ -322,6 +370,27 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
                 await Task.Delay(500);
             }
         }
+    }
+
+    /// <summary>
+    /// Waits (bounded) until <paramref name="queue"/> has no ready message twice in a row, then a
+    /// moment for a copy a worker already holds to be written or found present.
+    /// </summary>
+    private static async Task WaitForEmptyQueueAsync(string queue)
+    {
+        var factory = new ConnectionFactory { Uri = TestBroker.Url };
+        await using var connection = await factory.CreateConnectionAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var emptyInARow = 0;
+        while (emptyInARow < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{queue} still had messages after 60 s");
+            await using var channel = await connection.CreateChannelAsync();
+            emptyInARow = (await channel.QueueDeclarePassiveAsync(queue)).MessageCount == 0 ? emptyInARow + 1 : 0;
+            await Task.Delay(500);
+        }
+
+        await Task.Delay(2000);
     }
 
     /// <summary>Declaring the queue as a classic queue must be refused: it exists as a durable quorum queue.</summary>

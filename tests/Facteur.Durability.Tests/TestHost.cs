@@ -32,6 +32,11 @@ internal sealed record HostSetup
     public int InlineThreshold { get; init; } = 4096;
 
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Bus:ConfirmTimeout (the built-in default unless a test says otherwise).</summary>
+    public TimeSpan ConfirmTimeout { get; init; } = new BusOptions().ConfirmTimeout;
+
+    public TimeSpan RepublishInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>A generic host composed like the services' Program.cs (modules, then AddFacteurBus), without Kestrel.</summary>
@@ -64,6 +69,8 @@ internal sealed class TestHost : IAsyncDisposable
             ["Bus:EntityPrefix"] = setup.Prefix,
             ["Bus:InlineThreshold"] = setup.InlineThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Bus:PublishTimeout"] = setup.PublishTimeout.ToString(),
+            ["Bus:ConfirmTimeout"] = setup.ConfirmTimeout.ToString(),
+            ["Bus:RepublishInterval"] = setup.RepublishInterval.ToString(),
             ["Bus:RetryIntervals:0"] = "00:00:00.100",
             ["Bus:RetryIntervals:1"] = "00:00:00.200",
             ["Delivery:ConcurrentMessageLimit"] = "4",

@@ -16,6 +16,22 @@ public sealed class BusOptions
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long one publish waits for its confirm before the gateway publishes the message again
+    /// (same queue id and message id, marked <see cref="FacteurQueues.RedeliveryHeader"/>), within
+    /// <see cref="PublishTimeout"/>. A confirm lost with a broken connection is not re-sent by
+    /// RabbitMQ, and MassTransit's own re-send backs off up to 30 s: the gateway does not wait for it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How often the gateway publishes again the messages it kept in its spool because their
+    /// confirm never came within <see cref="PublishTimeout"/> (they got 250; see the gateway's README).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan RepublishInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Waits between consume attempts for transient faults (interval retry inside the consumer;
     /// the broker's delayed-exchange plugin is not assumed). After the last one the message goes
     /// to the endpoint's <c>_error</c> queue.

@@ -42,6 +42,10 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
         return new ClaimedContent(new Uri(ClaimPrefix + name), this);
     }
 
+    /// <summary>The claim <see cref="Adopt"/> made for <paramref name="queueId"/> (its name derives from the queue id).</summary>
+    public MessageData<Stream> ForAdopted(string queueId) =>
+        new ClaimedContent(new Uri(ClaimPrefix + "m" + MailSpool.CheckedQueueId(queueId)), this);
+
     /// <summary>A reference to a standalone spool entry's message file (which the spool deletes, not the claim check).</summary>
     public MessageData<Stream> ForSpoolEntry(string queueId) =>
         new ClaimedContent(new Uri(SpoolPrefix + MailSpool.CheckedQueueId(queueId)), this);

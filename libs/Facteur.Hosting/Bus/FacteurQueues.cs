@@ -16,6 +16,9 @@ public static class FacteurQueues
     /// <summary>Bus header set on messages whose standalone spool entry delivery must delete when done.</summary>
     public const string SpoolHeader = "Facteur-Spool";
 
-    /// <summary>Bus header set when a message is published again (spool recovery): the consumer must check for earlier copies.</summary>
+    /// <summary>
+    /// Bus header set when a message is published again (spool recovery, or the gateway's re-publish
+    /// after a lost publisher confirm): the consumer must check for earlier copies.
+    /// </summary>
     public const string RedeliveryHeader = "Facteur-Redelivery";
 }

@@ -23,4 +23,8 @@ internal interface ISpooledMessage : IAsyncDisposable
     Stream Content { get; }
 }
 
-internal sealed class MailIntakeUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class MailIntakeUnavailableException(string message, Exception? inner = null, bool mayHaveReachedBroker = false) : Exception(message, inner)
+{
+    /// <summary>A publish was handed to the broker connection but never confirmed: the broker may hold the message.</summary>
+    public bool MayHaveReachedBroker { get; } = mayHaveReachedBroker;
+}

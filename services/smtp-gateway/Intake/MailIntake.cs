@@ -17,7 +17,10 @@ namespace Facteur.SmtpGateway.Intake;
 /// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.InlineThreshold"/>,
 /// otherwise by claim check: the spool file is renamed into the claims folder, never copied or
 /// loaded) and waits for the publisher confirm at most <see cref="BusOptions.PublishTimeout"/>.
-/// No confirm → <see cref="MailIntakeUnavailableException"/> (451 4.3.0) and nothing is left behind.</item>
+/// A confirm that does not come is waited for by publishing again (<see cref="PublishAsync"/>). No
+/// confirm within the timeout and the broker never reached → <see cref="MailIntakeUnavailableException"/>
+/// (451 4.3.0) and nothing is left behind; reached but never confirmed → the message is kept in the
+/// spool, 250, and <see cref="UnconfirmedRepublisher"/> publishes it again (MailIntake.Unconfirmed.cs).</item>
 /// <item>In-memory (standalone): the in-memory bus forgets everything on a crash, so the message
 /// and its envelope are fsynced as a spool entry first; delivery deletes the entry when every copy
 /// is durable and <see cref="SpoolRecovery"/> publishes unfinished entries again at start.</item>
@@ -31,6 +34,9 @@ internal sealed partial class MailIntake(
     IOptions<FacteurOptions> facteurOptions,
     ILogger<MailIntake> logger) : IMailIntake
 {
+    /// <summary>The pause between two publish attempts after one failed before its confirm timeout.</summary>
+    private static readonly TimeSpan RepublishPause = TimeSpan.FromMilliseconds(250);
+
     public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
     {
         spool.EnsureCreated();
@@ -102,6 +108,13 @@ internal sealed partial class MailIntake(
         }
         catch (Exception ex)
         {
+            // The broker may hold the message: keep it and answer 250 (MailIntake.Unconfirmed.cs says why).
+            if (ex is MailIntakeUnavailableException { MayHaveReachedBroker: true }
+                && await TryKeepUnconfirmedAsync(envelope, spooled, prefix, size, large).ConfigureAwait(false))
+            {
+                return;
+            }
+
             // Nothing left behind: the client is told to retry and will send it again.
             DeleteQuietly(spooled.Path);
             if (merged is not null)
@@ -238,7 +251,13 @@ internal sealed partial class MailIntake(
         };
         if (entry.Size > busOptions.Value.InlineThreshold)
         {
-            return message with { LargeContent = claims.ForSpoolEntry(entry.QueueId) };
+            // Over RabbitMQ a kept entry's body is the claim the first publish pointed to.
+            return message with
+            {
+                LargeContent = facteurOptions.Value.Transport == FacteurTransport.InMemory
+                    ? claims.ForSpoolEntry(entry.QueueId)
+                    : claims.ForAdopted(entry.QueueId),
+            };
         }
 
         var prefix = entry.HeaderPrefix is { Length: > 0 } header ? Encoding.UTF8.GetBytes(header) : [];
@@ -246,45 +265,105 @@ internal sealed partial class MailIntake(
     }
 
     /// <summary>
-    /// Publishes and waits for the broker's confirm within the publish timeout. The SMTP
-    /// session's Activity is current here, so MassTransit's send span (and the trace context in
-    /// the message headers) continue its trace into delivery.
+    /// Publishes and waits for the broker's confirm within <see cref="BusOptions.PublishTimeout"/>.
+    /// A confirm that does not come within <see cref="BusOptions.ConfirmTimeout"/> (the connection
+    /// broke after the broker stored the message, or the broker is slow) makes the gateway publish
+    /// the same message again — same queue id and message id, marked as a redelivery — on whatever
+    /// connection MassTransit has by then; delivery names the Maildir file after the queue id, so a
+    /// second copy in the queue lands on the file the first one wrote. When no attempt is confirmed
+    /// in time, <see cref="MailIntakeUnavailableException.MayHaveReachedBroker"/> says whether any
+    /// attempt got as far as a broker channel (MassTransit builds the message only once it has
+    /// one). The SMTP session's Activity is current here, so MassTransit's send span (and the
+    /// trace context in the message headers) continue its trace into delivery.
     /// </summary>
     internal async Task PublishAsync(MailReceived message, bool spoolEntry, CancellationToken cancellationToken, bool redelivery = false)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(busOptions.Value.PublishTimeout);
+        var options = busOptions.Value;
+        using var overall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        overall.CancelAfter(options.PublishTimeout);
         var messageId = MessageIdFor(message.QueueId);
+        var handOver = new PublishHandOver();
+        Exception? last = null;
         try
         {
-            await bus.Publish(message, context =>
+            for (var attempt = 1; ; attempt++)
             {
-                context.MessageId = messageId;
-                context.CorrelationId = messageId;
-                context.Durable = true;
-                context.Headers.Set("Facteur-QueueId", message.QueueId);
-                if (spoolEntry)
+                using var confirm = CancellationTokenSource.CreateLinkedTokenSource(overall.Token);
+                confirm.CancelAfter(options.ConfirmTimeout);
+                var publish = bus.Publish(message, context =>
                 {
-                    context.Headers.Set(FacteurQueues.SpoolHeader, "true");
+                    var again = handOver.Next() > 1;
+                    context.MessageId = messageId;
+                    context.CorrelationId = messageId;
+                    context.Durable = true;
+                    context.Headers.Set("Facteur-QueueId", message.QueueId);
+                    if (spoolEntry)
+                    {
+                        context.Headers.Set(FacteurQueues.SpoolHeader, "true");
+                    }
+
+                    if (redelivery || again)
+                    {
+                        context.Headers.Set(FacteurQueues.RedeliveryHeader, "true");
+                    }
+                }, confirm.Token);
+                try
+                {
+                    // Bounded here: MassTransit does not always return when its token is cancelled
+                    // (on a channel whose replies stopped it can wait for RabbitMQ's 20 s RPC timeout).
+                    await publish.WaitAsync(confirm.Token).ConfigureAwait(false);
+                    if (attempt > 1 || handOver.Count > 1)
+                    {
+                        LogConfirmedAfterRepublish(logger, message.QueueId, attempt);
+                    }
+
+                    return;
+                }
+                catch (Exception ex) when (ex is not MailIntakeUnavailableException)
+                {
+                    Forget(publish);
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        throw;
+                    }
+
+                    last = ex;
+                    if (overall.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    LogPublishAttemptFailed(logger, message.QueueId, attempt, handOver.Count > 0, ex);
                 }
 
-                if (redelivery)
+                try
                 {
-                    context.Headers.Set(FacteurQueues.RedeliveryHeader, "true");
+                    // A refused or broken connection fails at once: do not spin on it.
+                    await Task.Delay(RepublishPause, overall.Token).ConfigureAwait(false);
                 }
-            }, timeout.Token).ConfigureAwait(false);
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        finally
         {
-            LogPublishFailed(logger, message.QueueId, ex);
-            throw new MailIntakeUnavailableException("The message broker did not confirm the message in time.", ex);
+            handOver.Close();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not MailIntakeUnavailableException)
-        {
-            LogPublishFailed(logger, message.QueueId, ex);
-            throw new MailIntakeUnavailableException("The message broker is unavailable.", ex);
-        }
+
+        var reached = handOver.Count > 0;
+        LogPublishFailed(logger, message.QueueId, reached, last);
+        throw new MailIntakeUnavailableException(
+            reached ? "The message broker did not confirm the message in time." : "The message broker is unavailable.",
+            last,
+            mayHaveReachedBroker: reached);
     }
+
+    /// <summary>An attempt given up on may still fault later; its exception is observed, not left to the finalizer.</summary>
+    private static void Forget(Task publish) =>
+        _ = publish.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>One message id per queue id: a re-publish (spool recovery) carries the same id, and traces and logs join on it.</summary>
     internal static Guid MessageIdFor(string queueId)
@@ -359,6 +438,12 @@ internal sealed partial class MailIntake(
     [LoggerMessage(Level = LogLevel.Information, Message = "Spooled {QueueId} ({Size} octets) for in-process delivery")]
     private static partial void LogSpooled(ILogger logger, string queueId, long size);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {QueueId} failed; the client will be told to retry")]
-    private static partial void LogPublishFailed(ILogger logger, string queueId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {QueueId} got no confirm within the publish timeout (may have reached the broker: {MayHaveReachedBroker})")]
+    private static partial void LogPublishFailed(ILogger logger, string queueId, bool mayHaveReachedBroker, Exception? exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publish attempt {Attempt} of {QueueId} got no confirm (may have reached the broker: {MayHaveReachedBroker}); publishing it again")]
+    private static partial void LogPublishAttemptFailed(ILogger logger, string queueId, int attempt, bool mayHaveReachedBroker, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{QueueId} confirmed by the broker after {Attempt} attempts (marked as a redelivery after the first)")]
+    private static partial void LogConfirmedAfterRepublish(ILogger logger, string queueId, int attempt);
 }

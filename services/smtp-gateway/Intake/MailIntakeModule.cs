@@ -7,7 +7,7 @@ namespace Facteur.SmtpGateway.Intake;
 
 internal static class MailIntakeModule
 {
-    /// <summary>Registers <see cref="IMailIntake"/> (spool + publish with confirm) and the spool recovery.</summary>
+    /// <summary>Registers <see cref="IMailIntake"/> (spool + publish with confirm), the spool recovery and the re-publisher of unconfirmed messages.</summary>
     public static IHostApplicationBuilder AddMailIntake(this IHostApplicationBuilder builder)
     {
         builder.Services.AddBusDurability();
@@ -15,6 +15,8 @@ internal static class MailIntakeModule
         builder.Services.TryAddSingleton<IMailIntake>(sp => sp.GetRequiredService<MailIntake>());
         builder.Services.TryAddSingleton<SpoolRecovery>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SpoolRecovery>());
+        builder.Services.TryAddSingleton<UnconfirmedRepublisher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UnconfirmedRepublisher>());
         return builder;
     }
 }

@@ -76,7 +76,7 @@ internal sealed partial class SpoolRecovery(
             : DateTime.UtcNow - OrphanAge);
         if (!inMemory)
         {
-            // Over RabbitMQ a committed message lives in the broker, never in incoming/.
+            // Over RabbitMQ a committed entry is a message whose confirm was lost: UnconfirmedRepublisher publishes it.
             return 0;
         }
 
