@@ -274,6 +274,35 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_kept_unconfirmed_by_a_gateway_that_then_stopped_is_published_by_the_next_one_and_lands_once()
+    {
+        await using var proxy = TestBroker.NewProxy();
+        proxy.Start();
+        await using var worker = await TestHost.StartAsync(Worker());
+        var queueId = NewQueueId();
+        var setup = Gateway(TestBroker.Through(proxy)) with { PublishTimeout = TimeSpan.FromSeconds(2), ConfirmTimeout = TimeSpan.FromSeconds(1) };
+        await using (var first = await TestHost.StartAsync(setup))
+        {
+            await first.SendAsync(NewQueueId(), ["alice@esp.sn"], Message("before"));
+            proxy.SwallowReplies = true;
+            await first.SendAsync(queueId, ["alice@esp.sn"], Message("kept, then its gateway stopped"));
+            Assert.True(File.Exists(first.Spool.EnvelopePath(queueId)), "accepted without a confirm and not kept");
+            proxy.Stop();
+        }
+
+        // The broker did get it; the entry outlives the gateway that kept it (the spool is a shared volume).
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 2, TimeSpan.FromSeconds(30), "the copy the broker got");
+        Assert.True(File.Exists(new Facteur.Hosting.Bus.MailSpool(Path.Combine(root.Path, "spool")).EnvelopePath(queueId)), "the kept entry did not survive its gateway");
+        await using var next = await TestHost.StartAsync(Gateway());
+        await Wait.UntilAsync(() => !File.Exists(next.Spool.EnvelopePath(queueId)), TimeSpan.FromSeconds(30), "the next gateway to publish the kept entry");
+        await WaitForEmptyQueueAsync(prefix + "delivery");
+        Assert.Empty(Directory.EnumerateFiles(next.Spool.Incoming));
+        var files = worker.Files("alice@esp.sn");
+        Assert.Equal(2, files.Length);
+        Assert.Single(files, f => Path.GetFileName(f).Contains(queueId, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_worker_cut_off_between_the_write_and_the_ack_gets_a_redelivery_that_adds_no_copy()
     {
         await using var proxy = TestBroker.NewProxy();
