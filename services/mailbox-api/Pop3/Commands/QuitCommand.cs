@@ -18,8 +18,7 @@ internal sealed class QuitCommand : IPop3Command
 
         session.State = Pop3State.Update;
         // \Seen before the reply, so whoever looks once QUIT is answered (IMAP, a test) finds it stored.
-        maildrop.ApplySeen(skipDeleted: true);
-        var (removed, failed) = maildrop.Commit();
+        var (removed, failed) = maildrop.Finish(update: true);
         session.Services.Telemetry.MessagesDeleted.Add(removed);
         Pop3Log.Updated(session.Services.Logger, session.User!, removed, failed);
         if (failed > 0)
