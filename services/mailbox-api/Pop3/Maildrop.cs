@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Facteur.MailStore.Folders;
 
 namespace Facteur.MailboxApi.Pop3;
@@ -59,19 +60,26 @@ internal sealed class Maildrop : IAsyncDisposable
         try
         {
             var listing = await cache.ListAsync(folder, cancellationToken).ConfigureAwait(false);
-            var messages = new List<Pop3Message>(listing.Messages.Count);
-            foreach (var entry in listing.Messages)
-            {
-                messages.Add(new Pop3Message(messages.Count + 1, entry.Message, entry.Size, entry.Uidl));
-            }
-
-            return new Maildrop(folder, sessionLock, cache, listing, messages);
+            return new Maildrop(folder, sessionLock, cache, listing, Number(listing));
         }
         catch
         {
             sessionLock.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The session's message numbers (RFC 1939 §2: 1-based, fixed for the session), in UID order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per login over every message (see MaildropListing.FromSnapshot)
+    private static List<Pop3Message> Number(MaildropListing listing)
+    {
+        var messages = new List<Pop3Message>(listing.Messages.Count);
+        foreach (var entry in listing.Messages)
+        {
+            messages.Add(new Pop3Message(messages.Count + 1, entry.Message, entry.Size, listing.UidValidity));
+        }
+
+        return messages;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Facteur.MailStore.Folders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -208,6 +209,16 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     public static async Task<MaildropListing> ScanAsync(MaildirFolder folder, CancellationToken cancellationToken)
     {
         var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+        return FromSnapshot(folder, snapshot);
+    }
+
+    /// <summary>
+    /// Sizes for every message of the scan. Compiled optimized at once, like the scan itself: it runs once
+    /// per login over every message, where tier-0 code made a process's first large login several times slower.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static MaildropListing FromSnapshot(MaildirFolder folder, MaildirSnapshot snapshot)
+    {
         var messages = new List<MaildropEntry>(snapshot.Messages.Count);
         foreach (var message in snapshot.Messages)
         {
@@ -224,7 +235,7 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
                 }
             }
 
-            messages.Add(new MaildropEntry(current, size.Value, Maildrop.UidlOf(current, snapshot.UidValidity)));
+            messages.Add(new MaildropEntry(current, size.Value));
         }
 
         return new MaildropListing(snapshot.UidValidity, messages);
@@ -234,6 +245,7 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     /// The previous listing with each file where it is now, from one listing of new/ and cur/; null when
     /// the set of messages changed (a file added or gone), which needs the uidlist and so a full scan.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per login over every file (see FromSnapshot)
     public static MaildropListing? Rename(MaildirFolder folder, MaildropListing previous)
     {
         // new/ before cur/, as MaildirFolder's scan: a file moving meanwhile is seen at least once, cur/ last.
@@ -293,5 +305,5 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     }
 }
 
-/// <summary>A message as listed at login: where it was, its LIST size (octets with CRLF line ends) and its UIDL.</summary>
-internal sealed record MaildropEntry(MaildirMessage Message, long Size, string Uidl);
+/// <summary>A message as listed at login: where it was and its LIST size (octets with CRLF line ends). Its UIDL follows from its UID.</summary>
+internal sealed record MaildropEntry(MaildirMessage Message, long Size);
