@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Enumeration;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Facteur.MailStore.Folders;
@@ -52,6 +53,18 @@ public sealed class MaildirFolder
     {
         EnsureCreated();
         using var uidLock = await DotLock.AcquireAsync(System.IO.Path.Combine(Path, UidListLockFileName), UidListLockStaleAfter, LockTimeout, cancellationToken).ConfigureAwait(false);
+        return SynchronizeLocked(cancellationToken);
+    }
+
+    /// <summary>
+    /// The work of <see cref="SynchronizeAsync"/> under the uidlist lock. Its loops run once per call over
+    /// every message (10,000 at a POP3 login), so they are compiled optimized at once: left to tiered
+    /// compilation they ran as tier-0 code with on-stack replacement, and the first such scan of a process
+    /// cost about five times the CPU of later ones (measured: ≈50 ms against ≈10 ms).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private MaildirSnapshot SynchronizeLocked(CancellationToken cancellationToken)
+    {
         var existing = ReadUidList();
         var document = existing ?? UidListDocument.CreateNew(DateTimeOffset.UtcNow);
         var changed = existing is null;
@@ -272,6 +285,7 @@ public sealed class MaildirFolder
         AtomicFile.Write(UidListPath, text.ToString());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per sync over every file (see SynchronizeLocked)
     private Dictionary<string, DiskEntry> Scan()
     {
         // new/ listed before cur/: a file moving new/ → cur/ during the scan is then seen at least once.
@@ -301,6 +315,7 @@ public sealed class MaildirFolder
     /// Names straight from readdir(2): no full path built and split again per file, which on a
     /// 10,000-message folder is most of a scan's allocations.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per sync over every file (see SynchronizeLocked)
     private static List<string> SafeEnumerate(string directory)
     {
         try

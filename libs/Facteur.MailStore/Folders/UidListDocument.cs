@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -36,6 +37,8 @@ public sealed class UidListDocument
     };
 
     /// <exception cref="FormatException">The header is not a version 1 or 3 uidlist header.</exception>
+    /// <remarks>Compiled optimized at once: one call loops over every record (see MaildirFolder's SynchronizeLocked).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static UidListDocument Parse(TextReader reader)
     {
         var header = reader.ReadLine() ?? throw new FormatException("dovecot-uidlist is empty");
@@ -141,6 +144,7 @@ public sealed class UidListDocument
         return writer.ToString();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called for every record of the list (see Parse)
     private static UidListRecord? ParseRecord(string line, bool versionOne)
     {
         var space = line.IndexOf(' ', StringComparison.Ordinal);
@@ -149,31 +153,31 @@ public sealed class UidListDocument
             return null;
         }
 
-        var rest = line[(space + 1)..];
+        // Positions in the line itself, no copy of its rest: a 10,000-line list is parsed at every POP3
+        // login after a change, and a substring per line was a fifth of what that parse allocated.
+        var position = space + 1;
         if (versionOne)
         {
             // Version 1: the name directly after the UID.
-            return rest.Length == 0 ? null : new UidListRecord(uid, rest, []);
+            return position == line.Length ? null : new UidListRecord(uid, line[position..], []);
         }
 
-        var extensions = new List<string>();
+        List<string>? extensions = null;
         // Version 3: extension fields, then " :" and the name (which may itself contain spaces).
-        var position = 0;
-        while (position < rest.Length)
+        while (position < line.Length)
         {
-            if (rest[position] == ':')
+            if (line[position] == ':')
             {
-                var key = rest[(position + 1)..];
-                return key.Length == 0 ? null : new UidListRecord(uid, key, extensions);
+                return position + 1 == line.Length ? null : new UidListRecord(uid, line[(position + 1)..], (IReadOnlyList<string>?)extensions ?? []);
             }
 
-            var next = rest.IndexOf(' ', position);
+            var next = line.IndexOf(' ', position);
             if (next < 0)
             {
                 break;
             }
 
-            extensions.Add(rest[position..next]);
+            (extensions ??= new List<string>(2)).Add(line[position..next]);
             position = next + 1;
         }
 

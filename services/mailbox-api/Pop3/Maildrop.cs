@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Facteur.MailStore.Folders;
 
 namespace Facteur.MailboxApi.Pop3;
@@ -21,12 +22,17 @@ internal sealed class Maildrop : IAsyncDisposable
 
     private readonly DotLock _lock;
     private readonly Timer _refresh;
+    private readonly MaildropCache _cache;
+    private readonly MaildropListing _listing;
+    private bool _finished;
 
-    private Maildrop(MaildirFolder folder, DotLock sessionLock, uint uidValidity, IReadOnlyList<Pop3Message> messages)
+    private Maildrop(MaildirFolder folder, DotLock sessionLock, MaildropCache cache, MaildropListing listing, IReadOnlyList<Pop3Message> messages)
     {
         Folder = folder;
         _lock = sessionLock;
-        UidValidity = uidValidity;
+        _cache = cache;
+        _listing = listing;
+        UidValidity = listing.UidValidity;
         Messages = messages;
         _refresh = new Timer(static state => ((DotLock)state!).Touch(), sessionLock, RefreshEvery, RefreshEvery);
     }
@@ -54,19 +60,26 @@ internal sealed class Maildrop : IAsyncDisposable
         try
         {
             var listing = await cache.ListAsync(folder, cancellationToken).ConfigureAwait(false);
-            var messages = new List<Pop3Message>(listing.Messages.Count);
-            foreach (var entry in listing.Messages)
-            {
-                messages.Add(new Pop3Message(messages.Count + 1, entry.Message, entry.Size, entry.Uidl));
-            }
-
-            return new Maildrop(folder, sessionLock, listing.UidValidity, messages);
+            return new Maildrop(folder, sessionLock, cache, listing, Number(listing));
         }
         catch
         {
             sessionLock.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The session's message numbers (RFC 1939 §2: 1-based, fixed for the session), in UID order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per login over every message (see MaildropListing.FromSnapshot)
+    private static List<Pop3Message> Number(MaildropListing listing)
+    {
+        var messages = new List<Pop3Message>(listing.Messages.Count);
+        foreach (var entry in listing.Messages)
+        {
+            messages.Add(new Pop3Message(messages.Count + 1, entry.Message, entry.Size, listing.UidValidity));
+        }
+
+        return messages;
     }
 
     /// <summary>
@@ -115,9 +128,61 @@ internal sealed class Maildrop : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the session's work on the maildrop: stores the pending \Seen flags and, at QUIT
+    /// (<paramref name="update"/>), enters the UPDATE state (RFC 1939 §6) and removes the marked messages.
+    /// A dropped session passes false: what the client received is recorded, nothing is deleted.
+    /// Then hands the maildrop cache the listing as this session left it, so the next login does not list
+    /// the directories again just because of this session's own renames and unlinks.
+    /// Runs once; returns (removed, not removed).
+    /// </summary>
+    public (int Removed, int Failed) Finish(bool update)
+    {
+        if (_finished)
+        {
+            return (0, 0);
+        }
+
+        _finished = true;
+        if (!Messages.Any(m => m.SeenPending || (update && m.Deleted)))
+        {
+            return (0, 0);
+        }
+
+        // Read before the first rename: the cache trusts our changes only if nothing else moved the maildrop since login.
+        var before = FolderStamp.Read(Folder.Path);
+        var unstored = ApplySeen(skipDeleted: update);
+        var (removed, failed) = update ? Commit() : (0, 0);
+        if (unstored == 0 && failed == 0)
+        {
+            _cache.KeepOwnChanges(Folder, _listing, before, Remaining(update));
+        }
+
+        return (removed, failed);
+    }
+
+    /// <summary>The login listing minus the messages this session removed, each under its file name now.</summary>
+    private MaildropListing Remaining(bool update)
+    {
+        var entries = new List<MaildropEntry>(Messages.Count);
+        for (var i = 0; i < Messages.Count; i++)
+        {
+            var message = Messages[i];
+            if (update && message.Deleted)
+            {
+                continue;
+            }
+
+            var entry = _listing.Messages[i];
+            entries.Add(ReferenceEquals(entry.Message, message.Message) ? entry : entry with { Message = message.Message });
+        }
+
+        return new MaildropListing(_listing.UidValidity, entries);
+    }
+
     /// <summary>Stores the pending \Seen flags. Returns how many could not be stored (the file went away or is not writable).</summary>
     /// <param name="skipDeleted">At QUIT the marked messages are about to be removed: renaming them first is wasted work.</param>
-    public int ApplySeen(bool skipDeleted)
+    private int ApplySeen(bool skipDeleted)
     {
         var failed = 0;
         foreach (var message in Messages)
@@ -134,6 +199,10 @@ internal sealed class Maildrop : IAsyncDisposable
                 {
                     message.Message = changed;
                 }
+                else
+                {
+                    failed++; // gone (expunged elsewhere): the kept listing must not name it
+                }
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
@@ -145,7 +214,7 @@ internal sealed class Maildrop : IAsyncDisposable
     }
 
     /// <summary>The UPDATE state (RFC 1939 §6): removes the marked messages. Returns (removed, not removed).</summary>
-    public (int Removed, int Failed) Commit()
+    private (int Removed, int Failed) Commit()
     {
         int removed = 0, failed = 0;
         foreach (var message in Messages.Where(m => m.Deleted))
@@ -172,7 +241,7 @@ internal sealed class Maildrop : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Leaving without QUIT still records what the client received (nothing is deleted).
-        ApplySeen(skipDeleted: false);
+        Finish(update: false);
         await _refresh.DisposeAsync().ConfigureAwait(false);
         _lock.Dispose();
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Facteur.MailStore.Folders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,9 @@ namespace Facteur.MailboxApi.Pop3;
 /// A scan is kept only when those times were over a second old when it started (Dovecot's
 /// MAILDIR_SYNC_SECS), so a change in the same clock tick as the last one cannot go unnoticed.
 /// When only new/ or cur/ moved and the uidlist is the same settled file, one directory listing updates
-/// the kept scan (files renamed by flag changes, as a POP3 QUIT does) without the uidlist lock and parse.
+/// the kept scan (files renamed by flag changes) without the uidlist lock and parse. A session's own \Seen
+/// renames and QUIT's unlinks update the kept scan directly (<see cref="KeepOwnChanges"/>), so the next
+/// login lists nothing at all.
 /// Bounded by <see cref="Pop3Options.MaildropCacheMessages"/> messages in all, least recently used dropped first.
 /// </summary>
 internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time, ILogger<MaildropCache> logger)
@@ -30,12 +33,13 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         // Read before the scan: a change during the scan then shows as a different stamp next time.
         var started = time.GetTimestamp();
         var stamp = FolderStamp.Read(folder.Path);
-        var horizon = time.GetUtcNow().UtcDateTime - SettleTime;
+        var now = time.GetUtcNow().UtcDateTime;
+        var horizon = now - SettleTime;
         _entries.TryGetValue(folder.Path, out var cached);
-        if (cached is not null && cached.Settled && cached.Stamp == stamp)
+        if (cached is not null && cached.Stamp == stamp && (cached.Settled || now < cached.TrustOwnUntil))
         {
             cached.LastUsed = time.GetTimestamp();
-            Listed(folder, "the kept scan", cached.Listing, started);
+            Listed(folder, cached.Settled ? "the kept scan" : "the kept scan with this process's own changes", cached.Listing, started);
             return cached.Listing;
         }
 
@@ -87,6 +91,41 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         return listing;
     }
 
+    /// <summary>
+    /// A POP3 session that numbered <paramref name="listedAtLogin"/> renamed (\Seen) or removed (QUIT)
+    /// messages itself: keeps <paramref name="remaining"/> with the stamp as it is after those changes, so
+    /// the next login lists nothing. Only when the kept scan is still the one this session was given and
+    /// the stamp read before its first change (<paramref name="before"/>) is the one that scan was verified
+    /// against: a change by anyone else since login moved a time, and then the next login lists as before.
+    /// A coarse modification time cannot tell our rename from another program's in the same tick (or one
+    /// made between <paramref name="before"/> and our last rename), so — as the IMAP store trusts its own
+    /// STORE — this is trusted only until the first such stamp of a chain of sessions settles
+    /// (<see cref="SettleTime"/>); the login after that lists new/ and cur/ once (no uidlist parse).
+    /// </summary>
+    public void KeepOwnChanges(MaildirFolder folder, MaildropListing listedAtLogin, FolderStamp before, MaildropListing remaining)
+    {
+        var after = FolderStamp.Read(folder.Path);
+        if (!_entries.TryGetValue(folder.Path, out var cached) || !ReferenceEquals(cached.Listing, listedAtLogin) || cached.Stamp != before)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        // A settled scan starts a chain; a chain already running keeps its first deadline (never extended).
+        DateTime? trustUntil = cached.Settled ? now + SettleTime : cached.TrustOwnUntil is { } until && now < until ? until : null;
+        if (trustUntil is null)
+        {
+            return; // the listing was never verified settled: the next login lists, as it would have
+        }
+
+        var entry = new Entry(after, remaining, settled: false, uidListSettled: cached.UidListSettled && after.SameUidList(before))
+        {
+            LastUsed = time.GetTimestamp(),
+            TrustOwnUntil = trustUntil,
+        };
+        Store(folder.Path, entry, options.CurrentValue.MaildropCacheMessages);
+    }
+
     private void Listed(MaildirFolder folder, string source, MaildropListing listing, long started)
     {
         if (logger.IsEnabled(LogLevel.Debug))
@@ -134,6 +173,9 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         public bool UidListSettled { get; } = uidListSettled;
 
         public long LastUsed { get; set; }
+
+        /// <summary>Set when this process's own session changes made the stamp: it may be returned as is until then.</summary>
+        public DateTime? TrustOwnUntil { get; init; }
     }
 }
 
@@ -167,6 +209,16 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     public static async Task<MaildropListing> ScanAsync(MaildirFolder folder, CancellationToken cancellationToken)
     {
         var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+        return FromSnapshot(folder, snapshot);
+    }
+
+    /// <summary>
+    /// Sizes for every message of the scan. Compiled optimized at once, like the scan itself: it runs once
+    /// per login over every message, where tier-0 code made a process's first large login several times slower.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static MaildropListing FromSnapshot(MaildirFolder folder, MaildirSnapshot snapshot)
+    {
         var messages = new List<MaildropEntry>(snapshot.Messages.Count);
         foreach (var message in snapshot.Messages)
         {
@@ -183,7 +235,7 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
                 }
             }
 
-            messages.Add(new MaildropEntry(current, size.Value, Maildrop.UidlOf(current, snapshot.UidValidity)));
+            messages.Add(new MaildropEntry(current, size.Value));
         }
 
         return new MaildropListing(snapshot.UidValidity, messages);
@@ -193,6 +245,7 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     /// The previous listing with each file where it is now, from one listing of new/ and cur/; null when
     /// the set of messages changed (a file added or gone), which needs the uidlist and so a full scan.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per login over every file (see FromSnapshot)
     public static MaildropListing? Rename(MaildirFolder folder, MaildropListing previous)
     {
         // new/ before cur/, as MaildirFolder's scan: a file moving meanwhile is seen at least once, cur/ last.
@@ -252,5 +305,5 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     }
 }
 
-/// <summary>A message as listed at login: where it was, its LIST size (octets with CRLF line ends) and its UIDL.</summary>
-internal sealed record MaildropEntry(MaildirMessage Message, long Size, string Uidl);
+/// <summary>A message as listed at login: where it was and its LIST size (octets with CRLF line ends). Its UIDL follows from its UID.</summary>
+internal sealed record MaildropEntry(MaildirMessage Message, long Size);

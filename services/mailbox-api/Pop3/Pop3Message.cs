@@ -3,7 +3,7 @@ using Facteur.MailStore.Folders;
 namespace Facteur.MailboxApi.Pop3;
 
 /// <summary>A message of the maildrop as numbered for this session (RFC 1939 §2: 1-based, fixed for the session).</summary>
-internal sealed class Pop3Message(int number, MaildirMessage message, long size, string uidl)
+internal sealed class Pop3Message(int number, MaildirMessage message, long size, uint uidValidity)
 {
     public int Number { get; } = number;
 
@@ -12,7 +12,11 @@ internal sealed class Pop3Message(int number, MaildirMessage message, long size,
     /// <summary>Octets RETR sends (CRLF line ends, before stuffing).</summary>
     public long Size { get; } = size;
 
-    public string Uidl { get; } = uidl;
+    /// <summary>The UIDVALIDITY the UIDL is made of (with the UID), unless the uidlist kept an earlier server's UIDL.</summary>
+    public uint UidValidity { get; } = uidValidity;
+
+    /// <summary>Made when asked (UIDL n): the whole-maildrop UIDL formats the digits straight into the pipe.</summary>
+    public string Uidl => Maildrop.UidlOf(Message, UidValidity);
 
     public bool Deleted { get; set; }
 

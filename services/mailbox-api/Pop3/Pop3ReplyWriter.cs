@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Facteur.MailboxApi.Pop3;
@@ -55,34 +56,11 @@ internal sealed class Pop3ReplyWriter(PipeWriter writer)
     public async ValueTask<FlushResult> ListingAsync(string status, IReadOnlyList<Pop3Message> messages, bool uniqueIds, CancellationToken cancellationToken)
     {
         WriteLine("+OK " + status);
-        var sinceFlush = 0;
-        foreach (var message in messages)
+        for (var next = 0; next < messages.Count;)
         {
-            if (message.Deleted)
+            next = WriteListingLines(messages, next, uniqueIds);
+            if (next < messages.Count)
             {
-                continue;
-            }
-
-            // 11 digits for the number, a space, 20 for a size; a unique-id is 1..70 printable characters (RFC 1939 §7).
-            var span = Writer.GetSpan(34 + (uniqueIds ? Encoding.UTF8.GetByteCount(message.Uidl) : 0));
-            message.Number.TryFormat(span, out var length, default, CultureInfo.InvariantCulture);
-            span[length++] = (byte)' ';
-            if (uniqueIds)
-            {
-                length += Encoding.UTF8.GetBytes(message.Uidl, span[length..]);
-            }
-            else
-            {
-                message.Size.TryFormat(span[length..], out var digits, default, CultureInfo.InvariantCulture);
-                length += digits;
-            }
-
-            span[length++] = (byte)'\r';
-            span[length++] = (byte)'\n';
-            Writer.Advance(length);
-            if (++sinceFlush == 4096)
-            {
-                sinceFlush = 0;
                 var flushed = await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
@@ -93,6 +71,56 @@ internal sealed class Pop3ReplyWriter(PipeWriter writer)
 
         WriteLine(".");
         return await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes up to 4,096 listing lines from <paramref name="start"/>; returns where to go on. Compiled
+    /// optimized at once: a 10,000-line listing is one call's loop, which as tier-0 code cost the first
+    /// LIST/UIDL of a process several times what later ones cost.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int WriteListingLines(IReadOnlyList<Pop3Message> messages, int start, bool uniqueIds)
+    {
+        var written = 0;
+        var index = start;
+        for (; index < messages.Count && written < 4096; index++)
+        {
+            var message = messages[index];
+            if (message.Deleted)
+            {
+                continue;
+            }
+
+            // 11 digits for the number, a space, 20 for a size; a unique-id is 1..70 printable characters (RFC 1939 §7).
+            var kept = uniqueIds ? message.Message.Pop3Uidl : null;
+            var span = Writer.GetSpan(34 + (kept is null ? 16 : Encoding.UTF8.GetByteCount(kept)));
+            message.Number.TryFormat(span, out var length, default, CultureInfo.InvariantCulture);
+            span[length++] = (byte)' ';
+            if (kept is not null)
+            {
+                length += Encoding.UTF8.GetBytes(kept, span[length..]);
+            }
+            else if (uniqueIds)
+            {
+                // Maildrop.UidlOf's %08Xu%08Xv (lower-case hex, as Dovecot writes it), without a string per line.
+                message.Message.Uid.TryFormat(span[length..], out var uidDigits, "x8", CultureInfo.InvariantCulture);
+                length += uidDigits;
+                message.UidValidity.TryFormat(span[length..], out var validityDigits, "x8", CultureInfo.InvariantCulture);
+                length += validityDigits;
+            }
+            else
+            {
+                message.Size.TryFormat(span[length..], out var digits, default, CultureInfo.InvariantCulture);
+                length += digits;
+            }
+
+            span[length++] = (byte)'\r';
+            span[length++] = (byte)'\n';
+            Writer.Advance(length);
+            written++;
+        }
+
+        return index;
     }
 
     /// <summary>Writes "+OK text" without flushing: the message content follows.</summary>

@@ -92,12 +92,8 @@ internal sealed class Pop3Session
         }
         finally
         {
-            if (Maildrop is not null)
-            {
-                // Leaving without QUIT (drop, timeout, error): no UPDATE state, nothing deleted.
-                await Maildrop.DisposeAsync().ConfigureAwait(false);
-                Maildrop = null;
-            }
+            // Leaving without QUIT (drop, timeout, error): no UPDATE state, nothing deleted.
+            await ReleaseMaildropAsync().ConfigureAwait(false);
 
             _idle?.Dispose();
             Services.Telemetry.SessionsOpen.Add(-1);
@@ -261,6 +257,20 @@ internal sealed class Pop3Session
         Pop3Log.LoggedIn(Services.Logger, user, RemoteAddress);
         await Reply.OkAsync($"Logged in; {maildrop.Count} messages ({maildrop.TotalSize} octets).", cancellationToken).ConfigureAwait(false);
         return Pop3Outcome.Continue;
+    }
+
+    /// <summary>
+    /// Releases the maildrop and its session lock. QUIT does so before its reply (RFC 1939 §6: UPDATE, then
+    /// the lock is released, then the connection closes), so a client that reconnects the moment it reads
+    /// "+OK" is not told [IN-USE] by its own previous session.
+    /// </summary>
+    public async ValueTask ReleaseMaildropAsync()
+    {
+        if (Maildrop is { } maildrop)
+        {
+            Maildrop = null;
+            await maildrop.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>

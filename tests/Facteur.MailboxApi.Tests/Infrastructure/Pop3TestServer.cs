@@ -46,7 +46,8 @@ internal sealed class Pop3TestServer : IAsyncDisposable
     public string Maildir(string user = User) => Path.Combine(MailRoot, user.Split('@')[1], user.Split('@')[0]);
 
     /// <param name="mailRoot">An existing mail root to serve (kept on dispose); null for a fresh temporary one.</param>
-    public static async Task<Pop3TestServer> StartAsync(Dictionary<string, string?>? settings = null, string? mailRoot = null)
+    /// <param name="services">Replaces services after the module's (a test clock, for example).</param>
+    public static async Task<Pop3TestServer> StartAsync(Dictionary<string, string?>? settings = null, string? mailRoot = null, Action<IServiceCollection>? services = null)
     {
         var ownsMailRoot = mailRoot is null;
         mailRoot ??= Directory.CreateTempSubdirectory("facteur-pop3-").FullName;
@@ -73,6 +74,7 @@ internal sealed class Pop3TestServer : IAsyncDisposable
         var authenticator = new TestAuthenticator(new Dictionary<string, string> { [User] = Password, [OtherUser] = OtherPassword });
         builder.Services.AddSingleton<IPasswordAuthenticator>(authenticator);
         builder.Services.AddSingleton<IServerCertificate, Facteur.SmtpGateway.Tests.Infrastructure.TestCertificate>();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         await app.StartAsync();
         var server = new Pop3TestServer(app, mailRoot, authenticator) { _ownsMailRoot = ownsMailRoot };

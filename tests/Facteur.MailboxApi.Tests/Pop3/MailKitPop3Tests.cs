@@ -170,6 +170,30 @@ public sealed class MailKitPop3Tests
     }
 
     [Fact]
+    public async Task Quit_releases_the_maildrop_lock_before_its_reply_so_an_immediate_reconnect_is_not_in_use()
+    {
+        await using var server = await Pop3TestServer.StartAsync();
+        var maildir = server.Maildir();
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("a", "x\r\n"));
+        for (var round = 0; round < 5; round++)
+        {
+            await using var raw = await RawPop3Client.ConnectAsync(server.Port);
+            Assert.StartsWith("+OK", await raw.CommandAsync("USER " + Pop3TestServer.User));
+            Assert.StartsWith("+OK Logged in; 1 messages", await raw.CommandAsync("PASS " + Pop3TestServer.Password));
+            Assert.True(File.Exists(Path.Combine(maildir, "dovecot-pop3-session.lock")), "a session holds the lock");
+            Assert.StartsWith("+OK", await raw.CommandAsync(round % 2 == 0 ? "RETR 1" : "NOOP"));
+            if (round % 2 == 0)
+            {
+                await raw.ReadMultiLineRawAsync();
+            }
+
+            // RFC 1939 §6: UPDATE, release the lock, then answer; the next session may follow at once.
+            Assert.StartsWith("+OK", await raw.CommandAsync("QUIT"));
+            Assert.False(File.Exists(Path.Combine(maildir, "dovecot-pop3-session.lock")), "the lock is gone once QUIT is answered");
+        }
+    }
+
+    [Fact]
     public async Task Stls_then_login_works_when_plaintext_auth_is_disallowed()
     {
         await using var server = await Pop3TestServer.StartAsync(new() { ["Facteur:AllowPlaintextAuth"] = "false" });

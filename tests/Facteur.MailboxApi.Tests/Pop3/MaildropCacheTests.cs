@@ -1,5 +1,7 @@
+using System.Text;
 using Facteur.MailboxApi.Tests.Infrastructure;
 using Facteur.MailStore.Folders;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Facteur.MailboxApi.Tests.Pop3;
 
@@ -154,5 +156,101 @@ public sealed class MaildropCacheTests
         Assert.StartsWith("+OK 2 ", after.Stat);
         var lines = first.Uidl.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[1]).ToList();
         Assert.Equal([lines[0], lines[2]], after.Uidl.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[1]));
+    }
+
+    /// <summary>The system clock, which a test can hold still or move ahead.</summary>
+    private sealed class TestClock : TimeProvider
+    {
+        private DateTimeOffset? _held;
+        private TimeSpan _ahead;
+
+        public void Hold() => _held = TimeProvider.System.GetUtcNow();
+
+        public void ReleaseAhead(TimeSpan ahead)
+        {
+            _ahead = ahead;
+            _held = null;
+        }
+
+        public override DateTimeOffset GetUtcNow() => _held ?? TimeProvider.System.GetUtcNow() + _ahead;
+    }
+
+    /// <summary>One session: USER/PASS, the commands (a multi-line answer read whole), QUIT; the answers.</summary>
+    private static async Task<List<string>> SessionAsync(Pop3TestServer server, params string[] commands)
+    {
+        await using var client = await RawPop3Client.ConnectAsync(server.Port);
+        Assert.StartsWith("+OK", await client.CommandAsync("USER " + Pop3TestServer.User));
+        Assert.StartsWith("+OK", await client.CommandAsync("PASS " + Pop3TestServer.Password));
+        var answers = new List<string>();
+        foreach (var command in commands)
+        {
+            var answer = await client.CommandAsync(command);
+            Assert.StartsWith("+OK", answer);
+            if (command is "UIDL" or "LIST" || command.StartsWith("RETR", StringComparison.Ordinal))
+            {
+                answer = Encoding.ASCII.GetString(await client.ReadMultiLineRawAsync());
+            }
+
+            answers.Add(answer);
+        }
+
+        Assert.StartsWith("+OK", await client.CommandAsync("QUIT"));
+        return answers;
+    }
+
+    private static List<string> UidlsOf(string listing) =>
+        listing.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Where(l => l != ".").Select(l => l.Split(' ')[1]).ToList();
+
+    [Fact]
+    public async Task A_session_s_own_renames_and_deletions_are_kept_so_the_next_login_lists_nothing_until_they_settle()
+    {
+        var clock = new TestClock();
+        await using var server = await Pop3TestServer.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
+        var maildir = server.Maildir();
+        var keys = Enumerable.Range(0, 3).Select(i => MaildirSeed.Deliver(maildir, MaildirSeed.Message($"m{i}", $"body {i}\r\n"))).ToList();
+        var uidls = UidlsOf((await SessionAsync(server, "UIDL"))[0]);
+        Settle(maildir, DateTime.UtcNow.AddMinutes(-1));
+        Assert.StartsWith("+OK 3 ", (await SessionAsync(server, "STAT"))[0]); // a settled scan, kept
+
+        clock.Hold();
+        await SessionAsync(server, "RETR 1", "DELE 2");
+        Assert.True(File.Exists(Path.Combine(maildir, "cur", keys[0] + ":2,S")), "RETR's \\Seen is stored at QUIT");
+        Assert.False(File.Exists(Path.Combine(maildir, "new", keys[1])), "QUIT removed the deleted message");
+
+        // A file slipped in without moving new/'s time: only a listing would find it. Right after this
+        // process's own QUIT the kept scan, with that QUIT's rename and unlink, is reused as it is.
+        var newTime = Directory.GetLastWriteTimeUtc(Path.Combine(maildir, "new"));
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("hidden", "x\r\n"));
+        Directory.SetLastWriteTimeUtc(Path.Combine(maildir, "new"), newTime);
+        var reused = await SessionAsync(server, "STAT", "UIDL", "RETR 1");
+        Assert.StartsWith("+OK 2 ", reused[0]);
+        Assert.Equal([uidls[0], uidls[2]], UidlsOf(reused[1]));
+        Assert.Contains("body 0", reused[2]); // the renamed file, where the QUIT put it
+
+        // Once those times could have hidden someone else's change in the same tick, the next login lists.
+        clock.ReleaseAhead(TimeSpan.FromSeconds(5));
+        var listed = await SessionAsync(server, "STAT", "UIDL");
+        Assert.StartsWith("+OK 3 ", listed[0]);
+        Assert.Equal([uidls[0], uidls[2]], UidlsOf(listed[1]).Take(2));
+    }
+
+    [Fact]
+    public async Task A_change_by_another_program_after_a_session_s_own_quit_is_seen_at_the_next_login()
+    {
+        var clock = new TestClock();
+        await using var server = await Pop3TestServer.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
+        var maildir = server.Maildir();
+        var keys = Enumerable.Range(0, 3).Select(i => MaildirSeed.Deliver(maildir, MaildirSeed.Message($"m{i}", $"body {i}\r\n"))).ToList();
+        await SessionAsync(server, "STAT");
+        Settle(maildir, DateTime.UtcNow.AddMinutes(-1));
+        await SessionAsync(server, "STAT");
+
+        clock.Hold();
+        await SessionAsync(server, "RETR 1");
+        // IMAP expunges the third message in a later clock tick than the QUIT's rename.
+        var newTime = Directory.GetLastWriteTimeUtc(Path.Combine(maildir, "new"));
+        File.Delete(Path.Combine(maildir, "new", keys[2]));
+        Directory.SetLastWriteTimeUtc(Path.Combine(maildir, "new"), newTime.AddSeconds(1));
+        Assert.StartsWith("+OK 2 ", (await SessionAsync(server, "STAT"))[0]);
     }
 }

@@ -4,7 +4,7 @@ namespace Facteur.MailboxApi.Pop3.Commands;
 
 /// <summary>
 /// QUIT (RFC 1939 §4, §6): in TRANSACTION enters UPDATE and removes the marked messages;
-/// -ERR when some could not be removed. Then the maildrop lock is released.
+/// -ERR when some could not be removed. The maildrop lock is released before the reply.
 /// </summary>
 internal sealed class QuitCommand : IPop3Command
 {
@@ -18,8 +18,8 @@ internal sealed class QuitCommand : IPop3Command
 
         session.State = Pop3State.Update;
         // \Seen before the reply, so whoever looks once QUIT is answered (IMAP, a test) finds it stored.
-        maildrop.ApplySeen(skipDeleted: true);
-        var (removed, failed) = maildrop.Commit();
+        var (removed, failed) = maildrop.Finish(update: true);
+        await session.ReleaseMaildropAsync().ConfigureAwait(false);
         session.Services.Telemetry.MessagesDeleted.Add(removed);
         Pop3Log.Updated(session.Services.Logger, session.User!, removed, failed);
         if (failed > 0)
