@@ -1,12 +1,15 @@
 using BenchmarkDotNet.Attributes;
 using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
 
 namespace Facteur.Bench.Parsers;
 
 /// <summary>
 /// The Maildir read side on a 10,000-message folder: parsing dovecot-uidlist, parsing file names
 /// (flags, S=, W=), and a full synchronisation (readdir of cur/ and new/ against the uidlist),
-/// which every SELECT and POP3 login pays.
+/// which every SELECT and POP3 login pays; and IMAP's own index (facteur-index): built by the first
+/// SELECT of a Maildir nobody indexed (names without <c>W=</c>, as Dovecot's and the bench corpus's),
+/// and loaded by a process that did not build it.
 /// </summary>
 [MemoryDiagnoser]
 public class MaildirIndexBenchmarks
@@ -18,6 +21,9 @@ public class MaildirIndexBenchmarks
     private string[] names = [];
     private string folderPath = string.Empty;
     private MaildirFolder? folder;
+    private string mailRoot = string.Empty;
+    private string imapFolder = string.Empty;
+    private MessageStore? store;
 
     [GlobalSetup]
     public void Setup()
@@ -43,10 +49,55 @@ public class MaildirIndexBenchmarks
         }
 
         folder.SynchronizeAsync().GetAwaiter().GetResult(); // writes the uidlist once
+
+        mailRoot = Directory.CreateTempSubdirectory("facteur-bench-mailroot-").FullName;
+        imapFolder = Path.Combine(mailRoot, "bench.test", "box");
+        foreach (var sub in (string[])["cur", "new", "tmp"])
+        {
+            Directory.CreateDirectory(Path.Combine(imapFolder, sub));
+        }
+
+        for (var i = 0; i < Messages; i++)
+        {
+            // As gen_maildir.py names them: S= but no W=, so the size is not in the name.
+            File.WriteAllText(Path.Combine(imapFolder, "cur", $"{1_790_000_000 + i}.M{i}P4242Q{i}.bench,S=14:2,{(i % 3 == 0 ? "" : "S")}"), "Subject: x\n\nx\n");
+        }
     }
 
     [GlobalCleanup]
-    public void Cleanup() => Directory.Delete(folderPath, recursive: true);
+    public void Cleanup()
+    {
+        Directory.Delete(folderPath, recursive: true);
+        Directory.Delete(mailRoot, recursive: true);
+    }
+
+    [IterationSetup(Target = nameof(BuildImapIndex))]
+    public void ForgetImapIndex()
+    {
+        foreach (var file in (string[])["dovecot-uidlist", "facteur-index", "facteur-index.log", "facteur-cache"])
+        {
+            File.Delete(Path.Combine(imapFolder, file));
+        }
+
+        store = new MessageStore(mailRoot, new MailboxOptions());
+    }
+
+    [IterationSetup(Target = nameof(LoadImapIndex))]
+    public void NewProcess()
+    {
+        if (!File.Exists(Path.Combine(imapFolder, "facteur-index")))
+        {
+            new MessageStore(mailRoot, new MailboxOptions()).OpenUser("box@bench.test").OpenFolderAsync("INBOX").GetAwaiter().GetResult();
+        }
+
+        store = new MessageStore(mailRoot, new MailboxOptions());
+    }
+
+    [Benchmark(Description = "IMAP: build the index (first SELECT, no uidlist, no W=)")]
+    public async Task<int> BuildImapIndex() => (await store!.OpenUser("box@bench.test").OpenFolderAsync("INBOX")).State.Count;
+
+    [Benchmark(Description = "IMAP: load facteur-index (another process)")]
+    public async Task<int> LoadImapIndex() => (await store!.OpenUser("box@bench.test").OpenFolderAsync("INBOX")).State.Count;
 
     [Benchmark(Description = "parse dovecot-uidlist")]
     public int ParseUidList() => UidListDocument.Parse(new StringReader(uidList)).Records.Count;

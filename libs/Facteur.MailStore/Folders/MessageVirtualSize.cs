@@ -58,28 +58,35 @@ public static class MessageVirtualSize
 
         using (file)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-            try
-            {
-                long offset = 0, bare = 0;
-                var previous = (byte)0;
-                int read;
-                while ((read = RandomAccess.Read(file, buffer.AsSpan(0, ChunkSize), offset)) > 0)
-                {
-                    offset += read;
-                    bare += BareLineFeeds(buffer.AsSpan(0, read), ref previous);
-                    if (read < ChunkSize)
-                    {
-                        break;
-                    }
-                }
+            return Compute(file);
+        }
+    }
 
-                return offset + bare;
-            }
-            finally
+    /// <summary>The size of the open file <paramref name="file"/>, read from offset 0 (its position, if any, is left alone).</summary>
+    public static long Compute(SafeFileHandle file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            long offset = 0, bare = 0;
+            var previous = (byte)0;
+            int read;
+            while ((read = RandomAccess.Read(file, buffer.AsSpan(0, ChunkSize), offset)) > 0)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                offset += read;
+                bare += BareLineFeeds(buffer.AsSpan(0, read), ref previous);
+                if (read < ChunkSize)
+                {
+                    break;
+                }
             }
+
+            return offset + bare;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -10,7 +10,7 @@ namespace Facteur.MailStore.Index;
 /// log <c>facteur-index.log</c> (<see cref="FolderIndexLog"/>). The base file is text, one line per
 /// message, written atomically under the uidlist lock:
 /// <code>
-/// facteur-index 2 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt; [E&lt;expunge floor&gt;] [D&lt;new/ mtime&gt;,&lt;cur/ mtime&gt;,&lt;uidlist mtime&gt;,&lt;uidlist size&gt;]
+/// facteur-index 3 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt; [E&lt;expunge floor&gt;] [D&lt;new/ mtime&gt;,&lt;cur/ mtime&gt;,&lt;uidlist mtime&gt;,&lt;uidlist size&gt;]
 /// X &lt;uid&gt; &lt;modseq&gt;                                          (an expunged UID, for VANISHED)
 /// &lt;uid&gt; &lt;modseq&gt; &lt;size&gt; &lt;mtime ms&gt; &lt;summary offset&gt; &lt;summary length&gt; &lt;fetch offset&gt; &lt;fetch length&gt; &lt;n|c&gt; &lt;file name&gt;
 /// </code>
@@ -28,7 +28,7 @@ internal sealed class FolderIndexFile
 {
     public const string FileName = "facteur-index";
     private const string Magic = "facteur-index";
-    private const int Version = 2;
+    private const int Version = 3;
 
     /// <summary>The log is compacted into the base once it is longer than this share of the base (and at least <see cref="MinimumLogBeforeCompaction"/>).</summary>
     private const double LogToBaseRatio = 0.5;
@@ -401,7 +401,34 @@ internal sealed class FolderIndexFile
 
     private static void AppendEntry(StringBuilder text, IndexEntry e) =>
         text.Append(CultureInfo.InvariantCulture,
-            $"{e.Uid} {e.ModSeq} {e.Size} {e.InternalDateMs} {e.CacheOffset} {e.CacheLength} {e.FetchOffset} {e.FetchLength} {(e.IsNew ? 'n' : 'c')} {e.FileName}\n");
+            $"{e.Uid} {e.ModSeq} {FormatSize(e.Size)} {FormatDate(e.InternalDateMs)} {e.CacheOffset} {e.CacheLength} {e.FetchOffset} {e.FetchLength} {(e.IsNew ? 'n' : 'c')} {e.FileName}\n");
+
+    // "?": not read yet (a folder indexed from its file names alone, version 3); read on first use (MessageFileFacts).
+    private static string FormatSize(long size) => size < 0 ? "?" : size.ToString(CultureInfo.InvariantCulture);
+
+    private static string FormatDate(long ms) => ms == MessageFileFacts.UnknownDateMs ? "?" : ms.ToString(CultureInfo.InvariantCulture);
+
+    private static bool TryParseSize(ReadOnlySpan<char> text, out long size)
+    {
+        if (text is "?")
+        {
+            size = -1;
+            return true;
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out size);
+    }
+
+    private static bool TryParseDate(ReadOnlySpan<char> text, out long ms)
+    {
+        if (text is "?")
+        {
+            ms = MessageFileFacts.UnknownDateMs;
+            return true;
+        }
+
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out ms) && ms != MessageFileFacts.UnknownDateMs;
+    }
 
     private static (uint Uid, ulong ModSeq)? ParseExpunge(string line)
     {
@@ -469,8 +496,8 @@ internal sealed class FolderIndexFile
         if (name.Length == 0
             || !uint.TryParse(span[ranges[0]], NumberStyles.None, CultureInfo.InvariantCulture, out var uid) || uid == 0
             || !ulong.TryParse(span[ranges[1]], NumberStyles.None, CultureInfo.InvariantCulture, out var modSeq)
-            || !long.TryParse(span[ranges[2]], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-            || !long.TryParse(span[ranges[3]], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var mtime)
+            || !TryParseSize(span[ranges[2]], out var size)
+            || !TryParseDate(span[ranges[3]], out var mtime)
             || !long.TryParse(span[ranges[4]], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var cacheOffset)
             || !int.TryParse(span[ranges[5]], NumberStyles.None, CultureInfo.InvariantCulture, out var cacheLength)
             || !long.TryParse(span[ranges[6]], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var fetchOffset)
@@ -483,7 +510,7 @@ internal sealed class FolderIndexFile
         return new IndexEntry
         {
             Uid = uid,
-            Key = MaildirEntryName.Parse(name).Key,
+            Key = name.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? name[..colon] : name, // MaildirEntryName's key, without parsing the rest
             FileName = name,
             IsNew = span[ranges[8]] is "n",
             ModSeq = modSeq,

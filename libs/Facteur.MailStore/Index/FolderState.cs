@@ -16,8 +16,59 @@ public sealed record FolderState(string Name, uint UidValidity, uint UidNext, ul
     /// <summary>Number of messages (EXISTS).</summary>
     public int Count => Messages.Count;
 
+    // Counted once per state on first use, then shared by every session that selects or asks STATUS while
+    // nothing changed (a state is never modified, only replaced). -1 = not counted yet.
+    private int _unseenCount = -1;
+    private int _firstUnseenIndex = -2;
+
     /// <summary>Number of messages without \Seen (STATUS UNSEEN).</summary>
-    public int UnseenCount => Messages.Count(m => (m.Flags & MessageFlags.Seen) == 0);
+    public int UnseenCount
+    {
+        get
+        {
+            var count = Volatile.Read(ref _unseenCount);
+            if (count < 0)
+            {
+                count = 0;
+                foreach (var message in Messages)
+                {
+                    if ((message.Flags & MessageFlags.Seen) == 0)
+                    {
+                        count++;
+                    }
+                }
+
+                Volatile.Write(ref _unseenCount, count);
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>The 0-based position of the first message without \Seen (SELECT's <c>[UNSEEN n]</c>, RFC 3501 §6.3.1), or -1.</summary>
+    public int FirstUnseenIndex
+    {
+        get
+        {
+            var index = Volatile.Read(ref _firstUnseenIndex);
+            if (index == -2)
+            {
+                index = -1;
+                for (var i = 0; i < Messages.Count; i++)
+                {
+                    if ((Messages[i].Flags & MessageFlags.Seen) == 0)
+                    {
+                        index = i;
+                        break;
+                    }
+                }
+
+                Volatile.Write(ref _firstUnseenIndex, index);
+            }
+
+            return index;
+        }
+    }
 
     /// <summary>Sum of <see cref="MessageRecord.Size"/> (STATUS SIZE, quota).</summary>
     public long TotalSize => Messages.Sum(m => m.Size);

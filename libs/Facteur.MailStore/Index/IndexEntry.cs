@@ -13,10 +13,14 @@ internal sealed class IndexEntry
 
     public required ulong ModSeq { get; set; }
 
-    public required long Size { get; init; }
+    /// <summary>RFC822.SIZE, or -1 while not read yet (<see cref="MessageFileFacts"/>).</summary>
+    public required long Size { get; set; }
 
-    /// <summary>File mtime, Unix milliseconds.</summary>
-    public required long InternalDateMs { get; init; }
+    /// <summary>File mtime, Unix milliseconds, or <see cref="MessageFileFacts.UnknownDateMs"/> while not read yet.</summary>
+    public required long InternalDateMs { get; set; }
+
+    /// <summary>Reads the size and date on first use while this entry lacks them; shared by the entry's records.</summary>
+    public MessageFileFacts? Facts { get; set; }
 
     /// <summary>Offset of the summary in <c>facteur-cache</c>, or -1.</summary>
     public long CacheOffset { get; set; } = -1;

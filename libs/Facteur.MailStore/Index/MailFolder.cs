@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.IO.Enumeration;
 using System.Text;
 using Facteur.MailStore.Folders;
 
@@ -24,6 +25,7 @@ public sealed class MailFolder
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<uint, (string Key, MessageSummary Summary)> _pendingSummaries = new();
     private readonly ConcurrentDictionary<uint, (string Key, RenderedFetchItems Items)> _pendingFetchItems = new();
+    private readonly ConcurrentDictionary<uint, MessageFileFacts> _pendingFacts = new();
     private readonly object _signalLock = new();
     private FolderIndexFile _index = new();
     private bool _loaded;
@@ -111,7 +113,7 @@ public sealed class MailFolder
     /// </summary>
     private bool IsUnchangedOnDisk()
     {
-        if (_verified is not { } verified || !_pendingSummaries.IsEmpty || !_pendingFetchItems.IsEmpty)
+        if (_verified is not { } verified || !_pendingSummaries.IsEmpty || !_pendingFetchItems.IsEmpty || !_pendingFacts.IsEmpty)
         {
             return false;
         }
@@ -361,7 +363,10 @@ public sealed class MailFolder
                 {
                     // Unbuffered: readers take the file in one read of its size (FETCH) or in their own blocks
                     // (MimeKit); a 64 KiB buffer per open was allocated and filled for nothing.
-                    return new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.RandomAccess);
+                    var file = new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.RandomAccess);
+                    // Size and date not read yet: from this handle (positioned reads, the stream stays at 0), not a second open.
+                    message.Facts?.ReadFrom(file.SafeFileHandle);
+                    return file;
                 }
                 catch (FileNotFoundException)
                 {
@@ -382,6 +387,51 @@ public sealed class MailFolder
         }
 
         return null;
+    }
+
+    /// <summary>Opens a message's file for <see cref="MessageFileFacts"/>, wherever it is now; null when it is gone.</summary>
+    internal Microsoft.Win32.SafeHandles.SafeFileHandle? OpenMessageHandle(uint uid, string key)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            string path;
+            if (attempt == 0 && _byUid.TryGetValue(uid, out var entry) && entry.Key == key)
+            {
+                path = System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName);
+            }
+            else if (Relocate(key) is { } found)
+            {
+                path = System.IO.Path.Combine(Path, found.SubDirectory, found.FileName);
+            }
+            else
+            {
+                return null;
+            }
+
+            try
+            {
+                return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (FileNotFoundException)
+            {
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Keeps a size and date read from a file for the index (written with the next locked operation, or once enough are pending).</summary>
+    internal void RememberFacts(MessageFileFacts facts)
+    {
+        _pendingFacts[facts.Uid] = facts;
+        if (_pendingFacts.Count >= SummaryFlushThreshold && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
+        {
+            _ = FlushSummariesInBackgroundAsync();
+        }
     }
 
     /// <summary>Changes flags of messages (STORE), honouring UNCHANGEDSINCE; each real change gets a new mod-sequence.</summary>
@@ -696,7 +746,6 @@ public sealed class MailFolder
 
         _keywords = DovecotKeywords.Read(Path);
         var previous = _index.Entries.ToDictionary(e => e.Uid);
-        var learned = new Dictionary<uint, long>();
         var entries = new List<IndexEntry>(kept.Count);
         foreach (var record in kept)
         {
@@ -727,28 +776,13 @@ public sealed class MailFolder
                 previous[entry.Uid] = entry; // same UID, other file: the old one is gone
             }
 
-            var fullPath = System.IO.Path.Combine(Path, disk.SubDirectory, disk.FileName);
-            var info = new FileInfo(fullPath);
-            if (!info.Exists)
-            {
-                continue; // vanished since the scan; dropped from the uidlist by the next sync
-            }
-
+            // Indexed from the listing alone, as Dovecot does: the size comes from the name's ,W= or the
+            // uidlist's W when there is one; otherwise it and the internal date (the mtime) are read from the
+            // file on first use (MessageFileFacts). A first SELECT of 100,000 files neither stats nor reads one.
             long? size = disk.Name.VirtualSize;
             if (size is null && record.Extension('W') is { } w && long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var listed))
             {
                 size = listed;
-            }
-
-            if (size is null && MessageVirtualSize.Compute(fullPath) is { } counted)
-            {
-                size = counted;
-                learned.Add(record.Uid, counted);
-            }
-
-            if (size is null)
-            {
-                continue;
             }
 
             var added = new IndexEntry
@@ -758,27 +792,12 @@ public sealed class MailFolder
                 FileName = disk.FileName,
                 IsNew = disk.IsNew,
                 ModSeq = ++_index.HighestModSeq,
-                Size = size.Value,
-                InternalDateMs = new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeMilliseconds(),
+                Size = size ?? -1,
+                InternalDateMs = MessageFileFacts.UnknownDateMs,
             };
             entries.Add(added);
             _index.MarkChanged(added);
             indexChanged = true;
-        }
-
-        if (learned.Count > 0)
-        {
-            // Sizes counted from the files go into the uidlist as Dovecot's own W extension, so POP3's scan,
-            // another replica rebuilding its index, and Dovecot itself never read those files again for them.
-            for (var i = 0; i < kept.Count; i++)
-            {
-                if (learned.TryGetValue(kept[i].Uid, out var counted))
-                {
-                    kept[i] = kept[i] with { Extensions = [.. kept[i].Extensions, string.Create(CultureInfo.InvariantCulture, $"W{counted}")] };
-                }
-            }
-
-            uidListChanged = true;
         }
 
         if (uidListChanged)
@@ -794,6 +813,7 @@ public sealed class MailFolder
             AddExpunged(gone.Uid);
             _pendingSummaries.TryRemove(gone.Uid, out _);
             _pendingFetchItems.TryRemove(gone.Uid, out _);
+            _pendingFacts.TryRemove(gone.Uid, out _);
             indexChanged = true;
         }
 
@@ -1097,6 +1117,7 @@ public sealed class MailFolder
             AddExpunged(uid);
             _pendingSummaries.TryRemove(uid, out _);
             _pendingFetchItems.TryRemove(uid, out _);
+            _pendingFacts.TryRemove(uid, out _);
         }
 
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
@@ -1174,9 +1195,10 @@ public sealed class MailFolder
 
     private bool FlushSummariesLocked()
     {
+        var factsChanged = FlushFactsLocked();
         if (_pendingSummaries.IsEmpty && _pendingFetchItems.IsEmpty)
         {
-            return false;
+            return factsChanged;
         }
 
         var items = new List<(IndexEntry Entry, string Key, object Item)>();
@@ -1199,7 +1221,7 @@ public sealed class MailFolder
 
         if (items.Count == 0)
         {
-            return false;
+            return factsChanged;
         }
 
         var positions = SummaryCacheFile.Append(CachePath, items.Select(i => (i.Key, i.Item)).ToList());
@@ -1223,6 +1245,41 @@ public sealed class MailFolder
         }
 
         return true;
+    }
+
+    /// <summary>Puts sizes and dates read on first use into their index entries (the caller writes the index).</summary>
+    private bool FlushFactsLocked()
+    {
+        var changed = false;
+        foreach (var (uid, facts) in _pendingFacts.ToArray())
+        {
+            _pendingFacts.TryRemove(uid, out _);
+            if (!_byUid.TryGetValue(uid, out var entry) || entry.Key != facts.Key)
+            {
+                continue;
+            }
+
+            var filled = false;
+            if (entry.Size < 0 && facts.KnownSize >= 0)
+            {
+                entry.Size = facts.KnownSize;
+                filled = true;
+            }
+
+            if (entry.InternalDateMs == MessageFileFacts.UnknownDateMs && facts.KnownDateMs != MessageFileFacts.UnknownDateMs)
+            {
+                entry.InternalDateMs = facts.KnownDateMs;
+                filled = true;
+            }
+
+            if (filled)
+            {
+                _index.MarkChanged(entry); // the record keeps its facts: no need to build it again
+                changed = true;
+            }
+        }
+
+        return changed;
     }
 
     private async Task FlushSummariesInBackgroundAsync()
@@ -1304,8 +1361,20 @@ public sealed class MailFolder
         }
 
         var name = MaildirEntryName.Parse(entry.FileName);
+        MessageFileFacts? facts = null;
+        var dateKnown = entry.InternalDateMs != MessageFileFacts.UnknownDateMs;
+        if (entry.Size < 0 || !dateKnown)
+        {
+            facts = entry.Facts ??= new MessageFileFacts(this, entry.Uid, entry.Key);
+            facts.Seed(entry.Size, entry.InternalDateMs);
+        }
+
         var record = new MessageRecord(entry.Uid, entry.Key, entry.FileName, entry.IsNew, FlagLetters.ToMessageFlags(name.Flags),
-            FlagLetters.Keywords(name, _keywords), entry.ModSeq, entry.Size, DateTimeOffset.FromUnixTimeMilliseconds(entry.InternalDateMs));
+            FlagLetters.Keywords(name, _keywords), entry.ModSeq, entry.Size,
+            dateKnown ? DateTimeOffset.FromUnixTimeMilliseconds(entry.InternalDateMs) : DateTimeOffset.MinValue)
+        {
+            Facts = facts,
+        };
         entry.Record = record;
         return record;
     }
@@ -1368,10 +1437,12 @@ public sealed class MailFolder
         {
             foreach (var fileName in Enumerate(System.IO.Path.Combine(Path, isNew ? "new" : "cur")))
             {
-                var name = MaildirEntryName.Parse(fileName);
-                if (name.Key.Length > 0)
+                // The key is the name before ':' (MaildirEntryName.Key); the rest is parsed only for files new to the index.
+                var colon = fileName.IndexOf(':', StringComparison.Ordinal);
+                var key = colon < 0 ? fileName : fileName[..colon];
+                if (key.Length > 0)
                 {
-                    entries[name.Key] = new DiskFile(fileName, isNew, name);
+                    entries[key] = new DiskFile(fileName, isNew);
                 }
             }
         }
@@ -1387,7 +1458,7 @@ public sealed class MailFolder
             {
                 if (fileName.StartsWith(key, StringComparison.Ordinal) && (fileName.Length == key.Length || fileName[key.Length] == ':'))
                 {
-                    return new DiskFile(fileName, isNew, MaildirEntryName.Parse(fileName));
+                    return new DiskFile(fileName, isNew);
                 }
             }
         }
@@ -1399,17 +1470,13 @@ public sealed class MailFolder
     {
         try
         {
-            var names = new List<string>();
-            foreach (var path in Directory.EnumerateFiles(directory))
+            // Names only, from readdir's d_type: no full path built and no stat per file.
+            var names = new FileSystemEnumerable<string>(directory, static (ref FileSystemEntry entry) => entry.FileName.ToString(),
+                new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false })
             {
-                var name = System.IO.Path.GetFileName(path);
-                if (name.Length > 0 && name[0] != '.')
-                {
-                    names.Add(name);
-                }
-            }
-
-            return names;
+                ShouldIncludePredicate = static (ref FileSystemEntry entry) => !entry.IsDirectory && entry.FileName.Length > 0 && entry.FileName[0] != '.',
+            };
+            return [.. names];
         }
         catch (DirectoryNotFoundException)
         {
@@ -1507,8 +1574,10 @@ public sealed class MailFolder
     /// </summary>
     private sealed record OwnStamp(DirectoryStamp Stamp, DateTime VerifyByUtc, bool AfterRenames);
 
-    private sealed record DiskFile(string FileName, bool IsNew, MaildirEntryName Name)
+    private sealed record DiskFile(string FileName, bool IsNew)
     {
+        public MaildirEntryName Name => MaildirEntryName.Parse(FileName);
+
         public string SubDirectory => IsNew ? "new" : "cur";
     }
 }

@@ -23,6 +23,29 @@ public sealed record MessageRecord(
     long Size,
     DateTimeOffset InternalDate)
 {
+    private readonly long _size = Size;
+    private readonly DateTimeOffset _internalDate = InternalDate;
+
+    /// <summary>
+    /// Where <see cref="Size"/> and <see cref="InternalDate"/> come from while the index does not hold them
+    /// (a folder indexed from its file names alone): read from the file on first use, once per message.
+    /// </summary>
+    internal MessageFileFacts? Facts { get; init; }
+
+    /// <summary>RFC822.SIZE: the message's octets with every line ending counted as CRLF.</summary>
+    public long Size
+    {
+        get => Facts is { } facts && _size < 0 ? facts.Size : _size;
+        init => _size = value;
+    }
+
+    /// <summary>The internal date: the file's modification time, as Dovecot uses it.</summary>
+    public DateTimeOffset InternalDate
+    {
+        get => Facts is { } facts && _internalDate == DateTimeOffset.MinValue ? facts.InternalDate : _internalDate;
+        init => _internalDate = value;
+    }
+
     /// <summary>The sub-directory the file was in: "new" or "cur".</summary>
     public string SubDirectory => IsNew ? "new" : "cur";
 

@@ -25,23 +25,56 @@ public sealed class FolderSyncTests
     }
 
     [Fact]
-    public async Task Sizes_counted_from_files_go_into_the_uidlist_so_no_reader_counts_them_again()
+    public async Task The_first_sync_opens_no_message_file_size_and_date_are_read_on_first_use()
     {
         using var maildir = new IndexTestMaildir();
-        var path = maildir.Deliver("Subject: a\n\nbare lf\n");
+        var path = maildir.Deliver("Subject: a\n\nbare lf\n"); // no W= in the name
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        Assert.Contains(" ? ? ", await File.ReadAllTextAsync(Path.Combine(maildir.UserPath, "facteur-index"))); // version 3: not read yet
+
+        // Changed after the sync (never done to a real message): what is reported is what the file holds
+        // now, so the sync did not read it (Dovecot indexes from the listing alone too).
+        const string later = "Subject: b\n\nlonger body\n";
+        await File.WriteAllTextAsync(path, later);
+        var when = new DateTime(2023, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(path, when);
+        var message = inbox.State.Messages[0];
+
+        Assert.Equal(later.Replace("\n", "\r\n", StringComparison.Ordinal).Length, message.Size);
+        Assert.Equal(new DateTimeOffset(when), message.InternalDate);
+    }
+
+    [Fact]
+    public async Task Sizes_and_dates_read_on_first_use_reach_the_index_so_no_replica_reads_them_again()
+    {
+        using var maildir = new IndexTestMaildir();
+        var when = new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc);
+        var path = maildir.Deliver("Subject: a\n\nbare lf\n", mtime: when);
         var crlfSize = "Subject: a\r\n\r\nbare lf\r\n".Length;
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        Assert.Equal(crlfSize, inbox.State.Messages[0].Size);
 
-        await maildir.Mailbox.OpenFolderAsync("INBOX");
-
-        // Dovecot's own W (virtual size) extension, read by POP3's scan and by other replicas.
-        var record = File.ReadAllLines(Path.Combine(maildir.UserPath, "dovecot-uidlist"))[1];
-        Assert.StartsWith($"1 W{crlfSize} :", record);
-
-        // Another replica building its index from scratch takes the size from the uidlist: the file is
-        // changed under it here (never done to a real message) only to prove it is not counted again.
+        await inbox.SyncAsync(); // the next locked operation writes what was read into facteur-index
         File.WriteAllText(path, "Subject: other length\n\n\n");
-        var rebuilt = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
-        Assert.Equal(crlfSize, rebuilt.State.Messages[0].Size);
+        File.SetLastWriteTimeUtc(path, when.AddDays(1));
+        var rebuilt = (await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX")).State.Messages[0];
+
+        Assert.Equal(crlfSize, rebuilt.Size);
+        Assert.Equal(new DateTimeOffset(when), rebuilt.InternalDate);
+    }
+
+    [Fact]
+    public async Task A_name_with_w_gives_the_size_without_reading_the_file()
+    {
+        using var maildir = new IndexTestMaildir();
+        var path = maildir.Deliver("Subject: a\r\n\r\nbody\r\n", info: "S");
+        var named = Path.Combine(Path.GetDirectoryName(path)!, Path.GetFileName(path).Replace(":2,", ",W=1234:2,", StringComparison.Ordinal));
+        File.Move(path, named);
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+
+        Assert.Equal(1234, inbox.State.Messages[0].Size);
+        Assert.Contains(" 1234 ? ", await File.ReadAllTextAsync(Path.Combine(maildir.UserPath, "facteur-index")));
     }
 
     [Fact]
@@ -146,6 +179,7 @@ public sealed class FolderSyncTests
     [InlineData("facteur-index 1 V1 H5 G7\n1 2 3\n")]
     [InlineData("facteur-index 1 V1 H1 G7\n1 99 10 0 -1 0 c x:2,S\n")]
     [InlineData("facteur-index 2 V1 H1 G7\n1 99 10 0 -1 0 -1 0 c x:2,S\n")]
+    [InlineData("facteur-index 3 V1 H1 G7\n1 99 ? 0 -1 0 -1 0 c\n")]
     public async Task A_corrupt_index_is_rebuilt_from_the_maildir(string content)
     {
         using var maildir = new IndexTestMaildir();
@@ -157,7 +191,7 @@ public sealed class FolderSyncTests
 
         Assert.Equal(before.UidValidity, after.UidValidity);
         Assert.Equal([(1u, MessageFlags.Seen)], after.Messages.Select(m => (m.Uid, m.Flags)));
-        Assert.StartsWith("facteur-index 2 ", await File.ReadAllTextAsync(Path.Combine(maildir.UserPath, "facteur-index")));
+        Assert.StartsWith("facteur-index 3 ", await File.ReadAllTextAsync(Path.Combine(maildir.UserPath, "facteur-index")));
     }
 
     [Fact]
@@ -165,7 +199,10 @@ public sealed class FolderSyncTests
     {
         using var maildir = new IndexTestMaildir();
         var path = maildir.Deliver("Subject: s\r\n\r\nbody\r\n"); // no W= in the name: the size comes from reading the file
-        var first = (await maildir.Mailbox.OpenFolderAsync("INBOX")).State.Messages[0];
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var first = inbox.State.Messages[0];
+        Assert.Equal("Subject: s\r\n\r\nbody\r\n".Length, first.Size); // read on first use
+        await inbox.SyncAsync(); // and written into the index by the next locked operation
 
         // Same name, other content: a process that read the file would see another size.
         await File.WriteAllTextAsync(path, new string('x', 5000));

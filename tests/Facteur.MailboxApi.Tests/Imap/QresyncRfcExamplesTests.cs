@@ -24,7 +24,7 @@ public sealed partial class QresyncRfcExamplesTests
         }
 
         var uidList = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"3 V{uidValidity} N{uidNext} G0123456789abcdef0123456789abcdef\n"));
-        var index = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"facteur-index 2 V{uidValidity} H{highestModSeq} G42\n"));
+        var index = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"facteur-index 3 V{uidValidity} H{highestModSeq} G42\n"));
         foreach (var (uid, modSeq) in expunged)
         {
             index.Append(CultureInfo.InvariantCulture, $"X {uid} {modSeq}\n");

@@ -73,5 +73,5 @@ internal static class MessageSetArgument
     }
 
     /// <summary>Index of the first message whose UID is at least <paramref name="uid"/> (messages are in UID order).</summary>
-    private static int FirstAtOrAbove(List<MailboxMessage> messages, long uid) => UidOrder.LowerBound(messages, uid, static m => m.Uid);
+    private static int FirstAtOrAbove(SessionMessages messages, long uid) => messages.LowerBound(uid);
 }

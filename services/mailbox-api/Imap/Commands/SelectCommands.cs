@@ -62,7 +62,7 @@ internal static class SelectCommands
         reply.Untagged("FLAGS " + ImapFlags.FolderFlags(mailbox.Keywords));
         reply.Untagged($"{mailbox.Count} EXISTS");
         reply.Untagged("0 RECENT");
-        var firstUnseen = mailbox.Messages.FindIndex(m => !m.Record.Flags.HasFlag(MessageFlags.Seen));
+        var firstUnseen = mailbox.FirstUnseenIndex;
         if (firstUnseen >= 0)
         {
             reply.Untagged($"OK [UNSEEN {firstUnseen + 1}] First unseen.");

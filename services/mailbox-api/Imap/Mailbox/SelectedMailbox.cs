@@ -19,7 +19,10 @@ internal sealed class SelectedMailbox
         NextUid = state.UidNext;
         Keywords = state.Keywords;
         HighestModSeq = state.HighestModSeq;
-        Messages = state.Messages.Select(m => new MailboxMessage(m)).ToList();
+        // The state's own list: no copy per SELECT (100,000 messages), and the state counted its first unseen once.
+        Messages = new SessionMessages(state.Messages);
+        FirstUnseenIndex = state.FirstUnseenIndex;
+        _applied = state; // the view is this state: a refresh that finds it unchanged has nothing to walk
     }
 
     public string Name { get; }
@@ -36,7 +39,10 @@ internal sealed class SelectedMailbox
 
     public IReadOnlyList<string> Keywords { get; private set; }
 
-    public List<MailboxMessage> Messages { get; }
+    public SessionMessages Messages { get; }
+
+    /// <summary>The 0-based position of the first message without \Seen when selected, or -1 (SELECT's <c>[UNSEEN n]</c>).</summary>
+    public int FirstUnseenIndex { get; }
 
     /// <summary>The state <see cref="Apply"/> last walked.</summary>
     private FolderState? _applied;
@@ -56,7 +62,7 @@ internal sealed class SelectedMailbox
 
     public uint Count => (uint)Messages.Count;
 
-    public uint LastUid => Messages.Count == 0 ? 0 : Messages[^1].Uid;
+    public uint LastUid => Messages.Count == 0 ? 0 : Messages.UidAt(Messages.Count - 1);
 
     public static async Task<SelectedMailbox> OpenAsync(string name, MailFolder folder, bool readOnly, CancellationToken cancellationToken)
     {
@@ -65,7 +71,7 @@ internal sealed class SelectedMailbox
     }
 
     /// <summary>1-based sequence number of a UID, or 0.</summary>
-    public uint SequenceOf(uint uid) => UidOrder.IndexOf(Messages, uid, static m => m.Uid) is var at and >= 0 ? (uint)at + 1 : 0;
+    public uint SequenceOf(uint uid) => Messages.IndexOfUid(uid) is var at and >= 0 ? (uint)at + 1 : 0;
 
     /// <summary>Takes the newest records of messages this session changed itself (STORE, implicit \Seen).</summary>
     public void Update(FolderState state)
