@@ -2,6 +2,7 @@ using System.Text;
 using Facteur.MailboxApi.Imap.Fetch;
 using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailboxApi.Imap.Parsing;
+using Facteur.MailboxApi.Imap.Search;
 using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Commands;
@@ -106,6 +107,13 @@ internal static class FetchCommand
             {
                 // Expunged by another session and not yet reported: nothing to send (§7.4.1 leaves the choice).
                 continue;
+            }
+
+            if (data is not null)
+            {
+                // The header is in memory anyway: keep SEARCH's fields from it, so the first SEARCH after a
+                // client's header sync reads no file (Dovecot's cache holds what that sync asked for).
+                SearchHeaderCache.Keep(mailbox.Folder, entry.Record, data.HeaderBytes);
             }
 
             if (needsStructure && rendered is null)

@@ -55,15 +55,24 @@ internal sealed class MessageData
         return new MessageData(ToCrlf(bytes), message.InternalDate);
     }
 
-    private static byte[] ToCrlf(byte[] bytes)
+    /// <summary>
+    /// The octets with every bare LF made CRLF; the same array when there is none (the common case).
+    /// Line ends are found with the vectorised <c>IndexOf</c>: a byte-at-a-time count over every message
+    /// of a FETCH 1:* was a sixth of its time.
+    /// </summary>
+    internal static byte[] ToCrlf(byte[] bytes)
     {
         var bare = 0;
-        for (var i = 0; i < bytes.Length; i++)
+        var span = bytes.AsSpan();
+        for (var i = span.IndexOf((byte)'\n'); i >= 0;)
         {
-            if (bytes[i] == (byte)'\n' && (i == 0 || bytes[i - 1] != (byte)'\r'))
+            if (i == 0 || span[i - 1] != (byte)'\r')
             {
                 bare++;
             }
+
+            var next = span[(i + 1)..].IndexOf((byte)'\n');
+            i = next < 0 ? -1 : i + 1 + next;
         }
 
         if (bare == 0)
@@ -72,15 +81,27 @@ internal sealed class MessageData
         }
 
         var result = new byte[bytes.Length + bare];
-        var j = 0;
-        for (var i = 0; i < bytes.Length; i++)
+        var written = 0;
+        var start = 0;
+        while (start < span.Length)
         {
-            if (bytes[i] == (byte)'\n' && (i == 0 || bytes[i - 1] != (byte)'\r'))
+            var lf = span[start..].IndexOf((byte)'\n');
+            if (lf < 0)
             {
-                result[j++] = (byte)'\r';
+                span[start..].CopyTo(result.AsSpan(written));
+                break;
             }
 
-            result[j++] = bytes[i];
+            var at = start + lf;
+            span[start..at].CopyTo(result.AsSpan(written));
+            written += at - start;
+            if (at == 0 || span[at - 1] != (byte)'\r')
+            {
+                result[written++] = (byte)'\r';
+            }
+
+            result[written++] = (byte)'\n';
+            start = at + 1;
         }
 
         return result;
