@@ -1,5 +1,4 @@
 using System.Text;
-using Facteur.MailboxApi.Imap.Fetch;
 using Facteur.MailboxApi.Imap.Search;
 using MimeKit;
 
@@ -60,13 +59,4 @@ public sealed class SearchHeadersParseTests
         var parsed = SearchHeaders.Parse("k", "Subject: real\r\n\r\nSubject: in the body\r\n"u8);
         Assert.Equal([("Subject", "real")], parsed.Fields);
     }
-
-    [Theory]
-    [InlineData("a\nb\n", "a\r\nb\r\n")]
-    [InlineData("a\r\nb\n\nc", "a\r\nb\r\n\r\nc")]
-    [InlineData("\n\r\n\n", "\r\n\r\n\r\n")]
-    [InlineData("no line end", "no line end")]
-    [InlineData("crlf\r\nonly\r\n", "crlf\r\nonly\r\n")]
-    public void Bare_line_feeds_become_crlf(string file, string expected) =>
-        Assert.Equal(expected, Encoding.ASCII.GetString(MessageData.ToCrlf(Encoding.ASCII.GetBytes(file))));
 }
