@@ -1,4 +1,5 @@
 using System.Text;
+using Facteur.MailboxApi.Imap.Fetch;
 using MimeKit;
 
 namespace Facteur.MailboxApi.Imap.Search;
@@ -85,58 +86,16 @@ internal sealed record SearchHeaders(string Key, (string Field, string Value)[] 
     /// <summary>The simple case of <see cref="Parse"/>: false as soon as the block needs MimeKit's reading.</summary>
     private static bool TryScan(ReadOnlySpan<byte> header, List<(string, string)> fields)
     {
-        string? name = null; // canonical name of the kept field being read, null when not kept
-        var valueStart = -1;
-        var valueEnd = -1;
-        var inField = false;
-        var position = 0;
-        while (position < header.Length)
+        var reader = new HeaderFieldReader(header);
+        while (reader.Next())
         {
-            var lf = header[position..].IndexOf((byte)'\n');
-            var lineEnd = lf < 0 ? header.Length : position + lf; // excludes the LF
-            var contentEnd = lineEnd > position && header[lineEnd - 1] == (byte)'\r' ? lineEnd - 1 : lineEnd;
-            var line = header[position..contentEnd];
-            var next = lf < 0 ? header.Length : lineEnd + 1;
-            if (line.Length == 0)
-            {
-                break; // the empty line ends the header (RFC 5322 §2.1)
-            }
-
-            if (line[0] is (byte)' ' or (byte)'\t')
-            {
-                if (!inField)
-                {
-                    return false; // a continuation with no field before it
-                }
-
-                if (name is not null)
-                {
-                    valueEnd = contentEnd;
-                }
-
-                position = next;
-                continue;
-            }
-
-            if (name is not null && !AddValue(header[valueStart..valueEnd], name, fields))
+            if (KeptName(reader.Name) is { } name && !AddValue(reader.Value, name, fields))
             {
                 return false;
             }
-
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0 || line[..colon].IndexOfAnyExceptInRange((byte)'!', (byte)'~') >= 0)
-            {
-                return false; // not "name:" with a printable name: MimeKit decides what it is
-            }
-
-            inField = true;
-            name = KeptName(line[..colon]);
-            valueStart = position + colon + 1;
-            valueEnd = contentEnd;
-            position = next;
         }
 
-        return name is null || AddValue(header[valueStart..valueEnd], name, fields);
+        return !reader.Odd;
     }
 
     /// <summary>
