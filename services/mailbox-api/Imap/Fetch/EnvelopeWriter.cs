@@ -61,12 +61,15 @@ internal static class EnvelopeWriter
         builder.Raw("(");
         builder.NString(values[0]).Raw(" ");
         builder.NString(values[1]).Raw(" ");
-        var from = values[2];
-        Addresses(builder, from);
+        // Sender and Reply-To default to From (RFC 3501 §7.4.2; nearly every message): its address list
+        // is parsed once and its octets repeated, not parsed three times.
+        var fromStart = builder.Written.Length;
+        Addresses(builder, values[2]);
+        var from = values[3] is null || values[4] is null ? builder.Written[fromStart..].ToArray() : null;
         builder.Raw(" ");
-        Addresses(builder, values[3] ?? from);
+        AddressesOr(builder, values[3], from);
         builder.Raw(" ");
-        Addresses(builder, values[4] ?? from);
+        AddressesOr(builder, values[4], from);
         for (var i = 5; i <= 7; i++)
         {
             builder.Raw(" ");
@@ -95,6 +98,18 @@ internal static class EnvelopeWriter
     {
         text = text.Replace("\r\n", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim();
         return text.Length == 0 ? null : text;
+    }
+
+    private static void AddressesOr(ImapResponseBuilder builder, string? value, byte[]? fallback)
+    {
+        if (value is null)
+        {
+            builder.Raw(fallback);
+        }
+        else
+        {
+            Addresses(builder, value);
+        }
     }
 
     private static void Addresses(ImapResponseBuilder builder, string? value)
