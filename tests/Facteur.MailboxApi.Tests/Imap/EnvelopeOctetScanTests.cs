@@ -40,6 +40,8 @@ public sealed class EnvelopeOctetScanTests
     [InlineData("From someone@example.test Mon Jan  1 00:00:00 2024\r\nSubject: mbox\r\n\r\n")]
     [InlineData(" continuation first\r\nSubject: x\r\n\r\n")]
     [InlineData("Subject : space before colon\r\n\r\n")]
+    [InlineData("Subject: nul \u0000 inside\r\n\r\n")]
+    [InlineData("From: a@x.test\r\n folded with a bare\rcr\r\n\r\n")]
     public void Odd_blocks_are_left_to_mimekit(string block)
     {
         var scanned = new ImapResponseBuilder();

@@ -32,6 +32,9 @@ public sealed class SearchHeadersParseTests
         "Subject: half =? an encoded-word marker\r\n\r\n",
         "Broken line without colon\r\nSubject: after garbage\r\n\r\n",
         "\r\nSubject: after an empty first line\r\n",
+        "Subject: nul \u0000 inside\r\nFrom: a@x.test\r\n\r\n",
+        "Subject: bare\rcr inside\r\n\r\n",
+        "X-Other: del \u007f in another field\r\nSubject: kept\r\n\r\n",
     ];
 
     [Theory]

@@ -4,8 +4,9 @@ namespace Facteur.MailboxApi.Imap.Fetch;
 /// Walks the fields of a header block given as octets (RFC 5322 §2.2): each field's name and its raw
 /// value (after the colon, through its last continuation line, line ends included), up to the empty
 /// line. It reads only the plain form — every line either <c>name:</c> with a printable ASCII name, or
-/// a continuation starting with a space or tab — and says so through <see cref="Odd"/> as soon as a
-/// line is anything else, so callers hand such a block to MimeKit and never disagree with its parse.
+/// a continuation starting with a space or tab, no control octet but TAB — and says so through
+/// <see cref="Odd"/> as soon as a line is anything else, so callers hand such a block to MimeKit and
+/// never disagree with its parse.
 /// </summary>
 internal ref struct HeaderFieldReader(ReadOnlySpan<byte> header)
 {
@@ -37,9 +38,9 @@ internal ref struct HeaderFieldReader(ReadOnlySpan<byte> header)
         }
 
         var colon = line.IndexOf((byte)':');
-        if (line[0] is (byte)' ' or (byte)'\t' || colon <= 0 || line[..colon].IndexOfAnyExceptInRange((byte)'!', (byte)'~') >= 0)
+        if (line[0] is (byte)' ' or (byte)'\t' || colon <= 0 || line[..colon].IndexOfAnyExceptInRange((byte)'!', (byte)'~') >= 0 || HasControl(line))
         {
-            Odd = true; // a continuation with no field before it, or not "name:" with a printable name
+            Odd = true; // a continuation with no field before it, not "name:" with a printable name, or control octets
             return false;
         }
 
@@ -50,6 +51,12 @@ internal ref struct HeaderFieldReader(ReadOnlySpan<byte> header)
         while (_position < _header.Length && _header[_position] is (byte)' ' or (byte)'\t')
         {
             line = Line(_position, out next);
+            if (HasControl(line))
+            {
+                Odd = true;
+                return false;
+            }
+
             valueEnd = _position + line.Length;
             _position = next;
         }
@@ -58,6 +65,10 @@ internal ref struct HeaderFieldReader(ReadOnlySpan<byte> header)
         Value = _header[valueStart..valueEnd];
         return true;
     }
+
+    /// <summary>Octets other than TAB below 0x20 (a CR not before LF, NUL…) or DEL: left to MimeKit, whatever it makes of them.</summary>
+    private static bool HasControl(ReadOnlySpan<byte> line) =>
+        line.IndexOfAnyInRange((byte)0x00, (byte)0x08) >= 0 || line.IndexOfAnyInRange((byte)0x0A, (byte)0x1F) >= 0 || line.Contains((byte)0x7F);
 
     /// <summary>The line at <paramref name="start"/> without its CRLF or LF, and where the next one starts.</summary>
     private readonly ReadOnlySpan<byte> Line(int start, out int next)
