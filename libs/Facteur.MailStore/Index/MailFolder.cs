@@ -37,6 +37,7 @@ public sealed class MailFolder
     private long _syncRequests;
     private long _syncCompleted;
     private int _flushing;
+    private int _pendingAdditions;
     private int _waiters;
     private volatile VerifiedStamp? _verified;
     private OwnStamp? _ownStamp;
@@ -306,10 +307,7 @@ public sealed class MailFolder
         }
 
         _pendingSummaries[message.Uid] = (message.Key, summary);
-        if (_pendingSummaries.Count + _pendingFetchItems.Count >= SummaryFlushThreshold && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
-        {
-            _ = FlushSummariesInBackgroundAsync();
-        }
+        FlushWhenEnoughPending();
 
         return summary;
     }
@@ -331,7 +329,18 @@ public sealed class MailFolder
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(items);
         _pendingFetchItems[message.Uid] = (message.Key, items);
-        if (_pendingSummaries.Count + _pendingFetchItems.Count >= SummaryFlushThreshold && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
+        FlushWhenEnoughPending();
+    }
+
+    /// <summary>
+    /// Starts a background flush after every <see cref="SummaryFlushThreshold"/> summaries or rendered
+    /// items kept. Counted, not measured with <c>ConcurrentDictionary.Count</c>, which takes every lock of
+    /// both tables: asked once per message of a FETCH 1:*, it made the FETCH wait on the flush running
+    /// beside it.
+    /// </summary>
+    private void FlushWhenEnoughPending()
+    {
+        if (Interlocked.Increment(ref _pendingAdditions) % SummaryFlushThreshold == 0 && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
         {
             _ = FlushSummariesInBackgroundAsync();
         }

@@ -151,6 +151,40 @@ public sealed class SearchCacheTests
     }
 
     [Theory]
+    [InlineData("FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER])")]
+    [InlineData("UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)")]
+    [InlineData("FETCH 1:* BODY.PEEK[]")]
+    public async Task A_header_fetch_fills_the_cache_and_searches_answer_as_from_the_files(string fetch)
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        foreach (var message in Corpus)
+        {
+            server.Deliver(message);
+        }
+
+        var folder = await OpenInboxAsync(server);
+        await using var client = await LoginAsync(server);
+        SearchHeaderCache.Forget(folder);
+        Assert.StartsWith("f OK", (await client.CommandAsync("f", fetch))[^1]);
+        Assert.All(folder.State.Messages, m => Assert.NotNull(SearchHeaderCache.Find(folder, m)));
+        var fromFetch = new List<int[]>();
+        foreach (var (command, expected) in Searches)
+        {
+            fromFetch.Add(await SearchAsync(client, command));
+        }
+
+        // The same searches with the cache filled by SEARCH itself (MimeKit's header parse of each file).
+        SearchHeaderCache.Forget(folder);
+        foreach (var ((command, expected), found) in Searches.Zip(fromFetch))
+        {
+            Assert.Equal(expected, found);
+            Assert.Equal(await SearchAsync(client, command), found);
+        }
+
+        await client.CommandAsync("Z", "LOGOUT");
+    }
+
+    [Theory]
     [InlineData("abcZIGuinchor", "ziguinchor", 3)]
     [InlineData("ziguinchor", "ZIGUINCHOR", 0)]
     [InlineData("zigu inchor", "ziguinchor", -1)]

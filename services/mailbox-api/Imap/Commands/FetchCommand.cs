@@ -2,6 +2,7 @@ using System.Text;
 using Facteur.MailboxApi.Imap.Fetch;
 using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailboxApi.Imap.Parsing;
+using Facteur.MailboxApi.Imap.Search;
 using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Commands;
@@ -88,6 +89,11 @@ internal static class FetchCommand
         var needsBodyStructure = items.Any(i => i.Kind is FetchKind.Body or FetchKind.BodyStructure);
         var needsFile = items.Any(i => i.Kind is not (FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate or FetchKind.Rfc822Size
             or FetchKind.ModSeq or FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure));
+        // BODY[HEADER], HEADER.FIELDS and an envelope-only render need the header alone: read the file only
+        // up to its empty line, not every body of the folder (the header sync clients start with).
+        var headerOnly = !needsBodyStructure && items.All(i => i.Kind is FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate
+            or FetchKind.Rfc822Size or FetchKind.ModSeq or FetchKind.Envelope or FetchKind.Rfc822Header
+            || (i.Kind == FetchKind.Section && i.Part.Count == 0 && i.Text is "HEADER" or "HEADER.FIELDS" or "HEADER.FIELDS.NOT"));
         using var cache = needsStructure ? mailbox.Folder.OpenRenderedFetchReader(RenderedStructure.Format) : null;
         var unflushed = 0;
         var builder = new ImapResponseBuilder();
@@ -101,11 +107,20 @@ internal static class FetchCommand
             }
 
             var needsLoad = needsFile || (needsStructure && rendered is null);
-            var data = needsLoad ? MessageData.Load(mailbox.Folder, entry.Record) : null;
+            var data = !needsLoad ? null
+                : headerOnly ? MessageData.LoadHeader(mailbox.Folder, entry.Record)
+                : MessageData.Load(mailbox.Folder, entry.Record);
             if (needsLoad && data is null)
             {
                 // Expunged by another session and not yet reported: nothing to send (§7.4.1 leaves the choice).
                 continue;
+            }
+
+            if (data is not null)
+            {
+                // The header is in memory anyway: keep SEARCH's fields from it, so the first SEARCH after a
+                // client's header sync reads no file (Dovecot's cache holds what that sync asked for).
+                SearchHeaderCache.Keep(mailbox.Folder, entry.Record, data.HeaderBytes);
             }
 
             if (needsStructure && rendered is null)

@@ -35,6 +35,86 @@ internal sealed class MessageData
     /// <summary>The message's own header (ENVELOPE), without parsing its parts when <see cref="Root"/> was not needed.</summary>
     public MimeKit.HeaderList TopHeaders => _root?.Headers ?? (_topHeaders ??= MimeNode.ParseHeaders(Bytes));
 
+    /// <summary>
+    /// True when only the message's header was read (<see cref="LoadHeader"/>): <see cref="Bytes"/> then
+    /// ends with the header's empty line and holds no body.
+    /// </summary>
+    public bool HeaderOnly { get; private init; }
+
+    /// <summary>
+    /// Loads the message's header only, up to and including its empty line (the whole file when it has
+    /// none), or null when the message has been expunged: what a FETCH of BODY[HEADER] or ENVELOPE over
+    /// a whole folder needs, without reading and converting every body.
+    /// </summary>
+    public static MessageData? LoadHeader(MailFolder folder, MessageRecord message)
+    {
+        using var stream = folder.OpenMessage(message);
+        return stream is null ? null : new MessageData(ToCrlf(ReadHeader(stream)), message.InternalDate) { HeaderOnly = true };
+    }
+
+    /// <summary>The octets of the file from its start through the header's empty line (all of it when there is none), as stored.</summary>
+    public static byte[] ReadHeader(Stream stream)
+    {
+        // Most headers fit the first 4 KB (one read); a longer one is read on in doubling blocks.
+        var buffer = new byte[(int)Math.Clamp(stream.Length, 1, 4096)];
+        var filled = 0;
+        while (true)
+        {
+            if (filled == buffer.Length)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+
+            var read = stream.Read(buffer, filled, buffer.Length - filled);
+            if (read == 0)
+            {
+                return buffer[..filled];
+            }
+
+            filled += read;
+            if (HeaderEnd(buffer.AsSpan(0, filled)) is var end and >= 0)
+            {
+                return buffer[..end];
+            }
+        }
+    }
+
+    /// <summary>Where the header's empty line ends in <paramref name="octets"/>, or -1 when it is not there (yet).</summary>
+    private static int HeaderEnd(ReadOnlySpan<byte> octets)
+    {
+        var line = 0;
+        while (line < octets.Length)
+        {
+            if (octets[line] == (byte)'\n')
+            {
+                return line + 1;
+            }
+
+            if (octets[line] == (byte)'\r')
+            {
+                if (line + 1 == octets.Length)
+                {
+                    return -1; // CR at the end of what was read: the LF may follow
+                }
+
+                if (octets[line + 1] == (byte)'\n')
+                {
+                    return line + 2;
+                }
+            }
+
+            var lf = octets[line..].IndexOf((byte)'\n');
+            if (lf < 0)
+            {
+                return -1;
+            }
+
+            line += lf + 1;
+        }
+
+        return -1;
+    }
+
     /// <summary>Loads the message wherever it is now, or null when it has been expunged.</summary>
     public static MessageData? Load(MailFolder folder, MessageRecord message)
     {
@@ -55,15 +135,24 @@ internal sealed class MessageData
         return new MessageData(ToCrlf(bytes), message.InternalDate);
     }
 
-    private static byte[] ToCrlf(byte[] bytes)
+    /// <summary>
+    /// The octets with every bare LF made CRLF; the same array when there is none (the common case).
+    /// Line ends are found with the vectorised <c>IndexOf</c>: a byte-at-a-time count over every message
+    /// of a FETCH 1:* was a sixth of its time.
+    /// </summary>
+    internal static byte[] ToCrlf(byte[] bytes)
     {
         var bare = 0;
-        for (var i = 0; i < bytes.Length; i++)
+        var span = bytes.AsSpan();
+        for (var i = span.IndexOf((byte)'\n'); i >= 0;)
         {
-            if (bytes[i] == (byte)'\n' && (i == 0 || bytes[i - 1] != (byte)'\r'))
+            if (i == 0 || span[i - 1] != (byte)'\r')
             {
                 bare++;
             }
+
+            var next = span[(i + 1)..].IndexOf((byte)'\n');
+            i = next < 0 ? -1 : i + 1 + next;
         }
 
         if (bare == 0)
@@ -72,15 +161,27 @@ internal sealed class MessageData
         }
 
         var result = new byte[bytes.Length + bare];
-        var j = 0;
-        for (var i = 0; i < bytes.Length; i++)
+        var written = 0;
+        var start = 0;
+        while (start < span.Length)
         {
-            if (bytes[i] == (byte)'\n' && (i == 0 || bytes[i - 1] != (byte)'\r'))
+            var lf = span[start..].IndexOf((byte)'\n');
+            if (lf < 0)
             {
-                result[j++] = (byte)'\r';
+                span[start..].CopyTo(result.AsSpan(written));
+                break;
             }
 
-            result[j++] = bytes[i];
+            var at = start + lf;
+            span[start..at].CopyTo(result.AsSpan(written));
+            written += at - start;
+            if (at == 0 || span[at - 1] != (byte)'\r')
+            {
+                result[written++] = (byte)'\r';
+            }
+
+            result[written++] = (byte)'\n';
+            start = at + 1;
         }
 
         return result;

@@ -21,11 +21,17 @@ internal static class RenderedStructure
     public static RenderedFetchItems Render(MessageData data, bool envelopeOnly = false)
     {
         var envelope = new ImapResponseBuilder();
-        EnvelopeWriter.Write(envelope, envelopeOnly ? data.TopHeaders : data.Root.Headers);
         if (envelopeOnly)
         {
+            if (!EnvelopeWriter.TryWrite(envelope, data.HeaderBytes))
+            {
+                EnvelopeWriter.Write(envelope, data.TopHeaders);
+            }
+
             return new RenderedFetchItems(Format, envelope.Written.ToArray(), null, null);
         }
+
+        EnvelopeWriter.Write(envelope, data.Root.Headers);
 
         var body = new ImapResponseBuilder();
         BodyStructureWriter.Write(body, data.Root, extensible: false);

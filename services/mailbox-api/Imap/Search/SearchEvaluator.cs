@@ -12,8 +12,8 @@ namespace Facteur.MailboxApi.Imap.Search;
 /// of the decoded header values or text parts (RFC 3501 §6.4.4), so encoded words and
 /// quoted-printable/base64 bodies are searched as the user reads them.
 /// Header keys on the common fields are answered from <see cref="SearchHeaderCache"/> when it has the
-/// message; otherwise the file's header block is read once and kept there. TEXT and BODY parse the
-/// file in place (MimeKit persistent parse: part contents stay in the file) and stream text parts
+/// message; otherwise the file is read up to its header's empty line once and the fields kept there.
+/// TEXT and BODY parse the file in place (MimeKit persistent parse: part contents stay in the file) and stream text parts
 /// through <see cref="TextPartScan"/>, decoding a part's text only when its octets cannot settle it.
 /// Dispose it after use: a parsed message keeps its file open.
 /// </summary>
@@ -27,6 +27,8 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
     private SearchHeaders? _cached;
     private bool _loaded;
     private bool _headersLoaded;
+    private byte[]? _octets;
+    private bool _octetsLoaded;
     private bool _parsedLoaded;
 
     /// <summary>The cached header fields, read from the file (and cached) on a miss; null when the file is gone.</summary>
@@ -37,7 +39,7 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
             if (_cached is null && (_cached = SearchHeaderCache.Find(mailbox.Folder, entry.Record)) is null)
             {
                 // Reading the header block keeps its fields (null only when the file is gone).
-                _ = Headers;
+                _ = HeaderOctets;
             }
 
             return _cached;
@@ -45,8 +47,9 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
     }
 
     /// <summary>
-    /// The top-level header block: from a message already parsed, else the file read only up to its
-    /// first blank line (no MIME tree). Null when the file is gone or the header does not parse.
+    /// The top-level header block: from a message already parsed, else MimeKit's parse of the header's
+    /// octets (<see cref="HeaderOctets"/>). Null when the file is gone or the header does not parse.
+    /// Only HEADER on a field the cache does not keep needs it.
     /// </summary>
     private HeaderList? Headers
     {
@@ -65,29 +68,48 @@ internal sealed class SearchEvaluator(SelectedMailbox mailbox, uint sequence, Ma
             if (!_headersLoaded)
             {
                 _headersLoaded = true;
-                using var stream = mailbox.Folder.OpenMessage(entry.Record);
-                if (stream is not null)
+                if (HeaderOctets is { } octets)
                 {
                     try
                     {
-                        _headers = HeaderList.Load(stream);
+                        _headers = HeaderList.Load(new MemoryStream(octets, writable: false));
                     }
                     catch (FormatException)
                     {
                         _headers = null; // kept as no fields: the file cannot answer either
                     }
+                }
+            }
 
-                    // Read anyway (HEADER on another field): the next header search need not open the file.
+            return _headers;
+        }
+    }
+
+    /// <summary>
+    /// The file read only up to its header's empty line, its kept fields put in the cache on the way
+    /// (by the octet scan, no MimeKit parse for plain headers). Null when the file is gone.
+    /// </summary>
+    private byte[]? HeaderOctets
+    {
+        get
+        {
+            if (!_octetsLoaded)
+            {
+                _octetsLoaded = true;
+                using var stream = mailbox.Folder.OpenMessage(entry.Record);
+                if (stream is not null)
+                {
+                    _octets = MessageData.ReadHeader(stream);
                     _cached ??= SearchHeaderCache.Find(mailbox.Folder, entry.Record);
                     if (_cached is null)
                     {
-                        _cached = SearchHeaders.From(entry.Record.Key, _headers);
+                        _cached = SearchHeaders.Parse(entry.Record.Key, _octets);
                         SearchHeaderCache.Add(mailbox.Folder, entry.Record, _cached);
                     }
                 }
             }
 
-            return _headers;
+            return _octets;
         }
     }
 
