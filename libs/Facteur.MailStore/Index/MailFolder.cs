@@ -128,7 +128,9 @@ public sealed class MailFolder
     {
         if (Interlocked.Exchange(ref _syncQueued, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static folder => _ = folder.RunRequestedSyncAsync(), this, preferLocal: false);
+            // This thread's local queue, not the global one: under load the global queue is long (every
+            // socket and timer callback), and this thread reaches the item at its next await.
+            ThreadPool.UnsafeQueueUserWorkItem(static folder => _ = folder.RunRequestedSyncAsync(), this, preferLocal: true);
         }
     }
 
