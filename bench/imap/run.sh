@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
     --no-extra) NO_EXTRA=1 ;;
     --idle-only) IDLE_ONLY=1 ;;
     --quick) CORPORA=300 REPEAT=1 FETCHES=50 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "imap/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -139,7 +139,12 @@ run_stack() { # stack corpus pristine extra
   imap=$(free_port); smtp=$(free_port)
   if [ "$stack" = dovecot ]; then
     "$BENCH/anchors/postfix.sh" start "$W/anchor/postfix" "$smtp" "$mail" "$DOMAIN" box idle warm >/dev/null
-    "$BENCH/anchors/dovecot.sh" start "$W/anchor/dovecot" "$imap" "$(free_port)" "$W/passwd" "$mail" 2>/dev/null
+    # --idle-only starts Dovecot once per round in the same folder: the last one may still be exiting.
+    for _ in 1 2 3 4 5; do
+      "$BENCH/anchors/dovecot.sh" start "$W/anchor/dovecot" "$imap" "$(free_port)" "$W/passwd" "$mail" 2>/dev/null || true
+      [ -s "$W/anchor/dovecot/run/master.pid" ] && break
+      sleep 2
+    done
     pid=$(cat "$W/anchor/dovecot/run/master.pid")
   else
     local src

@@ -106,15 +106,33 @@ public sealed class MailFolder
     }
 
     /// <summary>
-    /// The fsync of a sync's index batch, after the gate and the lock are released: the next sync (the
-    /// next delivery's EXISTS) does not wait behind it. Until it is done, a power loss can cost the
-    /// batch, which the next sync writes again from the durable uidlist and the files (see SyncLocked).
+    /// The fsync of a sync's index batch, after the gate and the lock are released, on a pool thread of
+    /// its own: neither the next sync (the next delivery's EXISTS) nor the IDLE sessions this sync woke
+    /// wait behind it — their continuations sit in this thread's local queue, which it reaches only once
+    /// it returns. Until it is done, a power loss can cost the batch, which the next sync writes again
+    /// from the durable uidlist and the files (see SyncLocked).
     /// </summary>
     private void FsyncOwedIndexLog()
     {
         if (Interlocked.Exchange(ref _indexLogFsyncOwed, 0) == 1)
         {
-            FolderIndexLog.Fsync(IndexPath);
+            ThreadPool.UnsafeQueueUserWorkItem(static path => FsyncIndexLogQuietly(path), IndexPath, preferLocal: false);
+        }
+    }
+
+    private static void FsyncIndexLogQuietly(string indexPath)
+    {
+        try
+        {
+            FolderIndexLog.Fsync(indexPath);
+        }
+        catch (IOException)
+        {
+            // Nothing is lost that cannot be found again: the batch comes back from the uidlist and the
+            // files, and the next STORE/EXPUNGE/APPEND batch's own fsync covers this one.
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 
