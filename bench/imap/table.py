@@ -31,10 +31,12 @@ def rows_of(record):
         yield f"UID SEARCH TEXT ({n:,})", "ms", False, ms("search_text_s")
         yield f"STORE +FLAGS then -FLAGS \\Flagged on 1:* ({n:,})", "ms", False, ms("store_s")
         yield f"STORE ±\\Flagged on one message ({n:,})", "ms", False, ms("store_one_s")
-    elif row == "imap:idle":
+    elif row in ("imap:idle", "imap:idle-load"):
         xs = sorted(x * 1000 for x in d["idle_wake_s"])
         # Older runs sent one message at a time; imap_load.py idle now says how many senders it ran.
         at = f" (c={d['concurrency']})" if "concurrency" in d else ""
+        if row == "imap:idle-load":
+            at += " under SMTP load (smtp-source -s 10)"
         if xs:
             yield f"IDLE wake after SMTP accept{at}, p50", "ms", False, [xs[len(xs) // 2]]
             yield f"IDLE wake after SMTP accept{at}, p99", "ms", False, [xs[min(len(xs) - 1, int(len(xs) * 0.99))]]
@@ -82,7 +84,8 @@ def main():
             if label not in table:
                 table[label] = {"unit": unit, "higher": higher}
                 order.append(label)
-            table[label][stack] = values
+            # A row measured more than once (--idle-only rounds) keeps every value: median and range.
+            table[label].setdefault(stack, []).extend(values)
     stacks.sort(key=lambda s: (s != "dovecot", s != "facteur", s))
     names = {"dovecot": "Dovecot", "facteur": "Facteur"}
     title = lambda s: names.get(s, "Facteur (" + s.removeprefix("facteur-") + ")")  # noqa: E731

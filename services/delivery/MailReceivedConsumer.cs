@@ -6,6 +6,7 @@ using Facteur.Contracts;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 using Facteur.MailStore;
+using Facteur.MailStore.Index;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,7 @@ internal sealed partial class MailReceivedConsumer(
     ClaimCheckRepository claims,
     MailSpool spool,
     IMailboxQuota quota,
+    MessageStore store,
     RelaySpool relaySpool,
     IOptions<FacteurOptions> facteurOptions,
     TimeProvider time,
@@ -48,6 +50,9 @@ internal sealed partial class MailReceivedConsumer(
         foreach (var copy in copies)
         {
             var delivery = await DeliverCopyAsync(message, copy with { MayBeRedelivery = mayBeRedelivery }, cancellationToken).ConfigureAwait(false);
+            // IMAP sessions of this process (standalone) hear of the copy now, not after the bus
+            // round-trip; the event still goes out for other replicas (and is a no-op here).
+            store.NotifyDelivered(copy.Mailbox, copy.Folder ?? "INBOX", delivery.FileName);
             await context.Publish(new MailDelivered
             {
                 Mailbox = copy.Mailbox,

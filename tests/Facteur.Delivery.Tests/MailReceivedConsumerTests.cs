@@ -4,6 +4,7 @@ using System.Text;
 using Facteur.Accounts;
 using Facteur.Contracts;
 using Facteur.Hosting.Bus;
+using Facteur.MailStore.Index;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -44,6 +45,27 @@ public class MailReceivedConsumerTests
         Assert.Equal("INBOX", delivered.Folder);
         Assert.Equal(Path.GetFileName(file), delivered.FileName);
         Assert.Empty(host.Observed.Faults);
+    }
+
+    [Fact]
+    public async Task A_delivered_copy_wakes_an_idle_waiter_of_the_same_process_without_the_bus_event()
+    {
+        await using var host = await DeliveryHost.StartAsync(new TableResolver("esp.sn").User("alice@esp.sn"));
+        // The IMAP side of a standalone: the same MessageStore singleton, INBOX open and waited on. No
+        // MailDelivered consumer runs in this host and the poll interval is beyond the test's bound, so
+        // only the delivery's own notice to the store can wake the waiter.
+        var store = host.Services.GetRequiredService<MessageStore>();
+        var inbox = await store.OpenUser("alice@esp.sn").OpenFolderAsync("INBOX");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var wait = inbox.WaitForChangeAsync(inbox.State.HighestModSeq, TimeSpan.FromMinutes(10), stop.Token);
+        var queueId = NewQueueId();
+
+        await host.PublishAsync(Message(queueId, ["alice@esp.sn"]));
+        var state = await wait;
+
+        var message = Assert.Single(state.Messages);
+        Assert.Equal(Path.GetFileName(Assert.Single(host.Files("alice@esp.sn"))), message.FileName);
+        await Eventually(() => host.Observed.Delivered.Any(d => d.QueueId == queueId)); // the event still goes out for other replicas
     }
 
     [Fact]

@@ -255,11 +255,14 @@ internal sealed class FolderIndexFile
     }
 
     /// <summary>Writes what changed since the last save: appended to the log when small, else a new base (atomic, new generation) and no log.</summary>
-    public void Save(string path)
+    /// <param name="path">The index file.</param>
+    /// <param name="flushLog">False: a log batch is written without its fsync (the base is always fsynced).</param>
+    /// <returns>True when a log batch was appended without its fsync: the caller owes <see cref="FolderIndexLog.Fsync"/>.</returns>
+    public bool Save(string path, bool flushLog = true)
     {
         if (!HasChanges)
         {
-            return;
+            return false;
         }
 
         var logLimit = Math.Max(MinimumLogBeforeCompaction, (long)(BaseLength * LogToBaseRatio));
@@ -290,15 +293,16 @@ internal sealed class FolderIndexFile
                 batch.Append(Stamp is { } s ? $"D {FormatStamp(s)}\n" : "D -\n");
             }
 
-            if (FolderIndexLog.Append(path, Generation, LogLength, batch.ToString(), HighestModSeq) is { } length)
+            if (FolderIndexLog.Append(path, Generation, LogLength, batch.ToString(), HighestModSeq, flushLog) is { } length)
             {
                 LogLength = length;
                 ClearChanges();
-                return;
+                return !flushLog;
             }
         }
 
         WriteBase(path);
+        return false;
     }
 
     private void WriteBase(string path)

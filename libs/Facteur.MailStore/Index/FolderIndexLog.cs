@@ -68,7 +68,9 @@ internal static class FolderIndexLog
     /// Appends one committed batch; returns the new length, or null when the log is not the length this
     /// process last saw (the caller then writes a new base, which is always safe).
     /// </summary>
-    public static long? Append(string indexPath, long generation, long expectedLength, string records, ulong highestModSeq)
+    /// <param name="flushToDisk">False: the caller fsyncs later with <see cref="Fsync"/> (a sync's batch, whose
+    /// content the uidlist and the Maildir can give back); every batch appended after it with true covers it too.</param>
+    public static long? Append(string indexPath, long generation, long expectedLength, string records, ulong highestModSeq, bool flushToDisk = true)
     {
         _ = generation; // the header, checked when the log was read, ties it to the base
         var bytes = Encoding.UTF8.GetBytes(records);
@@ -86,12 +88,25 @@ internal static class FolderIndexLog
             bytes.CopyTo(buffer, 0);
             commit.CopyTo(buffer, bytes.Length);
             stream.Write(buffer); // one write: a crash leaves a prefix, which the hash rejects
-            stream.Flush(flushToDisk: true);
+            stream.Flush(flushToDisk);
             return stream.Length;
         }
         catch (FileNotFoundException)
         {
             return null;
+        }
+    }
+
+    /// <summary>fsync(2) of the log: makes batches appended without it durable. No log, nothing to do.</summary>
+    public static void Fsync(string indexPath)
+    {
+        try
+        {
+            using var stream = new FileStream(PathOf(indexPath), FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (FileNotFoundException)
+        {
         }
     }
 

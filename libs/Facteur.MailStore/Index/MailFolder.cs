@@ -38,6 +38,8 @@ public sealed class MailFolder
     private long _syncCompleted;
     private int _flushing;
     private int _pendingAdditions;
+    private int _syncQueued;
+    private int _indexLogFsyncOwed;
     private int _waiters;
     private volatile VerifiedStamp? _verified;
     private OwnStamp? _ownStamp;
@@ -102,6 +104,75 @@ public sealed class MailFolder
         finally
         {
             _gate.Release();
+            FsyncOwedIndexLog();
+        }
+    }
+
+    /// <summary>
+    /// The fsync of a sync's index batch, after the gate and the lock are released, on a pool thread of
+    /// its own: neither the next sync (the next delivery's EXISTS) nor the IDLE sessions this sync woke
+    /// wait behind it — their continuations sit in this thread's local queue, which it reaches only once
+    /// it returns. Until it is done, a power loss can cost the batch, which the next sync writes again
+    /// from the durable uidlist and the files (see SyncLocked).
+    /// </summary>
+    private void FsyncOwedIndexLog()
+    {
+        if (Interlocked.Exchange(ref _indexLogFsyncOwed, 0) == 1)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static path => FsyncIndexLogQuietly(path), IndexPath, preferLocal: false);
+        }
+    }
+
+    private static void FsyncIndexLogQuietly(string indexPath)
+    {
+        try
+        {
+            FolderIndexLog.Fsync(indexPath);
+        }
+        catch (IOException)
+        {
+            // Nothing is lost that cannot be found again: the batch comes back from the uidlist and the
+            // files, and the next STORE/EXPUNGE/APPEND batch's own fsync covers this one.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Asks for a sync in the background and returns at once (a bus event's consumer calls this: run
+    /// inline, the sync's listing and fsyncs held up every later event on the endpoint, so under a burst
+    /// of deliveries IDLE sessions heard of a new message hundreds of ms late). Requests made while one
+    /// is queued share it; one made while a sync runs queues the next, whose listing then sees the file.
+    /// </summary>
+    public void RequestSync()
+    {
+        if (Interlocked.Exchange(ref _syncQueued, 1) == 0)
+        {
+            // This thread's local queue, not the global one: under load the global queue is long (every
+            // socket and timer callback), and this thread reaches the item at its next await.
+            ThreadPool.UnsafeQueueUserWorkItem(static folder => _ = folder.RunRequestedSyncAsync(), this, preferLocal: true);
+        }
+    }
+
+    private async Task RunRequestedSyncAsync()
+    {
+        // Cleared before the sync takes its ticket: a request from now on is either covered by this
+        // sync (made before its ticket) or queues another one.
+        Volatile.Write(ref _syncQueued, 0);
+        try
+        {
+            await SyncAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The shared poll of the waiting sessions picks the change up.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        catch (MailStoreException)
+        {
         }
     }
 
@@ -588,6 +659,7 @@ public sealed class MailFolder
         finally
         {
             _gate.Release();
+            FsyncOwedIndexLog();
         }
     }
 
@@ -703,6 +775,7 @@ public sealed class MailFolder
         }
 
         _ownStamp = null; // the listing below decides afresh
+        var modSeqBefore = _index.HighestModSeq;
 
         var document = ReadUidList();
         var uidListChanged = document is null;
@@ -854,12 +927,24 @@ public sealed class MailFolder
             _index.RequireRewrite();
         }
 
-        if (indexChanged || _index.HasChanges)
+        Publish();
+        if (_state.HighestModSeq != modSeqBefore)
         {
-            WriteIndex();
+            // Waiters (IDLE) wake before the index is written: the UIDs they will announce are durable
+            // already (the uidlist above is fsynced before its rename, RFC 3501 §2.3.1.1), and this batch
+            // holds only what the listing found — files added, renamed or gone — which the uidlist and the
+            // files give back: a power loss that costs the batch makes the next sync find the same changes
+            // again and give the new files the same UIDs. So its fsync runs after the lock is released
+            // (FsyncOwedIndexLog); a batch of this process's own STORE/EXPUNGE/APPEND is fsynced as before,
+            // and that fsync covers every batch appended before it.
+            Signal();
         }
 
-        Publish();
+        if ((indexChanged || _index.HasChanges) && _index.Save(IndexPath, flushLog: false))
+        {
+            Volatile.Write(ref _indexLogFsyncOwed, 1);
+        }
+
         if (indexChanged)
         {
             Mailbox.InvalidateQuota();

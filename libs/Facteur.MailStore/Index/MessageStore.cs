@@ -10,7 +10,11 @@ namespace Facteur.MailStore.Index;
 /// </summary>
 public sealed class MessageStore
 {
+    private const int AnnouncedGeneration = 4096;
     private readonly ConcurrentDictionary<string, UserMailbox> _users = new(StringComparer.Ordinal);
+    private readonly Lock _announcedLock = new();
+    private HashSet<string> _announced = new(StringComparer.Ordinal);
+    private HashSet<string> _announcedBefore = new(StringComparer.Ordinal);
 
     /// <param name="mailRoot">Facteur:MailRoot, holding <c>{domain}/{localpart}/</c> Maildir++ roots.</param>
     /// <param name="options">Mailbox settings (quota, lock timeout).</param>
@@ -52,10 +56,37 @@ public sealed class MessageStore
         }
 
         mailbox.InvalidateQuota();
-        if (mailbox.OpenedFolder(folder) is { } opened)
+        mailbox.OpenedFolder(folder)?.RequestSync();
+    }
+
+    /// <summary>
+    /// A new copy <paramref name="fileName"/> is durable in <paramref name="folder"/>: <see cref="NotifyChanged"/>
+    /// once per copy. Delivery calls this in its own process as soon as the copy is in <c>new/</c>, before it
+    /// publishes <c>MailDelivered</c>; the bus event then reaches this same store (standalone) and is a no-op,
+    /// while another replica's store hears of the copy through the event alone.
+    /// </summary>
+    public void NotifyDelivered(string user, string folder, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        lock (_announcedLock)
         {
-            _ = SyncQuietlyAsync(opened);
+            if (_announced.Contains(fileName) || _announcedBefore.Contains(fileName))
+            {
+                return;
+            }
+
+            if (_announced.Count >= AnnouncedGeneration)
+            {
+                // Two generations: a name is remembered for at least AnnouncedGeneration later copies,
+                // far longer than its bus event takes, and the memory stays bounded.
+                (_announcedBefore, _announced) = (_announced, _announcedBefore);
+                _announced.Clear();
+            }
+
+            _announced.Add(fileName);
         }
+
+        NotifyChanged(user, folder);
     }
 
     /// <summary>The user's usage and limit (cached for <see cref="MailboxOptions.QuotaCacheDuration"/>).</summary>
@@ -78,20 +109,5 @@ public sealed class MessageStore
     {
         var at = user.LastIndexOf('@');
         return at < 0 ? user : user[..at] + "@" + user[(at + 1)..].ToLowerInvariant();
-    }
-
-    private static async Task SyncQuietlyAsync(MailFolder folder)
-    {
-        try
-        {
-            await folder.SyncAsync().ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            // The polling fallback of the waiting sessions picks the change up.
-        }
-        catch (MailStoreException)
-        {
-        }
     }
 }

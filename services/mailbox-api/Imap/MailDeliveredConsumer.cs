@@ -7,13 +7,14 @@ namespace Facteur.MailboxApi.Imap;
 /// <summary>
 /// Wakes IDLE sessions of this replica when the delivery workers report a new message: the store
 /// re-syncs the folder if a session has it open, and <see cref="MailFolder.WaitForChangeAsync"/> returns.
+/// A copy delivered by this process was announced to the store already (the event is then a no-op).
 /// Polling stays as the fallback when an event is lost.
 /// </summary>
 internal sealed class MailDeliveredConsumer(MessageStore store) : IConsumer<MailDelivered>
 {
     public Task Consume(ConsumeContext<MailDelivered> context)
     {
-        store.NotifyChanged(context.Message.Mailbox, context.Message.Folder);
+        store.NotifyDelivered(context.Message.Mailbox, context.Message.Folder, context.Message.FileName);
         return Task.CompletedTask;
     }
 }
