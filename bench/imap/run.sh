@@ -135,6 +135,8 @@ run_stack() { # stack corpus pristine extra
   if [ "$stack" = dovecot ]; then
     "$BENCH/anchors/postfix.sh" start "$W/anchor/postfix" "$smtp" "$mail" "$DOMAIN" box idle warm >/dev/null
     "$BENCH/anchors/dovecot.sh" start "$W/anchor/dovecot" "$imap" "$(free_port)" "$W/passwd" "$mail" 2>/dev/null
+    # Dovecot can be listening before it has written master.pid (seen on the loaded machine): wait for it.
+    for _ in $(seq 1 100); do [ -s "$W/anchor/dovecot/run/master.pid" ] && break; sleep 0.1; done
     pid=$(cat "$W/anchor/dovecot/run/master.pid")
   else
     local src

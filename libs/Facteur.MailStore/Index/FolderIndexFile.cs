@@ -313,7 +313,8 @@ internal sealed class FolderIndexFile
                     }
 
                     var name = entry.FileName;
-                    if (!entry.IsNew && name.Length > entry.Key.Length && name[entry.Key.Length] == ':' && name.StartsWith(entry.Key, StringComparison.Ordinal))
+                    if (!entry.IsNew && name.StartsWith(entry.Key, StringComparison.Ordinal)
+                        && name.AsSpan(entry.Key.Length).StartsWith(MaildirEntryName.InfoPrefix, StringComparison.Ordinal))
                     {
                         batch.Append(CultureInfo.InvariantCulture, $"F {entry.Uid} {entry.ModSeq} ").Append(name, entry.Key.Length, name.Length - entry.Key.Length).Append('\n');
                     }
