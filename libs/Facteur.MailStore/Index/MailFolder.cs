@@ -881,7 +881,8 @@ public sealed class MailFolder
         // hid in the same instant (a coarse mtime cannot tell it from ours) is found by a listing then.
         var before = DirectoryStamp.Read(Path, UidListPath);
         var now = DateTime.UtcNow;
-        DateTime? verifyBy = _loaded && _index.UidValidity != 0 && before == _index.Stamp ? now + DirectoryStamp.SettleTime
+        var startsChain = _loaded && _index.UidValidity != 0 && before == _index.Stamp;
+        DateTime? verifyBy = startsChain ? now + DirectoryStamp.SettleTime
             : _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own.VerifyByUtc
             : null;
         var renamed = false;
@@ -968,6 +969,14 @@ public sealed class MailFolder
                 results.Add(new MessageFlagsState(uid, record.Flags, record.Keywords, record.ModSeq));
                 break;
             }
+        }
+
+        if (startsChain && renamed)
+        {
+            // The chain's first stamp is the one after these renames: trusted until it settles, counted from
+            // now. From the start instead, a STORE longer than the settle time (1:* on 100,000 messages takes
+            // seconds) would have its listing of cur/ right after it, for nothing.
+            verifyBy = DateTime.UtcNow + DirectoryStamp.SettleTime;
         }
 
         if (renamed || surprised)
