@@ -140,8 +140,10 @@ run_stack() { # stack corpus pristine extra
   if [ "$stack" = dovecot ]; then
     "$BENCH/anchors/postfix.sh" start "$W/anchor/postfix" "$smtp" "$mail" "$DOMAIN" box idle warm >/dev/null
     # --idle-only starts Dovecot once per round in the same folder: the last one may still be exiting.
+    # Dovecot can also be listening before it has written master.pid (seen on the loaded machine).
     for _ in 1 2 3 4 5; do
       "$BENCH/anchors/dovecot.sh" start "$W/anchor/dovecot" "$imap" "$(free_port)" "$W/passwd" "$mail" 2>/dev/null || true
+      for _ in $(seq 1 50); do [ -s "$W/anchor/dovecot/run/master.pid" ] && break; sleep 0.1; done
       [ -s "$W/anchor/dovecot/run/master.pid" ] && break
       sleep 2
     done

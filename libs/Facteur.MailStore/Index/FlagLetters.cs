@@ -32,6 +32,27 @@ internal static class FlagLetters
         return result;
     }
 
+    /// <summary>Keyword names of a set of letters (a = bit 0), in letter order.</summary>
+    public static IReadOnlyList<string> Keywords(int letterSet, DovecotKeywords keywords)
+    {
+        if (letterSet == 0)
+        {
+            return [];
+        }
+
+        var list = new List<string>(System.Numerics.BitOperations.PopCount((uint)letterSet));
+        for (var letter = 0; letter < 26; letter++)
+        {
+            if ((letterSet & (1 << letter)) != 0 && keywords.NameOf((char)('a' + letter)) is { } keyword
+                && !list.Contains(keyword, StringComparer.OrdinalIgnoreCase))
+            {
+                list.Add(keyword);
+            }
+        }
+
+        return list;
+    }
+
     /// <summary>Keyword names of a file name's letters, in letter order.</summary>
     public static IReadOnlyList<string> Keywords(MaildirEntryName name, DovecotKeywords keywords)
     {

@@ -35,6 +35,7 @@ internal sealed class FolderIndexFile
     private const long MinimumLogBeforeCompaction = 256 * 1024;
 
     private readonly Dictionary<uint, IndexEntry> _changed = [];
+    private readonly Dictionary<uint, IndexEntry> _flagsChanged = [];
     private readonly List<(uint Uid, ulong ModSeq)> _newlyExpunged = [];
     private bool _stampChanged;
     private bool _rewrite = true;
@@ -89,6 +90,9 @@ internal sealed class FolderIndexFile
     /// <summary>Expunged UIDs with their mod-sequence, in the order they were expunged.</summary>
     public List<(uint Uid, ulong ModSeq)> Expunged { get; } = [];
 
+    /// <summary>The version of the log on disk (<see cref="FolderIndexLog.Version"/> once this process started it): F records only go to version 3.</summary>
+    internal int LogVersion { get; set; } = FolderIndexLog.Version;
+
     /// <summary>Bytes of the log this copy has applied (its own appends included).</summary>
     public long LogLength { get; private set; }
 
@@ -99,10 +103,16 @@ internal sealed class FolderIndexFile
     internal bool LogUsable { get; set; } = true;
 
     /// <summary>True when something was marked changed since the last <see cref="Save"/>.</summary>
-    public bool HasChanges => _rewrite || _changed.Count > 0 || _newlyExpunged.Count > 0 || _stampChanged;
+    public bool HasChanges => _rewrite || _changed.Count > 0 || _flagsChanged.Count > 0 || _newlyExpunged.Count > 0 || _stampChanged;
 
     /// <summary>Records that <paramref name="entry"/> is new or changed (flags, file name, mod-sequence, cache positions).</summary>
     public void MarkChanged(IndexEntry entry) => _changed[entry.Uid] = entry;
+
+    /// <summary>
+    /// Records that only <paramref name="entry"/>'s flags changed: it was renamed into cur/ under its key
+    /// with new info, and has a new mod-sequence (or kept its own). Logged as a short F record.
+    /// </summary>
+    public void MarkFlagsChanged(IndexEntry entry) => _flagsChanged[entry.Uid] = entry;
 
     /// <summary>Adds an expunge record (the entry itself is removed from <see cref="Entries"/> by the caller).</summary>
     public void MarkExpunged(uint uid, ulong modSeq)
@@ -110,6 +120,7 @@ internal sealed class FolderIndexFile
         Expunged.Add((uid, modSeq));
         _newlyExpunged.Add((uid, modSeq));
         _changed.Remove(uid);
+        _flagsChanged.Remove(uid);
     }
 
     /// <summary>The next <see cref="Save"/> writes the whole base (after a rebuild or a UIDVALIDITY change).</summary>
@@ -267,6 +278,7 @@ internal sealed class FolderIndexFile
 
         var logLimit = Math.Max(MinimumLogBeforeCompaction, (long)(BaseLength * LogToBaseRatio));
         var large = _changed.Count + _newlyExpunged.Count > Math.Max(64, Entries.Count / 8);
+        var flagRecords = _flagsChanged.Count > 0;
         if (!_rewrite && !large && LogLength < logLimit)
         {
             if (!LogUsable || LogLength == 0)
@@ -274,6 +286,12 @@ internal sealed class FolderIndexFile
                 // The first small change after a base write starts this base's log.
                 LogLength = FolderIndexLog.Start(path, Generation);
                 LogUsable = true;
+                LogVersion = FolderIndexLog.Version;
+            }
+            else if (flagRecords && LogVersion < FolderIndexLog.Version)
+            {
+                WriteBase(path); // an older Facteur's log has no F records: the next change starts a new one
+                return false;
             }
 
             var batch = new StringBuilder();
@@ -286,6 +304,29 @@ internal sealed class FolderIndexFile
             {
                 batch.Append('E').Append(' ');
                 AppendEntry(batch, entry);
+            }
+
+            if (flagRecords)
+            {
+                foreach (var entry in _flagsChanged.Values)
+                {
+                    if (_changed.ContainsKey(entry.Uid))
+                    {
+                        continue; // the E line already carries the name and mod-sequence
+                    }
+
+                    var name = entry.FileName;
+                    if (!entry.IsNew && name.StartsWith(entry.Key, StringComparison.Ordinal)
+                        && name.AsSpan(entry.Key.Length).StartsWith(MaildirEntryName.InfoPrefix, StringComparison.Ordinal))
+                    {
+                        batch.Append(CultureInfo.InvariantCulture, $"F {entry.Uid} {entry.ModSeq} ").Append(name, entry.Key.Length, name.Length - entry.Key.Length).Append('\n');
+                    }
+                    else
+                    {
+                        batch.Append('E').Append(' ');
+                        AppendEntry(batch, entry);
+                    }
+                }
             }
 
             if (_stampChanged)
@@ -382,6 +423,8 @@ internal sealed class FolderIndexFile
                 }
 
                 return true;
+            case ['F', ' ', ..]:
+                return ApplyFlags(record);
             case ['D', ' ', ..]:
                 Stamp = record == "D -" ? null : DirectoryStamp.Parse(record[2..]);
                 return true;
@@ -392,9 +435,42 @@ internal sealed class FolderIndexFile
 
     private int IndexOf(uint uid) => UidOrder.IndexOf(Entries, uid, static e => e.Uid);
 
+    /// <summary>An F record: the message (which must be there) is now in cur/ as its key followed by the info.</summary>
+    private bool ApplyFlags(string record)
+    {
+        var span = record.AsSpan(2);
+        var first = span.IndexOf(' ');
+        if (first < 0 || !uint.TryParse(span[..first], NumberStyles.None, CultureInfo.InvariantCulture, out var uid))
+        {
+            return false;
+        }
+
+        span = span[(first + 1)..];
+        var second = span.IndexOf(' ');
+        if (second < 0 || !ulong.TryParse(span[..second], NumberStyles.None, CultureInfo.InvariantCulture, out var modSeq))
+        {
+            return false;
+        }
+
+        var info = span[(second + 1)..];
+        var at = IndexOf(uid);
+        if (at < 0 || !info.StartsWith(MaildirEntryName.InfoPrefix, StringComparison.Ordinal) || info.Contains('/'))
+        {
+            return false; // a flag change of a message this index does not hold: not this index's log
+        }
+
+        var entry = Entries[at];
+        entry.FileName = string.Concat(entry.Key, info);
+        entry.IsNew = false;
+        entry.ModSeq = modSeq;
+        entry.Record = null;
+        return true;
+    }
+
     private void ClearChanges()
     {
         _changed.Clear();
+        _flagsChanged.Clear();
         _newlyExpunged.Clear();
         _stampChanged = false;
         _rewrite = false;

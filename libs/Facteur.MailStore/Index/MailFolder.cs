@@ -983,8 +983,9 @@ public sealed class MailFolder
         }
 
         var changeFlags = FlagLetters.ToMaildirFlags(change.Flags);
-        var changeLetters = letters.ToString();
-        var results = new List<MessageFlagsState>();
+        var changeLetters = MaildirInfo.LetterSet(letters.ToString());
+        var uids = change.Uids.Distinct().Order().ToList();
+        var results = new List<MessageFlagsState>(uids.Count);
         var modified = new List<uint>();
         var anyChange = false;
 
@@ -994,14 +995,18 @@ public sealed class MailFolder
         // hid in the same instant (a coarse mtime cannot tell it from ours) is found by a listing then.
         var before = DirectoryStamp.Read(Path, UidListPath);
         var now = DateTime.UtcNow;
-        DateTime? verifyBy = _loaded && _index.UidValidity != 0 && before == _index.Stamp ? now + DirectoryStamp.SettleTime
+        var startsChain = _loaded && _index.UidValidity != 0 && before == _index.Stamp;
+        DateTime? verifyBy = startsChain ? now + DirectoryStamp.SettleTime
             : _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own.VerifyByUtc
             : null;
         var renamed = false;
         var movedFromNew = false;
         var surprised = false; // the index did not match the files: let the next sync list them
-        var cur = System.IO.Path.Combine(Path, "cur");
-        foreach (var uid in change.Uids.Distinct().Order())
+
+        // The per-message work of a STORE on many messages is the kernel's rename; what is around it
+        // reads only the info after ":2," and builds only the new name (no key or path strings).
+        using var renames = new FolderRenames(Path);
+        foreach (var uid in uids)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!_byUid.TryGetValue(uid, out var entry))
@@ -1017,20 +1022,19 @@ public sealed class MailFolder
                     break;
                 }
 
-                var name = MaildirEntryName.Parse(entry.FileName);
-                var (flags, keywordLetters) = change.Mode switch
+                var info = MaildirInfo.Parse(entry.FileName, out var keyLength);
+                var wanted = change.Mode switch
                 {
                     // P has no IMAP flag: a replace keeps it.
-                    FlagChangeMode.Replace => (changeFlags | (name.Flags & MaildirFlags.Passed), changeLetters),
-                    FlagChangeMode.Add => (name.Flags | changeFlags, name.Keywords + changeLetters),
-                    _ => (name.Flags & ~changeFlags, RemoveLetters(name.Keywords, changeLetters)),
+                    FlagChangeMode.Replace => new MaildirInfo(changeFlags | (info.Flags & MaildirFlags.Passed), changeLetters),
+                    FlagChangeMode.Add => new MaildirInfo(info.Flags | changeFlags, info.Keywords | changeLetters),
+                    _ => new MaildirInfo(info.Flags & ~changeFlags, info.Keywords & ~changeLetters),
                 };
-                var newName = name.WithInfo(flags, keywordLetters);
-                var currentPath = System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName);
-                if (newName == entry.FileName && !entry.IsNew)
+                var newName = wanted.FileName(entry.FileName, keyLength);
+                if (ReferenceEquals(newName, entry.FileName) && !entry.IsNew)
                 {
                     // Nothing to rename; still make sure the flags reported are the file's, not a stale name's.
-                    if (!File.Exists(currentPath))
+                    if (!File.Exists(System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName)))
                     {
                         surprised = true;
                         if (!RelocateEntry(entry, ref anyChange))
@@ -1044,7 +1048,7 @@ public sealed class MailFolder
                 else
                 {
                     // rename(2) straight from the name the index knows: no stat of either name first.
-                    var outcome = NoReplaceRename.Rename(currentPath, System.IO.Path.Combine(cur, newName));
+                    var outcome = renames.Rename(entry.IsNew, entry.FileName, newName);
                     if (outcome == RenameOutcome.SourceMissing)
                     {
                         surprised = true; // renamed by another program meanwhile: look again
@@ -1061,7 +1065,7 @@ public sealed class MailFolder
                         throw new IOException($"{newName} already exists beside {entry.FileName} in {Path}.");
                     }
 
-                    if (flags != name.Flags || LetterSet(keywordLetters) != LetterSet(name.Keywords))
+                    if (wanted != info)
                     {
                         entry.ModSeq = ++_index.HighestModSeq;
                     }
@@ -1070,8 +1074,8 @@ public sealed class MailFolder
                     movedFromNew |= entry.IsNew;
                     entry.FileName = newName;
                     entry.IsNew = false;
-                    entry.Record = null;
-                    _index.MarkChanged(entry);
+                    entry.Record = NewRecord(entry, wanted);
+                    _index.MarkFlagsChanged(entry);
                     anyChange = true;
                 }
 
@@ -1079,6 +1083,14 @@ public sealed class MailFolder
                 results.Add(new MessageFlagsState(uid, record.Flags, record.Keywords, record.ModSeq));
                 break;
             }
+        }
+
+        if (startsChain && renamed)
+        {
+            // The chain's first stamp is the one after these renames: trusted until it settles, counted from
+            // now. From the start instead, a STORE longer than the settle time (1:* on 100,000 messages takes
+            // seconds) would have its listing of cur/ right after it, for nothing.
+            verifyBy = DateTime.UtcNow + DirectoryStamp.SettleTime;
         }
 
         if (renamed || surprised)
@@ -1128,40 +1140,6 @@ public sealed class MailFolder
         entry.Record = null;
         _index.MarkChanged(entry);
         return true;
-    }
-
-    private static string RemoveLetters(string keywords, string remove)
-    {
-        if (keywords.Length == 0 || remove.Length == 0)
-        {
-            return keywords;
-        }
-
-        var kept = new StringBuilder(keywords.Length);
-        foreach (var c in keywords)
-        {
-            if (!remove.Contains(c, StringComparison.Ordinal))
-            {
-                kept.Append(c);
-            }
-        }
-
-        return kept.ToString();
-    }
-
-    /// <summary>Keyword letters a–z as a bit set: order and repeats in a file name do not change the keywords.</summary>
-    private static int LetterSet(string letters)
-    {
-        var set = 0;
-        foreach (var c in letters)
-        {
-            if (c is >= 'a' and <= 'z')
-            {
-                set |= 1 << (c - 'a');
-            }
-        }
-
-        return set;
     }
 
     private IReadOnlyList<uint> ExpungeLocked(HashSet<uint>? uids, bool requireDeleted)
@@ -1472,6 +1450,11 @@ public sealed class MailFolder
         entry.Record = record;
         return record;
     }
+
+    /// <summary>The record of an entry whose file name's info is <paramref name="info"/> (just renamed to it): no parse of the name.</summary>
+    private MessageRecord NewRecord(IndexEntry entry, MaildirInfo info) =>
+        new(entry.Uid, entry.Key, entry.FileName, entry.IsNew, FlagLetters.ToMessageFlags(info.Flags),
+            FlagLetters.Keywords(info.Keywords, _keywords), entry.ModSeq, entry.Size, DateTimeOffset.FromUnixTimeMilliseconds(entry.InternalDateMs));
 
     private static bool InfoDiffers(string a, string b)
     {

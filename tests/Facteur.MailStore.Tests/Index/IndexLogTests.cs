@@ -93,13 +93,13 @@ public sealed class IndexLogTests
                 break;
             case "flip":
                 var firstLine = Array.IndexOf(log, (byte)'\n');
-                log[firstLine + 4] ^= 0x01; // inside the E record's digits
+                log[firstLine + 6] ^= 0x01; // inside the F record's mod-sequence
                 await File.WriteAllBytesAsync(LogPath(maildir), log);
                 break;
             default:
                 // A record claiming \Seen|\Deleted for UID 1, never committed: it must not be believed.
-                var entry = Encoding.UTF8.GetString(log).Split('\n').First(l => l.StartsWith("E 2 ", StringComparison.Ordinal));
-                var forged = "E 1" + entry[3..entry.LastIndexOf(":2,", StringComparison.Ordinal)] + ":2,ST\n";
+                var entry = Encoding.UTF8.GetString(log).Split('\n').First(l => l.StartsWith("F 2 ", StringComparison.Ordinal));
+                var forged = "F 1" + entry[3..entry.LastIndexOf(":2,", StringComparison.Ordinal)] + ":2,ST\n";
                 await File.AppendAllTextAsync(LogPath(maildir), forged);
                 break;
         }
@@ -123,9 +123,10 @@ public sealed class IndexLogTests
         var compacted = false;
         for (var round = 0; round < 3000 && !compacted; round++)
         {
-            var uid = (uint)(round % 200) + 1;
-            var mode = round / 200 % 2 == 0 ? FlagChangeMode.Add : FlagChangeMode.Remove;
-            await inbox.UpdateFlagsAsync(new FlagChange([uid], mode, MessageFlags.Flagged, []));
+            // Twenty messages a round: a flag change is a short F record, so one message a round would take thousands.
+            var first = (uint)(round * 20 % 200) + 1;
+            var mode = round * 20 / 200 % 2 == 0 ? FlagChangeMode.Add : FlagChangeMode.Remove;
+            await inbox.UpdateFlagsAsync(new FlagChange(Enumerable.Range((int)first, 20).Select(u => (uint)u).ToList(), mode, MessageFlags.Flagged, []));
             compacted = (await File.ReadAllLinesAsync(IndexPath(maildir)))[0] != generation;
         }
 
@@ -144,10 +145,18 @@ public sealed class IndexLogTests
         var staleLog = await File.ReadAllBytesAsync(LogPath(maildir));
         var all = inbox.State.Messages.Select(m => m.Uid).ToList();
 
-        // A STORE on every message rewrites the index (new generation); then a crash "restores" the old log.
+        // STOREs on every message (logged), then 70 deliveries rewrite the index (new generation); then a
+        // crash "restores" the old log, a prefix of the one the new base replaced.
         await inbox.UpdateFlagsAsync(new FlagChange(all, FlagChangeMode.Add, MessageFlags.Flagged, []));
         await inbox.UpdateFlagsAsync(new FlagChange(all, FlagChangeMode.Remove, MessageFlags.Seen, []));
-        var expected = inbox.State;
+        var generation = (await File.ReadAllLinesAsync(IndexPath(maildir)))[0];
+        for (var i = 0; i < 70; i++)
+        {
+            maildir.Deliver(IndexTestMaildir.Message($"late{i}"));
+        }
+
+        var expected = await inbox.SyncAsync();
+        Assert.NotEqual(generation, (await File.ReadAllLinesAsync(IndexPath(maildir)))[0]);
         await File.WriteAllBytesAsync(LogPath(maildir), staleLog);
 
         var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
@@ -178,7 +187,13 @@ public sealed class IndexLogTests
         using var maildir = new IndexTestMaildir();
         var inbox = await InboxWithAsync(maildir, 80);
         var all = inbox.State.Messages.Select(m => m.Uid).ToList();
-        await inbox.UpdateFlagsAsync(new FlagChange(all, FlagChangeMode.Add, MessageFlags.Seen, [])); // rewrites the base
+        await inbox.UpdateFlagsAsync(new FlagChange(all, FlagChangeMode.Add, MessageFlags.Seen, []));
+        for (var i = 0; i < 80; i++)
+        {
+            maildir.Deliver(IndexTestMaildir.Message($"late{i}"));
+        }
+
+        await inbox.SyncAsync(); // 80 new messages: rewrites the base
         var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
 
         await inbox.UpdateFlagsAsync(new FlagChange([7u], FlagChangeMode.Add, MessageFlags.Flagged, [])); // restarts the log
@@ -217,5 +232,75 @@ public sealed class IndexLogTests
         }
 
         Assert.Equal(4, (await inbox.SyncAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_store_on_every_message_appends_short_flag_records_that_a_replica_and_a_fresh_load_read_with_the_same_modseqs()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await InboxWithAsync(maildir, 100);
+        var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        var baseBefore = await File.ReadAllBytesAsync(IndexPath(maildir));
+        var all = inbox.State.Messages.Select(m => m.Uid).ToList();
+
+        await inbox.UpdateFlagsAsync(new FlagChange(all, FlagChangeMode.Add, MessageFlags.Flagged, ["Work"]));
+        await inbox.UpdateFlagsAsync(new FlagChange(all.Where(u => u % 2 == 0).ToList(), FlagChangeMode.Remove, MessageFlags.Flagged, []));
+        var expected = inbox.State;
+
+        Assert.Equal(baseBefore, await File.ReadAllBytesAsync(IndexPath(maildir))); // no rewrite of the base
+        var lines = (await File.ReadAllLinesAsync(LogPath(maildir))).ToList();
+        Assert.StartsWith("facteur-index-log 3 G", lines[0]);
+        Assert.Equal(150, lines.Count(l => l.StartsWith("F ", StringComparison.Ordinal)));
+        Assert.Matches(@"^F 1 \d+ :2,Fa$", lines.First(l => l.StartsWith("F 1 ", StringComparison.Ordinal)));
+        var files = maildir.Files().Select(Path.GetFileName).ToHashSet();
+        Assert.All(expected.Messages, m => Assert.Contains(m.FileName, files));
+
+        var caughtUp = await other.SyncAsync();
+        var fresh = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        foreach (var state in new[] { caughtUp, fresh.State })
+        {
+            Assert.Equal(expected.HighestModSeq, state.HighestModSeq);
+            Assert.Equal(expected.Messages.Select(m => (m.Uid, m.FileName, m.Flags, m.ModSeq, string.Join(',', m.Keywords))),
+                state.Messages.Select(m => (m.Uid, m.FileName, m.Flags, m.ModSeq, string.Join(',', m.Keywords))));
+        }
+
+        Assert.Equal(MessageFlags.Flagged, expected.FindByUid(1)!.Flags & MessageFlags.Flagged);
+        Assert.Equal(MessageFlags.None, expected.FindByUid(2)!.Flags & MessageFlags.Flagged);
+    }
+
+    [Fact]
+    public async Task A_version_2_log_is_still_read_and_flag_records_are_never_appended_to_it()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await InboxWithAsync(maildir, 5);
+        await inbox.UpdateFlagsAsync(new FlagChange([2u], FlagChangeMode.Add, MessageFlags.Answered, []));
+        var header = (await File.ReadAllLinesAsync(IndexPath(maildir)))[0];
+
+        // What an older Facteur left: the same batch as an E record under a version 2 header.
+        var record = inbox.State.FindByUid(2)!;
+        var indexLine = (await File.ReadAllLinesAsync(IndexPath(maildir))).First(l => l.StartsWith("2 ", StringComparison.Ordinal));
+        var fields = indexLine.Split(' ');
+        fields[1] = record.ModSeq.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        fields[^1] = record.FileName;
+        var batch = "E " + string.Join(' ', fields) + "\n";
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes(batch))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        var generation = header.Split(' ').First(f => f.StartsWith('G'))[1..];
+        await File.WriteAllTextAsync(LogPath(maildir), $"facteur-index-log 2 G{generation}\n{batch}C {inbox.State.HighestModSeq} {hash:x16}\n");
+
+        var older = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal(header, (await File.ReadAllLinesAsync(IndexPath(maildir)))[0]); // read, not rebuilt
+        Assert.Equal((MessageFlags.Answered, record.ModSeq), (older.State.FindByUid(2)!.Flags, older.State.FindByUid(2)!.ModSeq));
+
+        await older.UpdateFlagsAsync(new FlagChange([3u], FlagChangeMode.Add, MessageFlags.Flagged, []));
+
+        Assert.NotEqual(header, (await File.ReadAllLinesAsync(IndexPath(maildir)))[0]); // a new base instead
+        Assert.DoesNotContain("\nF ", await File.ReadAllTextAsync(LogPath(maildir)));
+        var fresh = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal(older.State.Messages.Select(m => (m.Uid, m.Flags, m.ModSeq)), fresh.State.Messages.Select(m => (m.Uid, m.Flags, m.ModSeq)));
     }
 }

@@ -1,0 +1,146 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Facteur.MailStore.Folders;
+
+/// <summary>
+/// The renames of one flag change (STORE) in one Maildir folder, by file name relative to open
+/// descriptors of its <c>cur/</c> (and <c>new/</c>, opened only when a message is still there). A STORE
+/// on 1:* is one rename per message and the kernel's rename is nearly all of its time; with absolute
+/// paths the kernel walks every component of the mail root twice per message and the runtime marshals
+/// two path strings, where <c>renameat2(curfd, name, curfd, newname, RENAME_NOREPLACE)</c> looks up the
+/// two names only. Opened for one command and closed after it, so a folder renamed or deleted between
+/// commands is never reached through a stale descriptor. Where descriptors cannot be used (not Linux,
+/// a file system without RENAME_NOREPLACE) every rename goes through <see cref="NoReplaceRename"/>.
+/// </summary>
+internal sealed unsafe partial class FolderRenames : IDisposable
+{
+    private const int ENoEnt = 2;
+    private const int EExist = 17;
+    private const int ENotDir = 20;
+    private const uint RenameNoReplace = 1;
+    private const int OCloExec = 0x80000;
+
+    // O_DIRECTORY differs by architecture: 0200000 on x86/x64, 040000 on ARM and AArch64.
+    private static readonly int ODirectory =
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 ? 0x4000 : 0x10000;
+
+    private static volatile bool unsupported = !OperatingSystem.IsLinux();
+
+    private readonly string _folderPath;
+    private int _cur = -1;
+    private int _new = -1;
+    private bool _fallback;
+
+    public FolderRenames(string folderPath)
+    {
+        _folderPath = folderPath;
+        _fallback = unsupported;
+    }
+
+    /// <summary>
+    /// Renames <paramref name="fromName"/> (in <c>new/</c> when <paramref name="fromNew"/>, else in <c>cur/</c>)
+    /// to <paramref name="toName"/> in <c>cur/</c>, never replacing an existing name.
+    /// </summary>
+    public RenameOutcome Rename(bool fromNew, string fromName, string toName)
+    {
+        if (!_fallback)
+        {
+            var from = fromNew ? OpenOnce(ref _new, "new") : OpenOnce(ref _cur, "cur");
+            var to = from < 0 ? -1 : OpenOnce(ref _cur, "cur");
+            if (to >= 0)
+            {
+                if (RenameAt(from, fromName, to, toName) is { } outcome)
+                {
+                    return outcome;
+                }
+
+                _fallback = true; // EINVAL/ENOSYS/…: the portable path decides for the rest of this command
+            }
+            else if (Marshal.GetLastPInvokeError() is ENoEnt or ENotDir)
+            {
+                return RenameOutcome.SourceMissing; // the folder's directory is gone
+            }
+            else
+            {
+                _fallback = true;
+            }
+        }
+
+        return NoReplaceRename.Rename(
+            Path.Combine(_folderPath, fromNew ? "new" : "cur", fromName), Path.Combine(_folderPath, "cur", toName));
+    }
+
+    public void Dispose()
+    {
+        if (_cur >= 0)
+        {
+            _ = Close(_cur);
+            _cur = -1;
+        }
+
+        if (_new >= 0)
+        {
+            _ = Close(_new);
+            _new = -1;
+        }
+    }
+
+    private int OpenOnce(ref int fd, string sub)
+    {
+        if (fd < 0)
+        {
+            fd = Open(Path.Combine(_folderPath, sub), ODirectory | OCloExec);
+        }
+
+        return fd;
+    }
+
+    /// <summary>One renameat2; null when the result says the descriptors cannot be used for it.</summary>
+    private static RenameOutcome? RenameAt(int fromDirectory, string fromName, int toDirectory, string toName)
+    {
+        // Maildir names are ASCII and under NAME_MAX (255 bytes): both fit the stack; anything longer
+        // still gets a buffer, and the kernel answers ENAMETOOLONG as it would for the path.
+        var fromLength = Encoding.UTF8.GetMaxByteCount(fromName.Length) + 1;
+        var toLength = Encoding.UTF8.GetMaxByteCount(toName.Length) + 1;
+        Span<byte> fromBytes = fromLength <= 1024 ? stackalloc byte[1024] : new byte[fromLength];
+        Span<byte> toBytes = toLength <= 1024 ? stackalloc byte[1024] : new byte[toLength];
+        fromBytes[Encoding.UTF8.GetBytes(fromName, fromBytes)] = 0;
+        toBytes[Encoding.UTF8.GetBytes(toName, toBytes)] = 0;
+        try
+        {
+            int result;
+            fixed (byte* from = fromBytes)
+            fixed (byte* to = toBytes)
+            {
+                result = RenameAt2(fromDirectory, from, toDirectory, to, RenameNoReplace);
+            }
+
+            if (result == 0)
+            {
+                return RenameOutcome.Renamed;
+            }
+
+            return Marshal.GetLastPInvokeError() switch
+            {
+                ENoEnt or ENotDir => RenameOutcome.SourceMissing,
+                EExist => RenameOutcome.TargetExists,
+                _ => null,
+            };
+        }
+        catch (EntryPointNotFoundException)
+        {
+            unsupported = true; // a libc without renameat2 (musl before 1.2.2)
+            return null;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    private static partial int RenameAt2(int oldDirectory, byte* oldName, int newDirectory, byte* newName, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}
