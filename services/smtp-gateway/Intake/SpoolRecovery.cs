@@ -29,6 +29,12 @@ internal sealed partial class SpoolRecovery(
 {
     internal static readonly TimeSpan OrphanAge = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Hosted services are built before any of them starts, so before the SMTP listeners: a spool
+    /// file written before this moment cannot belong to a session of this host.
+    /// </summary>
+    private readonly DateTime createdUtc = DateTime.UtcNow;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -83,8 +89,8 @@ internal sealed partial class SpoolRecovery(
             return 0;
         }
 
-        // Entries committed before this moment (files of sessions running now are newer and theirs).
-        var recoverBefore = DateTime.UtcNow;
+        // Only entries written before this host existed: files of its own sessions are theirs.
+        var recoverBefore = createdUtc;
         var entries = new List<(string QueueId, DateTime Written, SpoolEnvelope? Entry)>();
         foreach (var file in new DirectoryInfo(spool.Incoming).EnumerateFiles("*.eml"))
         {
