@@ -81,9 +81,11 @@ internal sealed partial class MailReceivedConsumer(
     }
 
     /// <summary>
-    /// <see cref="MailSpool.Complete"/> with the fsync of <c>incoming/</c> as a group commit: the
-    /// envelope goes first (so a crash in between leaves an orphan body, never a half entry), and
-    /// concurrent deliveries share the directory fsync that the gateway's sessions also share.
+    /// Removes the standalone spool entry once every copy is durable. Format 2 (one file, see
+    /// <see cref="SpoolTrailer"/>): one unlink, no fsync — a removal lost in a crash only means the
+    /// entry is published again as a redelivery, which finds the copies already written. Format 1
+    /// (an <c>.env</c> beside the body, from earlier versions): the envelope goes first with the
+    /// fsync of <c>incoming/</c> as a group commit, so a crash in between leaves an orphan body.
     /// </summary>
     private async Task CompleteSpoolEntryAsync(string queueId, CancellationToken cancellationToken)
     {

@@ -25,18 +25,77 @@ public sealed class StandaloneSpoolTests : IDisposable
     };
 
     [Fact]
-    public async Task Commit_fsyncs_the_message_and_its_envelope_as_a_spool_entry_before_returning()
+    public async Task Commit_writes_the_message_and_its_envelope_as_one_spool_file_before_returning()
     {
         // No delivery in this host: the in-memory bus drops the message, as a crash would.
         await using var gateway = await TestHost.StartAsync(Standalone(delivery: false));
 
         await gateway.SendAsync("QSPOOL1", ["alice@esp.sn"], Message("one"));
 
-        Assert.Equal(Message("one"), await File.ReadAllBytesAsync(gateway.Spool.MessagePath("QSPOOL1")));
-        var envelope = SpoolEnvelope.FromJson(await File.ReadAllBytesAsync(gateway.Spool.EnvelopePath("QSPOOL1")));
+        var path = gateway.Spool.MessagePath("QSPOOL1");
+        Assert.True(SpoolTrailer.TryVerify(path, out var layout, out var prefix, out var json));
+        Assert.Empty(prefix);
+        Assert.Equal(Message("one"), (await File.ReadAllBytesAsync(path))[..(int)layout.MessageLength]);
+        var envelope = SpoolEnvelope.FromJson(json);
         Assert.Equal(["alice@esp.sn"], envelope.Recipients);
         Assert.Equal(Message("one").Length, envelope.Size);
-        Assert.Equal(["QSPOOL1"], gateway.Spool.CommittedQueueIds());
+        Assert.False(File.Exists(gateway.Spool.EnvelopePath("QSPOOL1")));
+        Assert.Equal(["QSPOOL1.eml"], Directory.EnumerateFiles(gateway.Spool.Incoming).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_spool_file_cut_short_or_altered_is_not_a_committed_entry()
+    {
+        await using (var gateway = await TestHost.StartAsync(Standalone(delivery: false)))
+        {
+            await gateway.SendAsync("QTORN1", ["alice@esp.sn"], Message("torn"));
+            await gateway.SendAsync("QFLIP1", ["alice@esp.sn"], Message("flipped"));
+            await gateway.SendAsync("QGOOD1", ["bob@esp.sn"], Message("good"));
+        }
+
+        var spool = new MailSpool(Path.Combine(root.Path, "spool"));
+        var torn = spool.MessagePath("QTORN1");
+        var bytes = await File.ReadAllBytesAsync(torn);
+        await File.WriteAllBytesAsync(torn, bytes[..^1]);
+        var flipped = spool.MessagePath("QFLIP1");
+        bytes = await File.ReadAllBytesAsync(flipped);
+        bytes[10] ^= 0x20; // a message octet the disk lost: the footer is there, the hash no longer matches
+        await File.WriteAllBytesAsync(flipped, bytes);
+        Assert.False(SpoolTrailer.TryVerify(torn, out _, out _, out _));
+        Assert.False(SpoolTrailer.TryVerify(flipped, out _, out _, out _));
+        File.SetLastWriteTimeUtc(torn, DateTime.UtcNow.AddDays(-1));
+        File.SetLastWriteTimeUtc(flipped, DateTime.UtcNow.AddDays(-1));
+
+        await using var restarted = await TestHost.StartAsync(Standalone(delivery: true));
+        await Wait.UntilAsync(() => !Directory.EnumerateFiles(restarted.Spool.Incoming).Any(), TimeSpan.FromSeconds(30), "the spool to drain");
+
+        // Only the intact entry is delivered; the others never got a 250 and are removed as orphans.
+        Assert.Empty(restarted.Files("alice@esp.sn"));
+        Assert.Single(restarted.Files("bob@esp.sn"));
+    }
+
+    [Fact]
+    public async Task A_format_one_entry_left_by_an_earlier_version_is_still_delivered()
+    {
+        var spool = new MailSpool(Path.Combine(root.Path, "spool"));
+        spool.EnsureCreated();
+        var entry = new SpoolEnvelope
+        {
+            QueueId = "QOLD1",
+            ReversePath = "old@example.org",
+            Recipients = ["alice@esp.sn"],
+            ReceivedAt = DateTimeOffset.UtcNow.AddMinutes(-5),
+            Size = Message("old").Length + "X-Old: 1\r\n".Length,
+            HeaderPrefix = "X-Old: 1\r\n",
+        };
+        await File.WriteAllBytesAsync(spool.MessagePath("QOLD1"), Message("old"));
+        await File.WriteAllBytesAsync(spool.EnvelopePath("QOLD1"), entry.ToJson());
+
+        await using var host = await TestHost.StartAsync(Standalone(delivery: true));
+        await Wait.UntilAsync(() => !Directory.EnumerateFiles(host.Spool.Incoming).Any(), TimeSpan.FromSeconds(30), "the spool to drain");
+
+        var copy = await File.ReadAllTextAsync(Assert.Single(host.Files("alice@esp.sn")));
+        Assert.EndsWith("X-Old: 1\r\n" + Encoding.ASCII.GetString(Message("old")), copy, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -47,14 +106,15 @@ public sealed class StandaloneSpoolTests : IDisposable
             await crashed.SendAsync("QCRASH1", ["alice@esp.sn", "bob@esp.sn"], Message("first"));
             await crashed.SendAsync("QCRASH2", ["bob@esp.sn"], Message("large", bodyLines: 2000));
             await crashed.SendAsync("QCRASH3", ["alice@esp.sn"], Message("third"));
-            Assert.Equal(3, crashed.Spool.CommittedQueueIds().Count());
+            Assert.Equal(3, Directory.EnumerateFiles(crashed.Spool.Incoming, "*.eml").Count(f => SpoolTrailer.TryVerify(f, out _, out _, out _)));
         }
 
         // QCRASH1 had reached alice's Maildir (and been read by IMAP) before the crash, not bob's.
         var spool = new MailSpool(Path.Combine(root.Path, "spool"));
-        var entry = SpoolEnvelope.FromJson(await File.ReadAllBytesAsync(spool.EnvelopePath("QCRASH1")));
+        Assert.True(SpoolTrailer.TryVerify(spool.MessagePath("QCRASH1"), out _, out _, out var json));
+        var entry = SpoolEnvelope.FromJson(json);
         var writer = new MaildirWriter(Path.Combine(root.Path, "mail"), "mx.esp.sn");
-        await using (var body = File.OpenRead(spool.MessagePath("QCRASH1")))
+        await using (var body = SpoolTrailer.OpenContent(spool.MessagePath("QCRASH1"), formatTwo: true))
         {
             var early = await writer.DeliverAsync(new MaildirCopy
             {

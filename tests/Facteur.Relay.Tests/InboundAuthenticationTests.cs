@@ -170,16 +170,19 @@ public sealed class InboundAuthenticationTests : IAsyncLifetime
         var header = await AuthenticationResultsAsync("Written once");
         Assert.Contains("spf=fail", header, StringComparison.Ordinal);
 
-        // The spool entry's body is the octets as received (our Received first): the header is
-        // kept beside it in the fsynced envelope instead of in a rewritten copy of the file.
+        // The spool file starts with the octets as received (our Received first): the header is
+        // written after them in the file's trailer instead of in a rewritten copy of the file.
         var queueId = app.Services.GetRequiredService<ReceivedLog>().Envelopes.Single(e => e.ReversePath == "letter@news.test" && e.Size > 0
             && Encoding.UTF8.GetString(e.Content ?? []).Contains("Subject: Written once", StringComparison.Ordinal)).QueueId;
         var incoming = Path.Combine(root, "spool", "incoming");
-        var body = await File.ReadAllTextAsync(Path.Combine(incoming, queueId + ".eml"));
+        var path = Path.Combine(incoming, queueId + ".eml");
+        var body = await File.ReadAllTextAsync(path);
         Assert.StartsWith("Received: from client.test", body, StringComparison.Ordinal);
-        var envelope = await File.ReadAllTextAsync(Path.Combine(incoming, queueId + ".env"));
-        Assert.Contains("\"HeaderPrefix\":\"Authentication-Results: mx.esp.sn;", envelope, StringComparison.Ordinal);
+        Assert.True(SpoolTrailer.TryVerify(path, out var layout, out var prefix, out _));
+        Assert.StartsWith("Authentication-Results: mx.esp.sn;", Encoding.UTF8.GetString(prefix), StringComparison.Ordinal);
+        Assert.Equal(layout.ContentLength, app.Services.GetRequiredService<ReceivedLog>().Envelopes.Single(e => e.QueueId == queueId).Size);
         Assert.Empty(Directory.GetFiles(incoming, "*.merged"));
+        Assert.False(File.Exists(Path.Combine(incoming, queueId + ".env")));
         var published = app.Services.GetRequiredService<ReceivedLog>().Envelopes.Single(e => e.QueueId == queueId);
         Assert.Equal(published.Content!.Length, published.Size);
     }
@@ -195,8 +198,12 @@ public sealed class InboundAuthenticationTests : IAsyncLifetime
         var header = await AuthenticationResultsAsync("Large one");
         Assert.Contains("dmarc=fail (p=none) header.from=news.test", header, StringComparison.Ordinal);
         var received = app.Services.GetRequiredService<ReceivedLog>().Envelopes.Single(e => e.Content is null && e.ReversePath == "letter@news.test" && e.Size > 100_000);
-        var file = new FileInfo(Path.Combine(root, "spool", "incoming", received.QueueId + ".eml"));
-        Assert.Equal(file.Length, received.Size);
+        var path = Path.Combine(root, "spool", "incoming", received.QueueId + ".eml");
+        Assert.True(SpoolTrailer.TryVerify(path, out var layout, out _, out _));
+        Assert.Equal(layout.ContentLength, received.Size);
+        // Read back through the claim check: the header prefix first, then the message, not the trailer.
+        Assert.Contains(app.Services.GetRequiredService<ReceivedLog>().Messages, m => m.Length == received.Size
+            && Encoding.ASCII.GetString(m, 0, 64).StartsWith("Authentication-Results: mx.esp.sn;", StringComparison.Ordinal));
         Assert.Empty(Directory.GetFiles(Path.Combine(root, "spool", "incoming"), "*.merged"));
     }
 

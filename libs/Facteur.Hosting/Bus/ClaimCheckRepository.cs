@@ -18,12 +18,13 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     private const string ClaimPrefix = "urn:facteur:claim:";
     private const string SpoolPrefix = "urn:facteur:spool:";
 
+    /// <summary>Claims adopted from a format-2 spool file start with this letter (<c>m</c>: a plain adopted body, <c>c</c>: a copy).</summary>
+    private const string SpoolFilePrefix = "s";
+
     public Task<Stream> Get(Uri address, CancellationToken cancellationToken = default)
     {
         var path = PathOf(address);
-        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024,
-            FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return Task.FromResult(stream);
+        return Task.FromResult(SpoolTrailer.OpenContent(path, IsSpoolFile(address)));
     }
 
     public async Task<Uri> Put(Stream stream, TimeSpan? timeToLive = default, CancellationToken cancellationToken = default)
@@ -42,9 +43,26 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
         return new ClaimedContent(new Uri(ClaimPrefix + name), this);
     }
 
-    /// <summary>The claim <see cref="Adopt"/> made for <paramref name="queueId"/> (its name derives from the queue id).</summary>
+    /// <summary>
+    /// Moves a format-2 spool file (<see cref="SpoolTrailer"/>: message, header prefix, footer) into
+    /// the claims folder by rename, without any fsync: the caller makes the file and the claims
+    /// folder durable (both at once) before the address leaves the process. Readers get prefix + message.
+    /// </summary>
+    public (MessageData<Stream> Content, string Path) AdoptSpoolFile(string path, string queueId)
+    {
+        spool.EnsureCreated();
+        var name = SpoolFilePrefix + MailSpool.CheckedQueueId(queueId);
+        var destination = Path.Combine(spool.Claims, name);
+        File.Move(path, destination, overwrite: true);
+        return (new ClaimedContent(new Uri(ClaimPrefix + name), this), destination);
+    }
+
+    /// <summary>
+    /// The claim <see cref="AdoptSpoolFile"/> made for <paramref name="queueId"/> (its name derives from
+    /// the queue id): a message kept after an unconfirmed publish points to it again.
+    /// </summary>
     public MessageData<Stream> ForAdopted(string queueId) =>
-        new ClaimedContent(new Uri(ClaimPrefix + "m" + MailSpool.CheckedQueueId(queueId)), this);
+        new ClaimedContent(new Uri(ClaimPrefix + SpoolFilePrefix + MailSpool.CheckedQueueId(queueId)), this);
 
     /// <summary>A reference to a standalone spool entry's message file (which the spool deletes, not the claim check).</summary>
     public MessageData<Stream> ForSpoolEntry(string queueId) =>
@@ -81,6 +99,24 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     }
 
     public bool Exists(Uri address) => File.Exists(PathOf(address));
+
+    /// <summary>
+    /// Whether the file behind an address is a spool file whose content is prefix + message: an
+    /// adopted format-2 claim, or a standalone spool entry without the format-1 envelope file.
+    /// Other claims (copies, <see cref="Put"/>) hold exactly the content: their last octets are the
+    /// sender's and are never taken for a footer.
+    /// </summary>
+    private bool IsSpoolFile(Uri address)
+    {
+        var text = address.OriginalString;
+        if (text.StartsWith(ClaimPrefix + SpoolFilePrefix, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        return text.StartsWith(SpoolPrefix, StringComparison.Ordinal)
+            && !File.Exists(spool.EnvelopePath(text[SpoolPrefix.Length..]));
+    }
 
     internal string PathOf(Uri address)
     {

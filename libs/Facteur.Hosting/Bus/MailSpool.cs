@@ -4,10 +4,11 @@ namespace Facteur.Hosting.Bus;
 /// The spool folders under <c>Facteur:SpoolRoot</c>:
 /// <list type="bullet">
 /// <item><c>incoming/&lt;queueid&gt;.eml</c>: a message while the SMTP session streams it; in the
-/// standalone host also the durable copy until delivery completes.</item>
-/// <item><c>incoming/&lt;queueid&gt;.env</c>: the envelope (JSON), written atomically at commit in the
-/// standalone host; its presence marks a committed entry that must be (re)delivered.</item>
-/// <item><c>claims/&lt;name&gt;</c>: claim-check bodies of large messages.</item>
+/// standalone host also the durable entry until delivery completes: format 2 (<see cref="SpoolTrailer"/>)
+/// holds message, header prefix and envelope in this one file, committed when its footer checks out.</item>
+/// <item><c>incoming/&lt;queueid&gt;.env</c>: format 1 only (earlier versions): the envelope (JSON),
+/// whose presence marked a committed entry; still recovered.</item>
+/// <item><c>claims/&lt;name&gt;</c>: claim-check bodies of large messages (<c>s…</c>: a format-2 spool file).</item>
 /// </list>
 /// </summary>
 public sealed class MailSpool
@@ -46,7 +47,7 @@ public sealed class MailSpool
     /// <summary>fsync of <c>incoming/</c>: makes renames and new entries in it durable.</summary>
     public void SyncIncoming() => DurableFile.SyncDirectory(Incoming);
 
-    /// <summary>Committed entries (those with an envelope), oldest first.</summary>
+    /// <summary>Committed format-1 entries (those with an <c>.env</c>), oldest first.</summary>
     public IEnumerable<string> CommittedQueueIds() =>
         Directory.Exists(Incoming)
             ? new DirectoryInfo(Incoming).EnumerateFiles("*.env").OrderBy(f => f.LastWriteTimeUtc).Select(f => Path.GetFileNameWithoutExtension(f.Name))

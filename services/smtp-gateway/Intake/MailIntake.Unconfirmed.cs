@@ -23,7 +23,9 @@ internal sealed partial class MailIntake
     /// <summary>
     /// Makes the spooled message a committed spool entry (body fsynced, then the envelope written
     /// atomically). A small message keeps its <c>.eml</c> and header prefix as the standalone host
-    /// does; a large one's body is already the durable claim <c>m&lt;queueid&gt;</c>. Returns false
+    /// did before spool format 2 (an <c>.eml</c> with an <c>.env</c> beside it, which recovery and
+    /// <see cref="UnconfirmedRepublisher"/> read); a large one's body is already the durable claim
+    /// <c>s&lt;queueid&gt;</c> (<see cref="ClaimCheckRepository.AdoptSpoolFile"/>). Returns false
     /// when the spool cannot take it (the caller then answers 451 and cleans up).
     /// </summary>
     private async Task<bool> TryKeepUnconfirmedAsync(Envelope envelope, SpooledMessage spooled, byte[] prefix, long size, bool large)
@@ -32,7 +34,7 @@ internal sealed partial class MailIntake
         {
             if (large)
             {
-                // The claim holds the whole message (prefix merged in); a spool file left beside it is not needed.
+                // The claim holds the whole message (the header prefix in its trailer); the spool file became it.
                 DeleteQuietly(spooled.Path);
             }
             else
@@ -47,7 +49,7 @@ internal sealed partial class MailIntake
             };
 
             // Not the session's token: the 250 depends on this write finishing, and it is short.
-            await WriteEnvelopeAsync(entry, Task.CompletedTask, CancellationToken.None).ConfigureAwait(false);
+            await WriteKeptEnvelopeAsync(entry).ConfigureAwait(false);
             LogKeptUnconfirmed(logger, envelope.QueueId, size);
             return true;
         }
@@ -57,6 +59,21 @@ internal sealed partial class MailIntake
             LogKeepFailed(logger, envelope.QueueId, ex);
             return false;
         }
+    }
+
+    /// <summary>Writes the envelope atomically beside the message: the rename is the entry's commit point, the directory fsync makes both names durable.</summary>
+    private async Task WriteKeptEnvelopeAsync(SpoolEnvelope entry)
+    {
+        var final = spool.EnvelopePath(entry.QueueId);
+        var tmp = final + ".tmp";
+        await using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.None))
+        {
+            file.Write(entry.ToJson());
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, final, overwrite: true);
+        await DirectorySync.FsyncAsync(spool.Incoming, CancellationToken.None).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{QueueId} ({Size} octets) was sent to the broker but never confirmed; kept in the spool and accepted, it will be published again")]

@@ -15,15 +15,18 @@ namespace Facteur.SmtpGateway.Intake;
 /// the session may answer 250 (DESIGN.md promise 1):
 /// <list type="bullet">
 /// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.InlineThreshold"/>,
-/// otherwise by claim check: the spool file is renamed into the claims folder, never copied or
-/// loaded) and waits for the publisher confirm at most <see cref="BusOptions.PublishTimeout"/>.
-/// A confirm that does not come is waited for by publishing again (<see cref="PublishAsync"/>). No
-/// confirm within the timeout and the broker never reached → <see cref="MailIntakeUnavailableException"/>
-/// (451 4.3.0) and nothing is left behind; reached but never confirmed → the message is kept in the
-/// spool, 250, and <see cref="UnconfirmedRepublisher"/> publishes it again (MailIntake.Unconfirmed.cs).</item>
+/// otherwise by claim check: the spool file gets its trailer (the header prefix) and is renamed
+/// into the claims folder, never copied or loaded) and waits for the publisher confirm at most
+/// <see cref="BusOptions.PublishTimeout"/>. A confirm that does not come is waited for by publishing
+/// again (<see cref="PublishAsync"/>). No confirm within the timeout and the broker never reached →
+/// <see cref="MailIntakeUnavailableException"/> (451 4.3.0) and nothing is left behind; reached but
+/// never confirmed → the message is kept in the spool, 250, and <see cref="UnconfirmedRepublisher"/>
+/// publishes it again (MailIntake.Unconfirmed.cs).</item>
 /// <item>In-memory (standalone): the in-memory bus forgets everything on a crash, so the message
-/// and its envelope are fsynced as a spool entry first; delivery deletes the entry when every copy
-/// is durable and <see cref="SpoolRecovery"/> publishes unfinished entries again at start.</item>
+/// becomes a spool entry first: one file, message then envelope (<see cref="SpoolTrailer"/>),
+/// fsynced once; the directory entry was made durable while the message arrived. Delivery deletes
+/// the entry when every copy is durable and <see cref="SpoolRecovery"/> publishes unfinished
+/// entries again at start.</item>
 /// </list>
 /// </summary>
 internal sealed partial class MailIntake(
@@ -49,7 +52,14 @@ internal sealed partial class MailIntake(
             BufferSize = 64 * 1024,
             Options = FileOptions.Asynchronous,
         });
-        return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, file));
+        // Standalone: the file is the spool entry. Its directory entry must be durable before the
+        // 250 (POSIX: only an fsync of the directory makes a new name durable); that fsync starts
+        // now and runs while the client sends the message, so the commit waits for one fsync, the
+        // file's, as Postfix's cleanup does. Sessions starting together share it (group commit).
+        var entryCreated = facteurOptions.Value.Transport == FacteurTransport.InMemory
+            ? DirectorySync.FsyncAsync(spool.Incoming, CancellationToken.None)
+            : null;
+        return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, file, entryCreated));
     }
 
     public async ValueTask CommitAsync(Envelope envelope, ISpooledMessage message, CancellationToken cancellationToken)
@@ -80,27 +90,22 @@ internal sealed partial class MailIntake(
         spooled.Committed = true;
         MailReceived received;
         Uri? claim = null;
-        string? merged = null;
         try
         {
-            // A claim must be on disk before the broker has its address. With a header prefix the
-            // claim is a new file (prefix + content, fsynced once), so the spool file needs no fsync.
-            spooled.Close(fsync: large && prefix.Length == 0);
             if (large)
             {
-                var source = spooled.Path;
-                if (prefix.Length > 0)
-                {
-                    merged = await WriteMergedAsync(prefix, spooled.Path, cancellationToken).ConfigureAwait(false);
-                    source = merged;
-                }
-
-                var content = claims.Adopt(source, envelope.QueueId);
+                // A claim must be durable before the broker has its address: the spool file gets
+                // its trailer (the header prefix goes after the message, not in a second copy),
+                // is renamed into claims/, then the file and claims/ are fsynced at the same time.
+                await spooled.SealAsync([], fsync: false, cancellationToken).ConfigureAwait(false);
+                var (content, claimPath) = claims.AdoptSpoolFile(spooled.Path, envelope.QueueId);
                 claim = content.Address;
+                await MakeClaimDurableAsync(claimPath, cancellationToken).ConfigureAwait(false);
                 received = ToMessage(envelope, size) with { LargeContent = content };
             }
             else
             {
+                spooled.Close(fsync: false);
                 received = ToMessage(envelope, size) with { Content = await ReadWithPrefixAsync(prefix, spooled.Path, cancellationToken).ConfigureAwait(false) };
             }
 
@@ -117,11 +122,6 @@ internal sealed partial class MailIntake(
 
             // Nothing left behind: the client is told to retry and will send it again.
             DeleteQuietly(spooled.Path);
-            if (merged is not null)
-            {
-                DeleteQuietly(merged);
-            }
-
             if (claim is not null)
             {
                 DeleteClaimQuietly(claim);
@@ -135,7 +135,7 @@ internal sealed partial class MailIntake(
             throw;
         }
 
-        if (!large || merged is not null)
+        if (!large)
         {
             DeleteQuietly(spooled.Path);
         }
@@ -150,43 +150,22 @@ internal sealed partial class MailIntake(
         long size;
         try
         {
-            // Small messages (the common case) keep their header prefix in the envelope, which is
-            // fsynced anyway: the body is written and fsynced once. A message above the inline
-            // threshold is read by claim check straight from the .eml, so the prefix must be in
-            // the file: it is rewritten (prefix + content, fsynced) and the first copy is not fsynced.
+            // One file, one fsync: the envelope and the header prefix go after the message
+            // (SpoolTrailer), and the footer's hash makes the entry committed only once all of it
+            // is on disk. The directory entry's fsync started when the file was created.
             size = prefix.Length + spooled.Length;
-            var merge = prefix.Length > 0 && size > busOptions.Value.InlineThreshold;
-            Task bodyDurable;
-            if (merge)
-            {
-                spooled.Close(fsync: false);
-                var merged = await WriteMergedAsync(prefix, spooled.Path, cancellationToken).ConfigureAwait(false);
-                File.Move(merged, spooled.Path, overwrite: true);
-                bodyDurable = Task.CompletedTask;
-            }
-            else
-            {
-                // The body's fsync runs while the envelope is written and fsynced: both must be
-                // durable before the envelope's rename commits the entry, neither needs the other
-                // first, and the file system can serve both with one journal commit (one fsync of
-                // wait before the 250 instead of two in a row).
-                bodyDurable = Task.Run(() => spooled.Close(fsync: true), CancellationToken.None);
-            }
-
-            var spoolEnvelope = SpoolEnvelope.From(envelope, size) with
-            {
-                HeaderPrefix = prefix.Length > 0 && !merge ? Encoding.UTF8.GetString(prefix) : null,
-            };
-            await WriteEnvelopeAsync(spoolEnvelope, bodyDurable, cancellationToken).ConfigureAwait(false);
-            var received = await ToSpooledMessageAsync(spoolEnvelope, cancellationToken).ConfigureAwait(false);
+            var entry = SpoolEnvelope.From(envelope, size);
+            await spooled.SealAsync(entry.ToJson(), fsync: true, cancellationToken).ConfigureAwait(false);
+            await spooled.EntryCreated.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var received = size > busOptions.Value.InlineThreshold
+                ? ToMessage(envelope, size) with { LargeContent = claims.ForSpoolEntry(envelope.QueueId) }
+                : ToMessage(envelope, size) with { Content = await SpoolTrailer.ReadContentAsync(spooled.Path, formatTwo: true, cancellationToken).ConfigureAwait(false) };
             await PublishAsync(received, spoolEntry: true, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             // Not published: answer 451 and forget the entry, so the client's retry is the only copy.
-            DeleteQuietly(spool.EnvelopePath(envelope.QueueId));
             DeleteQuietly(spooled.Path);
-            DeleteQuietly(spooled.Path + ".merged");
             if (ex is IOException or UnauthorizedAccessException)
             {
                 throw new MailIntakeUnavailableException("The spool is unavailable.", ex);
@@ -196,6 +175,24 @@ internal sealed partial class MailIntake(
         }
 
         LogSpooled(logger, envelope.QueueId, size);
+    }
+
+    /// <summary>fsync of an adopted claim file and of the claims folder (its new name) at the same time: the file system can serve both with one journal commit.</summary>
+    private async Task MakeClaimDurableAsync(string path, CancellationToken cancellationToken)
+    {
+        var fileDurable = Task.Run(() =>
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 0);
+            file.Flush(flushToDisk: true);
+        }, CancellationToken.None);
+        try
+        {
+            await DirectorySync.FsyncAsync(spool.Claims, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await fileDurable.ConfigureAwait(false);
+        }
     }
 
     /// <summary>The message octets of a small message: the header prefix, then the spool file, in one array.</summary>
@@ -211,24 +208,6 @@ internal sealed partial class MailIntake(
         prefix.CopyTo(bytes, 0);
         await input.ReadExactlyAsync(bytes.AsMemory(prefix.Length), cancellationToken).ConfigureAwait(false);
         return bytes;
-    }
-
-    /// <summary><c>&lt;path&gt;.merged</c>: the header prefix then the spooled octets, streamed and fsynced (large messages only).</summary>
-    private static async Task<string> WriteMergedAsync(byte[] prefix, string path, CancellationToken cancellationToken)
-    {
-        var merged = path + ".merged";
-        await using (var output = new FileStream(merged, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
-        {
-            await output.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
-            await using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.Asynchronous))
-            {
-                await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
-            }
-
-            output.Flush(flushToDisk: true);
-        }
-
-        return merged;
     }
 
     /// <summary>The bus message for a committed spool entry (also used by <see cref="SpoolRecovery"/>).</summary>
@@ -260,8 +239,15 @@ internal sealed partial class MailIntake(
             };
         }
 
-        var prefix = entry.HeaderPrefix is { Length: > 0 } header ? Encoding.UTF8.GetBytes(header) : [];
-        return message with { Content = await ReadWithPrefixAsync(prefix, spool.MessagePath(entry.QueueId), cancellationToken).ConfigureAwait(false) };
+        // Format 1 entries (an .env beside the .eml) kept the prefix in the envelope; format 2 has it in the file.
+        var path = spool.MessagePath(entry.QueueId);
+        if (File.Exists(spool.EnvelopePath(entry.QueueId)))
+        {
+            var prefix = entry.HeaderPrefix is { Length: > 0 } header ? Encoding.UTF8.GetBytes(header) : [];
+            return message with { Content = await ReadWithPrefixAsync(prefix, path, cancellationToken).ConfigureAwait(false) };
+        }
+
+        return message with { Content = await SpoolTrailer.ReadContentAsync(path, formatTwo: true, cancellationToken).ConfigureAwait(false) };
     }
 
     /// <summary>
@@ -370,28 +356,6 @@ internal sealed partial class MailIntake(
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes("MailReceived\n" + queueId));
         return new Guid(hash.AsSpan(0, 16));
-    }
-
-    private async Task WriteEnvelopeAsync(SpoolEnvelope entry, Task bodyDurable, CancellationToken cancellationToken)
-    {
-        var final = spool.EnvelopePath(entry.QueueId);
-        var tmp = final + ".tmp";
-        try
-        {
-            await using var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.None);
-            file.Write(entry.ToJson());
-            file.Flush(flushToDisk: true);
-        }
-        finally
-        {
-            // Never leave with the body's fsync still running (the caller may delete the file).
-            await bodyDurable.ConfigureAwait(false);
-        }
-
-        // The rename is the commit point of the entry; the directory fsync makes the .eml and .env
-        // entries durable. It is a group commit: sessions committing at the same time share one.
-        File.Move(tmp, final, overwrite: true);
-        await DirectorySync.FsyncAsync(spool.Incoming, cancellationToken).ConfigureAwait(false);
     }
 
     private static MailReceived ToMessage(Envelope envelope, long size) => new()

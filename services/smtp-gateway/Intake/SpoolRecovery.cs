@@ -13,7 +13,9 @@ namespace Facteur.SmtpGateway.Intake;
 /// started (bus running, consumers connected), every committed spool entry still in
 /// <c>incoming/</c> belongs to a message that got 250 but was not fully delivered before the
 /// process stopped; it is published again, flagged as a redelivery so delivery checks for the
-/// copies it may already have written. Bodies without an envelope never got 250 and are removed
+/// copies it may already have written. Committed means: a format-2 file whose footer and hash
+/// check out (<see cref="SpoolTrailer"/>), or a format-1 <c>.eml</c> with its <c>.env</c> (spools
+/// written by earlier versions are still recovered). Other bodies never got 250 and are removed
 /// (in-memory: any older than this process; over RabbitMQ, where replicas share the folder, only
 /// those older than <see cref="OrphanAge"/>).
 /// </summary>
@@ -26,6 +28,12 @@ internal sealed partial class SpoolRecovery(
     ILogger<SpoolRecovery> logger) : BackgroundService
 {
     internal static readonly TimeSpan OrphanAge = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Hosted services are built before any of them starts, so before the SMTP listeners: a spool
+    /// file written before this moment cannot belong to a session of this host.
+    /// </summary>
+    private readonly DateTime createdUtc = DateTime.UtcNow;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -71,21 +79,40 @@ internal sealed partial class SpoolRecovery(
         }
 
         var inMemory = facteurOptions.Value.Transport == FacteurTransport.InMemory;
-        RemoveOrphans(inMemory
+        var orphanBefore = inMemory
             ? Process.GetCurrentProcess().StartTime.ToUniversalTime()
-            : DateTime.UtcNow - OrphanAge);
+            : DateTime.UtcNow - OrphanAge;
         if (!inMemory)
         {
-            // Over RabbitMQ a committed entry is a message whose confirm was lost: UnconfirmedRepublisher publishes it.
+            // Over RabbitMQ a committed entry (an .env beside it) is a message whose confirm was lost:
+            // UnconfirmedRepublisher publishes it. Anything else in incoming/ never got a 250.
+            RemoveOrphans(orphanBefore, committed: new HashSet<string>());
             return 0;
         }
 
+        // Only entries written before this host existed: files of its own sessions are theirs.
+        var recoverBefore = createdUtc;
+        var entries = new List<(string QueueId, DateTime Written, SpoolEnvelope? Entry)>();
+        foreach (var file in new DirectoryInfo(spool.Incoming).EnumerateFiles("*.eml"))
+        {
+            var queueId = Path.GetFileNameWithoutExtension(file.Name);
+            if (File.Exists(spool.EnvelopePath(queueId)))
+            {
+                entries.Add((queueId, file.LastWriteTimeUtc, null)); // format 1: the .env says committed
+            }
+            else if (file.LastWriteTimeUtc < recoverBefore && TryReadEntry(file.FullName, queueId) is { } entry)
+            {
+                entries.Add((queueId, file.LastWriteTimeUtc, entry));
+            }
+        }
+
+        RemoveOrphans(orphanBefore, entries.Select(e => e.QueueId).ToHashSet(StringComparer.Ordinal));
         var republished = 0;
-        foreach (var queueId in spool.CommittedQueueIds().ToList())
+        foreach (var (queueId, _, known) in entries.OrderBy(e => e.Written))
         {
             try
             {
-                var entry = SpoolEnvelope.FromJson(await File.ReadAllBytesAsync(spool.EnvelopePath(queueId), cancellationToken).ConfigureAwait(false));
+                var entry = known ?? SpoolEnvelope.FromJson(await File.ReadAllBytesAsync(spool.EnvelopePath(queueId), cancellationToken).ConfigureAwait(false));
                 var message = await intake.ToSpooledMessageAsync(entry, cancellationToken).ConfigureAwait(false);
                 await intake.PublishAsync(message, spoolEntry: true, cancellationToken, redelivery: true).ConfigureAwait(false);
                 republished++;
@@ -101,12 +128,34 @@ internal sealed partial class SpoolRecovery(
         return republished;
     }
 
-    private void RemoveOrphans(DateTime olderThanUtc)
+    /// <summary>The envelope of a complete format-2 spool file (footer and hash check out), or null.</summary>
+    private SpoolEnvelope? TryReadEntry(string path, string queueId)
+    {
+        try
+        {
+            if (SpoolTrailer.TryVerify(path, out _, out _, out var envelope) && envelope.Length > 0)
+            {
+                var entry = SpoolEnvelope.FromJson(envelope);
+                return entry.QueueId == queueId ? entry : null;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            LogRecoveryFailed(logger, queueId, ex);
+        }
+
+        return null;
+    }
+
+    /// <summary>Removes bodies that never became committed entries (never got 250) and stale tmp files.</summary>
+    private void RemoveOrphans(DateTime olderThanUtc, IReadOnlySet<string> committed)
     {
         foreach (var file in new DirectoryInfo(spool.Incoming).EnumerateFiles())
         {
-            var isOrphanBody = file.Extension == ".eml" && !File.Exists(Path.ChangeExtension(file.FullName, ".env"));
-            var isTmp = file.Name.EndsWith(".tmp", StringComparison.Ordinal);
+            var isOrphanBody = file.Extension == ".eml"
+                && !committed.Contains(Path.GetFileNameWithoutExtension(file.Name))
+                && !File.Exists(Path.ChangeExtension(file.FullName, ".env"));
+            var isTmp = file.Name.EndsWith(".tmp", StringComparison.Ordinal) || file.Name.EndsWith(".merged", StringComparison.Ordinal);
             if ((isOrphanBody || isTmp) && file.LastWriteTimeUtc < olderThanUtc)
             {
                 try
