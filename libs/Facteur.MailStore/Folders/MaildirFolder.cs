@@ -45,6 +45,33 @@ public sealed class MaildirFolder
     public string FullPath(MaildirMessage message) => System.IO.Path.Combine(Path, message.SubDirectory, message.FileName);
 
     /// <summary>
+    /// The RFC 822 sizes the IMAP store has already counted into this folder's <c>facteur-index</c>,
+    /// by key; null when there is no readable index. The IMAP sync indexes a folder from its listing
+    /// alone and counts a size on first use (as Dovecot does), so a message whose name has no
+    /// <c>W=</c> may have its size only there: POP3 takes it from here instead of reading the file
+    /// again, as Dovecot's POP3 reads the vsize its IMAP left in the index cache. A key's file never
+    /// changes content (Maildir), so a size found for the key is the file's.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? IndexedVirtualSizes()
+    {
+        if (Index.FolderIndexFile.Read(System.IO.Path.Combine(Path, Index.FolderIndexFile.FileName)) is not { } index)
+        {
+            return null;
+        }
+
+        var sizes = new Dictionary<string, long>(index.Entries.Count, StringComparer.Ordinal);
+        foreach (var entry in index.Entries)
+        {
+            if (entry.Size >= 0)
+            {
+                sizes[entry.Key] = entry.Size;
+            }
+        }
+
+        return sizes;
+    }
+
+    /// <summary>
     /// Brings <c>dovecot-uidlist</c> up to date with the files on disk under its lock: new files get
     /// the next UIDs in a stable order (by key), files that moved or changed flags keep theirs, UIDs
     /// of vanished files are dropped and never reused. Returns the folder's messages in UID order.

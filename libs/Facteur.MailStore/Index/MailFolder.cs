@@ -1433,6 +1433,18 @@ public sealed class MailFolder
         }
 
         var name = MaildirEntryName.Parse(entry.FileName);
+        var record = BuildRecord(entry, FlagLetters.ToMessageFlags(name.Flags), FlagLetters.Keywords(name, _keywords));
+        entry.Record = record;
+        return record;
+    }
+
+    /// <summary>The record of an entry whose file name's info is <paramref name="info"/> (just renamed to it): no parse of the name.</summary>
+    private MessageRecord NewRecord(IndexEntry entry, MaildirInfo info) =>
+        BuildRecord(entry, FlagLetters.ToMessageFlags(info.Flags), FlagLetters.Keywords(info.Keywords, _keywords));
+
+    /// <summary>A record with the entry's size and date, or with the facts that read them on first use when the index has none yet ('?').</summary>
+    private MessageRecord BuildRecord(IndexEntry entry, MessageFlags flags, IReadOnlyList<string> keywords)
+    {
         MessageFileFacts? facts = null;
         var dateKnown = entry.InternalDateMs != MessageFileFacts.UnknownDateMs;
         if (entry.Size < 0 || !dateKnown)
@@ -1441,20 +1453,12 @@ public sealed class MailFolder
             facts.Seed(entry.Size, entry.InternalDateMs);
         }
 
-        var record = new MessageRecord(entry.Uid, entry.Key, entry.FileName, entry.IsNew, FlagLetters.ToMessageFlags(name.Flags),
-            FlagLetters.Keywords(name, _keywords), entry.ModSeq, entry.Size,
+        return new MessageRecord(entry.Uid, entry.Key, entry.FileName, entry.IsNew, flags, keywords, entry.ModSeq, entry.Size,
             dateKnown ? DateTimeOffset.FromUnixTimeMilliseconds(entry.InternalDateMs) : DateTimeOffset.MinValue)
         {
             Facts = facts,
         };
-        entry.Record = record;
-        return record;
     }
-
-    /// <summary>The record of an entry whose file name's info is <paramref name="info"/> (just renamed to it): no parse of the name.</summary>
-    private MessageRecord NewRecord(IndexEntry entry, MaildirInfo info) =>
-        new(entry.Uid, entry.Key, entry.FileName, entry.IsNew, FlagLetters.ToMessageFlags(info.Flags),
-            FlagLetters.Keywords(info.Keywords, _keywords), entry.ModSeq, entry.Size, DateTimeOffset.FromUnixTimeMilliseconds(entry.InternalDateMs));
 
     private static bool InfoDiffers(string a, string b)
     {

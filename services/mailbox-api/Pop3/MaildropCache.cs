@@ -220,10 +220,28 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     private static MaildropListing FromSnapshot(MaildirFolder folder, MaildirSnapshot snapshot)
     {
         var messages = new List<MaildropEntry>(snapshot.Messages.Count);
+        IReadOnlyDictionary<string, long>? indexed = null;
+        var indexRead = false;
         foreach (var message in snapshot.Messages)
         {
             var current = message;
-            var size = message.VirtualSize ?? MessageVirtualSize.Compute(folder.FullPath(message));
+            var size = message.VirtualSize;
+            if (size is null)
+            {
+                // Neither the name nor the uidlist has it: the IMAP store may have counted it already.
+                if (!indexRead)
+                {
+                    indexed = folder.IndexedVirtualSizes();
+                    indexRead = true;
+                }
+
+                if (indexed is not null && indexed.TryGetValue(message.Key, out var known))
+                {
+                    size = known;
+                }
+            }
+
+            size ??= MessageVirtualSize.Compute(folder.FullPath(message));
             if (size is null)
             {
                 // Vanished between the scan and now (expunged by IMAP, or renamed): look it up once by key.

@@ -1,5 +1,6 @@
 using System.Text;
 using Facteur.Hosting.Bus;
+using Facteur.MailStore;
 using Microsoft.Extensions.Logging;
 
 namespace Facteur.SmtpGateway.Intake;

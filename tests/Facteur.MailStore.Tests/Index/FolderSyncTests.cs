@@ -64,6 +64,29 @@ public sealed class FolderSyncTests
     }
 
     [Fact]
+    public async Task Sizes_the_imap_store_counted_are_what_pop3s_scan_reads_from_its_index()
+    {
+        using var maildir = new IndexTestMaildir();
+        var path = maildir.Deliver("Subject: a\n\nbare lf\n"); // no W= in the name
+        var crlfSize = "Subject: a\r\n\r\nbare lf\r\n".Length;
+        var pop3 = new Facteur.MailStore.Folders.MaildirFolder(maildir.UserPath);
+        Assert.Null(pop3.IndexedVirtualSizes()); // no index yet
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        Assert.Equal(crlfSize, inbox.State.Messages[0].Size); // counted on first use
+        await inbox.SyncAsync(); // and written into facteur-index
+
+        // The IMAP sync wrote the uidlist record without W, so POP3's scan has no size of its own...
+        var message = (await pop3.SynchronizeAsync()).Messages.Single();
+        Assert.Null(message.VirtualSize);
+
+        // ...and takes the one in the index: changed under it (never done to a real message) only to
+        // prove the file is not read again.
+        File.WriteAllText(path, "Subject: other length\n\n\n");
+        Assert.Equal(crlfSize, pop3.IndexedVirtualSizes()![message.Key]);
+    }
+
+    [Fact]
     public async Task A_name_with_w_gives_the_size_without_reading_the_file()
     {
         using var maildir = new IndexTestMaildir();
