@@ -405,8 +405,8 @@ public sealed class MailFolder
 
     /// <summary>
     /// Starts a background flush after every <see cref="SummaryFlushThreshold"/> summaries or rendered
-    /// items kept. Counted, not measured with <c>ConcurrentDictionary.Count</c>, which takes every lock of
-    /// both tables: asked once per message of a FETCH 1:*, it made the FETCH wait on the flush running
+    /// items or file facts kept. Counted, not measured with <c>ConcurrentDictionary.Count</c>, which takes every lock of
+    /// the tables: asked once per message of a FETCH 1:*, it made the FETCH wait on the flush running
     /// beside it.
     /// </summary>
     private void FlushWhenEnoughPending()
@@ -504,14 +504,19 @@ public sealed class MailFolder
         return null;
     }
 
+    /// <summary>Drops what was waiting to go into the index or cache for an expunged UID.</summary>
+    private void ForgetPending(uint uid)
+    {
+        _pendingSummaries.TryRemove(uid, out _);
+        _pendingFetchItems.TryRemove(uid, out _);
+        _pendingFacts.TryRemove(uid, out _);
+    }
+
     /// <summary>Keeps a size and date read from a file for the index (written with the next locked operation, or once enough are pending).</summary>
     internal void RememberFacts(MessageFileFacts facts)
     {
         _pendingFacts[facts.Uid] = facts;
-        if (_pendingFacts.Count >= SummaryFlushThreshold && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
-        {
-            _ = FlushSummariesInBackgroundAsync();
-        }
+        FlushWhenEnoughPending();
     }
 
     /// <summary>Changes flags of messages (STORE), honouring UNCHANGEDSINCE; each real change gets a new mod-sequence.</summary>
@@ -893,9 +898,7 @@ public sealed class MailFolder
         foreach (var gone in previous.Values.OrderBy(e => e.Uid))
         {
             AddExpunged(gone.Uid);
-            _pendingSummaries.TryRemove(gone.Uid, out _);
-            _pendingFetchItems.TryRemove(gone.Uid, out _);
-            _pendingFacts.TryRemove(gone.Uid, out _);
+            ForgetPending(gone.Uid);
             indexChanged = true;
         }
 
@@ -1187,9 +1190,7 @@ public sealed class MailFolder
         foreach (var uid in expunged)
         {
             AddExpunged(uid);
-            _pendingSummaries.TryRemove(uid, out _);
-            _pendingFetchItems.TryRemove(uid, out _);
-            _pendingFacts.TryRemove(uid, out _);
+            ForgetPending(uid);
         }
 
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
