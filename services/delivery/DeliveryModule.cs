@@ -45,6 +45,8 @@ public static class DeliveryModule
         // Mailbox:QuotaBytes (0 = none, the default) counted over all folders by the IMAP store's index.
         services.AddMessageStore(sp => sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot);
         services.TryAddSingleton<IMailboxQuota, MailStoreMailboxQuota>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService<MaildirTmpSweeper>();
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             MailRootWritableHealthCheck.Name,
             sp => new MailRootWritableHealthCheck(sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot),

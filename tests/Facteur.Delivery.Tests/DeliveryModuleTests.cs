@@ -1,6 +1,8 @@
 using Facteur.MailStore;
+using Facteur.MailStore.Index;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Facteur.Delivery.Tests;
@@ -36,5 +38,25 @@ public class DeliveryModuleTests
             ReversePath = "",
         }, new MemoryStream("Subject: x\r\n\r\n"u8.ToArray()));
         Assert.Contains(".mx.esp.sn,S=", result.FileName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_hosted_tmp_sweep_deletes_an_abandoned_tmp_file_and_keeps_a_fresh_one()
+    {
+        await using var host = await DeliveryHost.StartAsync(new TableResolver("esp.sn"));
+        var tmp = Path.Combine(host.MailRoot, "esp.sn", "alice", "tmp");
+        Directory.CreateDirectory(tmp);
+        var abandoned = Path.Combine(tmp, "1.M1P9Q1.mx.1234.1");
+        var writing = Path.Combine(tmp, "2.M2P9Q2.mx.1234.2");
+        File.WriteAllText(abandoned, "Subject: half");
+        File.WriteAllText(writing, "Subject: being written");
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-37));
+        var sweeper = host.Services.GetServices<IHostedService>().OfType<MaildirTmpSweeper>().Single();
+
+        // The hosted sweep also ran once at start; whichever run saw the abandoned file removed it.
+        sweeper.Sweep(host.Services.GetRequiredService<IOptions<MailboxOptions>>().Value.TmpRetention);
+
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(writing));
     }
 }

@@ -16,4 +16,10 @@ public sealed class MailboxOptions
 
     /// <summary>How long a computed quota usage is reused before the folders are summed again.</summary>
     public TimeSpan QuotaCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Files in a Maildir's <c>tmp/</c> untouched for this long are abandoned writes and are deleted
+    /// by delivery's hourly sweep (36 hours, as Dovecot); zero turns the sweep off.
+    /// </summary>
+    public TimeSpan TmpRetention { get; set; } = TimeSpan.FromHours(36);
 }
