@@ -30,6 +30,7 @@ public static class ImapModule
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<LoginThrottle<ImapOptions>>();
         builder.Services.TryAddSingleton<ImapConnectionLimiter>();
+        builder.Services.TryAddSingleton<TrustedPeers>();
         builder.Services.TryAddSingleton<ImapTelemetry>();
         builder.Services.AddMessageStore(sp => sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot);
 

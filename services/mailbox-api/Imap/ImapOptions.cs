@@ -80,6 +80,14 @@ public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions
     /// </summary>
     public List<string> TrustedNetworks { get; set; } = [];
 
+    /// <summary>
+    /// Host names whose addresses are trusted as <see cref="TrustedNetworks"/> are: the webmail's
+    /// service name under compose (<c>webmail</c>), a headless Service in Kubernetes, where the
+    /// webmail's addresses are not known in advance. Resolved again (at most every few seconds) when
+    /// a peer is not among the addresses known (<see cref="TrustedPeers"/>). Empty by default.
+    /// </summary>
+    public List<string> TrustedHosts { get; set; } = [];
+
     private IPNetwork[]? _trustedNetworks;
 
     internal bool IsTrusted(IPAddress? peer)
@@ -122,6 +130,14 @@ public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions
             if (!IPNetwork.TryParse(network, out _))
             {
                 yield return new ValidationResult($"Imap:TrustedNetworks: '{network}' is not a network in CIDR form (e.g. 10.0.0.0/8)", [nameof(TrustedNetworks)]);
+            }
+        }
+
+        foreach (var host in TrustedHosts)
+        {
+            if (Uri.CheckHostName(host) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6))
+            {
+                yield return new ValidationResult($"Imap:TrustedHosts: '{host}' is not a host name (e.g. webmail)", [nameof(TrustedHosts)]);
             }
         }
 

@@ -57,14 +57,18 @@ internal sealed class ImapSession
     /// <summary>The socket's peer (after PROXY protocol).</summary>
     public IPAddress? PeerAddress { get; }
 
+    // Decided once at the start of the session (TrustedPeers may resolve host names).
+    private bool _peerTrusted;
+
     /// <summary>
-    /// ID's <c>x-originating-ip</c> from a peer in <see cref="ImapOptions.TrustedNetworks"/> (the webmail)
+    /// ID's <c>x-originating-ip</c> from a peer in <see cref="ImapOptions.TrustedNetworks"/> or
+    /// <see cref="ImapOptions.TrustedHosts"/> (the webmail)
     /// before login; from anyone else, or once logged in, it is ignored (a client must not choose the
     /// address its failed logins are counted under).
     /// </summary>
     public void ClientNamedByPeer(IPAddress address)
     {
-        if (State == ImapState.NotAuthenticated && Options.IsTrusted(PeerAddress))
+        if (State == ImapState.NotAuthenticated && _peerTrusted)
         {
             RemoteAddress = address;
             ImapLog.ClientNamedByTrustedPeer(Services.Logger, _connection.ConnectionId, PeerAddress, address);
@@ -123,7 +127,8 @@ internal sealed class ImapSession
     {
         using var activity = ImapTelemetry.ActivitySource.StartActivity("imap.session", ActivityKind.Server);
         var ipSlot = "ip:" + (RemoteAddress?.ToString() ?? "unknown");
-        var countedPerIp = !Options.IsTrusted(PeerAddress); // the webmail carries many users' sessions
+        _peerTrusted = await Services.TrustedPeers.IsTrustedAsync(PeerAddress, cancellationToken).ConfigureAwait(false);
+        var countedPerIp = !_peerTrusted; // the webmail carries many users' sessions
         if (countedPerIp && !Services.Limiter.TryAcquire(ipSlot, Options.MaxConnectionsPerIp))
         {
             Reply.Untagged("BYE [UNAVAILABLE] Too many connections from your address.");

@@ -12,6 +12,7 @@ internal sealed record ImapSessionServices(
     IPasswordAuthenticator Authenticator,
     LoginThrottle<ImapOptions> Throttle,
     ImapConnectionLimiter Limiter,
+    TrustedPeers TrustedPeers,
     ImapTelemetry Telemetry,
     MessageStore Store,
     IServerCertificate? Certificate,

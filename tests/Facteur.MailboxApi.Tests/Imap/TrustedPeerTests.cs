@@ -1,7 +1,8 @@
 namespace Facteur.MailboxApi.Tests.Imap;
 
 /// <summary>
-/// ID's x-originating-ip (RFC 2971 field as Dovecot names it): a webmail in Imap:TrustedNetworks names
+/// ID's x-originating-ip (RFC 2971 field as Dovecot names it): a webmail in Imap:TrustedNetworks (or named by
+/// Imap:TrustedHosts) names
 /// each browser, so failed logins are counted per browser and not against the webmail's own address.
 /// </summary>
 public sealed class TrustedPeerTests
@@ -60,5 +61,39 @@ public sealed class TrustedPeerTests
     {
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => ImapTestServer.StartAsync(new() { ["Imap:TrustedNetworks:0"] = "webmail" }));
         Assert.Contains("Imap:TrustedNetworks", failure.ToString());
+    }
+
+    [Fact]
+    public async Task A_peer_whose_address_a_trusted_host_name_resolves_to_is_trusted()
+    {
+        // The compose/Kubernetes form: the webmail is known by name (localhost → 127.0.0.1 here).
+        await using var server = await ImapTestServer.StartAsync(new(Strict) { ["Imap:TrustedHosts:0"] = "localhost" });
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.StartsWith("l1 NO [AUTHENTICATIONFAILED]", await LoginFromAsync(server, "203.0.113.9", "wrong"));
+        }
+
+        Assert.StartsWith("l1 NO [UNAVAILABLE]", await LoginFromAsync(server, "203.0.113.9", ImapTestServer.Password));
+        Assert.StartsWith("l1 OK", await LoginFromAsync(server, "203.0.113.10", ImapTestServer.Password));
+    }
+
+    [Fact]
+    public async Task A_trusted_host_name_that_does_not_resolve_trusts_nobody()
+    {
+        // RFC 6761 §6.4: .invalid never resolves.
+        await using var server = await ImapTestServer.StartAsync(new(Strict) { ["Imap:TrustedHosts:0"] = "webmail.invalid" });
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.StartsWith("l1 NO [AUTHENTICATIONFAILED]", await LoginFromAsync(server, $"203.0.113.{30 + i}", "wrong"));
+        }
+
+        Assert.StartsWith("l1 NO [UNAVAILABLE]", await LoginFromAsync(server, "203.0.113.99", ImapTestServer.Password));
+    }
+
+    [Fact]
+    public async Task A_trusted_host_that_is_not_a_host_name_stops_the_start_with_the_key_named()
+    {
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => ImapTestServer.StartAsync(new() { ["Imap:TrustedHosts:0"] = "web mail" }));
+        Assert.Contains("Imap:TrustedHosts", failure.ToString());
     }
 }
