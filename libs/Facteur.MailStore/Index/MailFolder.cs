@@ -23,10 +23,10 @@ public sealed class MailFolder
     private const int SummaryFlushThreshold = 1024;
 
     /// <summary>
-    /// Planned renames from which a STORE's log fsync runs beside its renames (LogFsync) rather than before
-    /// them: below it the renames take less than the thread's start would save.
+    /// Planned renames from which a STORE's index batch is written and fsynced beside its renames
+    /// (IndexBatchWrite) rather than before them: below it the renames take less than the thread's start.
     /// </summary>
-    private const int OverlappedFsyncFrom = 64;
+    private const int OverlappedWriteFrom = 64;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<uint, (string Key, MessageSummary Summary)> _pendingSummaries = new();
@@ -1011,9 +1011,10 @@ public sealed class MailFolder
         var movedFromNew = false;
         var surprised = false; // the index did not match the files: let the next sync list them
 
-        // First every new name and mod-sequence, into the index; then the log batch that records them is
-        // written and its fsync runs while the renames are made (a STORE 1:* was renames, then the fsync,
-        // one after the other). What a power loss can leave: a durable F record whose rename did not
+        // First every new name and mod-sequence, into the index; then the batch that records them (F records
+        // in the log, or a new base when one is due) is written and fsynced on another thread while the
+        // renames are made — a STORE 1:* was the renames, then the batch and its fsync, one after the other.
+        // What a power loss can leave: a durable F record whose rename did not
         // happen (or did not reach the disk — the renames are not fsynced, as before). The batch also
         // clears the directory stamp (D -), so the index read after a crash never trusts the directories
         // and the next sync lists them: it finds the file under its old info, unlike the index, and gives
@@ -1057,53 +1058,69 @@ public sealed class MailFolder
             anyChange = true;
         }
 
-        var fsync = planned.Count == 0 ? null : WriteFlagBatch(overlap: planned.Count >= OverlappedFsyncFrom);
-        Exception? failed = null;
+        var write = planned.Count == 0 ? null : WriteFlagBatch(overlap: planned.Count >= OverlappedWriteFrom);
+        var failed = new List<(PlannedRename Rename, RenameOutcome Outcome)>();
         var gone = new HashSet<uint>();
         using (var renames = new FolderRenames(Path))
         {
-            // No cancellation from here on: the index already holds the new names.
+            // No cancellation from here on: the index already holds the new names. Nothing here touches the
+            // index while its batch is being written: a rename that fails is dealt with after the wait.
             foreach (var rename in planned)
             {
-                var entry = rename.Entry;
-                var outcome = failed is null ? renames.Rename(rename.FromNew, rename.OldName, entry.FileName) : RenameOutcome.SourceMissing;
+                var outcome = renames.Rename(rename.FromNew, rename.OldName, rename.Entry.FileName);
                 if (outcome == RenameOutcome.Renamed)
                 {
                     renamed = true;
                     movedFromNew |= rename.FromNew;
-                    continue;
                 }
+                else
+                {
+                    failed.Add((rename, outcome));
+                }
+            }
 
-                // Renamed or expunged by another program meanwhile (or a name already taken): the index
-                // entry is put back to the file found, with a mod-sequence above the logged one when its
-                // info differs (RelocateEntry); the change is then tried again below.
+            if (write is not null)
+            {
+                try
+                {
+                    write.Wait(); // the batch is durable before the reply, as before
+                }
+                catch
+                {
+                    Invalidate(); // the index is read again (and the directories listed) by the next operation
+                    throw;
+                }
+            }
+
+            foreach (var (rename, outcome) in failed)
+            {
+                // Renamed or expunged by another program meanwhile (or a name already taken): the entry is put
+                // back to the file found, with a mod-sequence above the logged one when its info differs
+                // (RelocateEntry), and the change is tried again on the careful path.
                 surprised = true;
+                var entry = rename.Entry;
                 if (outcome == RenameOutcome.TargetExists)
                 {
-                    failed = new IOException($"{entry.FileName} already exists beside {rename.OldName} in {Path}.");
+                    var taken = entry.FileName;
+                    entry.FileName = rename.OldName;
+                    entry.IsNew = rename.FromNew;
+                    entry.ModSeq = ++_index.HighestModSeq;
+                    entry.Record = null;
+                    _index.MarkChanged(entry);
+                    _ownStamp = null;
+                    _verified = null;
+                    WriteIndex();
+                    Publish();
+                    throw new IOException($"{taken} already exists beside {rename.OldName} in {Path}.");
                 }
 
-                if (failed is not null || !RelocateEntry(entry, ref anyChange))
+                if (!RelocateEntry(entry, ref anyChange))
                 {
                     gone.Add(entry.Uid);
                     continue;
                 }
 
                 slow.Add(entry);
-            }
-
-            fsync?.Wait(); // an fsync that failed fails the STORE, as before: no OK without it
-            if (failed is not null)
-            {
-                _ownStamp = null;
-                _verified = null;
-                if (_index.HasChanges)
-                {
-                    WriteIndex();
-                }
-
-                Publish();
-                throw failed;
             }
 
             foreach (var entry in slow)
@@ -1163,17 +1180,23 @@ public sealed class MailFolder
     }
 
     /// <summary>
-    /// Writes the planned flag changes as one log batch with the directory stamp cleared (see
-    /// UpdateFlagsLocked); returns the thread running its fsync when <paramref name="overlap"/>, else fsyncs
-    /// before returning. Null when nothing is owed (a new base was written, fsynced already).
+    /// Writes the planned flag changes as one index batch (log or, when due, a new base), fsynced, with the
+    /// directory stamp cleared (see UpdateFlagsLocked): on a thread of its own when <paramref name="overlap"/>
+    /// (the caller waits for it after its renames), else before returning.
     /// </summary>
-    private LogFsync? WriteFlagBatch(bool overlap)
+    private IndexBatchWrite? WriteFlagBatch(bool overlap)
     {
         _index.Stamp = null;
-        bool owed;
+        if (overlap)
+        {
+            var index = _index;
+            var path = IndexPath;
+            return IndexBatchWrite.Start(() => index.Save(path));
+        }
+
         try
         {
-            owed = _index.Save(IndexPath, flushLog: false);
+            WriteIndex();
         }
         catch
         {
@@ -1181,18 +1204,7 @@ public sealed class MailFolder
             throw;
         }
 
-        if (!owed)
-        {
-            return null;
-        }
-
-        if (!overlap)
-        {
-            FolderIndexLog.Fsync(IndexPath);
-            return null;
-        }
-
-        return LogFsync.Start(IndexPath);
+        return null;
     }
 
     /// <summary>One message's change the careful way: its file checked, found again when it moved. False when it is gone.</summary>
