@@ -100,11 +100,12 @@ internal sealed unsafe partial class FolderRenames : IDisposable
     private static RenameOutcome? RenameAt(int fromDirectory, string fromName, int toDirectory, string toName)
     {
         // Maildir names are ASCII and under NAME_MAX (255 bytes): both fit the stack; anything longer
-        // still gets a buffer, and the kernel answers ENAMETOOLONG as it would for the path.
+        // still gets a buffer, and the kernel answers ENAMETOOLONG as it would for the path. Sized to the
+        // name, not a fixed 1 KB: the runtime zeroes what is stackalloc'd, 2 KB per message of a STORE 1:*.
         var fromLength = Encoding.UTF8.GetMaxByteCount(fromName.Length) + 1;
         var toLength = Encoding.UTF8.GetMaxByteCount(toName.Length) + 1;
-        Span<byte> fromBytes = fromLength <= 1024 ? stackalloc byte[1024] : new byte[fromLength];
-        Span<byte> toBytes = toLength <= 1024 ? stackalloc byte[1024] : new byte[toLength];
+        Span<byte> fromBytes = fromLength <= 1024 ? stackalloc byte[fromLength] : new byte[fromLength];
+        Span<byte> toBytes = toLength <= 1024 ? stackalloc byte[toLength] : new byte[toLength];
         fromBytes[Encoding.UTF8.GetBytes(fromName, fromBytes)] = 0;
         toBytes[Encoding.UTF8.GetBytes(toName, toBytes)] = 0;
         try

@@ -279,7 +279,12 @@ internal sealed class FolderIndexFile
         var logLimit = Math.Max(MinimumLogBeforeCompaction, (long)(BaseLength * LogToBaseRatio));
         var large = _changed.Count + _newlyExpunged.Count > Math.Max(64, Entries.Count / 8);
         var flagRecords = _flagsChanged.Count > 0;
-        if (!_rewrite && !large && LogLength < logLimit)
+        // A log that is not this base's (LogUsable false, e.g. the one left by the last base write) is
+        // started afresh below: its old length must not count, or every change after a base write that
+        // followed a long log would write the base again (a STORE 1:* on 10,000 messages did: 0.8 MB
+        // rewritten and fsynced per command instead of a 0.3 MB append).
+        var logLength = LogUsable ? LogLength : 0;
+        if (!_rewrite && !large && logLength < logLimit)
         {
             if (!LogUsable || LogLength == 0)
             {

@@ -22,6 +22,12 @@ public sealed class MailFolder
     /// <summary>Summaries parsed but not yet in <c>facteur-cache</c> before a flush is forced.</summary>
     private const int SummaryFlushThreshold = 1024;
 
+    /// <summary>
+    /// Planned renames from which a STORE's index batch is written and fsynced beside its renames
+    /// (IndexBatchWrite) rather than before them: below it the renames take less than the thread's start.
+    /// </summary>
+    private const int OverlappedWriteFrom = 64;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<uint, (string Key, MessageSummary Summary)> _pendingSummaries = new();
     private readonly ConcurrentDictionary<uint, (string Key, RenderedFetchItems Items)> _pendingFetchItems = new();
@@ -988,7 +994,6 @@ public sealed class MailFolder
         var changeFlags = FlagLetters.ToMaildirFlags(change.Flags);
         var changeLetters = MaildirInfo.LetterSet(letters.ToString());
         var uids = change.Uids.Distinct().Order().ToList();
-        var results = new List<MessageFlagsState>(uids.Count);
         var modified = new List<uint>();
         var anyChange = false;
 
@@ -1006,9 +1011,17 @@ public sealed class MailFolder
         var movedFromNew = false;
         var surprised = false; // the index did not match the files: let the next sync list them
 
-        // The per-message work of a STORE on many messages is the kernel's rename; what is around it
-        // reads only the info after ":2," and builds only the new name (no key or path strings).
-        using var renames = new FolderRenames(Path);
+        // First every new name and mod-sequence, into the index; then the batch that records them (F records
+        // in the log, or a new base when one is due) is written and fsynced on another thread while the
+        // renames are made — a STORE 1:* was the renames, then the batch and its fsync, one after the other.
+        // What a power loss can leave: a durable F record whose rename did not
+        // happen (or did not reach the disk — the renames are not fsynced, as before). The batch also
+        // clears the directory stamp (D -), so the index read after a crash never trusts the directories
+        // and the next sync lists them: it finds the file under its old info, unlike the index, and gives
+        // it a mod-sequence above the batch's C line (InfoDiffers in SyncLocked) — a mod-sequence a client
+        // saw is never handed out again for other flags (RFC 7162 §3.1.1). Names are the truth.
+        var planned = new List<PlannedRename>(uids.Count);
+        var slow = new List<IndexEntry>(); // names already as wanted (their file is checked), renames that failed
         foreach (var uid in uids)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -1017,74 +1030,105 @@ public sealed class MailFolder
                 continue;
             }
 
-            for (var attempt = 0; attempt < 5; attempt++)
+            if (change.UnchangedSince is { } since && entry.ModSeq > since)
             {
-                if (change.UnchangedSince is { } since && entry.ModSeq > since)
-                {
-                    modified.Add(uid); // RFC 7162 §3.1.3: changed since the client looked
-                    break;
-                }
+                modified.Add(uid); // RFC 7162 §3.1.3: changed since the client looked
+                continue;
+            }
 
-                var info = MaildirInfo.Parse(entry.FileName, out var keyLength);
-                var wanted = change.Mode switch
-                {
-                    // P has no IMAP flag: a replace keeps it.
-                    FlagChangeMode.Replace => new MaildirInfo(changeFlags | (info.Flags & MaildirFlags.Passed), changeLetters),
-                    FlagChangeMode.Add => new MaildirInfo(info.Flags | changeFlags, info.Keywords | changeLetters),
-                    _ => new MaildirInfo(info.Flags & ~changeFlags, info.Keywords & ~changeLetters),
-                };
-                var newName = wanted.FileName(entry.FileName, keyLength);
-                if (ReferenceEquals(newName, entry.FileName) && !entry.IsNew)
-                {
-                    // Nothing to rename; still make sure the flags reported are the file's, not a stale name's.
-                    if (!File.Exists(System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName)))
-                    {
-                        surprised = true;
-                        if (!RelocateEntry(entry, ref anyChange))
-                        {
-                            break; // expunged by someone else; the next sync reports it
-                        }
+            var info = MaildirInfo.Parse(entry.FileName, out var keyLength);
+            var wanted = Wanted(change.Mode, info, changeFlags, changeLetters);
+            var newName = wanted.FileName(entry.FileName, keyLength);
+            if (ReferenceEquals(newName, entry.FileName) && !entry.IsNew)
+            {
+                slow.Add(entry);
+                continue;
+            }
 
-                        continue;
-                    }
+            planned.Add(new PlannedRename(entry, entry.FileName, entry.IsNew));
+            if (wanted != info)
+            {
+                entry.ModSeq = ++_index.HighestModSeq;
+            }
+
+            entry.FileName = newName;
+            entry.IsNew = false;
+            entry.Record = NewRecord(entry, wanted);
+            _index.MarkFlagsChanged(entry);
+            anyChange = true;
+        }
+
+        var write = planned.Count == 0 ? null : WriteFlagBatch(overlap: planned.Count >= OverlappedWriteFrom);
+        var failed = new List<(PlannedRename Rename, RenameOutcome Outcome)>();
+        var gone = new HashSet<uint>();
+        using (var renames = new FolderRenames(Path))
+        {
+            // No cancellation from here on: the index already holds the new names. Nothing here touches the
+            // index while its batch is being written: a rename that fails is dealt with after the wait.
+            foreach (var rename in planned)
+            {
+                var outcome = renames.Rename(rename.FromNew, rename.OldName, rename.Entry.FileName);
+                if (outcome == RenameOutcome.Renamed)
+                {
+                    renamed = true;
+                    movedFromNew |= rename.FromNew;
                 }
                 else
                 {
-                    // rename(2) straight from the name the index knows: no stat of either name first.
-                    var outcome = renames.Rename(entry.IsNew, entry.FileName, newName);
-                    if (outcome == RenameOutcome.SourceMissing)
-                    {
-                        surprised = true; // renamed by another program meanwhile: look again
-                        if (!RelocateEntry(entry, ref anyChange))
-                        {
-                            break;
-                        }
+                    failed.Add((rename, outcome));
+                }
+            }
 
-                        continue;
-                    }
+            if (write is not null)
+            {
+                try
+                {
+                    write.Wait(); // the batch is durable before the reply, as before
+                }
+                catch
+                {
+                    Invalidate(); // the index is read again (and the directories listed) by the next operation
+                    throw;
+                }
+            }
 
-                    if (outcome == RenameOutcome.TargetExists)
-                    {
-                        throw new IOException($"{newName} already exists beside {entry.FileName} in {Path}.");
-                    }
-
-                    if (wanted != info)
-                    {
-                        entry.ModSeq = ++_index.HighestModSeq;
-                    }
-
-                    renamed = true;
-                    movedFromNew |= entry.IsNew;
-                    entry.FileName = newName;
-                    entry.IsNew = false;
-                    entry.Record = NewRecord(entry, wanted);
-                    _index.MarkFlagsChanged(entry);
-                    anyChange = true;
+            foreach (var (rename, outcome) in failed)
+            {
+                // Renamed or expunged by another program meanwhile (or a name already taken): the entry is put
+                // back to the file found, with a mod-sequence above the logged one when its info differs
+                // (RelocateEntry), and the change is tried again on the careful path.
+                surprised = true;
+                var entry = rename.Entry;
+                if (outcome == RenameOutcome.TargetExists)
+                {
+                    var taken = entry.FileName;
+                    entry.FileName = rename.OldName;
+                    entry.IsNew = rename.FromNew;
+                    entry.ModSeq = ++_index.HighestModSeq;
+                    entry.Record = null;
+                    _index.MarkChanged(entry);
+                    _ownStamp = null;
+                    _verified = null;
+                    WriteIndex();
+                    Publish();
+                    throw new IOException($"{taken} already exists beside {rename.OldName} in {Path}.");
                 }
 
-                var record = ToRecord(entry);
-                results.Add(new MessageFlagsState(uid, record.Flags, record.Keywords, record.ModSeq));
-                break;
+                if (!RelocateEntry(entry, ref anyChange))
+                {
+                    gone.Add(entry.Uid);
+                    continue;
+                }
+
+                slow.Add(entry);
+            }
+
+            foreach (var entry in slow)
+            {
+                if (!StoreOne(entry, change.Mode, changeFlags, changeLetters, renames, ref anyChange, ref surprised, ref renamed, ref movedFromNew))
+                {
+                    gone.Add(entry.Uid);
+                }
             }
         }
 
@@ -1108,7 +1152,7 @@ public sealed class MailFolder
 
         if (anyChange || _index.HasChanges)
         {
-            WriteIndex();
+            WriteIndex(); // the slow path's changes (nothing when every rename went as planned), fsynced
         }
 
         if (renamed && _ownStamp is { AfterRenames: true } mine
@@ -1121,8 +1165,117 @@ public sealed class MailFolder
         }
 
         Publish();
+        var results = new List<MessageFlagsState>(uids.Count - modified.Count);
+        var skipped = modified.Count == 0 ? null : new HashSet<uint>(modified);
+        foreach (var uid in uids)
+        {
+            if (_byUid.TryGetValue(uid, out var entry) && skipped?.Contains(uid) != true && !gone.Contains(uid))
+            {
+                var record = ToRecord(entry);
+                results.Add(new MessageFlagsState(uid, record.Flags, record.Keywords, record.ModSeq));
+            }
+        }
+
         return new FlagUpdateResult(results, modified, _state);
     }
+
+    /// <summary>
+    /// Writes the planned flag changes as one index batch (log or, when due, a new base), fsynced, with the
+    /// directory stamp cleared (see UpdateFlagsLocked): on a thread of its own when <paramref name="overlap"/>
+    /// (the caller waits for it after its renames), else before returning.
+    /// </summary>
+    private IndexBatchWrite? WriteFlagBatch(bool overlap)
+    {
+        _index.Stamp = null;
+        if (overlap)
+        {
+            var index = _index;
+            var path = IndexPath;
+            return IndexBatchWrite.Start(() => index.Save(path));
+        }
+
+        try
+        {
+            WriteIndex();
+        }
+        catch
+        {
+            Invalidate(); // the entries hold names not made yet: read the index again, then list
+            throw;
+        }
+
+        return null;
+    }
+
+    /// <summary>One message's change the careful way: its file checked, found again when it moved. False when it is gone.</summary>
+    private bool StoreOne(IndexEntry entry, FlagChangeMode mode, MaildirFlags changeFlags, int changeLetters, FolderRenames renames,
+        ref bool anyChange, ref bool surprised, ref bool renamed, ref bool movedFromNew)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var info = MaildirInfo.Parse(entry.FileName, out var keyLength);
+            var wanted = Wanted(mode, info, changeFlags, changeLetters);
+            var newName = wanted.FileName(entry.FileName, keyLength);
+            if (ReferenceEquals(newName, entry.FileName) && !entry.IsNew)
+            {
+                // Nothing to rename; still make sure the flags reported are the file's, not a stale name's.
+                if (File.Exists(System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName)))
+                {
+                    return true;
+                }
+
+                surprised = true;
+                if (!RelocateEntry(entry, ref anyChange))
+                {
+                    return false; // expunged by someone else; the next sync reports it
+                }
+
+                continue;
+            }
+
+            // rename(2) straight from the name the index knows: no stat of either name first.
+            var outcome = renames.Rename(entry.IsNew, entry.FileName, newName);
+            if (outcome == RenameOutcome.SourceMissing)
+            {
+                surprised = true; // renamed by another program meanwhile: look again
+                if (!RelocateEntry(entry, ref anyChange))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (outcome == RenameOutcome.TargetExists)
+            {
+                throw new IOException($"{newName} already exists beside {entry.FileName} in {Path}.");
+            }
+
+            if (wanted != info)
+            {
+                entry.ModSeq = ++_index.HighestModSeq;
+            }
+
+            renamed = true;
+            movedFromNew |= entry.IsNew;
+            entry.FileName = newName;
+            entry.IsNew = false;
+            entry.Record = NewRecord(entry, wanted);
+            _index.MarkFlagsChanged(entry);
+            anyChange = true;
+            return true;
+        }
+
+        return true;
+    }
+
+    private static MaildirInfo Wanted(FlagChangeMode mode, MaildirInfo info, MaildirFlags changeFlags, int changeLetters) => mode switch
+    {
+        // P has no IMAP flag: a replace keeps it.
+        FlagChangeMode.Replace => new MaildirInfo(changeFlags | (info.Flags & MaildirFlags.Passed), changeLetters),
+        FlagChangeMode.Add => new MaildirInfo(info.Flags | changeFlags, info.Keywords | changeLetters),
+        _ => new MaildirInfo(info.Flags & ~changeFlags, info.Keywords & ~changeLetters),
+    };
 
     /// <summary>Finds a message renamed by someone else; its mod-sequence moves when its flags did. False when it is gone.</summary>
     private bool RelocateEntry(IndexEntry entry, ref bool anyChange)
@@ -1655,6 +1808,9 @@ public sealed class MailFolder
     /// renames to it, and a sync that finds either kind unchanged need not list the directories.
     /// </summary>
     private sealed record OwnStamp(DirectoryStamp Stamp, DateTime VerifyByUtc, bool AfterRenames);
+
+    /// <summary>A message's rename as planned by a STORE: the index entry already holds the new name.</summary>
+    private readonly record struct PlannedRename(IndexEntry Entry, string OldName, bool FromNew);
 
     private sealed record DiskFile(string FileName, bool IsNew)
     {
