@@ -2,7 +2,7 @@ using Facteur.Delivery;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = FacteurApplication.CreateBuilder(args);
 builder.AddFacteurDefaults();
 builder.AddDelivery();
 builder.AddFacteurBus();

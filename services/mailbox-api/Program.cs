@@ -3,7 +3,7 @@ using Facteur.Hosting.Bus;
 using Facteur.MailboxApi.Imap;
 using Facteur.MailboxApi.Pop3;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = FacteurApplication.CreateBuilder(args);
 builder.AddFacteurDefaults();
 builder.AddPop3();
 builder.AddImap();

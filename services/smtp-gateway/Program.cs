@@ -2,7 +2,7 @@ using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 using Facteur.SmtpGateway;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = FacteurApplication.CreateBuilder(args);
 builder.AddFacteurDefaults();
 builder.AddSmtpGateway();
 builder.AddFacteurBus();

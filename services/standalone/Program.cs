@@ -7,7 +7,7 @@ using Facteur.SmtpGateway;
 using Facteur.Standalone;
 using Facteur.Webmail;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = FacteurApplication.CreateBuilder(args);
 builder.AddStandaloneDefaults();
 builder.AddFacteurDefaults();
 builder.AddSmtpGateway();

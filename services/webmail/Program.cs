@@ -1,7 +1,7 @@
 using Facteur.Hosting;
 using Facteur.Webmail;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = FacteurApplication.CreateBuilder(args);
 builder.AddFacteurDefaults();
 builder.AddWebmail();
 
