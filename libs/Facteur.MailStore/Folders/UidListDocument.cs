@@ -155,6 +155,48 @@ public sealed class UidListDocument
     }
 
     /// <summary>
+    /// The header of the uidlist at <paramref name="path"/> without its records, but with <see cref="NextUid"/>
+    /// above the last record: records appended after the header was written (<see cref="AppendTo"/>, Dovecot's
+    /// appends) leave its <c>N</c> behind, and a UIDNEXT taken from <c>N</c> alone would go back (RFC 3501
+    /// §2.3.1.1). Reads the first line and the file's last few KB, not every record.
+    /// </summary>
+    /// <returns>Null when the file is empty.</returns>
+    /// <exception cref="FormatException">The header is not a version 1 or 3 uidlist header.</exception>
+    public static UidListDocument? ReadHead(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        string? first;
+        using (var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true))
+        {
+            first = reader.ReadLine();
+        }
+
+        if (first is null)
+        {
+            return null;
+        }
+
+        var document = Parse(new StringReader(first));
+        const int TailBytes = 4096;
+        var start = Math.Max(0, stream.Length - TailBytes);
+        var tail = new byte[stream.Length - start];
+        stream.Position = start;
+        stream.ReadExactly(tail);
+        var lines = Encoding.UTF8.GetString(tail).Split('\n');
+        // The chunk's first piece is a line's end (or the header) unless the chunk is the whole file, where it is the header.
+        foreach (var line in lines.Skip(1))
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && uint.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var uid) && uid >= document.NextUid)
+            {
+                document.NextUid = uid + 1;
+            }
+        }
+
+        return document;
+    }
+
+    /// <summary>
     /// Appends <paramref name="records"/> (UIDs above every record of the file) to the uidlist at
     /// <paramref name="path"/> and flushes them to disk, leaving the header as it is — what Dovecot does
     /// for new messages (it rewrites the file only to drop records). One short write and one flush

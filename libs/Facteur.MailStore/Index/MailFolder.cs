@@ -1508,13 +1508,7 @@ public sealed class MailFolder
     {
         try
         {
-            string? first;
-            using (var reader = new StreamReader(UidListPath, Encoding.UTF8))
-            {
-                first = reader.ReadLine();
-            }
-
-            return first is null ? null : UidListDocument.Parse(new StringReader(first));
+            return UidListDocument.ReadHead(UidListPath);
         }
         catch (FileNotFoundException)
         {

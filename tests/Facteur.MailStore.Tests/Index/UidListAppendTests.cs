@@ -58,6 +58,27 @@ public sealed class UidListAppendTests
     }
 
     [Fact]
+    public async Task A_settled_folder_whose_list_was_appended_to_reports_uidnext_above_the_last_record_not_the_header()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("1"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        maildir.Deliver(IndexTestMaildir.Message("2"));
+        maildir.Deliver(IndexTestMaildir.Message("3"));
+        await inbox.SyncAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // let the directories settle: the next syncs read only the list's head
+        await inbox.SyncAsync();
+
+        // A replica opening the settled folder, and a STORE here (which takes UIDNEXT from the list's head too).
+        var replica = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        await inbox.UpdateFlagsAsync(new FlagChange([2u], FlagChangeMode.Add, MessageFlags.Seen, []));
+
+        Assert.Equal(4u, replica.State.UidNext);
+        Assert.Equal(3, replica.State.Count);
+        Assert.Equal(4u, (await inbox.SyncAsync()).UidNext);
+    }
+
+    [Fact]
     public async Task A_list_whose_last_line_lost_its_line_end_gets_one_before_the_appended_record()
     {
         using var maildir = new IndexTestMaildir();
