@@ -28,6 +28,13 @@ public sealed class UidListDocument
     /// <summary>Records in increasing UID order.</summary>
     public List<UidListRecord> Records { get; } = [];
 
+    /// <summary>
+    /// Read from a version 3 file whose every line parsed: new records may be appended to it
+    /// (<see cref="AppendTo"/>). A version 1 or 2 file, or one with a damaged or out-of-order line, is
+    /// rewritten whole instead, so the file never mixes versions and a bad line does not stay.
+    /// </summary>
+    public bool CanAppend { get; private set; }
+
     /// <summary>A new, empty list: UIDVALIDITY from the clock (as Dovecot does), a random GUID.</summary>
     public static UidListDocument CreateNew(DateTimeOffset now) => new()
     {
@@ -79,6 +86,7 @@ public sealed class UidListDocument
         }
 
         uint lastUid = 0;
+        var damaged = false;
         string? line;
         while ((line = reader.ReadLine()) != null)
         {
@@ -92,6 +100,7 @@ public sealed class UidListDocument
             // than give two files the same UID.
             if (record is null || record.Uid <= lastUid)
             {
+                damaged = true;
                 continue;
             }
 
@@ -99,11 +108,14 @@ public sealed class UidListDocument
             document.Records.Add(record);
         }
 
+        // Appended records (AppendTo, and Dovecot's own appends) leave N as it was: the next UID is
+        // above both N and the last record, as Dovecot reads it.
         if (document.NextUid <= lastUid)
         {
             document.NextUid = lastUid + 1;
         }
 
+        document.CanAppend = version == "3" && !damaged;
         return document;
     }
 
@@ -126,15 +138,98 @@ public sealed class UidListDocument
         var line = new StringBuilder();
         foreach (var record in Records)
         {
-            line.Clear().Append(record.Uid.ToString(CultureInfo.InvariantCulture));
-            foreach (var ext in record.Extensions)
-            {
-                line.Append(' ').Append(ext);
-            }
-
-            line.Append(" :").Append(record.Key).Append('\n');
+            AppendLine(line.Clear(), record);
             writer.Write(line.ToString());
         }
+    }
+
+    private static void AppendLine(StringBuilder line, UidListRecord record)
+    {
+        line.Append(record.Uid.ToString(CultureInfo.InvariantCulture));
+        foreach (var ext in record.Extensions)
+        {
+            line.Append(' ').Append(ext);
+        }
+
+        line.Append(" :").Append(record.Key).Append('\n');
+    }
+
+    /// <summary>
+    /// The header of the uidlist at <paramref name="path"/> without its records, but with <see cref="NextUid"/>
+    /// above the last record: records appended after the header was written (<see cref="AppendTo"/>, Dovecot's
+    /// appends) leave its <c>N</c> behind, and a UIDNEXT taken from <c>N</c> alone would go back (RFC 3501
+    /// §2.3.1.1). Reads the first line and the file's last few KB, not every record.
+    /// </summary>
+    /// <returns>Null when the file is empty.</returns>
+    /// <exception cref="FormatException">The header is not a version 1 or 3 uidlist header.</exception>
+    public static UidListDocument? ReadHead(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        string? first;
+        using (var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true))
+        {
+            first = reader.ReadLine();
+        }
+
+        if (first is null)
+        {
+            return null;
+        }
+
+        var document = Parse(new StringReader(first));
+        const int TailBytes = 4096;
+        var start = Math.Max(0, stream.Length - TailBytes);
+        var tail = new byte[stream.Length - start];
+        stream.Position = start;
+        stream.ReadExactly(tail);
+        var lines = Encoding.UTF8.GetString(tail).Split('\n');
+        // The chunk's first piece is a line's end (or the header) unless the chunk is the whole file, where it is the header.
+        foreach (var line in lines.Skip(1))
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && uint.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var uid) && uid >= document.NextUid)
+            {
+                document.NextUid = uid + 1;
+            }
+        }
+
+        return document;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="records"/> (UIDs above every record of the file) to the uidlist at
+    /// <paramref name="path"/> and flushes them to disk, leaving the header as it is — what Dovecot does
+    /// for new messages (it rewrites the file only to drop records). One short write and one flush
+    /// instead of the whole list into a temporary file, fsync and rename: no new inode, no directory
+    /// entry, so one journal commit makes the records durable. Call under the uidlist lock, on a file
+    /// read with <see cref="CanAppend"/>. A line torn by a crash names no file, so the next sync drops it
+    /// (and rewrites the file); its UID was not yet announced (the flush comes first, RFC 3501 §2.3.1.1).
+    /// </summary>
+    public static void AppendTo(string path, IReadOnlyList<UidListRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var text = new StringBuilder();
+        foreach (var record in records)
+        {
+            AppendLine(text, record);
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
+        var length = stream.Length;
+        if (length > 0)
+        {
+            // A last line without its '\n' (an interrupted writer) must not swallow the first new record.
+            Span<byte> last = stackalloc byte[1];
+            stream.Position = length - 1;
+            if (stream.Read(last) == 1 && last[0] != (byte)'\n')
+            {
+                text.Insert(0, '\n');
+            }
+        }
+
+        stream.Position = length;
+        stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
+        stream.Flush(flushToDisk: true);
     }
 
     public override string ToString()

@@ -789,7 +789,10 @@ public sealed class MailFolder
         var modSeqBefore = _index.HighestModSeq;
 
         var document = ReadUidList();
-        var uidListChanged = document is null;
+        // Written whole when it is new or loses records, or gains some but cannot take appends (version 1,
+        // a damaged line); new files alone are appended.
+        var rewriteUidList = document is null;
+        var canAppend = document is { CanAppend: true };
         document ??= UidListDocument.CreateNew(DateTimeOffset.UtcNow);
 
         var onDisk = Scan();
@@ -808,18 +811,23 @@ public sealed class MailFolder
         {
             if (!onDisk.ContainsKey(record.Key) || !known.Add(record.Key))
             {
-                uidListChanged = true;
+                rewriteUidList = true;
                 continue;
             }
 
             kept.Add(record);
         }
 
+        var appended = new List<UidListRecord>();
         foreach (var key in onDisk.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList())
         {
-            kept.Add(new UidListRecord(document.NextUid++, key, []));
-            uidListChanged = true;
+            var record = new UidListRecord(document.NextUid++, key, []);
+            kept.Add(record);
+            appended.Add(record);
         }
+
+        rewriteUidList |= appended.Count > 0 && !canAppend;
+        var uidListChanged = rewriteUidList || appended.Count > 0;
 
         _uidNext = document.NextUid;
         var indexChanged = false;
@@ -893,13 +901,20 @@ public sealed class MailFolder
             indexChanged = true;
         }
 
-        if (uidListChanged)
+        if (rewriteUidList)
         {
             // Written before the index that refers to its UIDs (below), under the same lock.
             document.Records.Clear();
             document.Records.AddRange(kept);
             AtomicFile.Write(UidListPath, document.ToString());
         }
+        else if (appended.Count > 0)
+        {
+            // Only new files (a delivery, the IDLE wake path): their records go at the end, as Dovecot
+            // appends them, flushed before anyone is told of their UIDs.
+            UidListDocument.AppendTo(UidListPath, appended);
+        }
+
 
         foreach (var gone in previous.Values.OrderBy(e => e.Uid))
         {
@@ -1646,13 +1661,7 @@ public sealed class MailFolder
     {
         try
         {
-            string? first;
-            using (var reader = new StreamReader(UidListPath, Encoding.UTF8))
-            {
-                first = reader.ReadLine();
-            }
-
-            return first is null ? null : UidListDocument.Parse(new StringReader(first));
+            return UidListDocument.ReadHead(UidListPath);
         }
         catch (FileNotFoundException)
         {

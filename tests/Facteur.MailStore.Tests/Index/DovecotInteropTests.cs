@@ -71,6 +71,29 @@ public sealed partial class DovecotInteropTests
     }
 
     [Fact]
+    public async Task Dovecot_reads_the_records_facteur_appended_to_the_uidlist_and_appends_after_them()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("one"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        // Delivered files a sync then appends to the list (the header keeps N2).
+        maildir.Deliver(IndexTestMaildir.Message("two"));
+        maildir.Deliver(IndexTestMaildir.Message("three"));
+        var state = await inbox.SyncAsync();
+        Assert.Contains(" N2 ", File.ReadAllText(Path.Combine(maildir.UserPath, "dovecot-uidlist")), StringComparison.Ordinal);
+
+        var output = await DovecotImap.RunAsync(maildir.UserPath,
+            "a SELECT INBOX\r\nb UID FETCH 1:* (FLAGS RFC822.SIZE)\r\n"
+            + DovecotImap.Append("c", "INBOX", "", IndexTestMaildir.Message("four")) + "z LOGOUT\r\n");
+
+        Assert.Equal(state.UidValidity, uint.Parse(UidValidityLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture));
+        Assert.Contains("[UIDNEXT 4]", output, StringComparison.Ordinal);
+        Assert.Equal([1u, 2u, 3u], FetchLines(output).Select(d => d.Uid));
+        var after = await inbox.SyncAsync();
+        Assert.Equal([1u, 2u, 3u, 4u], after.Messages.Select(m => m.Uid));
+    }
+
+    [Fact]
     public async Task Folder_names_with_non_ascii_characters_use_dovecot_s_modified_utf7_directories()
     {
         using var maildir = new IndexTestMaildir();
