@@ -754,7 +754,7 @@ public sealed class MailFolder
 
     // The first sync of a folder (a cold SELECT) runs this once over every file. With tiered compilation its
     // loops ran tier-0 code and were recompiled on the stack (OSR) in the middle of that SELECT, and the
-    // per-file callees (Scan, Publish, ToRecord, MaildirEntryName.Parse, the uidlist and index writers) ran
+    // per-file callees (Scan, Publish, the record builders, the uidlist and index writers) ran
     // tier-0 code throughout: `DOTNET_JitDisasmSummary` of one cold SELECT of 10,000 listed five OSR
     // compiles of these methods. Compiled optimized on first use instead (the server's first sync of any
     // folder), they cost nothing at the SELECT that needs them; they lose only dynamic PGO.
@@ -817,7 +817,7 @@ public sealed class MailFolder
             kept.Add(record);
         }
 
-        // New files get UIDs in name order (as Dovecot does), so the oldest delivery gets the lowest UID.
+        // New files get UIDs in ordinal name order (Maildir names start with the delivery time, so older mail gets lower UIDs).
         var unseen = new string[onDisk.Count - known.Count];
         var count = 0;
         foreach (var key in onDisk.Keys)
