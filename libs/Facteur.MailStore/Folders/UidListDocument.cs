@@ -120,6 +120,7 @@ public sealed class UidListDocument
     }
 
     /// <summary>Writes the version 3 form, '\n' line ends, as Dovecot writes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one call loops over every record (a first sync writes 100,000)
     public void WriteTo(TextWriter writer)
     {
         var header = new StringBuilder()
@@ -135,11 +136,21 @@ public sealed class UidListDocument
         }
 
         writer.Write(header.Append('\n').ToString());
-        var line = new StringBuilder();
+        // Straight into the writer, no string per line: a first sync of 100,000 files writes 100,000 lines.
+        Span<char> uid = stackalloc char[10];
         foreach (var record in Records)
         {
-            AppendLine(line.Clear(), record);
-            writer.Write(line.ToString());
+            record.Uid.TryFormat(uid, out var length, default, CultureInfo.InvariantCulture);
+            writer.Write(uid[..length]);
+            foreach (var ext in record.Extensions)
+            {
+                writer.Write(' ');
+                writer.Write(ext);
+            }
+
+            writer.Write(" :");
+            writer.Write(record.Key);
+            writer.Write('\n');
         }
     }
 
@@ -234,7 +245,7 @@ public sealed class UidListDocument
 
     public override string ToString()
     {
-        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        using var writer = new StringWriter(new StringBuilder(64 + (Records.Count * 48)), CultureInfo.InvariantCulture);
         WriteTo(writer);
         return writer.ToString();
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Facteur.MailStore.Folders;
@@ -106,7 +107,14 @@ internal sealed class FolderIndexFile
     public bool HasChanges => _rewrite || _changed.Count > 0 || _flagsChanged.Count > 0 || _newlyExpunged.Count > 0 || _stampChanged;
 
     /// <summary>Records that <paramref name="entry"/> is new or changed (flags, file name, mod-sequence, cache positions).</summary>
-    public void MarkChanged(IndexEntry entry) => _changed[entry.Uid] = entry;
+    public void MarkChanged(IndexEntry entry)
+    {
+        // While a new base is owed (a rebuild: 100,000 entries at a first sync) it writes every entry anyway.
+        if (!_rewrite)
+        {
+            _changed[entry.Uid] = entry;
+        }
+    }
 
     /// <summary>
     /// Records that only <paramref name="entry"/>'s flags changed: it was renamed into cur/ under its key
@@ -351,6 +359,7 @@ internal sealed class FolderIndexFile
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one call loops over every entry (a first sync writes 100,000)
     private void WriteBase(string path)
     {
         Generation = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
@@ -377,9 +386,7 @@ internal sealed class FolderIndexFile
             AppendEntry(text, e);
         }
 
-        var content = text.ToString();
-        AtomicFile.Write(path, content);
-        BaseLength = Encoding.UTF8.GetByteCount(content);
+        BaseLength = AtomicFile.Write(path, text.ToString());
 
         // The old log names the old generation, so it is never applied to the new base; it is replaced
         // by this base's log with the next small change (no second file write per big change).
@@ -484,6 +491,7 @@ internal sealed class FolderIndexFile
     private static string FormatStamp(DirectoryStamp stamp) =>
         string.Create(CultureInfo.InvariantCulture, $"{stamp.NewTicks},{stamp.CurTicks},{stamp.UidListTicks},{stamp.UidListSize}");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per entry, see WriteBase
     private static void AppendEntry(StringBuilder text, IndexEntry e) =>
         text.Append(CultureInfo.InvariantCulture,
             $"{e.Uid} {e.ModSeq} {FormatSize(e.Size)} {FormatDate(e.InternalDateMs)} {e.CacheOffset} {e.CacheLength} {e.FetchOffset} {e.FetchLength} {(e.IsNew ? 'n' : 'c')} {e.FileName}\n");

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Enumeration;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Facteur.MailStore.Folders;
 
@@ -757,6 +758,13 @@ public sealed class MailFolder
         Publish();
     }
 
+    // The first sync of a folder (a cold SELECT) runs this once over every file. With tiered compilation its
+    // loops ran tier-0 code and were recompiled on the stack (OSR) in the middle of that SELECT, and the
+    // per-file callees (Scan, Publish, the record builders, the uidlist and index writers) ran
+    // tier-0 code throughout: `DOTNET_JitDisasmSummary` of one cold SELECT of 10,000 listed five OSR
+    // compiles of these methods. Compiled optimized on first use instead (the server's first sync of any
+    // folder), they cost nothing at the SELECT that needs them; they lose only dynamic PGO.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool SyncLocked(CancellationToken cancellationToken)
     {
         // Taken before listing: a change made during the scan leaves a newer mtime, seen next time.
@@ -818,10 +826,23 @@ public sealed class MailFolder
             kept.Add(record);
         }
 
-        var appended = new List<UidListRecord>();
-        foreach (var key in onDisk.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList())
+        // New files get UIDs in ordinal name order (Maildir names start with the delivery time, so older mail gets lower UIDs).
+        // known holds only keys that are on disk, so the difference counts the new files exactly.
+        var unseen = new string[onDisk.Count - known.Count];
+        var count = 0;
+        foreach (var key in onDisk.Keys)
         {
-            var record = new UidListRecord(document.NextUid++, key, []);
+            if (!known.Contains(key))
+            {
+                unseen[count++] = key;
+            }
+        }
+
+        Array.Sort(unseen, 0, count, StringComparer.Ordinal);
+        var appended = new List<UidListRecord>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var record = new UidListRecord(document.NextUid++, unseen[i], []);
             kept.Add(record);
             appended.Add(record);
         }
@@ -880,7 +901,7 @@ public sealed class MailFolder
             // Indexed from the listing alone, as Dovecot does: the size comes from the name's ,W= or the
             // uidlist's W when there is one; otherwise it and the internal date (the mtime) are read from the
             // file on first use (MessageFileFacts). A first SELECT of 100,000 files neither stats nor reads one.
-            long? size = disk.Name.VirtualSize;
+            long? size = MaildirEntryName.VirtualSizeOf(disk.FileName);
             if (size is null && record.Extension('W') is { } w && long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var listed))
             {
                 size = listed;
@@ -924,7 +945,13 @@ public sealed class MailFolder
         }
 
         _index.Entries = entries;
-        _byUid = entries.ToDictionary(e => e.Uid);
+        var byUid = new Dictionary<uint, IndexEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            byUid.Add(entry.Uid, entry);
+        }
+
+        _byUid = byUid;
         indexChanged |= FlushSummariesLocked();
         if (uidListChanged)
         {
@@ -1562,6 +1589,7 @@ public sealed class MailFolder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private void Publish()
     {
         var messages = new MessageRecord[_index.Entries.Count];
@@ -1594,6 +1622,7 @@ public sealed class MailFolder
         previous.TrySetResult();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private MessageRecord ToRecord(IndexEntry entry)
     {
         if (entry.Record is { } cached && cached.ModSeq == entry.ModSeq && ReferenceEquals(cached.FileName, entry.FileName))
@@ -1601,8 +1630,8 @@ public sealed class MailFolder
             return cached;
         }
 
-        var name = MaildirEntryName.Parse(entry.FileName);
-        var record = BuildRecord(entry, FlagLetters.ToMessageFlags(name.Flags), FlagLetters.Keywords(name, _keywords));
+        // Flags and keyword letters only: the key is the entry's already (no substring per message).
+        var record = NewRecord(entry, MaildirInfo.Parse(entry.FileName, out _));
         entry.Record = record;
         return record;
     }
@@ -1612,6 +1641,7 @@ public sealed class MailFolder
         BuildRecord(entry, FlagLetters.ToMessageFlags(info.Flags), FlagLetters.Keywords(info.Keywords, _keywords));
 
     /// <summary>A record with the entry's size and date, or with the facts that read them on first use when the index has none yet ('?').</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private MessageRecord BuildRecord(IndexEntry entry, MessageFlags flags, IReadOnlyList<string> keywords)
     {
         MessageFileFacts? facts = null;
@@ -1673,6 +1703,7 @@ public sealed class MailFolder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private Dictionary<string, DiskFile> Scan()
     {
         // new/ before cur/: a file moving new/ → cur/ during the scan is then seen at least once.
