@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
@@ -13,6 +14,8 @@ internal readonly record struct SpooledHeaderBlock(byte[] Buffer, int Length, bo
     /// <summary>Header blocks larger than this take the full parse (they are rare and the scan would be bounded anyway).</summary>
     internal const int MaxLength = 32 * 1024;
 
+    private const int Step = 4 * 1024;
+
     private static readonly byte[] DkimSignature = Encoding.ASCII.GetBytes("dkim-signature");
 
     /// <summary>
@@ -21,27 +24,46 @@ internal readonly record struct SpooledHeaderBlock(byte[] Buffer, int Length, bo
     /// </summary>
     public static SpooledHeaderBlock? Read(SafeFileHandle file)
     {
-        var buffer = new byte[MaxLength];
-        var filled = 0;
-        int read;
-        while (filled < buffer.Length && (read = RandomAccess.Read(file, buffer.AsSpan(filled), filled)) > 0)
+        // Read in steps: a header block is usually well under one step, so a 100 KB message costs
+        // one small read, and the block is copied out of a pooled buffer into an array of its size.
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxLength);
+        try
         {
-            filled += read;
-        }
-
-        var length = End(buffer.AsSpan(0, filled));
-        if (length < 0)
-        {
-            if (filled == buffer.Length)
+            var filled = 0;
+            var length = -1;
+            while (filled < MaxLength)
             {
-                return null;
+                var read = RandomAccess.Read(file, buffer.AsSpan(filled, Math.Min(Step, MaxLength - filled)), filled);
+                if (read <= 0)
+                {
+                    break;
+                }
+
+                filled += read;
+                if ((length = End(buffer.AsSpan(0, filled))) >= 0)
+                {
+                    break;
+                }
             }
 
-            // No empty line: the whole message is header fields.
-            length = filled;
-        }
+            if (length < 0)
+            {
+                if (filled == MaxLength)
+                {
+                    return null;
+                }
 
-        return new SpooledHeaderBlock(buffer, length, MayHave(buffer.AsSpan(0, length)));
+                // No empty line: the whole message is header fields.
+                length = filled;
+            }
+
+            var block = buffer.AsSpan(0, length).ToArray();
+            return new SpooledHeaderBlock(block, length, MayHave(block));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Octets up to and including the first empty line (CRLF CRLF, or bare LF LF as MimeKit also accepts), or -1.</summary>

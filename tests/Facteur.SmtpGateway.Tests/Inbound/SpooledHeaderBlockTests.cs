@@ -47,6 +47,22 @@ public sealed class SpooledHeaderBlockTests : IDisposable
     }
 
     [Fact]
+    public void A_header_block_over_several_reads_is_found_whole_with_a_signature_near_its_end()
+    {
+        var text = new StringBuilder("From: a@b.c\r\n");
+        while (text.Length < 10 * 1024)
+        {
+            text.Append("X-Padding: 0123456789012345678901234567890123456789\r\n");
+        }
+
+        var headers = text.Append("DKIM-Signature: v=1; d=b.c\r\n\r\n").ToString();
+        var block = Read(headers + "body\r\n");
+
+        Assert.Equal(headers, Encoding.ASCII.GetString(block!.Value.Buffer, 0, block.Value.Length));
+        Assert.True(block.Value.MayHaveDkimSignature);
+    }
+
+    [Fact]
     public void A_header_block_longer_than_the_limit_is_left_to_the_full_parse()
     {
         var text = new StringBuilder();
