@@ -32,30 +32,63 @@ internal sealed partial class InboundAuthenticator(
         var spfDomain = sender[(sender.LastIndexOf('@') + 1)..];
         var spfResult = await spf.CheckHostAsync(client, spfDomain, sender, helo, cancellationToken).ConfigureAwait(false);
 
-        IReadOnlyList<DkimVerdict> dkimResults;
-        string? fromDomain;
-        await using (var stream = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.Asynchronous))
-        {
-            MimeMessage message;
-            try
-            {
-                message = await MimeMessage.LoadAsync(stream, persistent: true, cancellationToken).ConfigureAwait(false);
-            }
-            catch (FormatException)
-            {
-                message = new MimeMessage();
-            }
-
-            dkimResults = await dkim.VerifyAsync(message, cancellationToken).ConfigureAwait(false);
-            fromDomain = message.From.Mailboxes.Count() == 1 && message.From.Mailboxes.First().Domain is { Length: > 0 } d ? d : null;
-        }
-
+        var (dkimResults, fromDomain) = await DkimAndFromAsync(spoolPath, cancellationToken).ConfigureAwait(false);
         var dmarcResult = await dmarc.EvaluateAsync(fromDomain, spfResult, spfDomain, dkimResults, cancellationToken).ConfigureAwait(false);
         var header = Format(authservId, spfResult, sender, reversePath.Length == 0, helo, dkimResults, dmarcResult);
         var reject = options.Value.DmarcRejectPolicy && dmarcResult is { Result: "fail", Policy: "reject" };
         LogVerdict(logger, client, spfResult, dkimResults.Count > 0 ? string.Join(',', dkimResults.Select(r => r.Result)) : "none", dmarcResult.Result, reject);
         return new InboundVerdict(header, reject, dmarcResult);
     }
+
+    /// <summary>
+    /// DKIM verdicts and the single From domain DMARC aligns with (RFC 7489 §3.1). Most mail has
+    /// no DKIM-Signature: then MimeKit parses the header block alone (from memory), not the
+    /// body, and From comes out of the same parser as before. Signed mail takes the full parse
+    /// the body hash needs (RFC 6376 §3.7).
+    /// </summary>
+    private async Task<(IReadOnlyList<DkimVerdict> Dkim, string? FromDomain)> DkimAndFromAsync(string spoolPath, CancellationToken cancellationToken)
+    {
+        SpooledHeaderBlock? block;
+        using (var handle = File.OpenHandle(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            block = SpooledHeaderBlock.Read(handle);
+        }
+
+        if (block is { MayHaveDkimSignature: false } headers)
+        {
+            using var memory = new MemoryStream(headers.Buffer, 0, headers.Length, writable: false);
+            return ([], FromDomain(Load(memory, cancellationToken)));
+        }
+
+        await using var stream = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.Asynchronous);
+        MimeMessage message;
+        try
+        {
+            message = await MimeMessage.LoadAsync(stream, persistent: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException)
+        {
+            message = new MimeMessage();
+        }
+
+        var dkimResults = await dkim.VerifyAsync(message, cancellationToken).ConfigureAwait(false);
+        return (dkimResults, FromDomain(message));
+    }
+
+    private static MimeMessage Load(Stream stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return MimeMessage.Load(stream, cancellationToken);
+        }
+        catch (FormatException)
+        {
+            return new MimeMessage();
+        }
+    }
+
+    private static string? FromDomain(MimeMessage message) =>
+        message.From.Mailboxes.Count() == 1 && message.From.Mailboxes.First().Domain is { Length: > 0 } d ? d : null;
 
     /// <summary>The header field, folded, CRLF-terminated (RFC 8601 §2.2).</summary>
     internal static string Format(string authservId, SpfResult spf, string sender, bool nullSender, string helo, IReadOnlyList<DkimVerdict> dkim, DmarcVerdict dmarc)

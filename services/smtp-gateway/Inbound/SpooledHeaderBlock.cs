@@ -1,0 +1,125 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Facteur.SmtpGateway.Inbound;
+
+/// <summary>
+/// The header block of a spooled message (RFC 5322 §2.1: the fields up to the first empty line),
+/// read with one positioned read, and whether it may hold a DKIM-Signature field. A message that
+/// has none needs only its header fields parsed for DMARC's From domain, not its body.
+/// </summary>
+internal readonly record struct SpooledHeaderBlock(byte[] Buffer, int Length, bool MayHaveDkimSignature)
+{
+    /// <summary>Header blocks larger than this take the full parse (they are rare and the scan would be bounded anyway).</summary>
+    internal const int MaxLength = 32 * 1024;
+
+    private const int Step = 4 * 1024;
+
+    private static readonly byte[] DkimSignature = Encoding.ASCII.GetBytes("dkim-signature");
+
+    /// <summary>
+    /// The header block, or null when it does not end within <see cref="MaxLength"/> octets of a
+    /// longer file (then only a full parse knows). The block includes the empty line.
+    /// </summary>
+    public static SpooledHeaderBlock? Read(SafeFileHandle file)
+    {
+        // Read in steps: a header block is usually well under one step, so a 100 KB message costs
+        // one small read, and the block is copied out of a pooled buffer into an array of its size.
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxLength);
+        try
+        {
+            var filled = 0;
+            var length = -1;
+            while (filled < MaxLength)
+            {
+                var read = RandomAccess.Read(file, buffer.AsSpan(filled, Math.Min(Step, MaxLength - filled)), filled);
+                if (read <= 0)
+                {
+                    break;
+                }
+
+                filled += read;
+                if ((length = End(buffer.AsSpan(0, filled))) >= 0)
+                {
+                    break;
+                }
+            }
+
+            if (length < 0)
+            {
+                if (filled == MaxLength)
+                {
+                    return null;
+                }
+
+                // No empty line: the whole message is header fields.
+                length = filled;
+            }
+
+            var block = buffer.AsSpan(0, length).ToArray();
+            return new SpooledHeaderBlock(block, length, MayHave(block));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Octets up to and including the first empty line (CRLF CRLF, or bare LF LF as MimeKit also accepts), or -1.</summary>
+    internal static int End(ReadOnlySpan<byte> octets)
+    {
+        if (octets.StartsWith("\r\n"u8))
+        {
+            return 2;
+        }
+
+        if (octets.StartsWith("\n"u8))
+        {
+            return 1;
+        }
+
+        var offset = 0;
+        while (true)
+        {
+            var lf = octets[offset..].IndexOf((byte)'\n');
+            if (lf < 0)
+            {
+                return -1;
+            }
+
+            var next = offset + lf + 1;
+            var rest = octets[next..];
+            if (rest.StartsWith("\r\n"u8))
+            {
+                return next + 2;
+            }
+
+            if (rest.StartsWith("\n"u8))
+            {
+                return next + 1;
+            }
+
+            offset = next;
+        }
+    }
+
+    /// <summary>
+    /// True when "DKIM-Signature" appears anywhere in the block, any case. Deliberately looser than
+    /// a field-name match (a mention in another field's value also says yes): a false yes only
+    /// costs the full parse, a false no would skip a signature (RFC 6376 §6).
+    /// </summary>
+    internal static bool MayHave(ReadOnlySpan<byte> block)
+    {
+        var first = DkimSignature[0];
+        for (var i = 0; i <= block.Length - DkimSignature.Length; i++)
+        {
+            if ((block[i] | 0x20) == first && Ascii.EqualsIgnoreCase(block.Slice(i, DkimSignature.Length), DkimSignature))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
