@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,8 +21,11 @@ namespace Facteur.MailboxApi.Pop3;
 /// login lists nothing at all.
 /// Bounded by <see cref="Pop3Options.MaildropCacheMessages"/> messages in all, least recently used dropped first.
 /// </summary>
-internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time, ILogger<MaildropCache> logger)
+internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time, ILogger<MaildropCache> logger, IServiceProvider services)
 {
+    // The IMAP store, when this host has one (standalone, mailbox-api): its open INBOX stands in for a scan.
+    private readonly Lazy<MessageStore?> _store = new(services.GetService<MessageStore>);
+
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -28,7 +33,8 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
     private long _messages;
 
     /// <summary>The maildrop's messages in UID order with their sizes and UIDLs, from the cache or from a fresh scan.</summary>
-    public async Task<MaildropListing> ListAsync(MaildirFolder folder, CancellationToken cancellationToken)
+    /// <param name="user">The canonical user: whose INBOX the IMAP store may have open in this process.</param>
+    public async Task<MaildropListing> ListAsync(MaildirFolder folder, string? user, CancellationToken cancellationToken)
     {
         // Read before the scan: a change during the scan then shows as a different stamp next time.
         var started = time.GetTimestamp();
@@ -61,8 +67,11 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         }
         else
         {
-            source = "a full scan";
-            listing = await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
+            // The IMAP store's state of this INBOX, if open here: current at once while its own stamp holds.
+            var snapshot = await StoreFolderListing.TryReadAsync(_store.Value, user, folder, cancellationToken).ConfigureAwait(false);
+            source = snapshot is null ? "a full scan" : "the IMAP store's folder state";
+            snapshot ??= await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+            listing = MaildropListing.FromSnapshot(folder, snapshot);
             if (!settled && stamp.DirectoriesSettledBy(horizon) && FolderStamp.Read(folder.Path) is var after
                 && after.New == stamp.New && after.Cur == stamp.Cur && after.UidListLength >= 0)
             {
@@ -206,18 +215,12 @@ internal readonly record struct FolderStamp(long New, long Cur, long UidList, lo
 /// <summary>One scan of a maildrop: what a POP3 session numbers at login.</summary>
 internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropEntry> Messages)
 {
-    public static async Task<MaildropListing> ScanAsync(MaildirFolder folder, CancellationToken cancellationToken)
-    {
-        var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-        return FromSnapshot(folder, snapshot);
-    }
-
     /// <summary>
     /// Sizes for every message of the scan. Compiled optimized at once, like the scan itself: it runs once
     /// per login over every message, where tier-0 code made a process's first large login several times slower.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static MaildropListing FromSnapshot(MaildirFolder folder, MaildirSnapshot snapshot)
+    public static MaildropListing FromSnapshot(MaildirFolder folder, MaildirSnapshot snapshot)
     {
         var messages = new List<MaildropEntry>(snapshot.Messages.Count);
         IReadOnlyDictionary<string, long>? indexed = null;
