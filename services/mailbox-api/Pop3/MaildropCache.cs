@@ -67,11 +67,10 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         }
         else
         {
-            // The IMAP store's state of this INBOX, if open here: current at once while its own stamp holds.
-            var snapshot = await StoreFolderListing.TryReadAsync(_store.Value, user, folder, cancellationToken).ConfigureAwait(false);
-            source = snapshot is null ? "a full scan" : "the IMAP store's folder state";
-            snapshot ??= await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-            listing = MaildropListing.FromSnapshot(folder, snapshot);
+            source = "a full scan";
+            var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+            var store = _store.Value;
+            listing = MaildropListing.FromSnapshot(folder, snapshot, () => StoreFolderListing.KnownSizes(store, user, folder.Path));
             if (!settled && stamp.DirectoriesSettledBy(horizon) && FolderStamp.Read(folder.Path) is var after
                 && after.New == stamp.New && after.Cur == stamp.Cur && after.UidListLength >= 0)
             {
@@ -220,27 +219,42 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     /// per login over every message, where tier-0 code made a process's first large login several times slower.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static MaildropListing FromSnapshot(MaildirFolder folder, MaildirSnapshot snapshot)
+    /// <param name="storeSizes">The sizes the IMAP store holds in memory for this folder, if any: asked first, once.</param>
+    public static MaildropListing FromSnapshot(MaildirFolder folder, MaildirSnapshot snapshot, Func<IReadOnlyDictionary<string, long>?> storeSizes)
     {
         var messages = new List<MaildropEntry>(snapshot.Messages.Count);
-        IReadOnlyDictionary<string, long>? indexed = null;
-        var indexRead = false;
+        IReadOnlyDictionary<string, long>? inMemory = null, indexed = null;
+        bool inMemoryRead = false, indexRead = false;
         foreach (var message in snapshot.Messages)
         {
             var current = message;
             var size = message.VirtualSize;
             if (size is null)
             {
-                // Neither the name nor the uidlist has it: the IMAP store may have counted it already.
-                if (!indexRead)
+                // Neither the name nor the uidlist has it: the IMAP store may have counted it already —
+                // in this process's memory (no file read), else in its facteur-index (one parse of it).
+                if (!inMemoryRead)
                 {
-                    indexed = folder.IndexedVirtualSizes();
-                    indexRead = true;
+                    inMemory = storeSizes();
+                    inMemoryRead = true;
                 }
 
-                if (indexed is not null && indexed.TryGetValue(message.Key, out var known))
+                if (inMemory is not null && inMemory.TryGetValue(message.Key, out var held))
                 {
-                    size = known;
+                    size = held;
+                }
+                else
+                {
+                    if (!indexRead)
+                    {
+                        indexed = folder.IndexedVirtualSizes();
+                        indexRead = true;
+                    }
+
+                    if (indexed is not null && indexed.TryGetValue(message.Key, out var known))
+                    {
+                        size = known;
+                    }
                 }
             }
 
