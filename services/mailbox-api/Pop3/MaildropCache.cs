@@ -279,53 +279,92 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     /// <summary>
     /// The previous listing with each file where it is now, from one listing of new/ and cur/; null when
     /// the set of messages changed (a file added or gone), which needs the uidlist and so a full scan.
+    /// A name the previous listing had in the same directory is looked up as the span readdir(2) gave —
+    /// no string, no parse —, so an unchanged 10,000-message maildrop costs the listing and 10,000 hash
+    /// lookups; only a renamed or new file's name is made a string and parsed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per login over every file (see FromSnapshot)
     public static MaildropListing? Rename(MaildirFolder folder, MaildropListing previous)
     {
-        // new/ before cur/, as MaildirFolder's scan: a file moving meanwhile is seen at least once, cur/ last.
-        var onDisk = new Dictionary<string, (string FileName, bool IsNew, MaildirEntryName Name)>(previous.Messages.Count, StringComparer.Ordinal);
+        var count = previous.Messages.Count;
+        var byName = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            byName.TryAdd(previous.Messages[i].Message.FileName, i);
+        }
+
+        // Per previous message: 0 not seen, 1 seen under its name in new/, 2 in cur/.
+        var seen = new byte[count];
+        // Names not in the previous listing (renamed, or new), by key; cur/ after new/, so the cur/ copy wins.
+        Dictionary<string, (string FileName, bool IsNew, MaildirEntryName Name)>? moved = null;
         foreach (var isNew in (bool[])[true, false])
         {
-            foreach (var fileName in ListFileNames(Path.Combine(folder.Path, isNew ? "new" : "cur")))
+            foreach (var (index, listed) in ListNames(Path.Combine(folder.Path, isNew ? "new" : "cur"), byName))
             {
+                var fileName = listed;
+                if (fileName is null)
+                {
+                    if (previous.Messages[index].Message.IsNew == isNew)
+                    {
+                        seen[index] = isNew ? (byte)1 : (byte)2;
+                        continue;
+                    }
+
+                    fileName = previous.Messages[index].Message.FileName; // the same name in the other directory
+                }
+
                 var name = MaildirEntryName.Parse(fileName);
                 if (name.Key.Length > 0)
                 {
-                    onDisk[name.Key] = (fileName, isNew, name);
+                    moved ??= new(StringComparer.Ordinal);
+                    moved[name.Key] = (fileName, isNew, name);
                 }
             }
         }
 
-        if (onDisk.Count != previous.Messages.Count)
+        var messages = new List<MaildropEntry>(count);
+        var claimed = 0;
+        for (var i = 0; i < count; i++)
         {
-            return null;
-        }
-
-        var messages = new List<MaildropEntry>(previous.Messages.Count);
-        foreach (var entry in previous.Messages)
-        {
-            if (!onDisk.TryGetValue(entry.Message.Key, out var now))
-            {
-                return null;
-            }
-
+            var entry = previous.Messages[i];
             var message = entry.Message;
-            messages.Add(now.FileName == message.FileName && now.IsNew == message.IsNew
-                ? entry
-                : entry with { Message = message with { FileName = now.FileName, IsNew = now.IsNew, Flags = now.Name.Flags, Keywords = now.Name.Keywords } });
+            if (moved is not null && moved.TryGetValue(message.Key, out var now) && !(seen[i] == 2 && now.IsNew))
+            {
+                claimed++;
+                messages.Add(entry with { Message = message with { FileName = now.FileName, IsNew = now.IsNew, Flags = now.Name.Flags, Keywords = now.Name.Keywords } });
+            }
+            else if (seen[i] != 0)
+            {
+                if (moved is not null && moved.ContainsKey(message.Key))
+                {
+                    claimed++; // a stray new/ copy of a message seen in cur/: cur/ is the current one
+                }
+
+                messages.Add(entry);
+            }
+            else
+            {
+                return null; // gone
+            }
         }
 
-        return new MaildropListing(previous.UidValidity, messages);
+        // A name whose key the previous listing did not have: a file added, which needs a full scan.
+        return moved is not null && claimed != moved.Count ? null : new MaildropListing(previous.UidValidity, messages);
     }
 
-    private static IEnumerable<string> ListFileNames(string directory)
+    /// <summary>
+    /// The entries of <paramref name="directory"/> (no dot files, no directories): the index in
+    /// <paramref name="byName"/> of a known name (no string made), else the name; none when it is gone.
+    /// </summary>
+    private static List<(int Index, string? FileName)> ListNames(string directory, Dictionary<string, int> byName)
     {
+        var lookup = byName.GetAlternateLookup<ReadOnlySpan<char>>();
         try
         {
-            var names = new System.IO.Enumeration.FileSystemEnumerable<string>(
+            var names = new System.IO.Enumeration.FileSystemEnumerable<(int, string?)>(
                 directory,
-                static (ref System.IO.Enumeration.FileSystemEntry entry) => entry.FileName.ToString(),
+                (ref System.IO.Enumeration.FileSystemEntry entry) =>
+                    lookup.TryGetValue(entry.FileName, out var index) ? (index, null) : (-1, entry.FileName.ToString()),
                 new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 })
             {
                 ShouldIncludePredicate = static (ref System.IO.Enumeration.FileSystemEntry entry) =>
