@@ -70,7 +70,7 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
             source = "a full scan";
             var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
             var store = _store.Value;
-            listing = MaildropListing.FromSnapshot(folder, snapshot, () => StoreFolderListing.KnownSizes(store, user, folder.Path));
+            listing = MaildropListing.FromSnapshot(folder, snapshot, () => StoreKnownSizes.KnownSizes(store, user, folder.Path));
             if (!settled && stamp.DirectoriesSettledBy(horizon) && FolderStamp.Read(folder.Path) is var after
                 && after.New == stamp.New && after.Cur == stamp.Cur && after.UidListLength >= 0)
             {

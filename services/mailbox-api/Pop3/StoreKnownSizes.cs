@@ -11,7 +11,7 @@ namespace Facteur.MailboxApi.Pop3;
 /// gives right sizes for the keys it knows. Without it a login whose uidlist lacks <c>W</c> (a folder IMAP
 /// indexed first) parsed all of <c>facteur-index</c> (≈ 1 MB for 10,000 messages) to find them.
 /// </summary>
-internal static class StoreFolderListing
+internal static class StoreKnownSizes
 {
     /// <summary>The known sizes by key of <paramref name="user"/>'s INBOX at <paramref name="folderPath"/>, or null when the store does not have it open.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per scan over every message (see MaildropListing.FromSnapshot)
