@@ -39,6 +39,12 @@ public sealed record MessageRecord(
         init => _size = value;
     }
 
+    /// <summary>
+    /// <see cref="Size"/> when it is known without reading the file (in the index, or counted since), else null.
+    /// POP3 takes sizes from here: a size is the key's for good (a Maildir file's content never changes).
+    /// </summary>
+    public long? KnownSize => _size >= 0 ? _size : Facts is { KnownSize: >= 0 and var known } ? known : null;
+
     /// <summary>The internal date: the file's modification time, as Dovecot uses it.</summary>
     public DateTimeOffset InternalDate
     {

@@ -39,6 +39,28 @@ public sealed class MessageStore
     }
 
     /// <summary>
+    /// The shared <see cref="MailFolder"/> of <paramref name="user"/>'s <paramref name="folder"/> when this
+    /// process has it open already (an IMAP session selected it), else null. Never opens, loads or creates
+    /// anything: POP3 reads the state the IMAP store keeps in memory for INBOX instead of listing the Maildir
+    /// again, as Dovecot's POP3 reads the index its IMAP keeps, without making a POP3-only user's store.
+    /// </summary>
+    public MailFolder? FindOpenFolder(string user, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        UserMaildir maildir;
+        try
+        {
+            maildir = UserMaildir.Open(MailRoot, user);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        return _users.TryGetValue(maildir.Path, out var mailbox) ? mailbox.OpenedFolder(folder) : null;
+    }
+
+    /// <summary>
     /// Tells the store that a message was delivered (bus <c>MailDelivered</c>) or that a folder
     /// changed elsewhere: if the folder is open in this process it is re-synced in the background,
     /// which completes the <see cref="MailFolder.WaitForChangeAsync"/> of its sessions.

@@ -48,7 +48,8 @@ internal sealed class Maildrop : IAsyncDisposable
     public long TotalSize => Messages.Where(m => !m.Deleted).Sum(m => m.Size);
 
     /// <summary>Opens the maildrop, or returns null when another session holds it.</summary>
-    public static async Task<Maildrop?> OpenAsync(MaildirFolder folder, MaildropCache cache, CancellationToken cancellationToken)
+    /// <param name="user">The canonical user (the IMAP store's INBOX of the same user may stand in for a scan).</param>
+    public static async Task<Maildrop?> OpenAsync(MaildirFolder folder, string? user, MaildropCache cache, CancellationToken cancellationToken)
     {
         folder.EnsureCreated();
         var sessionLock = DotLock.TryAcquire(Path.Combine(folder.Path, SessionLockFileName), SessionLockStaleAfter);
@@ -59,7 +60,7 @@ internal sealed class Maildrop : IAsyncDisposable
 
         try
         {
-            var listing = await cache.ListAsync(folder, cancellationToken).ConfigureAwait(false);
+            var listing = await cache.ListAsync(folder, user, cancellationToken).ConfigureAwait(false);
             return new Maildrop(folder, sessionLock, cache, listing, Number(listing));
         }
         catch

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,8 +21,11 @@ namespace Facteur.MailboxApi.Pop3;
 /// login lists nothing at all.
 /// Bounded by <see cref="Pop3Options.MaildropCacheMessages"/> messages in all, least recently used dropped first.
 /// </summary>
-internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time, ILogger<MaildropCache> logger)
+internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimeProvider time, ILogger<MaildropCache> logger, IServiceProvider services)
 {
+    // The IMAP store, when this host has one (standalone, mailbox-api): its open INBOX stands in for a scan.
+    private readonly Lazy<MessageStore?> _store = new(services.GetService<MessageStore>);
+
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -28,7 +33,8 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
     private long _messages;
 
     /// <summary>The maildrop's messages in UID order with their sizes and UIDLs, from the cache or from a fresh scan.</summary>
-    public async Task<MaildropListing> ListAsync(MaildirFolder folder, CancellationToken cancellationToken)
+    /// <param name="user">The canonical user: whose INBOX the IMAP store may have open in this process.</param>
+    public async Task<MaildropListing> ListAsync(MaildirFolder folder, string? user, CancellationToken cancellationToken)
     {
         // Read before the scan: a change during the scan then shows as a different stamp next time.
         var started = time.GetTimestamp();
@@ -62,7 +68,9 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
         else
         {
             source = "a full scan";
-            listing = await MaildropListing.ScanAsync(folder, cancellationToken).ConfigureAwait(false);
+            var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+            var store = _store.Value;
+            listing = MaildropListing.FromSnapshot(folder, snapshot, () => StoreKnownSizes.KnownSizes(store, user, folder.Path));
             if (!settled && stamp.DirectoriesSettledBy(horizon) && FolderStamp.Read(folder.Path) is var after
                 && after.New == stamp.New && after.Cur == stamp.Cur && after.UidListLength >= 0)
             {
@@ -206,38 +214,47 @@ internal readonly record struct FolderStamp(long New, long Cur, long UidList, lo
 /// <summary>One scan of a maildrop: what a POP3 session numbers at login.</summary>
 internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropEntry> Messages)
 {
-    public static async Task<MaildropListing> ScanAsync(MaildirFolder folder, CancellationToken cancellationToken)
-    {
-        var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
-        return FromSnapshot(folder, snapshot);
-    }
-
     /// <summary>
     /// Sizes for every message of the scan. Compiled optimized at once, like the scan itself: it runs once
     /// per login over every message, where tier-0 code made a process's first large login several times slower.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static MaildropListing FromSnapshot(MaildirFolder folder, MaildirSnapshot snapshot)
+    /// <param name="storeSizes">The sizes the IMAP store holds in memory for this folder, if any: asked first, once.</param>
+    public static MaildropListing FromSnapshot(MaildirFolder folder, MaildirSnapshot snapshot, Func<IReadOnlyDictionary<string, long>?> storeSizes)
     {
         var messages = new List<MaildropEntry>(snapshot.Messages.Count);
-        IReadOnlyDictionary<string, long>? indexed = null;
-        var indexRead = false;
+        IReadOnlyDictionary<string, long>? inMemory = null, indexed = null;
+        bool inMemoryRead = false, indexRead = false;
         foreach (var message in snapshot.Messages)
         {
             var current = message;
             var size = message.VirtualSize;
             if (size is null)
             {
-                // Neither the name nor the uidlist has it: the IMAP store may have counted it already.
-                if (!indexRead)
+                // Neither the name nor the uidlist has it: the IMAP store may have counted it already —
+                // in this process's memory (no file read), else in its facteur-index (one parse of it).
+                if (!inMemoryRead)
                 {
-                    indexed = folder.IndexedVirtualSizes();
-                    indexRead = true;
+                    inMemory = storeSizes();
+                    inMemoryRead = true;
                 }
 
-                if (indexed is not null && indexed.TryGetValue(message.Key, out var known))
+                if (inMemory is not null && inMemory.TryGetValue(message.Key, out var held))
                 {
-                    size = known;
+                    size = held;
+                }
+                else
+                {
+                    if (!indexRead)
+                    {
+                        indexed = folder.IndexedVirtualSizes();
+                        indexRead = true;
+                    }
+
+                    if (indexed is not null && indexed.TryGetValue(message.Key, out var known))
+                    {
+                        size = known;
+                    }
                 }
             }
 
@@ -262,53 +279,92 @@ internal sealed record MaildropListing(uint UidValidity, IReadOnlyList<MaildropE
     /// <summary>
     /// The previous listing with each file where it is now, from one listing of new/ and cur/; null when
     /// the set of messages changed (a file added or gone), which needs the uidlist and so a full scan.
+    /// A name the previous listing had in the same directory is looked up as the span readdir(2) gave —
+    /// no string, no parse —, so an unchanged 10,000-message maildrop costs the listing and 10,000 hash
+    /// lookups; only a renamed or new file's name is made a string and parsed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per login over every file (see FromSnapshot)
     public static MaildropListing? Rename(MaildirFolder folder, MaildropListing previous)
     {
-        // new/ before cur/, as MaildirFolder's scan: a file moving meanwhile is seen at least once, cur/ last.
-        var onDisk = new Dictionary<string, (string FileName, bool IsNew, MaildirEntryName Name)>(previous.Messages.Count, StringComparer.Ordinal);
+        var count = previous.Messages.Count;
+        var byName = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            byName.TryAdd(previous.Messages[i].Message.FileName, i);
+        }
+
+        // Per previous message: 0 not seen, 1 seen under its name in new/, 2 in cur/.
+        var seen = new byte[count];
+        // Names not in the previous listing (renamed, or new), by key; cur/ after new/, so the cur/ copy wins.
+        Dictionary<string, (string FileName, bool IsNew, MaildirEntryName Name)>? moved = null;
         foreach (var isNew in (bool[])[true, false])
         {
-            foreach (var fileName in ListFileNames(Path.Combine(folder.Path, isNew ? "new" : "cur")))
+            foreach (var (index, listed) in ListNames(Path.Combine(folder.Path, isNew ? "new" : "cur"), byName))
             {
+                var fileName = listed;
+                if (fileName is null)
+                {
+                    if (previous.Messages[index].Message.IsNew == isNew)
+                    {
+                        seen[index] = isNew ? (byte)1 : (byte)2;
+                        continue;
+                    }
+
+                    fileName = previous.Messages[index].Message.FileName; // the same name in the other directory
+                }
+
                 var name = MaildirEntryName.Parse(fileName);
                 if (name.Key.Length > 0)
                 {
-                    onDisk[name.Key] = (fileName, isNew, name);
+                    moved ??= new(StringComparer.Ordinal);
+                    moved[name.Key] = (fileName, isNew, name);
                 }
             }
         }
 
-        if (onDisk.Count != previous.Messages.Count)
+        var messages = new List<MaildropEntry>(count);
+        var claimed = 0;
+        for (var i = 0; i < count; i++)
         {
-            return null;
-        }
-
-        var messages = new List<MaildropEntry>(previous.Messages.Count);
-        foreach (var entry in previous.Messages)
-        {
-            if (!onDisk.TryGetValue(entry.Message.Key, out var now))
-            {
-                return null;
-            }
-
+            var entry = previous.Messages[i];
             var message = entry.Message;
-            messages.Add(now.FileName == message.FileName && now.IsNew == message.IsNew
-                ? entry
-                : entry with { Message = message with { FileName = now.FileName, IsNew = now.IsNew, Flags = now.Name.Flags, Keywords = now.Name.Keywords } });
+            if (moved is not null && moved.TryGetValue(message.Key, out var now) && !(seen[i] == 2 && now.IsNew))
+            {
+                claimed++;
+                messages.Add(entry with { Message = message with { FileName = now.FileName, IsNew = now.IsNew, Flags = now.Name.Flags, Keywords = now.Name.Keywords } });
+            }
+            else if (seen[i] != 0)
+            {
+                if (moved is not null && moved.ContainsKey(message.Key))
+                {
+                    claimed++; // a stray new/ copy of a message seen in cur/: cur/ is the current one
+                }
+
+                messages.Add(entry);
+            }
+            else
+            {
+                return null; // gone
+            }
         }
 
-        return new MaildropListing(previous.UidValidity, messages);
+        // A name whose key the previous listing did not have: a file added, which needs a full scan.
+        return moved is not null && claimed != moved.Count ? null : new MaildropListing(previous.UidValidity, messages);
     }
 
-    private static IEnumerable<string> ListFileNames(string directory)
+    /// <summary>
+    /// The entries of <paramref name="directory"/> (no dot files, no directories): the index in
+    /// <paramref name="byName"/> of a known name (no string made), else the name; none when it is gone.
+    /// </summary>
+    private static List<(int Index, string? FileName)> ListNames(string directory, Dictionary<string, int> byName)
     {
+        var lookup = byName.GetAlternateLookup<ReadOnlySpan<char>>();
         try
         {
-            var names = new System.IO.Enumeration.FileSystemEnumerable<string>(
+            var names = new System.IO.Enumeration.FileSystemEnumerable<(int, string?)>(
                 directory,
-                static (ref System.IO.Enumeration.FileSystemEntry entry) => entry.FileName.ToString(),
+                (ref System.IO.Enumeration.FileSystemEntry entry) =>
+                    lookup.TryGetValue(entry.FileName, out var index) ? (index, null) : (-1, entry.FileName.ToString()),
                 new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 })
             {
                 ShouldIncludePredicate = static (ref System.IO.Enumeration.FileSystemEntry entry) =>

@@ -234,7 +234,7 @@ internal sealed class Pop3Session
         try
         {
             var folder = new MaildirFolder(UserMaildir.Open(Services.Facteur.MailRoot, user).Path) { LockTimeout = Options.MaildropLockTimeout };
-            maildrop = await Maildrop.OpenAsync(folder, Services.Maildrops, cancellationToken).ConfigureAwait(false);
+            maildrop = await Maildrop.OpenAsync(folder, user, Services.Maildrops, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or TimeoutException or ArgumentException)
         {
