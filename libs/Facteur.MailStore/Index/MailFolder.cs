@@ -476,6 +476,87 @@ public sealed class MailFolder
         return null;
     }
 
+    /// <summary>
+    /// The header of <paramref name="message"/> (through its empty line, line ends CRLF: BODY[HEADER]), wherever
+    /// its file is now; null when it is gone. One open and, for most files, one read: a size and date not read yet
+    /// (<see cref="MessageFileFacts"/>) come from the same handle and the same reads, not from a second pass.
+    /// </summary>
+    public byte[]? ReadMessageHeader(MessageRecord message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (OpenMessageHandle(message) is not { } file)
+        {
+            return null;
+        }
+
+        using (file)
+        {
+            var facts = message.Facts;
+            var countSize = facts is { KnownSize: < 0 };
+            var (header, virtualSize) = Folders.MessageHeaderRead.Read(file, countSize);
+            facts?.Learn(file, virtualSize);
+            return header;
+        }
+    }
+
+    /// <summary>A reader of many messages' headers for one command (a header FETCH): one descriptor per directory, three system calls per file.</summary>
+    public MessageHeaderReader OpenHeaderReader() => new(this);
+
+    /// <summary>Where the index last saw <paramref name="message"/>'s file (this process may have renamed it since the record was taken); null when it does not know it.</summary>
+    internal (bool IsNew, string FileName)? IndexedLocation(MessageRecord message) =>
+        _byUid.TryGetValue(message.Uid, out var entry) && entry.Key == message.Key ? (entry.IsNew, entry.FileName) : null;
+
+    /// <summary>Where the file of <paramref name="key"/> is now (a listing of both directories); null when it is gone.</summary>
+    internal (bool IsNew, string FileName)? Locate(string key) => Relocate(key) is { } found ? (found.IsNew, found.FileName) : null;
+
+    /// <summary>
+    /// A raw handle (no <see cref="FileStream"/>, no advice call) on <paramref name="message"/>'s file, wherever it is
+    /// now: under the record's name, under the index's, else found again by its key; null when it is gone.
+    /// </summary>
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? OpenMessageHandle(MessageRecord message)
+    {
+        var path = System.IO.Path.Combine(Path, message.SubDirectory, message.FileName);
+        string? indexed = null;
+        if (_byUid.TryGetValue(message.Uid, out var entry) && entry.Key == message.Key
+            && (entry.SubDirectory != message.SubDirectory || entry.FileName != message.FileName))
+        {
+            indexed = System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName);
+        }
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (FileNotFoundException)
+            {
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return null;
+            }
+
+            if (indexed is not null)
+            {
+                path = indexed;
+                indexed = null;
+                attempt--; // the index's name is a second candidate of the same attempt, as in OpenMessage
+                continue;
+            }
+
+            // Renamed by someone else (a flag change): find it by its key.
+            if (Relocate(message.Key) is not { } found)
+            {
+                return null;
+            }
+
+            path = System.IO.Path.Combine(Path, found.SubDirectory, found.FileName);
+        }
+
+        return null;
+    }
+
     /// <summary>Opens a message's file for <see cref="MessageFileFacts"/>, wherever it is now; null when it is gone.</summary>
     internal Microsoft.Win32.SafeHandles.SafeFileHandle? OpenMessageHandle(uint uid, string key)
     {

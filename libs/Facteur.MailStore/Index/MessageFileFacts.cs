@@ -89,6 +89,39 @@ internal sealed class MessageFileFacts(MailFolder folder, uint uid, string key)
         folder.RememberFacts(this);
     }
 
+    /// <summary>
+    /// Takes the size a caller counted while reading the file anyway (<paramref name="virtualSize"/>, -1 when it did not
+    /// count) and reads the date from <paramref name="file"/> if it is missing; a size still missing is read here.
+    /// </summary>
+    public void Learn(SafeFileHandle file, long virtualSize)
+    {
+        if (IsComplete)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (IsComplete)
+            {
+                return;
+            }
+
+            // The date first: a reader that sees the size complete must also see the date.
+            if (KnownDateMs == UnknownDateMs)
+            {
+                Volatile.Write(ref _dateMs, new DateTimeOffset(File.GetLastWriteTimeUtc(file)).ToUnixTimeMilliseconds());
+            }
+
+            if (KnownSize < 0)
+            {
+                Volatile.Write(ref _size, virtualSize >= 0 ? virtualSize : MessageVirtualSize.Compute(file));
+            }
+        }
+
+        folder.RememberFacts(this);
+    }
+
     private void Resolve()
     {
         if (IsComplete)

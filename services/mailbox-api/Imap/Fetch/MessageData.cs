@@ -27,7 +27,7 @@ internal sealed class MessageData
     /// The message's own header up to and including the empty line (BODY[HEADER], RFC822.HEADER), found
     /// without parsing the MIME tree: a header FETCH of a whole folder needs no more than this.
     /// </summary>
-    public ReadOnlySpan<byte> HeaderBytes => _root is { } root ? root.HeaderBytes : Bytes.AsSpan(0, MimeNode.BodyStartOf(Bytes));
+    public ReadOnlySpan<byte> HeaderBytes => _root is { } root ? root.HeaderBytes : HeaderOnly ? Bytes : Bytes.AsSpan(0, MimeNode.BodyStartOf(Bytes));
 
     /// <summary>The message's body after its header (BODY[TEXT], RFC822.TEXT), without parsing the MIME tree.</summary>
     public ReadOnlySpan<byte> BodyBytes => _root is { } root ? root.BodyBytes : Bytes.AsSpan(MimeNode.BodyStartOf(Bytes));
@@ -46,10 +46,10 @@ internal sealed class MessageData
     /// none), or null when the message has been expunged: what a FETCH of BODY[HEADER] or ENVELOPE over
     /// a whole folder needs, without reading and converting every body.
     /// </summary>
-    public static MessageData? LoadHeader(MailFolder folder, MessageRecord message)
+    public static MessageData? LoadHeader(MessageHeaderReader reader, MessageRecord message)
     {
-        using var stream = folder.OpenMessage(message);
-        return stream is null ? null : new MessageData(ToCrlf(ReadHeader(stream)), message.InternalDate) { HeaderOnly = true };
+        // One open, one read for most files; the size and date, if not read yet, are counted from the same read.
+        return reader.Read(message) is { } header ? new MessageData(header, message.InternalDate) { HeaderOnly = true } : null;
     }
 
     /// <summary>The octets of the file from its start through the header's empty line (all of it when there is none), as stored.</summary>
