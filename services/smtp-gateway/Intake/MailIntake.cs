@@ -240,14 +240,15 @@ internal sealed partial class MailIntake(
         }
         else
         {
-            // Over RabbitMQ a kept entry's body is where the first publish put it: the claim it
-            // pointed to (large), or the .eml beside the .env (small). Decided by what is on disk,
-            // not by the threshold, which may have changed since (configuration, or the default
-            // of an upgraded gateway): a kept 100 KB entry of a 64 KiB gateway has no .eml left.
-            var adopted = claims.ForAdopted(entry.QueueId);
-            if (claims.Exists(adopted.Address))
+            // Over RabbitMQ a kept entry's body is where the first publish put it: the .eml beside
+            // the .env (small), or else the claim it pointed to (large; delivery may have deleted
+            // it already, after the copy the broker did get, and recognises the redelivery).
+            // Decided by what is on disk, not by the threshold, which may have changed since
+            // (configuration, or the default of an upgraded gateway): a kept 100 KB entry of a
+            // 64 KiB gateway has no .eml.
+            if (!File.Exists(spool.MessagePath(entry.QueueId)))
             {
-                return message with { LargeContent = adopted };
+                return message with { LargeContent = claims.ForAdopted(entry.QueueId) };
             }
         }
 
