@@ -7,27 +7,9 @@ public sealed class BusOptions
 {
     public const string SectionName = "Bus";
 
-    /// <summary>
-    /// Messages up to this many octets travel inside the bus message; larger ones by claim check.
-    /// Unset, it depends on the transport (<see cref="EffectiveInlineThreshold"/>).
-    /// </summary>
+    /// <summary>Messages up to this many octets travel inside the bus message; larger ones by claim check.</summary>
     [Range(0, 16 * 1024 * 1024)]
-    public int? InlineThreshold { get; set; }
-
-    /// <summary>
-    /// Over RabbitMQ, 256 KiB: inline, the broker's own durable write (its WAL fsync, shared by every
-    /// publisher) is the only one before the 250; a claim adds the gateway's fsync of the file and of
-    /// <c>claims/</c> in front of it, which costs more than carrying a few hundred KB through the
-    /// broker (base64 in the JSON envelope). In memory (standalone), 64 KiB: the spool entry is
-    /// already durable, and a claim is only a reference to it, so a lower threshold keeps bodies
-    /// out of memory.
-    /// </summary>
-    public int EffectiveInlineThreshold(FacteurTransport transport) =>
-        InlineThreshold ?? (transport == FacteurTransport.InMemory ? DefaultInMemoryInlineThreshold : DefaultBrokerInlineThreshold);
-
-    internal const int DefaultBrokerInlineThreshold = 256 * 1024;
-
-    internal const int DefaultInMemoryInlineThreshold = 64 * 1024;
+    public int InlineThreshold { get; set; } = 64 * 1024;
 
     /// <summary>How long the gateway waits for the broker's publisher confirm before answering 451.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
