@@ -14,7 +14,7 @@ namespace Facteur.SmtpGateway.Intake;
 /// Spools each message to disk while the session receives it, then makes it durable before
 /// the session may answer 250 (DESIGN.md promise 1):
 /// <list type="bullet">
-/// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.EffectiveInlineThreshold"/>,
+/// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.InlineThreshold"/>,
 /// otherwise by claim check: the spool file gets its trailer (the header prefix) and is renamed
 /// into the claims folder, never copied or loaded) and waits for the publisher confirm at most
 /// <see cref="BusOptions.PublishTimeout"/>. A confirm that does not come is waited for by publishing
@@ -40,8 +40,8 @@ internal sealed partial class MailIntake(
     /// <summary>The pause between two publish attempts after one failed before its confirm timeout.</summary>
     private static readonly TimeSpan RepublishPause = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Above this many octets a message travels by claim check (the default depends on the transport).</summary>
-    private int InlineThreshold => busOptions.Value.EffectiveInlineThreshold(facteurOptions.Value.Transport);
+    /// <summary>Above this many octets a message travels by claim check.</summary>
+    private int InlineThreshold => busOptions.Value.InlineThreshold;
 
     public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
     {
