@@ -8,6 +8,10 @@
 #                           NAME=SOURCE_TREE [NAME=SOURCE_TREE ...]
 #
 # Each SOURCE_TREE must hold a Release build of services/standalone (dotnet build -c Release).
+# NAME=rabbit:SOURCE_TREE runs that tree over RabbitMQ instead, as bench/run.sh does:
+# Facteur.SmtpGateway and two Facteur.Delivery (Release builds of services/smtp-gateway and
+# services/delivery) on one private broker (scripts/rabbitmq.sh) that every such tree shares, each
+# under its own Bus:EntityPrefix (a broker start takes minutes on a loaded machine).
 # The same tree may be given twice under two names; FACTEUR_AB_ENV_<NAME>="VAR=VALUE ..." adds
 # environment variables to that one (e.g. FACTEUR_AB_ENV_server="DOTNET_gcServer=1").
 # Bounded: every measurement has a 300 s timeout.
@@ -31,10 +35,39 @@ log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/facteur-ab.XXXXXX"); chmod 755 "$W"
 RESULTS="$W/results.jsonl"; : > "$RESULTS"
-PID=""
+PID=""; RABBIT_PIDS=(); RABBIT_PORT=""
+# RabbitMQ's distribution port is its AMQP port + 20000, so the broker's port must stay below 45536.
+free_rabbit_port() { python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(30000, 44999)
+    try:
+        for q in (p, p + 20000):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+        print(p); break
+    except OSError:
+        pass'; }
+rabbit_stop() {
+  local pid
+  for pid in "${RABBIT_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${RABBIT_PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  RABBIT_PIDS=()
+}
+broker_stop() {
+  if [ -n "$RABBIT_PORT" ]; then
+    FACTEUR_RABBITMQ_PORT=$RABBIT_PORT FACTEUR_RABBITMQ_STATE="$W/rabbitmq.state" \
+      "$(dirname "$BENCH")/scripts/rabbitmq.sh" stop >/dev/null 2>&1 || true
+  fi
+  RABBIT_PORT=""
+}
 cleanup() {
   set +e
   [ -n "$PID" ] && { kill -TERM "$PID" 2>/dev/null; sleep 2; kill -KILL "$PID" 2>/dev/null; }
+  rabbit_stop
+  broker_stop
   "$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix" >/dev/null 2>&1
   rm -rf "$W"
 }
@@ -72,8 +105,42 @@ fresh "$W/anchor/mail"; A_SMTP=$(free_port)
 rows postfix "$A_SMTP" "$W/anchor/mail"
 "$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix" >/dev/null
 
+# One tree over RabbitMQ: its gateway and two deliveries on a fresh private broker.
+rabbit_tree() { # name src
+  local name=$1 src=$2 F="$W/$1" gw dl smtp mgmt pid prefix
+  gw="$src/services/smtp-gateway/bin/Release/net10.0/Facteur.SmtpGateway.dll"
+  dl="$src/services/delivery/bin/Release/net10.0/Facteur.Delivery.dll"
+  for dll in "$gw" "$dl"; do [ -f "$dll" ] || { log "$dll is not built"; exit 1; }; done
+  fresh "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"
+  if [ -z "$RABBIT_PORT" ]; then
+    RABBIT_PORT=$(free_rabbit_port)
+    [ "$(cd "$W" && FACTEUR_RABBITMQ_PORT=$RABBIT_PORT FACTEUR_RABBITMQ_STATE="$W/rabbitmq.state" \
+        "$(dirname "$BENCH")/scripts/rabbitmq.sh" start | tail -1)" = started ] || { log "the private RabbitMQ did not start"; exit 1; }
+  fi
+  prefix="$(echo "$name" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')."
+  extra_var="FACTEUR_AB_ENV_$name"; read -r -a extra <<< "${!extra_var:-}"
+  smtp=$(free_port)
+  for role in gateway delivery-1 delivery-2; do
+    mgmt=$(free_port)
+    # shellcheck disable=SC2068
+    env ${extra[@]} Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$F/mail" \
+      Facteur__SpoolRoot="$F/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$F/aliases" \
+      Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Smtp__MaxConnectionsPerIp=1000 \
+      Facteur__Transport=RabbitMq "ConnectionStrings__RabbitMq=amqp://guest:guest@127.0.0.1:$RABBIT_PORT/" Bus__EntityPrefix="$prefix" \
+      Smtp__Port="$smtp" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
+      Management__Port="$mgmt" Logging__LogLevel__Default=Warning \
+      dotnet "$([ $role = gateway ] && echo "$gw" || echo "$dl")" > "$W/$name-$role.log" 2>&1 &
+    pid=$!; RABBIT_PIDS+=("$pid")
+    for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  done
+  log "$name over RabbitMQ ready (pids ${RABBIT_PIDS[*]}, broker 127.0.0.1:$RABBIT_PORT)"
+  rows "$name" "$smtp" "$F/mail"
+  rabbit_stop
+}
+
 for tree in "${TREES[@]}"; do
   name=${tree%%=*}; src=${tree#*=}
+  case "$src" in rabbit:*) rabbit_tree "$name" "${src#rabbit:}"; continue ;; esac
   dll="$src/services/standalone/bin/Release/net10.0/Facteur.Standalone.dll"
   [ -f "$dll" ] || { log "$dll is not built"; exit 1; }
   F="$W/$name"; fresh "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"

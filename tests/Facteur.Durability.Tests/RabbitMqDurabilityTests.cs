@@ -303,6 +303,39 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_large_message_kept_unconfirmed_is_published_from_its_claim_by_a_next_gateway_with_a_higher_inline_threshold()
+    {
+        await using var proxy = TestBroker.NewProxy();
+        proxy.Start();
+        await using var worker = await TestHost.StartAsync(Worker());
+        var queueId = NewQueueId();
+        var content = Message("kept large, then the threshold went up", bodyLines: 2_000);
+        var setup = Gateway(TestBroker.Through(proxy)) with { PublishTimeout = TimeSpan.FromSeconds(2), ConfirmTimeout = TimeSpan.FromSeconds(1) };
+        Assert.True(content.Length > setup.InlineThreshold);
+        await using (var first = await TestHost.StartAsync(setup))
+        {
+            await first.SendAsync(NewQueueId(), ["alice@esp.sn"], Message("before"));
+            proxy.SwallowReplies = true;
+            await first.SendAsync(queueId, ["alice@esp.sn"], content);
+            Assert.True(File.Exists(first.Spool.EnvelopePath(queueId)), "accepted without a confirm and not kept");
+            Assert.False(File.Exists(first.Spool.MessagePath(queueId)), "a large kept message's body is its claim, not an .eml");
+            proxy.Stop();
+        }
+
+        // The next gateway (an upgrade, or a configuration change) would carry this size inline: it
+        // must still find the body where the first one put it, in the claim.
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 2, TimeSpan.FromSeconds(30), "the copy the broker got");
+        await using var next = await TestHost.StartAsync(Gateway() with { InlineThreshold = content.Length * 4 });
+        await Wait.UntilAsync(() => !File.Exists(next.Spool.EnvelopePath(queueId)), TimeSpan.FromSeconds(30), "the next gateway to publish the kept entry");
+        await WaitForEmptyQueueAsync(prefix + "delivery");
+        var files = worker.Files("alice@esp.sn");
+        Assert.Equal(2, files.Length);
+        var file = Assert.Single(files, f => Path.GetFileName(f).Contains(queueId, StringComparison.Ordinal));
+        var bytes = await File.ReadAllBytesAsync(file);
+        Assert.True(bytes.AsSpan(bytes.Length - content.Length).SequenceEqual(content));
+    }
+
+    [Fact]
     public async Task A_worker_cut_off_between_the_write_and_the_ack_gets_a_redelivery_that_adds_no_copy()
     {
         await using var proxy = TestBroker.NewProxy();

@@ -40,6 +40,9 @@ internal sealed partial class MailIntake(
     /// <summary>The pause between two publish attempts after one failed before its confirm timeout.</summary>
     private static readonly TimeSpan RepublishPause = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Above this many octets a message travels by claim check.</summary>
+    private int InlineThreshold => busOptions.Value.InlineThreshold;
+
     public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
     {
         spool.EnsureCreated();
@@ -82,7 +85,7 @@ internal sealed partial class MailIntake(
 
     private async Task CommitToBrokerAsync(Envelope envelope, SpooledMessage spooled, CancellationToken cancellationToken)
     {
-        var threshold = busOptions.Value.InlineThreshold;
+        var threshold = InlineThreshold;
         var prefix = spooled.HeaderPrefix ?? [];
         var size = prefix.Length + spooled.Length;
         var large = size > threshold;
@@ -157,7 +160,7 @@ internal sealed partial class MailIntake(
             var entry = SpoolEnvelope.From(envelope, size);
             await spooled.SealAsync(entry.ToJson(), fsync: true, cancellationToken).ConfigureAwait(false);
             await spooled.EntryCreated.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var received = size > busOptions.Value.InlineThreshold
+            var received = size > InlineThreshold
                 ? ToMessage(envelope, size) with { LargeContent = claims.ForSpoolEntry(envelope.QueueId) }
                 : ToMessage(envelope, size) with { Content = await SpoolTrailer.ReadContentAsync(spooled.Path, formatTwo: true, cancellationToken).ConfigureAwait(false) };
             await PublishAsync(received, spoolEntry: true, cancellationToken).ConfigureAwait(false);
@@ -228,15 +231,25 @@ internal sealed partial class MailIntake(
             DsnNotify = entry.DsnNotify,
             OriginalRecipients = entry.OriginalRecipients,
         };
-        if (entry.Size > busOptions.Value.InlineThreshold)
+        if (facteurOptions.Value.Transport == FacteurTransport.InMemory)
         {
-            // Over RabbitMQ a kept entry's body is the claim the first publish pointed to.
-            return message with
+            if (entry.Size > InlineThreshold)
             {
-                LargeContent = facteurOptions.Value.Transport == FacteurTransport.InMemory
-                    ? claims.ForSpoolEntry(entry.QueueId)
-                    : claims.ForAdopted(entry.QueueId),
-            };
+                return message with { LargeContent = claims.ForSpoolEntry(entry.QueueId) };
+            }
+        }
+        else
+        {
+            // Over RabbitMQ a kept entry's body is where the first publish put it: the .eml beside
+            // the .env (small), or else the claim it pointed to (large; delivery may have deleted
+            // it already, after the copy the broker did get, and recognises the redelivery).
+            // Decided by what is on disk, not by the threshold, which may have changed since
+            // (configuration, or the default of an upgraded gateway): a kept 100 KB entry of a
+            // 64 KiB gateway has no .eml.
+            if (!File.Exists(spool.MessagePath(entry.QueueId)))
+            {
+                return message with { LargeContent = claims.ForAdopted(entry.QueueId) };
+            }
         }
 
         // Format 1 entries (an .env beside the .eml) kept the prefix in the envelope; format 2 has it in the file.
