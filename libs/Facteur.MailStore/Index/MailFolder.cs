@@ -1017,7 +1017,6 @@ public sealed class MailFolder
             UidListDocument.AppendTo(UidListPath, appended);
         }
 
-
         foreach (var gone in previous.Values.OrderBy(e => e.Uid))
         {
             AddExpunged(gone.Uid);
