@@ -15,15 +15,10 @@ namespace Facteur.MailStore.Folders;
 /// </summary>
 internal sealed unsafe partial class FolderRenames : IDisposable
 {
-    private const int ENoEnt = 2;
+    private const int ENoEnt = DirectoryDescriptor.ENoEnt;
     private const int EExist = 17;
-    private const int ENotDir = 20;
+    private const int ENotDir = DirectoryDescriptor.ENotDir;
     private const uint RenameNoReplace = 1;
-    private const int OCloExec = 0x80000;
-
-    // O_DIRECTORY differs by architecture: 0200000 on x86/x64, 040000 on ARM and AArch64.
-    private static readonly int ODirectory =
-        RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 ? 0x4000 : 0x10000;
 
     private static volatile bool unsupported = !OperatingSystem.IsLinux();
 
@@ -75,13 +70,13 @@ internal sealed unsafe partial class FolderRenames : IDisposable
     {
         if (_cur >= 0)
         {
-            _ = Close(_cur);
+            _ = DirectoryDescriptor.Close(_cur);
             _cur = -1;
         }
 
         if (_new >= 0)
         {
-            _ = Close(_new);
+            _ = DirectoryDescriptor.Close(_new);
             _new = -1;
         }
     }
@@ -90,7 +85,7 @@ internal sealed unsafe partial class FolderRenames : IDisposable
     {
         if (fd < 0)
         {
-            fd = Open(Path.Combine(_folderPath, sub), ODirectory | OCloExec);
+            fd = DirectoryDescriptor.Open(Path.Combine(_folderPath, sub));
         }
 
         return fd;
@@ -138,10 +133,4 @@ internal sealed unsafe partial class FolderRenames : IDisposable
 
     [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true)]
     private static partial int RenameAt2(int oldDirectory, byte* oldName, int newDirectory, byte* newName, uint flags);
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

@@ -93,7 +93,7 @@ public static class MessageHeaderRead
     }
 
     /// <summary>Where the header's empty line ends in <paramref name="octets"/> (CRLF or bare LF), or -1 when it is not there (yet).</summary>
-    internal static int HeaderEnd(ReadOnlySpan<byte> octets)
+    public static int HeaderEnd(ReadOnlySpan<byte> octets)
     {
         var line = 0;
         while (line < octets.Length)

@@ -16,15 +16,10 @@ namespace Facteur.MailStore.Index;
 /// </summary>
 public sealed unsafe partial class MessageHeaderReader : IDisposable
 {
-    private const int ENoEnt = 2;
-    private const int EIntr = 4;
-    private const int ENotDir = 20;
+    private const int ENoEnt = DirectoryDescriptor.ENoEnt;
+    private const int EIntr = DirectoryDescriptor.EIntr;
+    private const int ENotDir = DirectoryDescriptor.ENotDir;
     private const int ORdOnly = 0;
-    private const int OCloExec = 0x80000;
-
-    // O_DIRECTORY differs by architecture: 0200000 on x86/x64, 040000 on ARM and AArch64.
-    private static readonly int ODirectory =
-        RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 ? 0x4000 : 0x10000;
 
     private readonly MailFolder _folder;
     private int _cur = -1;
@@ -71,7 +66,7 @@ public sealed unsafe partial class MessageHeaderReader : IDisposable
                 }
                 finally
                 {
-                    _ = Close(fd);
+                    _ = DirectoryDescriptor.Close(fd);
                 }
             }
 
@@ -107,13 +102,13 @@ public sealed unsafe partial class MessageHeaderReader : IDisposable
     {
         if (_cur >= 0)
         {
-            _ = Close(_cur);
+            _ = DirectoryDescriptor.Close(_cur);
             _cur = -1;
         }
 
         if (_new >= 0)
         {
-            _ = Close(_new);
+            _ = DirectoryDescriptor.Close(_new);
             _new = -1;
         }
     }
@@ -137,7 +132,7 @@ public sealed unsafe partial class MessageHeaderReader : IDisposable
     {
         if (fd < 0)
         {
-            fd = Open(Path.Combine(_folder.Path, sub), ODirectory | OCloExec);
+            fd = DirectoryDescriptor.Open(Path.Combine(_folder.Path, sub));
         }
 
         return fd;
@@ -155,7 +150,7 @@ public sealed unsafe partial class MessageHeaderReader : IDisposable
             int fd;
             do
             {
-                fd = OpenAtNative(directory, path, ORdOnly | OCloExec);
+                fd = OpenAtNative(directory, path, ORdOnly | DirectoryDescriptor.OCloExec);
             }
             while (fd < 0 && Marshal.GetLastPInvokeError() == EIntr);
 
@@ -190,12 +185,6 @@ public sealed unsafe partial class MessageHeaderReader : IDisposable
     [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
     private static partial int OpenAtNative(int directory, byte* path, int flags);
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
     [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
     private static partial nint PRead(int fd, byte* buffer, nuint count, long offset);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

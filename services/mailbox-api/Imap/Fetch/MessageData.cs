@@ -1,3 +1,4 @@
+using Facteur.MailStore.Folders;
 using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Fetch;
@@ -72,47 +73,11 @@ internal sealed class MessageData
             }
 
             filled += read;
-            if (HeaderEnd(buffer.AsSpan(0, filled)) is var end and >= 0)
+            if (MessageHeaderRead.HeaderEnd(buffer.AsSpan(0, filled)) is var end and >= 0)
             {
                 return buffer[..end];
             }
         }
-    }
-
-    /// <summary>Where the header's empty line ends in <paramref name="octets"/>, or -1 when it is not there (yet).</summary>
-    private static int HeaderEnd(ReadOnlySpan<byte> octets)
-    {
-        var line = 0;
-        while (line < octets.Length)
-        {
-            if (octets[line] == (byte)'\n')
-            {
-                return line + 1;
-            }
-
-            if (octets[line] == (byte)'\r')
-            {
-                if (line + 1 == octets.Length)
-                {
-                    return -1; // CR at the end of what was read: the LF may follow
-                }
-
-                if (octets[line + 1] == (byte)'\n')
-                {
-                    return line + 2;
-                }
-            }
-
-            var lf = octets[line..].IndexOf((byte)'\n');
-            if (lf < 0)
-            {
-                return -1;
-            }
-
-            line += lf + 1;
-        }
-
-        return -1;
     }
 
     /// <summary>Loads the message wherever it is now, or null when it has been expunged.</summary>
