@@ -129,15 +129,27 @@ public static class MessageHeaderRead
     }
 
     /// <summary>The octets with every bare LF made CRLF, in one array of the exact size.</summary>
-    internal static byte[] ToCrlf(ReadOnlySpan<byte> span)
+    public static byte[] ToCrlf(ReadOnlySpan<byte> span)
     {
         var before = (byte)0;
         var bare = (int)MessageVirtualSize.BareLineFeeds(span, ref before);
-        if (bare == 0)
-        {
-            return span.ToArray();
-        }
+        return bare == 0 ? span.ToArray() : Expand(span, bare);
+    }
 
+    /// <summary>
+    /// <paramref name="octets"/> with every bare LF made CRLF; the same array when there is none (a whole
+    /// message read for BODY[], where a copy would cost as much as the read).
+    /// </summary>
+    public static byte[] ToCrlf(byte[] octets)
+    {
+        ArgumentNullException.ThrowIfNull(octets);
+        var before = (byte)0;
+        var bare = (int)MessageVirtualSize.BareLineFeeds(octets, ref before);
+        return bare == 0 ? octets : Expand(octets, bare);
+    }
+
+    private static byte[] Expand(ReadOnlySpan<byte> span, int bare)
+    {
         var result = new byte[span.Length + bare];
         var written = 0;
         var start = 0;

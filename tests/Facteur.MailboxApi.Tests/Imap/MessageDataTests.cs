@@ -1,5 +1,6 @@
 using System.Text;
 using Facteur.MailboxApi.Imap.Fetch;
+using Facteur.MailStore.Folders;
 
 namespace Facteur.MailboxApi.Tests.Imap;
 
@@ -16,7 +17,7 @@ public sealed class MessageDataTests
     [InlineData("no line end", "no line end")]
     [InlineData("crlf\r\nonly\r\n", "crlf\r\nonly\r\n")]
     public void Bare_line_feeds_become_crlf(string file, string expected) =>
-        Assert.Equal(expected, Encoding.ASCII.GetString(MessageData.ToCrlf(Encoding.ASCII.GetBytes(file))));
+        Assert.Equal(expected, Encoding.ASCII.GetString(MessageHeaderRead.ToCrlf(Encoding.ASCII.GetBytes(file))));
 
     public static TheoryData<string> Files =>
     [
@@ -37,8 +38,8 @@ public sealed class MessageDataTests
     {
         var bytes = Encoding.ASCII.GetBytes(file);
         var header = MessageData.ReadHeader(new MemoryStream(bytes));
-        var whole = MessageData.ToCrlf(bytes);
+        var whole = MessageHeaderRead.ToCrlf(bytes);
         var expected = whole.AsSpan(0, MimeNode.BodyStartOf(whole)).ToArray();
-        Assert.Equal(Encoding.ASCII.GetString(expected), Encoding.ASCII.GetString(MessageData.ToCrlf(header)));
+        Assert.Equal(Encoding.ASCII.GetString(expected), Encoding.ASCII.GetString(MessageHeaderRead.ToCrlf(header)));
     }
 }
