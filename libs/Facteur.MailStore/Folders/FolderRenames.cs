@@ -23,15 +23,17 @@ internal sealed unsafe partial class FolderRenames : IDisposable
     private static volatile bool unsupported = !OperatingSystem.IsLinux();
 
     private readonly string _folderPath;
-    private int _cur = -1;
-    private int _new = -1;
+    private readonly FolderDescriptors _directories;
     private bool _fallback;
 
     public FolderRenames(string folderPath)
     {
         _folderPath = folderPath;
+        _directories = new FolderDescriptors(folderPath);
         _fallback = unsupported;
     }
+
+    public void Dispose() => _directories.Dispose();
 
     /// <summary>
     /// Renames <paramref name="fromName"/> (in <c>new/</c> when <paramref name="fromNew"/>, else in <c>cur/</c>)
@@ -41,8 +43,8 @@ internal sealed unsafe partial class FolderRenames : IDisposable
     {
         if (!_fallback)
         {
-            var from = fromNew ? OpenOnce(ref _new, "new") : OpenOnce(ref _cur, "cur");
-            var to = from < 0 ? -1 : OpenOnce(ref _cur, "cur");
+            var from = _directories.Of(fromNew);
+            var to = from < 0 ? -1 : _directories.Of(isNew: false);
             if (to >= 0)
             {
                 if (RenameAt(from, fromName, to, toName) is { } outcome)
@@ -64,31 +66,6 @@ internal sealed unsafe partial class FolderRenames : IDisposable
 
         return NoReplaceRename.Rename(
             Path.Combine(_folderPath, fromNew ? "new" : "cur", fromName), Path.Combine(_folderPath, "cur", toName));
-    }
-
-    public void Dispose()
-    {
-        if (_cur >= 0)
-        {
-            _ = DirectoryDescriptor.Close(_cur);
-            _cur = -1;
-        }
-
-        if (_new >= 0)
-        {
-            _ = DirectoryDescriptor.Close(_new);
-            _new = -1;
-        }
-    }
-
-    private int OpenOnce(ref int fd, string sub)
-    {
-        if (fd < 0)
-        {
-            fd = DirectoryDescriptor.Open(Path.Combine(_folderPath, sub));
-        }
-
-        return fd;
     }
 
     /// <summary>One renameat2; null when the result says the descriptors cannot be used for it.</summary>

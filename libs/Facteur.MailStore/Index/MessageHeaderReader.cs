@@ -22,11 +22,16 @@ public sealed unsafe partial class MessageHeaderReader : IDisposable
     private const int ORdOnly = 0;
 
     private readonly MailFolder _folder;
-    private int _cur = -1;
-    private int _new = -1;
+    private readonly FolderDescriptors _directories;
     private bool _fallback = !OperatingSystem.IsLinux();
 
-    internal MessageHeaderReader(MailFolder folder) => _folder = folder;
+    internal MessageHeaderReader(MailFolder folder)
+    {
+        _folder = folder;
+        _directories = new FolderDescriptors(folder.Path);
+    }
+
+    public void Dispose() => _directories.Dispose();
 
     /// <summary>
     /// The header of <paramref name="message"/> (through its empty line, line ends CRLF), wherever its file is
@@ -45,7 +50,7 @@ public sealed unsafe partial class MessageHeaderReader : IDisposable
         var indexed = _folder.IndexedLocation(message);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var directory = isNew ? OpenOnce(ref _new, "new") : OpenOnce(ref _cur, "cur");
+            var directory = _directories.Of(isNew);
             if (directory < 0)
             {
                 if (Marshal.GetLastPInvokeError() is ENoEnt or ENotDir)
@@ -98,21 +103,6 @@ public sealed unsafe partial class MessageHeaderReader : IDisposable
         return null;
     }
 
-    public void Dispose()
-    {
-        if (_cur >= 0)
-        {
-            _ = DirectoryDescriptor.Close(_cur);
-            _cur = -1;
-        }
-
-        if (_new >= 0)
-        {
-            _ = DirectoryDescriptor.Close(_new);
-            _new = -1;
-        }
-    }
-
     private static byte[] ReadOpen(int fd, MessageRecord message)
     {
         var facts = message.Facts;
@@ -126,16 +116,6 @@ public sealed unsafe partial class MessageHeaderReader : IDisposable
         }
 
         return header;
-    }
-
-    private int OpenOnce(ref int fd, string sub)
-    {
-        if (fd < 0)
-        {
-            fd = DirectoryDescriptor.Open(Path.Combine(_folder.Path, sub));
-        }
-
-        return fd;
     }
 
     private static int OpenAt(int directory, string name)
