@@ -35,6 +35,12 @@ internal sealed class IndexBatchWrite
         _failure?.Throw();
     }
 
+    /// <summary>
+    /// Returns once the batch has finished, whatever became of it: for a command that is already failing
+    /// (its caller reads the index again), so that nothing writes the index after the folder's lock is released.
+    /// </summary>
+    public void Join() => _thread.Join();
+
     private void Run()
     {
         try

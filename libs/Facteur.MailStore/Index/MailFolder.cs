@@ -1187,18 +1187,29 @@ public sealed class MailFolder
         {
             // No cancellation from here on: the index already holds the new names. Nothing here touches the
             // index while its batch is being written: a rename that fails is dealt with after the wait.
-            foreach (var rename in planned)
+            try
             {
-                var outcome = renames.Rename(rename.FromNew, rename.OldName, rename.Entry.FileName);
-                if (outcome == RenameOutcome.Renamed)
+                foreach (var rename in planned)
                 {
-                    renamed = true;
-                    movedFromNew |= rename.FromNew;
+                    var outcome = renames.Rename(rename.FromNew, rename.OldName, rename.Entry.FileName);
+                    if (outcome == RenameOutcome.Renamed)
+                    {
+                        renamed = true;
+                        movedFromNew |= rename.FromNew;
+                    }
+                    else
+                    {
+                        failed.Add((rename, outcome));
+                    }
                 }
-                else
-                {
-                    failed.Add((rename, outcome));
-                }
+            }
+            catch
+            {
+                // A rename that threw (EACCES, EROFS, …): the batch in flight finishes before the lock is
+                // released, and the index, which holds names not all made, is read again.
+                write?.Join();
+                Invalidate();
+                throw;
             }
 
             if (write is not null)
