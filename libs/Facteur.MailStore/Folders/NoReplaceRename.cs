@@ -67,6 +67,7 @@ internal static partial class NoReplaceRename
 
     private static RenameOutcome Move(string from, string to)
     {
+        var targetExisted = File.Exists(to);
         try
         {
             File.Move(from, to, overwrite: false);
@@ -79,6 +80,14 @@ internal static partial class NoReplaceRename
         catch (DirectoryNotFoundException)
         {
             return RenameOutcome.SourceMissing;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !targetExisted && File.Exists(to) && File.Exists(from))
+        {
+            // File.Move without overwrite links the new name and then unlinks the old one; the unlink failed
+            // (EPERM on an immutable file, EIO). Both names now hold the message, which a Maildir reader would
+            // list twice: the link made here goes again, and the failure stands.
+            File.Delete(to);
+            throw;
         }
         catch (IOException) when (File.Exists(to))
         {

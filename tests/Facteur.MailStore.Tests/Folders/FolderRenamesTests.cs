@@ -51,4 +51,25 @@ public class FolderRenamesTests
 
         Assert.Equal(RenameOutcome.SourceMissing, renames.Rename(fromNew: true, "2.b", "2.b:2,F"));
     }
+
+    [Fact]
+    public void A_rename_the_kernel_refuses_leaves_the_message_under_its_old_name_only()
+    {
+        using var root = new TempMailRoot();
+        var cur = Directory.CreateDirectory(Path.Combine(root.Path, "cur")).FullName;
+        var old = Path.Combine(cur, "1.a:2,S");
+        File.WriteAllText(old, "one");
+        Chattr.Set("+i", old);
+        try
+        {
+            using var renames = new FolderRenames(root.Path);
+            Assert.ThrowsAny<Exception>(() => renames.Rename(fromNew: false, "1.a:2,S", "1.a:2,FS"));
+        }
+        finally
+        {
+            Chattr.Set("-i", old);
+        }
+
+        Assert.Equal(["1.a:2,S"], Directory.GetFiles(cur).Select(Path.GetFileName));
+    }
 }

@@ -1,4 +1,5 @@
 using Facteur.MailStore.Index;
+using Facteur.MailStore.Tests.Folders;
 using Xunit;
 
 namespace Facteur.MailStore.Tests.Index;
@@ -94,6 +95,39 @@ public sealed class FlagBatchTests
     }
 
     /// <summary>A folder of <paramref name="count"/> messages in cur/ whose directory stamp has settled and been recorded.</summary>
+    [Fact]
+    public async Task A_rename_the_kernel_refuses_fails_the_store_and_the_files_stay_the_truth()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await SettledInboxAsync(maildir, 100); // the overlapped batch: its write runs beside the renames
+        var cur = Path.Combine(maildir.UserPath, "cur");
+        var stuck = Path.Combine(cur, inbox.State.FindByUid(50)!.FileName);
+        var all = inbox.State.Messages.Select(m => m.Uid).ToList();
+        Chattr.Set("+i", stuck);
+        try
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => inbox.UpdateFlagsAsync(new FlagChange(all, FlagChangeMode.Add, MessageFlags.Flagged, [])));
+        }
+        finally
+        {
+            Chattr.Set("-i", stuck);
+        }
+
+        // The folder reports what the names say: the renames made before the refused one, none after it.
+        var state = await inbox.SyncAsync();
+        Assert.Equal(100, Directory.GetFiles(cur).Length);
+        Assert.Equal(MessageFlags.None, state.FindByUid(50)!.Flags);
+        Assert.Equal(MessageFlags.None, state.FindByUid(100)!.Flags);
+        Assert.All(state.Messages, m => Assert.Equal(m.FileName.EndsWith(":2,F", StringComparison.Ordinal) ? MessageFlags.Flagged : MessageFlags.None, m.Flags));
+
+        var retried = await inbox.UpdateFlagsAsync(new FlagChange(all, FlagChangeMode.Add, MessageFlags.Flagged, []));
+        Assert.All(retried.State.Messages, m => Assert.Equal(MessageFlags.Flagged, m.Flags));
+        var fresh = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        var reread = await fresh.SyncAsync();
+        Assert.Equal(100, reread.Messages.Count);
+        Assert.All(reread.Messages, m => Assert.Equal(MessageFlags.Flagged, m.Flags));
+    }
+
     private static async Task<MailFolder> SettledInboxAsync(IndexTestMaildir maildir, int count)
     {
         for (var i = 0; i < count; i++)
