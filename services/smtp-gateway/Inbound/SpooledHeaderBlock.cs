@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Facteur.MailStore.Folders;
 using Microsoft.Win32.SafeHandles;
 
 namespace Facteur.SmtpGateway.Inbound;
@@ -9,7 +10,7 @@ namespace Facteur.SmtpGateway.Inbound;
 /// read with one positioned read, and whether it may hold a DKIM-Signature field. A message that
 /// has none needs only its header fields parsed for DMARC's From domain, not its body.
 /// </summary>
-internal readonly record struct SpooledHeaderBlock(byte[] Buffer, int Length, bool MayHaveDkimSignature)
+internal readonly record struct SpooledHeaderBlock(byte[] Buffer, bool MayHaveDkimSignature)
 {
     /// <summary>Header blocks larger than this take the full parse (they are rare and the scan would be bounded anyway).</summary>
     internal const int MaxLength = 32 * 1024;
@@ -17,6 +18,9 @@ internal readonly record struct SpooledHeaderBlock(byte[] Buffer, int Length, bo
     private const int Step = 4 * 1024;
 
     private static readonly byte[] DkimSignature = Encoding.ASCII.GetBytes("dkim-signature");
+
+    /// <summary>Octets in the block (the array holds exactly the block).</summary>
+    public int Length => Buffer.Length;
 
     /// <summary>
     /// The header block, or null when it does not end within <see cref="MaxLength"/> octets of a
@@ -40,7 +44,7 @@ internal readonly record struct SpooledHeaderBlock(byte[] Buffer, int Length, bo
                 }
 
                 filled += read;
-                if ((length = End(buffer.AsSpan(0, filled))) >= 0)
+                if ((length = MessageHeaderRead.HeaderEnd(buffer.AsSpan(0, filled))) >= 0)
                 {
                     break;
                 }
@@ -58,49 +62,11 @@ internal readonly record struct SpooledHeaderBlock(byte[] Buffer, int Length, bo
             }
 
             var block = buffer.AsSpan(0, length).ToArray();
-            return new SpooledHeaderBlock(block, length, MayHave(block));
+            return new SpooledHeaderBlock(block, MayHave(block));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Octets up to and including the first empty line (CRLF CRLF, or bare LF LF as MimeKit also accepts), or -1.</summary>
-    internal static int End(ReadOnlySpan<byte> octets)
-    {
-        if (octets.StartsWith("\r\n"u8))
-        {
-            return 2;
-        }
-
-        if (octets.StartsWith("\n"u8))
-        {
-            return 1;
-        }
-
-        var offset = 0;
-        while (true)
-        {
-            var lf = octets[offset..].IndexOf((byte)'\n');
-            if (lf < 0)
-            {
-                return -1;
-            }
-
-            var next = offset + lf + 1;
-            var rest = octets[next..];
-            if (rest.StartsWith("\r\n"u8))
-            {
-                return next + 2;
-            }
-
-            if (rest.StartsWith("\n"u8))
-            {
-                return next + 1;
-            }
-
-            offset = next;
         }
     }
 

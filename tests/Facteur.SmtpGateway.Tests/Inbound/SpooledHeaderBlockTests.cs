@@ -1,4 +1,5 @@
 using System.Text;
+using Facteur.MailStore.Folders;
 using Facteur.SmtpGateway.Inbound;
 
 namespace Facteur.SmtpGateway.Tests.Inbound;
@@ -16,7 +17,7 @@ public sealed class SpooledHeaderBlockTests : IDisposable
     [InlineData("From: a@b.c\r\nSubject: folded\r\n continued\r\n\r\n\r\n", 44)]
     [InlineData("From: a@b.c\r\nSubject: no body\r\n", -1)]
     public void Header_block_ends_after_the_first_empty_line(string message, int expected) =>
-        Assert.Equal(expected, SpooledHeaderBlock.End(Encoding.ASCII.GetBytes(message)));
+        Assert.Equal(expected, MessageHeaderRead.HeaderEnd(Encoding.ASCII.GetBytes(message)));
 
     [Theory]
     [InlineData("DKIM-Signature: v=1; d=b.c\r\nFrom: a@b.c\r\n\r\n", true)]
