@@ -5,6 +5,12 @@ using Facteur.Webmail.Tests.Infrastructure;
 namespace Facteur.Webmail.Tests;
 
 /// <summary>Two webmail processes behind the edge; the session lives in the Data Protection-protected cookie.</summary>
+/// <remarks>
+/// Its own stack (five processes), started one after the shared stack's tests rather than beside them: on
+/// two cores the two cold starts together twice kept the shared stack's first login past Playwright's
+/// 60 s wait (XssCorpusTests, clean-clone runs of 2026-11-29).
+/// </remarks>
+[Collection(StackCollection.Name)]
 public sealed class ReplicaFailoverTests : IAsyncLifetime
 {
     private readonly MailStack _stack = new(replicas: 2);
