@@ -32,6 +32,15 @@ public sealed class MaildirWriter
     /// <summary>Observes every directory fsync (tests check the durable path is taken).</summary>
     internal Action<string>? DirectorySynced { get; set; }
 
+    /// <summary>
+    /// Called with the copy and its final file name right after the rename into <c>new/</c>, before the
+    /// fsync of <c>new/</c> (delivery tells the in-process <c>MessageStore</c>, whose sync then lists the
+    /// file, appends its uidlist line and fsyncs both while this fsync runs: one journal commit instead
+    /// of two in a row on the IDLE wake path). Whoever listens must not announce the file before the
+    /// directory is durable; the index's sync fsyncs <c>new/</c> itself before it publishes a UID.
+    /// </summary>
+    public Action<MaildirCopy, string>? Renamed { get; set; }
+
     /// <summary>The Maildir++ directory of a mailbox folder (INBOX is the mailbox root).</summary>
     public string MailboxDirectory(string mailbox, string? folder)
     {
@@ -136,6 +145,8 @@ public sealed class MaildirWriter
             TryDelete(tmpPath);
             throw;
         }
+
+        Renamed?.Invoke(copy, fileName);
 
         // Group commit: concurrent deliveries into this mailbox share one fsync of new/, and each
         // returns only once an fsync that began after its own rename has finished.

@@ -40,7 +40,14 @@ public static class DeliveryModule
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<FacteurOptions>>().Value;
-            return new MaildirWriter(options.MailRoot, options.Hostname);
+            var store = sp.GetRequiredService<MessageStore>();
+            return new MaildirWriter(options.MailRoot, options.Hostname)
+            {
+                // IMAP sessions of this process start their sync at the rename, not after the new/ fsync:
+                // the sync's own uidlist and new/ fsyncs then share that journal commit. The consumer's
+                // NotifyDelivered after the write is then a no-op (one announcement per file name).
+                Renamed = (copy, fileName) => store.NotifyDelivered(copy.Mailbox, copy.Folder ?? "INBOX", fileName),
+            };
         });
         // Mailbox:QuotaBytes (0 = none, the default) counted over all folders by the IMAP store's index.
         services.AddMessageStore(sp => sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot);

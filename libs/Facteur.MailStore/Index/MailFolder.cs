@@ -1017,6 +1017,15 @@ public sealed class MailFolder
             UidListDocument.AppendTo(UidListPath, appended);
         }
 
+        if (appended.Any(r => onDisk[r.Key].IsNew))
+        {
+            // Delivery tells this process's store at its rename, before its own fsync of new/ ends
+            // (MaildirWriter.Renamed): no UID is announced for a file whose directory entry a power loss
+            // could still take (RFC 3501 §2.3.1.1). After the uidlist fsync above this one rarely waits: the
+            // rename went into the same or an earlier journal commit, which delivery's fsync forces too.
+            DirectorySync.Fsync(System.IO.Path.Combine(Path, "new"));
+        }
+
         foreach (var gone in previous.Values.OrderBy(e => e.Uid))
         {
             AddExpunged(gone.Uid);
