@@ -70,6 +70,48 @@ public sealed class WakePathTests
     }
 
     [Fact]
+    public async Task A_copy_announced_at_its_rename_gets_its_uid_only_once_new_is_fsynced()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var newDirectory = Path.GetFullPath(Path.Combine(maildir.UserPath, "new"));
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        DirectorySync.BeforeFsync = d =>
+        {
+            if (Path.GetFullPath(d) == newDirectory)
+            {
+                held.Set();
+                Assert.True(release.Wait(TimeSpan.FromSeconds(30)));
+            }
+        };
+
+        try
+        {
+            // Delivery announces the copy right after its rename, while its own fsync of new/ may still run
+            // (MaildirWriter.Renamed): the sync must not publish the UID until new/ is durable here too.
+            var wait = inbox.WaitForChangeAsync(inbox.State.HighestModSeq, TimeSpan.FromMinutes(10), stop.Token);
+            var name = Path.GetFileName(maildir.Deliver(IndexTestMaildir.Message("at the rename")));
+            maildir.Store.NotifyDelivered(IndexTestMaildir.User, "INBOX", name);
+
+            Assert.True(held.Wait(TimeSpan.FromSeconds(30)), "the sync never fsynced new/");
+            Assert.Contains(" :" + name, File.ReadAllText(Path.Combine(maildir.UserPath, "dovecot-uidlist")), StringComparison.Ordinal);
+            Assert.False(wait.IsCompleted, "a waiter heard of the UID before new/ was fsynced");
+            Assert.Equal(0, inbox.State.Count);
+
+            release.Set();
+            var state = await wait.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(name, Assert.Single(state.Messages).Key);
+        }
+        finally
+        {
+            DirectorySync.BeforeFsync = null;
+            release.Set();
+        }
+    }
+
+    [Fact]
     public async Task A_sync_batch_lost_before_its_fsync_is_rebuilt_with_the_same_uids_and_no_lower_modseqs()
     {
         using var maildir = new IndexTestMaildir();
