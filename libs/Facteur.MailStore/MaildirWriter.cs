@@ -33,13 +33,13 @@ public sealed class MaildirWriter
     internal Action<string>? DirectorySynced { get; set; }
 
     /// <summary>
-    /// Called with the copy and its final file name right after the rename into <c>new/</c>, before the
-    /// fsync of <c>new/</c> (delivery tells the in-process <c>MessageStore</c>, whose sync then lists the
-    /// file, appends its uidlist line and fsyncs both while this fsync runs: one journal commit instead
-    /// of two in a row on the IDLE wake path). Whoever listens must not announce the file before the
-    /// directory is durable; the index's sync fsyncs <c>new/</c> itself before it publishes a UID.
+    /// Called right after the rename into <c>new/</c> with the copy, its final file name and the group-commit
+    /// fsync of <c>new/</c> that makes it durable, already started. Delivery tells the in-process
+    /// <c>MessageStore</c>: its sync lists the file and appends and fsyncs the uidlist line while this fsync
+    /// runs, and announces the UID once both are done (two fsyncs side by side, not one after the other).
+    /// Whoever listens must not reveal the file before the task completes.
     /// </summary>
-    public Action<MaildirCopy, string>? Renamed { get; set; }
+    public Action<MaildirCopy, string, Task>? Renamed { get; set; }
 
     /// <summary>The Maildir++ directory of a mailbox folder (INBOX is the mailbox root).</summary>
     public string MailboxDirectory(string mailbox, string? folder)
@@ -146,11 +146,12 @@ public sealed class MaildirWriter
             throw;
         }
 
-        Renamed?.Invoke(copy, fileName);
 
         // Group commit: concurrent deliveries into this mailbox share one fsync of new/, and each
         // returns only once an fsync that began after its own rename has finished.
-        await DirectorySync.FsyncAsync(newDirectory, cancellationToken).ConfigureAwait(false);
+        var durable = DirectorySync.FsyncAsync(newDirectory, cancellationToken);
+        Renamed?.Invoke(copy, fileName, durable);
+        await durable.ConfigureAwait(false);
         DirectorySynced?.Invoke(newDirectory);
         if (copy.MayBeRedelivery)
         {

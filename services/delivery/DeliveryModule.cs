@@ -43,10 +43,10 @@ public static class DeliveryModule
             var store = sp.GetRequiredService<MessageStore>();
             return new MaildirWriter(options.MailRoot, options.Hostname)
             {
-                // IMAP sessions of this process start their sync at the rename, not after the new/ fsync:
-                // the sync's own uidlist and new/ fsyncs then share that journal commit. The consumer's
-                // NotifyDelivered after the write is then a no-op (one announcement per file name).
-                Renamed = (copy, fileName) => store.NotifyDelivered(copy.Mailbox, copy.Folder ?? "INBOX", fileName),
+                // IMAP sessions of this process start their sync at the rename, not after the new/ fsync: the
+                // sync's uidlist fsync runs beside it, and the UID is announced once both are done. The
+                // consumer's NotifyDelivered after the write is then a no-op (one announcement per file name).
+                Renamed = (copy, fileName, durable) => store.NotifyDelivered(copy.Mailbox, copy.Folder ?? "INBOX", fileName, durable),
             };
         });
         // Mailbox:QuotaBytes (0 = none, the default) counted over all folders by the IMAP store's index.
