@@ -123,17 +123,12 @@ public static partial class DirectorySync
 
     private const int OCloExec = 0x80000;
 
-    /// <summary>Called with the directory right before every <see cref="Fsync(string)"/>, the group commit's too (tests hold them).</summary>
-    internal static Action<string>? BeforeFsync { get; set; }
-
     public static void Fsync(string directory)
     {
         if (!OperatingSystem.IsLinux())
         {
             return;
         }
-
-        BeforeFsync?.Invoke(directory);
 
         var fd = Open(directory, ORdOnly | ODirectory | OCloExec);
         if (fd < 0)

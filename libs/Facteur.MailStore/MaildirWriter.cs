@@ -32,15 +32,6 @@ public sealed class MaildirWriter
     /// <summary>Observes every directory fsync (tests check the durable path is taken).</summary>
     internal Action<string>? DirectorySynced { get; set; }
 
-    /// <summary>
-    /// Called right after the rename into <c>new/</c> with the copy, its final file name and the group-commit
-    /// fsync of <c>new/</c> that makes it durable, already started. Delivery tells the in-process
-    /// <c>MessageStore</c>: its sync lists the file and appends and fsyncs the uidlist line while this fsync
-    /// runs, and announces the UID once both are done (two fsyncs side by side, not one after the other).
-    /// Whoever listens must not reveal the file before the task completes.
-    /// </summary>
-    public Action<MaildirCopy, string, Task>? Renamed { get; set; }
-
     /// <summary>The Maildir++ directory of a mailbox folder (INBOX is the mailbox root).</summary>
     public string MailboxDirectory(string mailbox, string? folder)
     {
@@ -146,12 +137,9 @@ public sealed class MaildirWriter
             throw;
         }
 
-
         // Group commit: concurrent deliveries into this mailbox share one fsync of new/, and each
         // returns only once an fsync that began after its own rename has finished.
-        var durable = DirectorySync.FsyncAsync(newDirectory, cancellationToken);
-        Renamed?.Invoke(copy, fileName, durable);
-        await durable.ConfigureAwait(false);
+        await DirectorySync.FsyncAsync(newDirectory, cancellationToken).ConfigureAwait(false);
         DirectorySynced?.Invoke(newDirectory);
         if (copy.MayBeRedelivery)
         {

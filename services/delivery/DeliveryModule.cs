@@ -40,14 +40,7 @@ public static class DeliveryModule
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<FacteurOptions>>().Value;
-            var store = sp.GetRequiredService<MessageStore>();
-            return new MaildirWriter(options.MailRoot, options.Hostname)
-            {
-                // IMAP sessions of this process start their sync at the rename, not after the new/ fsync: the
-                // sync's uidlist fsync runs beside it, and the UID is announced once both are done. The
-                // consumer's NotifyDelivered after the write is then a no-op (one announcement per file name).
-                Renamed = (copy, fileName, durable) => store.NotifyDelivered(copy.Mailbox, copy.Folder ?? "INBOX", fileName, durable),
-            };
+            return new MaildirWriter(options.MailRoot, options.Hostname);
         });
         // Mailbox:QuotaBytes (0 = none, the default) counted over all folders by the IMAP store's index.
         services.AddMessageStore(sp => sp.GetRequiredService<IOptions<FacteurOptions>>().Value.MailRoot);

@@ -41,32 +41,6 @@ public class DeliveryModuleTests
     }
 
     [Fact]
-    public async Task The_writer_wakes_a_waiter_of_the_process_store_without_the_consumer_or_a_poll()
-    {
-        await using var host = await DeliveryHost.StartAsync(new TableResolver("esp.sn"));
-        var writer = host.Services.GetRequiredService<MaildirWriter>();
-        var store = host.Services.GetRequiredService<MessageStore>();
-        Directory.CreateDirectory(Path.Combine(writer.MailboxDirectory("alice@esp.sn", null), "new"));
-        Directory.CreateDirectory(Path.Combine(writer.MailboxDirectory("alice@esp.sn", null), "cur"));
-        Directory.CreateDirectory(Path.Combine(writer.MailboxDirectory("alice@esp.sn", null), "tmp"));
-        var inbox = await store.OpenUser("alice@esp.sn").OpenFolderAsync("INBOX");
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-
-        // The poll interval is far beyond the test's bound: only the writer's notice at its rename can wake it.
-        var wait = inbox.WaitForChangeAsync(inbox.State.HighestModSeq, TimeSpan.FromMinutes(10), stop.Token);
-        var result = await writer.DeliverAsync(new MaildirCopy
-        {
-            Mailbox = "alice@esp.sn",
-            QueueId = "QWAKE1",
-            ReceivedAt = DateTimeOffset.UtcNow,
-            ReversePath = "",
-        }, new MemoryStream("Subject: wake\r\n\r\n"u8.ToArray()));
-
-        var state = await wait;
-        Assert.Equal(result.FileName, Assert.Single(state.Messages).Key);
-    }
-
-    [Fact]
     public async Task The_hosted_tmp_sweep_deletes_an_abandoned_tmp_file_and_keeps_a_fresh_one()
     {
         await using var host = await DeliveryHost.StartAsync(new TableResolver("esp.sn"));

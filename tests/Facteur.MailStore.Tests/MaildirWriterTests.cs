@@ -100,39 +100,6 @@ public sealed class MaildirWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task Renamed_hears_the_final_name_once_the_file_is_in_new_and_before_new_is_fsynced()
-    {
-        var synced = new List<string>();
-        var heard = new List<(string Mailbox, string FileName, bool InNew, int SyncedBefore, Task Durable)>();
-        writer.DirectorySynced = synced.Add;
-        writer.Renamed = (copy, fileName, durable) =>
-            heard.Add((copy.Mailbox, fileName, File.Exists(Path.Combine(Inbox("new"), fileName)), synced.Count(d => d == Inbox("new")), durable));
-
-        var result = await writer.DeliverAsync(Copy(), Content());
-
-        var (mailbox, name, inNew, syncedBefore, durableTask) = Assert.Single(heard);
-        Assert.True(durableTask.IsCompletedSuccessfully, "DeliverAsync returned before the fsync it handed out");
-        Assert.Equal("alice@esp.sn", mailbox);
-        Assert.Equal(result.FileName, name);
-        Assert.True(inNew, "told before the rename");
-        Assert.Equal(0, syncedBefore);
-        Assert.Equal(Inbox("new"), synced[^1]);
-    }
-
-    [Fact]
-    public async Task Renamed_is_not_called_for_a_redelivery_that_finds_its_copy()
-    {
-        await writer.DeliverAsync(Copy(), Content());
-        var heard = 0;
-        writer.Renamed = (_, _, _) => heard++;
-
-        var again = await writer.DeliverAsync(Copy(redelivery: true), Content());
-
-        Assert.True(again.AlreadyPresent);
-        Assert.Equal(0, heard);
-    }
-
-    [Fact]
     public void Directory_fsync_works_on_a_directory_and_reports_a_missing_one()
     {
         DirectorySync.Fsync(root.Path);

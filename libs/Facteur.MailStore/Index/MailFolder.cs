@@ -34,7 +34,6 @@ public sealed class MailFolder
     private readonly ConcurrentDictionary<uint, (string Key, RenderedFetchItems Items)> _pendingFetchItems = new();
     private readonly ConcurrentDictionary<uint, MessageFileFacts> _pendingFacts = new();
     private readonly object _signalLock = new();
-    private readonly ConcurrentDictionary<string, Task> _durable = new(StringComparer.Ordinal);
     private FolderIndexFile _index = new();
     private bool _loaded;
     private DovecotKeywords _keywords = new();
@@ -1018,11 +1017,6 @@ public sealed class MailFolder
             UidListDocument.AppendTo(UidListPath, appended);
         }
 
-        if (!_durable.IsEmpty)
-        {
-            WaitForDeliveryFsyncs(appended);
-        }
-
         foreach (var gone in previous.Values.OrderBy(e => e.Uid))
         {
             AddExpunged(gone.Uid);
@@ -1088,64 +1082,6 @@ public sealed class MailFolder
         }
 
         return indexChanged;
-    }
-
-    /// <summary>
-    /// Delivery announces a copy at its rename, while its fsync of <c>new/</c> still runs
-    /// (<see cref="MessageStore.NotifyDelivered(string, string, string, Task?)"/>): the sync that gives it a UID
-    /// waits for that fsync before it publishes, having written and fsynced the uidlist meanwhile. Kept
-    /// until the fsync succeeds; a failed one stays for the sync, which then fsyncs <c>new/</c> itself.
-    /// </summary>
-    internal void AwaitDurable(string fileName, Task durable)
-    {
-        _durable[fileName] = durable;
-        durable.ContinueWith(
-            static (task, state) =>
-            {
-                var (folder, name) = ((MailFolder, string))state!;
-                if (task.IsCompletedSuccessfully)
-                {
-                    folder._durable.TryRemove(new KeyValuePair<string, Task>(name, task));
-                }
-            },
-            (this, fileName),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-    }
-
-    /// <summary>
-    /// Blocks until delivery's fsync of <c>new/</c> covers every appended file it announced early (no UID
-    /// for a file whose directory entry a power loss could still take, RFC 3501 §2.3.1.1). By now this
-    /// sync's own uidlist fsync is done, so the wait is whatever of delivery's fsync is left. A failed or
-    /// cancelled one is replaced by this sync's own fsync of <c>new/</c>, which throws if it fails too.
-    /// </summary>
-    private void WaitForDeliveryFsyncs(List<UidListRecord> appended)
-    {
-        var fsyncNew = false;
-        foreach (var record in appended)
-        {
-            if (!_durable.TryGetValue(record.Key, out var durable))
-            {
-                continue;
-            }
-
-            try
-            {
-                durable.GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or System.ComponentModel.Win32Exception)
-            {
-                fsyncNew = true;
-            }
-
-            _durable.TryRemove(new KeyValuePair<string, Task>(record.Key, durable));
-        }
-
-        if (fsyncNew)
-        {
-            DirectorySync.Fsync(System.IO.Path.Combine(Path, "new"));
-        }
     }
 
     private FlagUpdateResult UpdateFlagsLocked(FlagChange change, CancellationToken cancellationToken)

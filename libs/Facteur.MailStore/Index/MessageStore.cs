@@ -87,15 +87,7 @@ public sealed class MessageStore
     /// publishes <c>MailDelivered</c>; the bus event then reaches this same store (standalone) and is a no-op,
     /// while another replica's store hears of the copy through the event alone.
     /// </summary>
-    public void NotifyDelivered(string user, string folder, string fileName) => NotifyDelivered(user, folder, fileName, durable: null);
-
-    /// <summary>
-    /// <see cref="NotifyDelivered(string, string, string)"/> from delivery's rename, before the copy is durable:
-    /// <paramref name="durable"/> completes once <c>new/</c> is fsynced, and the folder's sync announces the
-    /// copy's UID only after it (RFC 3501 §2.3.1.1: no UID for a file a power loss could still take), so its
-    /// own uidlist fsync runs beside delivery's instead of after it.
-    /// </summary>
-    public void NotifyDelivered(string user, string folder, string fileName, Task? durable)
+    public void NotifyDelivered(string user, string folder, string fileName)
     {
         ArgumentNullException.ThrowIfNull(fileName);
         lock (_announcedLock)
@@ -114,18 +106,6 @@ public sealed class MessageStore
             }
 
             _announced.Add(fileName);
-        }
-
-        if (durable is not null && !durable.IsCompletedSuccessfully)
-        {
-            try
-            {
-                OpenUser(user).OpenedFolder(folder)?.AwaitDurable(fileName, durable);
-            }
-            catch (ArgumentException)
-            {
-                return;
-            }
         }
 
         NotifyChanged(user, folder);

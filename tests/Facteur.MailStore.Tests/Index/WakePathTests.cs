@@ -70,67 +70,6 @@ public sealed class WakePathTests
     }
 
     [Fact]
-    public async Task A_copy_announced_at_its_rename_gets_its_uid_only_once_delivery_has_fsynced_new()
-    {
-        using var maildir = new IndexTestMaildir();
-        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        // Delivery announces the copy right after its rename, its fsync of new/ still running
-        // (MaildirWriter.Renamed): the sync writes the uidlist line meanwhile but publishes nothing.
-        var wait = inbox.WaitForChangeAsync(inbox.State.HighestModSeq, TimeSpan.FromMinutes(10), stop.Token);
-        var name = Path.GetFileName(maildir.Deliver(IndexTestMaildir.Message("at the rename")));
-        maildir.Store.NotifyDelivered(IndexTestMaildir.User, "INBOX", name, durable.Task);
-
-        var uidList = Path.Combine(maildir.UserPath, "dovecot-uidlist");
-        while (!(File.Exists(uidList) && File.ReadAllText(uidList).Contains(" :" + name, StringComparison.Ordinal)))
-        {
-            await Task.Delay(10, stop.Token);
-        }
-
-        await Task.Delay(200, stop.Token);
-        Assert.False(wait.IsCompleted, "a waiter heard of the UID before new/ was durable");
-        Assert.Equal(0, inbox.State.Count);
-
-        durable.SetResult();
-        var state = await wait.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(name, Assert.Single(state.Messages).Key);
-    }
-
-    [Fact]
-    public async Task When_delivery_fsync_of_new_fails_the_sync_fsyncs_new_itself_before_it_announces_the_uid()
-    {
-        using var maildir = new IndexTestMaildir();
-        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var newDirectory = Path.GetFullPath(Path.Combine(maildir.UserPath, "new"));
-        var ownFsyncs = 0;
-        DirectorySync.BeforeFsync = d =>
-        {
-            if (Path.GetFullPath(d) == newDirectory)
-            {
-                Interlocked.Increment(ref ownFsyncs);
-            }
-        };
-
-        try
-        {
-            var wait = inbox.WaitForChangeAsync(inbox.State.HighestModSeq, TimeSpan.FromMinutes(10), stop.Token);
-            var name = Path.GetFileName(maildir.Deliver(IndexTestMaildir.Message("fsync failed")));
-            maildir.Store.NotifyDelivered(IndexTestMaildir.User, "INBOX", name, Task.FromException(new IOException("fsync(new) failed")));
-
-            var state = await wait.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(name, Assert.Single(state.Messages).Key);
-            Assert.Equal(1, Volatile.Read(ref ownFsyncs));
-        }
-        finally
-        {
-            DirectorySync.BeforeFsync = null;
-        }
-    }
-
-    [Fact]
     public async Task A_sync_batch_lost_before_its_fsync_is_rebuilt_with_the_same_uids_and_no_lower_modseqs()
     {
         using var maildir = new IndexTestMaildir();
