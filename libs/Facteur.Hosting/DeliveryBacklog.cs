@@ -71,14 +71,14 @@ public sealed class DeliveryBacklog
     /// <summary>
     /// Returns at once while fewer than <paramref name="limit"/> messages wait for delivery and no
     /// other session is queued; otherwise waits for a start, at most <paramref name="maxDelay"/>.
-    /// Never fails for the backlog: after the delay the caller goes on (true = it waited in vain).
+    /// Never fails for the backlog: after the delay the caller goes on.
     /// </summary>
-    public async ValueTask<bool> WaitForRoomAsync(int limit, TimeSpan maxDelay, CancellationToken cancellationToken)
+    public async ValueTask<DeliveryBacklogWait> WaitForRoomAsync(int limit, TimeSpan maxDelay, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         if (maxDelay <= TimeSpan.Zero)
         {
-            return false;
+            return DeliveryBacklogWait.None;
         }
 
         TaskCompletionSource token;
@@ -92,7 +92,7 @@ public sealed class DeliveryBacklog
 
             if (waiting.Count < limit && sessions.Count == 0)
             {
-                return false;
+                return DeliveryBacklogWait.None;
             }
 
             token = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -102,14 +102,14 @@ public sealed class DeliveryBacklog
         try
         {
             await token.Task.WaitAsync(maxDelay, cancellationToken).ConfigureAwait(false);
-            return false;
+            return DeliveryBacklogWait.Admitted;
         }
         catch (TimeoutException)
         {
             // Postfix's rule: after the delay the message is accepted anyway; a client is never
             // refused, and never kept anywhere near RFC 5321 §4.5.3.2's timeouts, for the backlog.
             token.TrySetCanceled(CancellationToken.None);
-            return true;
+            return DeliveryBacklogWait.DelayElapsed;
         }
         catch (OperationCanceledException)
         {
@@ -117,4 +117,17 @@ public sealed class DeliveryBacklog
             throw;
         }
     }
+}
+
+/// <summary>How a <see cref="DeliveryBacklog.WaitForRoomAsync"/> ended.</summary>
+public enum DeliveryBacklogWait
+{
+    /// <summary>Delivery was not behind: no wait.</summary>
+    None,
+
+    /// <summary>Waited until delivery started a message.</summary>
+    Admitted,
+
+    /// <summary>Waited the whole delay; going on anyway.</summary>
+    DelayElapsed,
 }

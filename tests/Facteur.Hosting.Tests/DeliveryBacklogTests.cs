@@ -14,7 +14,7 @@ public sealed class DeliveryBacklogTests
         var waited = backlog.WaitForRoomAsync(2, Long, CancellationToken.None);
 
         Assert.True(waited.IsCompleted);
-        Assert.False(await waited);
+        Assert.Equal(DeliveryBacklogWait.None, await waited);
         Assert.Equal(0, backlog.WaitingSessions);
     }
 
@@ -31,7 +31,7 @@ public sealed class DeliveryBacklogTests
 
         backlog.Started("a");
 
-        Assert.False(await waiting.WaitAsync(Long));
+        Assert.Equal(DeliveryBacklogWait.Admitted, await waiting.WaitAsync(Long));
         Assert.Equal(1, backlog.Count);
         Assert.Equal(0, backlog.WaitingSessions);
     }
@@ -83,15 +83,15 @@ public sealed class DeliveryBacklogTests
         var backlog = new DeliveryBacklog();
         backlog.Published("a");
 
-        var gaveUp = await backlog.WaitForRoomAsync(1, TimeSpan.FromMilliseconds(20), CancellationToken.None);
+        var ended = await backlog.WaitForRoomAsync(1, TimeSpan.FromMilliseconds(20), CancellationToken.None);
 
-        Assert.True(gaveUp);
+        Assert.Equal(DeliveryBacklogWait.DelayElapsed, ended);
         Assert.Equal(0, backlog.WaitingSessions);
 
         // The session that gave up is not handed a later start in place of one still waiting.
         var next = backlog.WaitForRoomAsync(1, Long, CancellationToken.None).AsTask();
         backlog.Started("a");
-        Assert.False(await next.WaitAsync(Long));
+        Assert.Equal(DeliveryBacklogWait.Admitted, await next.WaitAsync(Long));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class DeliveryBacklogTests
         backlog.Published("a");
         backlog.Published("b");
 
-        Assert.False(await backlog.WaitForRoomAsync(1, TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(DeliveryBacklogWait.None, await backlog.WaitForRoomAsync(1, TimeSpan.Zero, CancellationToken.None));
         Assert.Equal(0, backlog.WaitingSessions);
     }
 
@@ -116,7 +116,7 @@ public sealed class DeliveryBacklogTests
         backlog.Started("a");
         backlog.Started("a");
         Assert.Equal(0, backlog.Count);
-        Assert.False(await backlog.WaitForRoomAsync(1, Long, CancellationToken.None));
+        Assert.Equal(DeliveryBacklogWait.None, await backlog.WaitForRoomAsync(1, Long, CancellationToken.None));
     }
 
     [Fact]

@@ -131,7 +131,15 @@ internal sealed class MailCommand : ISmtpCommand
         SmtpSession session, DeliveryBacklog backlog, MailFromArguments parsed, bool smtpUtf8, string? envid, string? ret, CancellationToken cancellationToken)
     {
         var options = session.Dependencies.Options;
-        await backlog.WaitForRoomAsync(options.InFlowBacklog, options.InFlowDelay, cancellationToken).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        var ended = await backlog.WaitForRoomAsync(options.InFlowBacklog, options.InFlowDelay, cancellationToken).ConfigureAwait(false);
+        if (ended != DeliveryBacklogWait.None)
+        {
+            session.Dependencies.Telemetry.InFlowDelay.Record(
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                new KeyValuePair<string, object?>("outcome", ended == DeliveryBacklogWait.Admitted ? "admitted" : "delay_elapsed"));
+        }
+
         return Accept(session, parsed, smtpUtf8, envid, ret);
     }
 

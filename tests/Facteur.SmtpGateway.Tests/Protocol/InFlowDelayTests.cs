@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Facteur.Hosting;
 using Facteur.SmtpGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,51 @@ public sealed class InFlowDelayTests
         return RawSmtpClient.LastLine(await client.ReadReplyAsync());
     }
 
+    /// <summary>The outcomes of facteur.smtp.in_flow_delay recorded while it listens (only this class's tests wait).</summary>
+    private sealed class InFlowDelayOutcomes : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private readonly List<string> outcomes = [];
+
+        public InFlowDelayOutcomes()
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == SmtpTelemetry.Name && instrument.Name == "facteur.smtp.in_flow_delay")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "outcome")
+                    {
+                        lock (outcomes)
+                        {
+                            outcomes.Add((string)tag.Value!);
+                        }
+                    }
+                }
+            });
+            listener.Start();
+        }
+
+        public List<string> Recorded
+        {
+            get
+            {
+                lock (outcomes)
+                {
+                    return [.. outcomes];
+                }
+            }
+        }
+
+        public void Dispose() => listener.Dispose();
+    }
+
     private static async Task WaitForWaitingSessionAsync(DeliveryBacklog backlog)
     {
         for (var i = 0; i < 1000 && backlog.WaitingSessions == 0; i++)
@@ -37,6 +83,7 @@ public sealed class InFlowDelayTests
     [Fact]
     public async Task Mail_from_waits_while_delivery_is_behind_and_is_answered_when_delivery_starts_a_message()
     {
+        using var outcomes = new InFlowDelayOutcomes();
         await using var server = await StartAsync("00:00:10");
         var backlog = server.Services.GetRequiredService<DeliveryBacklog>();
         backlog.Published("QUEUED1");
@@ -54,11 +101,13 @@ public sealed class InFlowDelayTests
         Assert.StartsWith("354", await CommandAsync(client, "DATA"));
         Assert.StartsWith("250", await CommandAsync(client, "Subject: x\r\n\r\nx\r\n."));
         Assert.Single(server.Intake.Committed);
+        Assert.Equal(["admitted"], outcomes.Recorded);
     }
 
     [Fact]
     public async Task Mail_from_is_accepted_after_the_delay_when_delivery_stays_behind()
     {
+        using var outcomes = new InFlowDelayOutcomes();
         await using var server = await StartAsync("00:00:00.100");
         var backlog = server.Services.GetRequiredService<DeliveryBacklog>();
         backlog.Published("STUCK1");
@@ -75,6 +124,7 @@ public sealed class InFlowDelayTests
 
         Assert.Equal(2, server.Intake.Committed.Count);
         Assert.Equal(0, backlog.WaitingSessions);
+        Assert.Equal(["delay_elapsed", "delay_elapsed"], outcomes.Recorded);
     }
 
     [Fact]
