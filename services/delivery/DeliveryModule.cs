@@ -37,6 +37,7 @@ public static class DeliveryModule
     {
         services.AddFacteurAccounts();
         services.AddBusDurability();
+        services.TryAddSingleton<DeliveryBacklog>();
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<FacteurOptions>>().Value;

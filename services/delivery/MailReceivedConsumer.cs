@@ -34,12 +34,15 @@ internal sealed partial class MailReceivedConsumer(
     RelaySpool relaySpool,
     IOptions<FacteurOptions> facteurOptions,
     TimeProvider time,
+    DeliveryBacklog backlog,
     ILogger<MailReceivedConsumer> logger) : IConsumer<MailReceived>
 {
     public async Task Consume(ConsumeContext<MailReceived> context)
     {
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
+        // Standalone: a session waiting at MAIL FROM for delivery to catch up may go on (Smtp:InFlowDelay).
+        backlog.Started(message.QueueId);
         var mayBeRedelivery = context.ReceiveContext.Redelivered
             || context.GetRetryAttempt() > 0
             || context.GetRedeliveryCount() > 0

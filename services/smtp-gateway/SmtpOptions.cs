@@ -77,6 +77,19 @@ internal sealed class SmtpOptions : IValidatableObject
     /// <summary>Pause before every 535 answer, so guessing is slow.</summary>
     public TimeSpan AuthFailureDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Standalone host only (in-process delivery): the longest a MAIL FROM waits while delivery is
+    /// behind, like Postfix's <c>in_flow_delay</c>. Delivery's pace then sets the accept rate, so
+    /// a message accepted is written soon instead of queueing behind a backlog. The wait ends at
+    /// the first delivery start; after it the message is accepted anyway (never refused for this).
+    /// Zero turns it off.
+    /// </summary>
+    public TimeSpan InFlowDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>With <see cref="InFlowDelay"/>: messages waiting for a free delivery slot at which a new MAIL FROM waits.</summary>
+    [Range(1, 100_000)]
+    public int InFlowBacklog { get; set; } = 2;
+
     public bool IsProxied(SmtpListenerKind kind) => ProxyProtocol || ProxyProtocolListeners.Contains(kind);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -96,6 +109,12 @@ internal sealed class SmtpOptions : IValidatableObject
         if (AuthFailureDelay < TimeSpan.Zero || AuthFailureDelay > TimeSpan.FromMinutes(1))
         {
             yield return new ValidationResult($"{SectionName}:{nameof(AuthFailureDelay)} must be between 0 and 1 minute, not {AuthFailureDelay}", [nameof(AuthFailureDelay)]);
+        }
+
+        if (InFlowDelay < TimeSpan.Zero || InFlowDelay > TimeSpan.FromSeconds(10))
+        {
+            // Far below the 5 minutes a client waits for the MAIL reply (RFC 5321 §4.5.3.2.2).
+            yield return new ValidationResult($"{SectionName}:{nameof(InFlowDelay)} must be between 0 and 10 seconds, not {InFlowDelay}", [nameof(InFlowDelay)]);
         }
 
         var ports = new[] { Port, SubmissionPort, SubmissionsPort }.Where(p => p != 0).ToList();

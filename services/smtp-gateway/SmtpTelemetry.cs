@@ -17,6 +17,7 @@ internal sealed class SmtpTelemetry : IDisposable
         MessagesRejected = meter.CreateCounter<long>("facteur.smtp.messages.rejected", "{message}", "Transactions or recipients refused, tagged by reason");
         BytesReceived = meter.CreateCounter<long>("facteur.smtp.bytes.received", "By", "Message octets of accepted messages");
         AuthFailures = meter.CreateCounter<long>("facteur.smtp.auth.failures", "{attempt}", "Failed AUTH attempts");
+        InFlowDelay = meter.CreateHistogram<double>("facteur.smtp.in_flow_delay", "ms", "MAIL FROM waits for in-process delivery to catch up (Smtp:InFlowDelay), tagged by how each ended");
         SessionsOpen = meter.CreateUpDownCounter<long>("facteur.smtp.sessions.open", "{session}", "SMTP sessions currently open");
     }
 
@@ -29,6 +30,8 @@ internal sealed class SmtpTelemetry : IDisposable
     public Counter<long> BytesReceived { get; }
 
     public UpDownCounter<long> SessionsOpen { get; }
+
+    public Histogram<double> InFlowDelay { get; }
 
     public Counter<long> AuthFailures { get; }
 

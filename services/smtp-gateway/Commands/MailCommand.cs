@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using Facteur.Hosting;
 using Facteur.SmtpGateway.Parsing;
 using Facteur.SmtpGateway.Session;
 
@@ -113,6 +114,38 @@ internal sealed class MailCommand : ISmtpCommand
         }
 
         var dependencies = session.Dependencies;
+        if (dependencies.Backlog is { } backlog && dependencies.Options.InFlowDelay > TimeSpan.Zero)
+        {
+            return AfterInFlowDelayAsync(session, backlog, parsed, smtpUtf8, envid, ret, cancellationToken);
+        }
+
+        return ValueTask.FromResult(Accept(session, parsed, smtpUtf8, envid, ret));
+    }
+
+    /// <summary>
+    /// While in-process delivery is behind, the MAIL reply waits (at most <c>Smtp:InFlowDelay</c>)
+    /// for delivery to start on a message, as Postfix's smtpd does with <c>in_flow_delay</c>: the
+    /// client sends at delivery's pace and what it sends is written soon after the 250.
+    /// </summary>
+    private static async ValueTask<CommandOutcome> AfterInFlowDelayAsync(
+        SmtpSession session, DeliveryBacklog backlog, MailFromArguments parsed, bool smtpUtf8, string? envid, string? ret, CancellationToken cancellationToken)
+    {
+        var options = session.Dependencies.Options;
+        var started = Stopwatch.GetTimestamp();
+        var ended = await backlog.WaitForRoomAsync(options.InFlowBacklog, options.InFlowDelay, cancellationToken).ConfigureAwait(false);
+        if (ended != DeliveryBacklogWait.None)
+        {
+            session.Dependencies.Telemetry.InFlowDelay.Record(
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                new KeyValuePair<string, object?>("outcome", ended == DeliveryBacklogWait.Admitted ? "admitted" : "delay_elapsed"));
+        }
+
+        return Accept(session, parsed, smtpUtf8, envid, ret);
+    }
+
+    private static CommandOutcome Accept(SmtpSession session, MailFromArguments parsed, bool smtpUtf8, string? envid, string? ret)
+    {
+        var dependencies = session.Dependencies;
         var queueId = QueueIdGenerator.Next(dependencies.Time);
         var activity = SmtpTelemetry.ActivitySource.StartActivity("smtp transaction", ActivityKind.Server);
         activity?.SetTag("facteur.queue_id", queueId);
@@ -124,7 +157,7 @@ internal sealed class MailCommand : ISmtpCommand
             DsnReturn = ret,
         };
         session.State = SmtpState.MailGiven;
-        return ValueTask.FromResult(session.Reply(SmtpReplies.SenderOk));
+        return session.Reply(SmtpReplies.SenderOk);
     }
 
     private static bool TryParse(ReadOnlySequence<byte> arguments, out MailFromArguments? parsed, out SyntaxError error)

@@ -35,6 +35,7 @@ internal sealed partial class MailIntake(
     IBus bus,
     IOptions<BusOptions> busOptions,
     IOptions<FacteurOptions> facteurOptions,
+    DeliveryBacklog backlog,
     ILogger<MailIntake> logger) : IMailIntake
 {
     /// <summary>The pause between two publish attempts after one failed before its confirm timeout.</summary>
@@ -283,6 +284,13 @@ internal sealed partial class MailIntake(
         var messageId = MessageIdFor(message.QueueId);
         var handOver = new PublishHandOver();
         Exception? last = null;
+        var confirmed = false;
+        if (spoolEntry)
+        {
+            // Counted before the publish: the in-memory bus may start delivery before it returns.
+            backlog.Published(message.QueueId);
+        }
+
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -316,6 +324,7 @@ internal sealed partial class MailIntake(
                         LogConfirmedAfterRepublish(logger, message.QueueId, attempt);
                     }
 
+                    confirmed = true;
                     return;
                 }
                 catch (Exception ex) when (ex is not MailIntakeUnavailableException)
@@ -349,6 +358,11 @@ internal sealed partial class MailIntake(
         finally
         {
             handOver.Close();
+            if (spoolEntry && !confirmed)
+            {
+                // Never reached delivery: it must not hold sessions back.
+                backlog.Started(message.QueueId);
+            }
         }
 
         var reached = handOver.Count > 0;

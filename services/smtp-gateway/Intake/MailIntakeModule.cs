@@ -1,3 +1,4 @@
+using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,6 +12,7 @@ internal static class MailIntakeModule
     public static IHostApplicationBuilder AddMailIntake(this IHostApplicationBuilder builder)
     {
         builder.Services.AddBusDurability();
+        builder.Services.TryAddSingleton<DeliveryBacklog>();
         builder.Services.TryAddSingleton<MailIntake>();
         builder.Services.TryAddSingleton<IMailIntake>(sp => sp.GetRequiredService<MailIntake>());
         builder.Services.TryAddSingleton<SpoolRecovery>();

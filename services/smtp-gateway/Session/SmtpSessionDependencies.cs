@@ -40,6 +40,11 @@ internal sealed class SmtpSessionDependencies(
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Facteur.SmtpGateway.Session");
 
+    /// <summary>Standalone: messages handed to in-process delivery and not yet started (null over RabbitMQ).</summary>
+    public DeliveryBacklog? Backlog { get; } = facteurOptions.Value.Transport == FacteurTransport.InMemory
+        ? services.GetService<DeliveryBacklog>()
+        : null;
+
     /// <summary>Host shutdown: idle sessions are told 421 4.3.2 instead of being cut off.</summary>
     public CancellationToken Stopping { get; } = services.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
 

@@ -15,6 +15,8 @@ public sealed class ConfigurationTests
     [InlineData("Smtp:MaxRecipients", "0", "MaxRecipients")]
     [InlineData("Smtp:Port", "70000", "Port")]
     [InlineData("Smtp:MaxCommandLineLength", "10", "MaxCommandLineLength")]
+    [InlineData("Smtp:InFlowDelay", "00:00:11", "Smtp:InFlowDelay")]
+    [InlineData("Smtp:InFlowBacklog", "0", "InFlowBacklog")]
     [InlineData("Facteur:ListenAddress", "not-an-ip", "Facteur:ListenAddress")]
     public async Task A_bad_setting_fails_at_start_naming_the_key(string key, string value, string named)
     {
