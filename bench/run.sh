@@ -209,13 +209,21 @@ measure() {
   fi
 }
 
-# Unrecorded warm-up before the figures (JIT, caches, Postfix's process pool), on the warm user.
+# Unrecorded warm-up before the figures (JIT, caches, Postfix's process pool), the same for every
+# stack. The SMTP part is long enough to reach the steady state a server that has been up for a
+# while is in: a .NET process still tier-up compiles (with dynamic PGO) for its first ~2,000
+# messages, at several times the CPU per message of its steady state (bench/results/
+# rabbitq-queue-type-and-cpu-2026-11-29T1716Z.md) — three such processes over RabbitMQ — and 50
+# messages left the first SMTP cells measuring that instead of the mail path.
 warm_up() { # stack smtp_port imap_port pop3_port mailroot
-  local stack=$1 smtp=$2 imap=$3 pop3=$4 mail=$5
+  local stack=$1 smtp=$2 imap=$3 pop3=$4 mail=$5 size n
   log "$stack: warm-up (not recorded)"
-  timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" \
-    --rcpt "bench@$DOMAIN" --messages 50 --size 2048 --concurrency 5 \
-    --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout 100 >/dev/null 2>&1 || true
+  for size in 2048:2000 102400:200; do
+    n=${size##*:}; size=${size%%:*}
+    timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" \
+      --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency 10 \
+      --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout 100 >/dev/null 2>&1 || true
+  done
   timeout 60 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "warm@$DOMAIN" --retr 20 --repeat 2 >/dev/null 2>&1 || true
   if [ -n "$imap" ] && listening "$imap"; then
     timeout 60 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1 || true
