@@ -43,28 +43,9 @@ internal sealed class Maildrop : IAsyncDisposable
 
     public IReadOnlyList<Pop3Message> Messages { get; }
 
-    /// <summary>
-    /// The messages not marked deleted and their octets, in one pass: LIST, STAT, RSET and the login reply
-    /// need both, and two LINQ passes with a delegate per message cost a LIST of 10,000 about 0.1 ms
-    /// before its first byte.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public (int Count, long Size) Totals()
-    {
-        var count = 0;
-        var size = 0L;
-        for (var i = 0; i < Messages.Count; i++)
-        {
-            var message = Messages[i];
-            if (!message.Deleted)
-            {
-                count++;
-                size += message.Size;
-            }
-        }
+    public int Count => Messages.Count(m => !m.Deleted);
 
-        return (count, size);
-    }
+    public long TotalSize => Messages.Where(m => !m.Deleted).Sum(m => m.Size);
 
     /// <summary>Opens the maildrop, or returns null when another session holds it.</summary>
     /// <param name="user">The canonical user (the IMAP store's INBOX of the same user may stand in for a scan).</param>

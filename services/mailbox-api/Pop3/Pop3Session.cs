@@ -255,8 +255,7 @@ internal sealed class Pop3Session
         State = Pop3State.Transaction;
         PendingUser = null;
         Pop3Log.LoggedIn(Services.Logger, user, RemoteAddress);
-        var (messages, octets) = maildrop.Totals();
-        await Reply.OkAsync($"Logged in; {messages} messages ({octets} octets).", cancellationToken).ConfigureAwait(false);
+        await Reply.OkAsync($"Logged in; {maildrop.Count} messages ({maildrop.TotalSize} octets).", cancellationToken).ConfigureAwait(false);
         return Pop3Outcome.Continue;
     }
 

@@ -26,8 +26,7 @@ internal sealed class ListCommand : IPop3Command
         }
 
         // Sizes were settled at login (the W= of the name or the uidlist's W): no file is read here.
-        var (count, size) = maildrop.Totals();
-        await session.Reply.ListingAsync(string.Create(CultureInfo.InvariantCulture, $"{count} messages ({size} octets)"), maildrop.Messages, uniqueIds: false, cancellationToken).ConfigureAwait(false);
+        await session.Reply.ListingAsync(string.Create(CultureInfo.InvariantCulture, $"{maildrop.Count} messages ({maildrop.TotalSize} octets)"), maildrop.Messages, uniqueIds: false, cancellationToken).ConfigureAwait(false);
         return Pop3Outcome.Continue;
     }
 }

@@ -10,8 +10,7 @@ internal sealed class RsetCommand : IPop3Command
     {
         var maildrop = session.Maildrop!;
         maildrop.Reset();
-        var (count, size) = maildrop.Totals();
-        await session.Reply.OkAsync(string.Create(CultureInfo.InvariantCulture, $"{count} messages ({size} octets)."), cancellationToken).ConfigureAwait(false);
+        await session.Reply.OkAsync(string.Create(CultureInfo.InvariantCulture, $"{maildrop.Count} messages ({maildrop.TotalSize} octets)."), cancellationToken).ConfigureAwait(false);
         return Pop3Outcome.Continue;
     }
 }

@@ -9,8 +9,7 @@ internal sealed class StatCommand : IPop3Command
     public async ValueTask<Pop3Outcome> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {
         var maildrop = session.Maildrop!;
-        var (count, size) = maildrop.Totals();
-        await session.Reply.OkAsync(string.Create(CultureInfo.InvariantCulture, $"{count} {size}"), cancellationToken).ConfigureAwait(false);
+        await session.Reply.OkAsync(string.Create(CultureInfo.InvariantCulture, $"{maildrop.Count} {maildrop.TotalSize}"), cancellationToken).ConfigureAwait(false);
         return Pop3Outcome.Continue;
     }
 }
