@@ -226,7 +226,7 @@ warm_up() { # stack smtp_port imap_port pop3_port mailroot
   done
   timeout 60 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "warm@$DOMAIN" --retr 20 --repeat 2 >/dev/null 2>&1 || true
   if [ -n "$imap" ] && listening "$imap"; then
-    timeout 60 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1 || true
+    timeout 60 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 5 >/dev/null 2>&1 || true
   fi
 }
 
