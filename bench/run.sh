@@ -216,10 +216,10 @@ measure() {
 # rabbitq-queue-type-and-cpu-2026-11-29T1716Z.md) — three such processes over RabbitMQ — and 50
 # messages left the first SMTP cells measuring that instead of the mail path.
 warm_up() { # stack smtp_port imap_port pop3_port mailroot
-  local stack=$1 smtp=$2 imap=$3 pop3=$4 mail=$5 size n
+  local stack=$1 smtp=$2 imap=$3 pop3=$4 mail=$5 set n size
   log "$stack: warm-up (not recorded)"
-  for size in 2048:2000 102400:200; do
-    n=${size##*:}; size=${size%%:*}
+  for set in 2000:2048 200:102400; do   # N:SIZE, as SMTP_SETS
+    n=${set%%:*}; size=${set##*:}
     timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" \
       --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency 10 \
       --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout 100 >/dev/null 2>&1 || true

@@ -7,8 +7,8 @@ namespace Facteur.Hosting;
 /// delivery has not started on yet, and the sessions waiting for that backlog to shrink
 /// (<c>Smtp:InFlowDelay</c>, after Postfix's <c>in_flow_delay</c>). Without it the gateway accepts
 /// faster than delivery writes and every later message waits behind the growing backlog.
-/// Tracked by queue id, so a retried or redelivered message is counted once and a message that
-/// never reaches delivery only stops counting when the bounded wait gives up on it.
+/// Tracked by queue id, so a retried or redelivered message is counted once; a message whose
+/// publish was never confirmed stops counting there (the gateway calls <see cref="Started"/> for it).
 /// Each start hands one "token" to the longest-waiting session, so sessions are admitted at
 /// delivery's rate while delivery is behind.
 /// </summary>
