@@ -3,22 +3,22 @@
 # bench/webmail/run.sh and bench/startup/run.sh all measure the same thing.
 #
 # A build mode names how a source tree is turned into something to run:
-#   r2r  (default) dotnet publish -c Release -r <this machine's RID> --self-contained false
-#        -p:PublishReadyToRun=true — what the Dockerfiles ship: Facteur's assemblies and its NuGet
-#        dependencies (MimeKit, MassTransit, …) precompiled by crossgen2, so a fresh process runs
-#        native code at once instead of JIT-compiling its start-up and first messages; hot methods
-#        still tier up to tier-1 with dynamic PGO once warm.
-#   jit  dotnet build -c Release output: every method JIT-compiled on first call (the bench before
-#        2026-11-29T20Z measured this).
+#   jit  (default) dotnet build -c Release output, every method JIT-compiled (tiered) on first call:
+#        what the Dockerfiles' plain `dotnet publish` ships, and what every figure in
+#        bench/results/ is of.
+#   r2r  dotnet publish -c Release -r <this machine's RID> --self-contained false
+#        -p:PublishReadyToRun=true: Facteur's assemblies and its NuGet dependencies (MimeKit,
+#        MassTransit, …) precompiled by crossgen2. Measured against jit and *not* the default:
+#        docs/README-perf.md "Settings the figures assume", bench/results/r2r-*.md.
 # FACTEUR_BENCH_BUILD sets the mode of a script's own tree; a tree given on a command line
-# (--also NAME=SPEC, ab.sh's NAME=SPEC) may carry its own as a prefix: jit:/tmp/facteur-main.
+# (--also NAME=SPEC, ab.sh's NAME=SPEC) may carry its own as a prefix: r2r:/tmp/facteur-main.
 #
 #   facteur_rid                          linux-x64 / linux-arm64, from this machine
 #   facteur_spec SPEC                    sets FACTEUR_MODE and FACTEUR_SRC from [MODE:]DIR
 #   facteur_build MODE SRC PROJECT...    builds or publishes each project (path under SRC, .csproj)
 #   facteur_dll MODE SRC PROJECT         the .dll to start (`dotnet <it>`) for that project
 
-FACTEUR_BENCH_BUILD=${FACTEUR_BENCH_BUILD:-r2r}
+FACTEUR_BENCH_BUILD=${FACTEUR_BENCH_BUILD:-jit}
 
 facteur_rid() {
   case "$(uname -m)" in

@@ -23,8 +23,8 @@
 #              bench/run.sh --only imap,pop3 --corpus 100000).
 # --keep       keep the work folder (data, logs) under /tmp for inspection.
 #
-# Environment: FACTEUR_BENCH_BUILD=r2r|jit: what is built and run (bench/facteur-build.sh; default r2r,
-# the ReadyToRun publish the Dockerfiles ship). FACTEUR_BENCH_GC=server|workstation and FACTEUR_BENCH_DATAS=0|1 override the GC
+# Environment: FACTEUR_BENCH_BUILD=jit|r2r: what is built and run (bench/facteur-build.sh; default jit,
+# dotnet build -c Release output; r2r: a ReadyToRun publish). FACTEUR_BENCH_GC=server|workstation and FACTEUR_BENCH_DATAS=0|1 override the GC
 # settings of every Facteur process, the webmail's and imapscale's included (default: what the
 # projects ship; recorded in the table).
 #
@@ -151,8 +151,8 @@ for tool in postfix smtp-source dovecot doveadm python3 curl; do
 done
 
 # --- 2. build --------------------------------------------------------------------------------------
-# What runs is bench/facteur-build.sh's FACTEUR_BENCH_BUILD (default r2r: the ReadyToRun publish the
-# Dockerfiles ship; jit: dotnet build -c Release output), recorded in the table's machine section.
+# What runs is bench/facteur-build.sh's FACTEUR_BENCH_BUILD (default jit: dotnet build -c Release
+# output; r2r: a ReadyToRun publish), recorded in the table's machine section.
 CONFIG=Release
 # shellcheck source=facteur-build.sh
 . "$BENCH/facteur-build.sh"
@@ -448,11 +448,8 @@ fi
 # --- 8. the table ------------------------------------------------------------------------------------
 GC_NOTE="project defaults (runtimeconfig: $(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["runtimeOptions"].get("configProperties",{}); print(", ".join(f"{k}={v}" for k,v in c.items() if "GC" in k) or "no GC keys: workstation GC unless the SDK sets Server GC")' "$(dirname "$(bin standalone x)")/Facteur.Standalone.runtimeconfig.json" 2>/dev/null || echo unknown))"
 [ ${#GC_ENV[@]} -gt 0 ] && GC_NOTE="$GC_NOTE; overridden: ${GC_ENV[*]}"
-# The build under test rides in the same machine-section line (tabulate.py has no field of its own for it).
-case "$FACTEUR_BENCH_BUILD" in
-  r2r) GC_NOTE="$GC_NOTE; build: ReadyToRun publish ($(facteur_rid), FACTEUR_BENCH_BUILD=r2r)" ;;
-  *) GC_NOTE="$GC_NOTE; build: dotnet build -c Release, no ReadyToRun (FACTEUR_BENCH_BUILD=$FACTEUR_BENCH_BUILD)" ;;
-esac
+# A non-default build rides in the same machine-section line (tabulate.py has no field of its own for it).
+[ "$FACTEUR_BENCH_BUILD" = r2r ] && GC_NOTE="$GC_NOTE; build: ReadyToRun publish ($(facteur_rid), FACTEUR_BENCH_BUILD=r2r)"
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 mkdir -p "$BENCH/results"
 PARTIAL=0

@@ -13,9 +13,9 @@
 # --repeat N        repetitions at sizes up to 10,000 (default 3); --repeat-large N above it (default 1:
 #                   one pass of SEARCH TEXT over 100,000 messages already takes minutes on Dovecot).
 # --also NAME=DIR   another Facteur source tree to bench in the same run (built unless --skip-build,
-#                   as bench/facteur-build.sh's FACTEUR_BENCH_BUILD says, default the ReadyToRun
-#                   publish; a jit: or r2r: prefix on DIR picks that tree's own), e.g.
-#                   --also before=/tmp/facteur-main or --also jit=jit:. : a column "Facteur (NAME)".
+#                   as bench/facteur-build.sh's FACTEUR_BENCH_BUILD says, default dotnet build
+#                   -c Release; a jit: or r2r: prefix on DIR picks that tree's own), e.g.
+#                   --also before=/tmp/facteur-main or --also r2r=r2r:. : a column "Facteur (NAME)".
 # --no-extra        leave out the IDLE and idle-connection rows (e.g. a second run for another size).
 # --idle-only       only the IDLE wake rows, idle server and under SMTP load (smtp-source -s 10 to the
 #                   corpus user, as bench/run.sh), --repeat times with the stacks interleaved per round

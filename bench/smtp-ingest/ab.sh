@@ -8,9 +8,9 @@
 #                           NAME=SOURCE_TREE [NAME=SOURCE_TREE ...]
 #
 # Each SOURCE_TREE's services/standalone is built first (unless --skip-build) as bench/facteur-build.sh
-# says: FACTEUR_BENCH_BUILD's mode (default r2r, the ReadyToRun publish the Dockerfiles ship), or the
-# tree's own prefix, NAME=jit:SOURCE_TREE (dotnet build -c Release output, no ReadyToRun).
-# NAME=rabbit:SOURCE_TREE (or rabbit:jit:SOURCE_TREE) runs that tree over RabbitMQ instead, as bench/run.sh does:
+# says: FACTEUR_BENCH_BUILD's mode (default jit, dotnet build -c Release output), or the tree's own
+# prefix, NAME=r2r:SOURCE_TREE (a ReadyToRun publish).
+# NAME=rabbit:SOURCE_TREE (or rabbit:r2r:SOURCE_TREE) runs that tree over RabbitMQ instead, as bench/run.sh does:
 # Facteur.SmtpGateway and two Facteur.Delivery (builds of services/smtp-gateway and
 # services/delivery) on one private broker (scripts/rabbitmq.sh) that every such tree shares, each
 # under its own Bus:EntityPrefix (a broker start takes minutes on a loaded machine).

@@ -33,7 +33,7 @@ SITE=$(mktemp -d /tmp/facteur-bench-webmail-XXXX)
 chmod 755 "$SITE"
 BIN=${CONFIG:-Debug}/net10.0
 # CONFIG=Release (what bench/run.sh passes) runs the build bench/facteur-build.sh names
-# (FACTEUR_BENCH_BUILD, default the ReadyToRun publish); any other CONFIG, dotnet build's output.
+# (FACTEUR_BENCH_BUILD, default dotnet build -c Release); any other CONFIG, dotnet build's output.
 # shellcheck source=../facteur-build.sh
 . "$ROOT/bench/facteur-build.sh"
 built() { # services/<dir>
