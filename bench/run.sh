@@ -23,7 +23,8 @@
 #              bench/run.sh --only imap,pop3 --corpus 100000).
 # --keep       keep the work folder (data, logs) under /tmp for inspection.
 #
-# Environment: FACTEUR_BENCH_GC=server|workstation and FACTEUR_BENCH_DATAS=0|1 override the GC
+# Environment: FACTEUR_BENCH_BUILD=jit|r2r: what is built and run (bench/facteur-build.sh; default jit,
+# dotnet build -c Release output; r2r: a ReadyToRun publish). FACTEUR_BENCH_GC=server|workstation and FACTEUR_BENCH_DATAS=0|1 override the GC
 # settings of every Facteur process, the webmail's and imapscale's included (default: what the
 # projects ship; recorded in the table).
 #
@@ -46,7 +47,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=${2:?}; shift ;;
     --keep) KEEP=1 ;;
     --corpus) CORPUS_OVERRIDE=${2:?}; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -150,17 +151,19 @@ for tool in postfix smtp-source dovecot doveadm python3 curl; do
 done
 
 # --- 2. build --------------------------------------------------------------------------------------
+# What runs is bench/facteur-build.sh's FACTEUR_BENCH_BUILD (default jit: dotnet build -c Release
+# output; r2r: a ReadyToRun publish), recorded in the table's machine section.
 CONFIG=Release
+# shellcheck source=facteur-build.sh
+. "$BENCH/facteur-build.sh"
+facteur_check_mode "$FACTEUR_BENCH_BUILD" || exit 2
+FACTEUR_PROJECTS=(services/standalone/Facteur.Standalone.csproj services/smtp-gateway/Facteur.SmtpGateway.csproj services/delivery/Facteur.Delivery.csproj)
+wants webmail && FACTEUR_PROJECTS+=(services/mailbox-api/Facteur.MailboxApi.csproj services/webmail/Facteur.Webmail.csproj services/webmail/edge/Facteur.Edge.csproj)
 if [ "$BUILD" = 1 ]; then
-  log "building Facteur ($CONFIG)"
-  dotnet build "$BENCH/smtp-ingest/Facteur.Bench.SmtpIngest.csproj" -c "$CONFIG" -v q -nologo >&2
-  if wants webmail; then
-    for project in services/mailbox-api/Facteur.MailboxApi.csproj services/webmail/Facteur.Webmail.csproj services/webmail/edge/Facteur.Edge.csproj; do
-      dotnet build "$ROOT/$project" -c "$CONFIG" -v q -nologo >&2
-    done
-  fi
+  log "building Facteur ($FACTEUR_BENCH_BUILD)"
+  facteur_build "$FACTEUR_BENCH_BUILD" "$ROOT" "${FACTEUR_PROJECTS[@]}"
 fi
-bin() { echo "$ROOT/services/$1/bin/$CONFIG/net10.0/$2"; }
+bin() { echo "$(facteur_out "$FACTEUR_BENCH_BUILD" "$ROOT" "services/$1/x.csproj")/$2"; }
 for dll in "$(bin standalone Facteur.Standalone.dll)" "$(bin smtp-gateway Facteur.SmtpGateway.dll)" "$(bin delivery Facteur.Delivery.dll)"; do
   [ -f "$dll" ] || { echo "run.sh: $dll is not built" >&2; exit 1; }
 done
@@ -445,6 +448,8 @@ fi
 # --- 8. the table ------------------------------------------------------------------------------------
 GC_NOTE="project defaults (runtimeconfig: $(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["runtimeOptions"].get("configProperties",{}); print(", ".join(f"{k}={v}" for k,v in c.items() if "GC" in k) or "no GC keys: workstation GC unless the SDK sets Server GC")' "$(dirname "$(bin standalone x)")/Facteur.Standalone.runtimeconfig.json" 2>/dev/null || echo unknown))"
 [ ${#GC_ENV[@]} -gt 0 ] && GC_NOTE="$GC_NOTE; overridden: ${GC_ENV[*]}"
+# A non-default build rides in the same machine-section line (tabulate.py has no field of its own for it).
+[ "$FACTEUR_BENCH_BUILD" = r2r ] && GC_NOTE="$GC_NOTE; build: ReadyToRun publish ($(facteur_rid), FACTEUR_BENCH_BUILD=r2r)"
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 mkdir -p "$BENCH/results"
 PARTIAL=0

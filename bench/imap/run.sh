@@ -12,8 +12,10 @@
 #                   on an empty mailbox of their own.
 # --repeat N        repetitions at sizes up to 10,000 (default 3); --repeat-large N above it (default 1:
 #                   one pass of SEARCH TEXT over 100,000 messages already takes minutes on Dovecot).
-# --also NAME=DIR   another Facteur source tree to bench in the same run (built in Release unless
-#                   --skip-build), e.g. --also before=/tmp/facteur-main: a column "Facteur (NAME)".
+# --also NAME=DIR   another Facteur source tree to bench in the same run (built unless --skip-build,
+#                   as bench/facteur-build.sh's FACTEUR_BENCH_BUILD says, default dotnet build
+#                   -c Release; a jit: or r2r: prefix on DIR picks that tree's own), e.g.
+#                   --also before=/tmp/facteur-main or --also r2r=r2r:. : a column "Facteur (NAME)".
 # --no-extra        leave out the IDLE and idle-connection rows (e.g. a second run for another size).
 # --idle-only       only the IDLE wake rows, idle server and under SMTP load (smtp-source -s 10 to the
 #                   corpus user, as bench/run.sh), --repeat times with the stacks interleaved per round
@@ -50,7 +52,7 @@ while [ $# -gt 0 ]; do
     --no-extra) NO_EXTRA=1 ;;
     --idle-only) IDLE_ONLY=1 ;;
     --quick) CORPORA=300 REPEAT=1 FETCHES=50 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "imap/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -65,17 +67,24 @@ for tool in postfix smtp-source dovecot python3 curl; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "imap/run.sh: $tool is missing (bench/run.sh installs it)" >&2; exit 1; }
 done
 
-# Stacks: "dovecot" plus one Facteur per source tree: name|root.
-STACKS=("facteur|$ROOT")
-for also in "${ALSO[@]}"; do STACKS+=("facteur-${also%%=*}|$(realpath "${also#*=}")"); done
-dll_of() { echo "$1/services/standalone/bin/Release/net10.0/Facteur.Standalone.dll"; }
+# Stacks: "dovecot" plus one Facteur per source tree: name|mode:root (bench/facteur-build.sh: this
+# tree in FACTEUR_BENCH_BUILD's mode, an --also tree in its own prefix's or the same).
+# shellcheck source=../facteur-build.sh
+. "$BENCH/facteur-build.sh"
+facteur_check_mode "$FACTEUR_BENCH_BUILD" || exit 2
+STACKS=("facteur|$FACTEUR_BENCH_BUILD:$ROOT")
+for also in "${ALSO[@]}"; do
+  facteur_spec "${also#*=}"
+  STACKS+=("facteur-${also%%=*}|$FACTEUR_MODE:$(realpath "$FACTEUR_SRC")")
+done
+dll_of() { facteur_spec "$1"; facteur_dll "$FACTEUR_MODE" "$FACTEUR_SRC" services/standalone/Facteur.Standalone.csproj; }
 for stack in "${STACKS[@]}"; do
-  src=${stack#*|}
+  spec=${stack#*|}
   if [ "$BUILD" = 1 ]; then
-    log "building $src (Release)"
-    dotnet build "$src/services/standalone/Facteur.Standalone.csproj" -c Release -v q -nologo >&2
+    log "building $spec"
+    facteur_spec "$spec"; facteur_build "$FACTEUR_MODE" "$FACTEUR_SRC" services/standalone/Facteur.Standalone.csproj
   fi
-  [ -f "$(dll_of "$src")" ] || { echo "imap/run.sh: $(dll_of "$src") is not built" >&2; exit 1; }
+  [ -f "$(dll_of "$spec")" ] || { echo "imap/run.sh: $(dll_of "$spec") is not built" >&2; exit 1; }
 done
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

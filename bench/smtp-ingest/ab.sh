@@ -4,12 +4,14 @@
 # as bench/run.sh does (smtp-source load, accept→Maildir probe). Prints one JSON line per
 # measurement and a small table. For iterating on a change; bench/run.sh --only smtp is the full run.
 #
-#   bench/smtp-ingest/ab.sh [--sets "2000:2048 300:102400"] [--conc "1 10 50"] [--repeat 1] \
+#   bench/smtp-ingest/ab.sh [--sets "2000:2048 300:102400"] [--conc "1 10 50"] [--repeat 1] [--skip-build] \
 #                           NAME=SOURCE_TREE [NAME=SOURCE_TREE ...]
 #
-# Each SOURCE_TREE must hold a Release build of services/standalone (dotnet build -c Release).
-# NAME=rabbit:SOURCE_TREE runs that tree over RabbitMQ instead, as bench/run.sh does:
-# Facteur.SmtpGateway and two Facteur.Delivery (Release builds of services/smtp-gateway and
+# Each SOURCE_TREE's services/standalone is built first (unless --skip-build) as bench/facteur-build.sh
+# says: FACTEUR_BENCH_BUILD's mode (default jit, dotnet build -c Release output), or the tree's own
+# prefix, NAME=r2r:SOURCE_TREE (a ReadyToRun publish).
+# NAME=rabbit:SOURCE_TREE (or rabbit:r2r:SOURCE_TREE) runs that tree over RabbitMQ instead, as bench/run.sh does:
+# Facteur.SmtpGateway and two Facteur.Delivery (builds of services/smtp-gateway and
 # services/delivery) on one private broker (scripts/rabbitmq.sh) that every such tree shares, each
 # under its own Bus:EntityPrefix (a broker start takes minutes on a loaded machine).
 # The same tree may be given twice under two names; FACTEUR_AB_ENV_<NAME>="VAR=VALUE ..." adds
@@ -18,18 +20,33 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 BENCH=$(dirname "$HERE")
-SETS="2000:2048 300:102400"; CONC="1 10 50"; REPEAT=1; TREES=()
+SETS="2000:2048 300:102400"; CONC="1 10 50"; REPEAT=1; BUILD=1; TREES=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --sets) SETS=$2; shift ;;
     --conc) CONC=$2; shift ;;
     --repeat) REPEAT=$2; shift ;;
+    --skip-build) BUILD=0 ;;
     *=*) TREES+=("$1") ;;
     *) echo "ab.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
 [ ${#TREES[@]} -gt 0 ] || { echo "ab.sh: give at least one NAME=SOURCE_TREE" >&2; exit 2; }
+# shellcheck source=../facteur-build.sh
+. "$BENCH/facteur-build.sh"
+facteur_check_mode "$FACTEUR_BENCH_BUILD" || exit 2
+if [ "$BUILD" = 1 ]; then
+  for tree in "${TREES[@]}"; do
+    spec=${tree#*=}
+    case "$spec" in
+      rabbit:*) facteur_spec "${spec#rabbit:}"; projects=(services/smtp-gateway/Facteur.SmtpGateway.csproj services/delivery/Facteur.Delivery.csproj) ;;
+      *) facteur_spec "$spec"; projects=(services/standalone/Facteur.Standalone.csproj) ;;
+    esac
+    echo "[$(date -u +%H:%M:%S)] building ${tree%%=*} ($FACTEUR_MODE, $FACTEUR_SRC)" >&2
+    facteur_build "$FACTEUR_MODE" "$FACTEUR_SRC" "${projects[@]}" || exit 1
+  done
+fi
 DOMAIN=bench.test
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -106,10 +123,11 @@ rows postfix "$A_SMTP" "$W/anchor/mail"
 "$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix" >/dev/null
 
 # One tree over RabbitMQ: its gateway and two deliveries on a fresh private broker.
-rabbit_tree() { # name src
-  local name=$1 src=$2 F="$W/$1" gw dl smtp mgmt pid prefix
-  gw="$src/services/smtp-gateway/bin/Release/net10.0/Facteur.SmtpGateway.dll"
-  dl="$src/services/delivery/bin/Release/net10.0/Facteur.Delivery.dll"
+rabbit_tree() { # name [mode:]src
+  local name=$1 F="$W/$1" gw dl smtp mgmt pid prefix
+  facteur_spec "$2"
+  gw=$(facteur_dll "$FACTEUR_MODE" "$FACTEUR_SRC" services/smtp-gateway/Facteur.SmtpGateway.csproj)
+  dl=$(facteur_dll "$FACTEUR_MODE" "$FACTEUR_SRC" services/delivery/Facteur.Delivery.csproj)
   for dll in "$gw" "$dl"; do [ -f "$dll" ] || { log "$dll is not built"; exit 1; }; done
   fresh "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"
   if [ -z "$RABBIT_PORT" ]; then
@@ -141,7 +159,7 @@ rabbit_tree() { # name src
 for tree in "${TREES[@]}"; do
   name=${tree%%=*}; src=${tree#*=}
   case "$src" in rabbit:*) rabbit_tree "$name" "${src#rabbit:}"; continue ;; esac
-  dll="$src/services/standalone/bin/Release/net10.0/Facteur.Standalone.dll"
+  facteur_spec "$src"; dll=$(facteur_dll "$FACTEUR_MODE" "$FACTEUR_SRC" services/standalone/Facteur.Standalone.csproj)
   [ -f "$dll" ] || { log "$dll is not built"; exit 1; }
   F="$W/$name"; fresh "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"
   smtp=$(free_port); mgmt=$(free_port)

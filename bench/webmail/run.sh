@@ -20,7 +20,7 @@
 #   PAGES=inbox                              with JSON_OUT: only the inbox-page runs (bench/run.sh).
 #   CONFIG=Release                           which build to run (default Debug).
 #   WRK_THREADS=2 WRK_CONNECTIONS=8          wrk's -t and -c for every page (the defaults).
-# Needs the $CONFIG build of services/standalone, services/mailbox-api, services/webmail, services/webmail/edge;
+# Needs the $CONFIG build (Release: the FACTEUR_BENCH_BUILD one) of services/standalone, services/mailbox-api, services/webmail, services/webmail/edge;
 # ANCHOR=roundcube needs roundcube-core, roundcube-sqlite3, php-cli and dovecot-imapd (bench/run.sh installs them).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,6 +32,14 @@ THREADS=${WRK_THREADS:-2} CONNECTIONS=${WRK_CONNECTIONS:-8}
 SITE=$(mktemp -d /tmp/facteur-bench-webmail-XXXX)
 chmod 755 "$SITE"
 BIN=${CONFIG:-Debug}/net10.0
+# CONFIG=Release (what bench/run.sh passes) runs the build bench/facteur-build.sh names
+# (FACTEUR_BENCH_BUILD, default dotnet build -c Release); any other CONFIG, dotnet build's output.
+# shellcheck source=../facteur-build.sh
+. "$ROOT/bench/facteur-build.sh"
+built() { # services/<dir>
+  if [ "${CONFIG:-Debug}" = Release ]; then facteur_out "$FACTEUR_BENCH_BUILD" "$ROOT" "services/$1/x.csproj"
+  else echo "$ROOT/services/$1/bin/$BIN"; fi
+}
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SMTP=$(port) SUB=$(port) SUBS=$(port) IMAP=$(port)
 PIDS=()
@@ -76,9 +84,9 @@ common=(Facteur__Hostname=mx.esp.sn Facteur__Domains__0=esp.sn Facteur__MailRoot
   Facteur__AllowPlaintextAuth=true Facteur__ListenAddress=127.0.0.1 Facteur__Transport=InMemory
   Smtp__Port=$SMTP Smtp__SubmissionPort=$SUB Smtp__SubmissionsPort=$SUBS Logging__LogLevel__Default=Warning)
 cd "$SITE"
-env "${common[@]}" Management__Port=$(port) Http__Port=$(port) dotnet "$ROOT/services/standalone/bin/$BIN/Facteur.Standalone.dll" > standalone.log 2>&1 & PIDS+=($!)
+env "${common[@]}" Management__Port=$(port) Http__Port=$(port) dotnet "$(built standalone)/Facteur.Standalone.dll" > standalone.log 2>&1 & PIDS+=($!)
 env "${common[@]}" Management__Port=$(port) Imap__Port=$IMAP Imap__TlsPort=$(port) Pop3__Port=$(port) Pop3__TlsPort=$(port) \
-  dotnet "$ROOT/services/mailbox-api/bin/$BIN/Facteur.MailboxApi.dll" > imap.log 2>&1 & PIDS+=($!)
+  dotnet "$(built mailbox-api)/Facteur.MailboxApi.dll" > imap.log 2>&1 & PIDS+=($!)
 IMAP_PID=$!
 
 # One webmail + one edge per build under test.
@@ -94,13 +102,13 @@ start_webmail() { # name dir
     ReverseProxy__Routes__webmail__ClusterId=webmail ReverseProxy__Routes__webmail__Match__Hosts__0=mail.esp.sn \
     'ReverseProxy__Routes__webmail__Match__Path={**catch-all}' \
     ReverseProxy__Clusters__webmail__Destinations__w0__Address=http://127.0.0.1:$web/ \
-    dotnet "$ROOT/services/webmail/edge/bin/$BIN/Facteur.Edge.dll" > edge-$name.log 2>&1 & PIDS+=($!)
+    dotnet "$(built webmail/edge)/Facteur.Edge.dll" > edge-$name.log 2>&1 & PIDS+=($!)
   EDGE_PIDS[$name]=$!
   EDGES[$name]=$edge
 }
 BUILDS=()
 if [ -n "${BEFORE_DIR:-}" ]; then start_webmail before "$BEFORE_DIR"; BUILDS+=(before); fi
-start_webmail after "$ROOT/services/webmail/bin/$BIN"; BUILDS+=(after)
+start_webmail after "$(built webmail)"; BUILDS+=(after)
 
 login() { # edge jar → prints the session cookie
   local edge=$1 jar=$2 token
