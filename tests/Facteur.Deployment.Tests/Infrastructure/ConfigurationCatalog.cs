@@ -116,13 +116,20 @@ internal sealed class ConfigurationCatalog
     private static bool IsScalar(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan) || type == typeof(Uri);
 
+    /// <summary>Debug or Release: the bin folder this test assembly runs from is named for it.</summary>
+    private static string BuildConfiguration => Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Debug";
+
     private static ConfigurationCatalog Load()
     {
         var assemblies = ServiceAssemblies.Select(name => Assembly.Load(name)).ToList();
         foreach (var (project, name) in OptionalAssemblies)
         {
+            // The output of this test run's own configuration first: a Release build left by the bench
+            // can be older than the Debug build the tests were started with.
             var output = Directory.Exists(Repository.Path(project, "bin"))
-                ? Directory.EnumerateFiles(Repository.Path(project, "bin"), name + ".dll", SearchOption.AllDirectories).FirstOrDefault()
+                ? Directory.EnumerateFiles(Repository.Path(project, "bin"), name + ".dll", SearchOption.AllDirectories)
+                    .OrderByDescending(path => path.Contains($"{Path.DirectorySeparatorChar}{BuildConfiguration}{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+                    .FirstOrDefault()
                 : null;
             if (output is not null)
             {
