@@ -28,6 +28,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH="$ROOT/bench"
 ROUNDS=7 CORPUS=10000 RETR=1000 BUILD=1 KEEP=0 PRIORITY=0
 ALSO=()
+ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=${2:?}; shift ;;
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
 done
 # --priority changes the autogroup of the whole session: give the run a session of its own.
 if [ "$PRIORITY" = 1 ] && [ -z "${FACTEUR_POP3AB_SESSION:-}" ]; then
-  exec env FACTEUR_POP3AB_SESSION=1 setsid --wait "$0" "$@"
+  exec env FACTEUR_POP3AB_SESSION=1 setsid --wait "$0" "${ARGS[@]}"
 fi
 [[ "$ROUNDS" =~ ^[1-9][0-9]?$ ]] || { echo "pop3/ab.sh: --rounds is 1..99" >&2; exit 2; }
 [[ "$CORPUS" =~ ^[1-9][0-9]{0,5}$ ]] || { echo "pop3/ab.sh: --corpus is 1..999999" >&2; exit 2; }
