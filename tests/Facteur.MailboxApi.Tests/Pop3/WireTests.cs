@@ -311,4 +311,50 @@ public sealed class WireTests
         // RETR kept IMAP's flag and added \Seen; the expunged one stays gone without an error.
         Assert.Equal([renamed + ":2,FS"], Directory.GetFiles(Path.Combine(maildir, "cur")).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public async Task List_and_uidl_of_a_large_maildrop_with_deletions_at_the_chunk_boundaries_are_whole_and_in_order()
+    {
+        // The listing is flushed in chunks of 256, 512, 1,024 … lines: deletions on both sides of
+        // each boundary, and more messages than the first three chunks hold.
+        await using var server = await Pop3TestServer.StartAsync();
+        const int count = 2000;
+        for (var i = 0; i < count; i++)
+        {
+            MaildirSeed.Deliver(server.Maildir(), MaildirSeed.Message("m" + i, new string('x', i % 97) + "\r\n"));
+        }
+
+        await using var client = await LoginAsync(server);
+        int[] deleted = [1, 2, 256, 257, 258, 768, 769, 1792, 1793, count];
+        foreach (var number in deleted)
+        {
+            Assert.StartsWith("+OK", await client.CommandAsync("DELE " + number));
+        }
+
+        var stat = (await client.CommandAsync("STAT")).Split(' ');
+        var expected = Enumerable.Range(1, count).Except(deleted).ToArray();
+        Assert.Equal(expected.Length, int.Parse(stat[1]));
+
+        Assert.StartsWith("+OK", await client.CommandAsync("LIST"));
+        var list = Encoding.ASCII.GetString(await client.ReadMultiLineRawAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ')).ToArray();
+        Assert.Equal(expected, list.Select(fields => int.Parse(fields[0])));
+        Assert.Equal(long.Parse(stat[2]), list.Sum(fields => long.Parse(fields[1])));
+
+        Assert.StartsWith("+OK", await client.CommandAsync("UIDL"));
+        var uidl = Encoding.ASCII.GetString(await client.ReadMultiLineRawAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ')).ToArray();
+        Assert.Equal(expected, uidl.Select(fields => int.Parse(fields[0])));
+        Assert.Equal(uidl.Length, uidl.Select(fields => fields[1]).Distinct().Count());
+
+        // Lines next to each boundary agree with the single-message forms, and the session goes on.
+        foreach (var number in (int[])[3, 255, 259, 767, 770, 1791, 1794, count - 1])
+        {
+            var index = Array.IndexOf(expected, number);
+            Assert.Equal($"+OK {number} {list[index][1]}", await client.CommandAsync("LIST " + number));
+            Assert.Equal($"+OK {number} {uidl[index][1]}", await client.CommandAsync("UIDL " + number));
+        }
+
+        Assert.StartsWith("+OK", await client.CommandAsync("NOOP"));
+    }
 }
