@@ -884,6 +884,7 @@ public sealed class MailFolder
         var canAppend = document is { CanAppend: true };
         document ??= UidListDocument.CreateNew(DateTimeOffset.UtcNow);
 
+
         var onDisk = Scan();
         if (document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
         {
@@ -893,6 +894,7 @@ public sealed class MailFolder
                 onDisk.TryAdd(key, entry);
             }
         }
+
 
         var kept = new List<UidListRecord>(Math.Max(document.Records.Count, onDisk.Count));
         var known = new HashSet<string>(StringComparer.Ordinal);
@@ -928,6 +930,7 @@ public sealed class MailFolder
             appended.Add(record);
         }
 
+
         rewriteUidList |= appended.Count > 0 && !canAppend;
         var uidListChanged = rewriteUidList || appended.Count > 0;
 
@@ -949,6 +952,7 @@ public sealed class MailFolder
 
         _keywords = DovecotKeywords.Read(Path);
         var previous = _index.Entries.ToDictionary(e => e.Uid);
+
         var entries = new List<IndexEntry>(kept.Count);
         foreach (var record in kept)
         {
@@ -1003,12 +1007,13 @@ public sealed class MailFolder
             indexChanged = true;
         }
 
+
         if (rewriteUidList)
         {
             // Written before the index that refers to its UIDs (below), under the same lock.
             document.Records.Clear();
             document.Records.AddRange(kept);
-            AtomicFile.Write(UidListPath, document.ToString());
+            AtomicFile.Write(UidListPath, document.WriteTo);
         }
         else if (appended.Count > 0)
         {
@@ -1016,6 +1021,7 @@ public sealed class MailFolder
             // appends them, flushed before anyone is told of their UIDs.
             UidListDocument.AppendTo(UidListPath, appended);
         }
+
 
         foreach (var gone in previous.Values.OrderBy(e => e.Uid))
         {
@@ -1033,6 +1039,7 @@ public sealed class MailFolder
 
         _byUid = byUid;
         indexChanged |= FlushSummariesLocked();
+
         if (uidListChanged)
         {
             stamp = stamp with
@@ -1059,6 +1066,7 @@ public sealed class MailFolder
         }
 
         Publish();
+
         if (_state.HighestModSeq != modSeqBefore)
         {
             // Waiters (IDLE) wake before the index is written: the UIDs they will announce are durable
@@ -1075,6 +1083,7 @@ public sealed class MailFolder
         {
             Volatile.Write(ref _indexLogFsyncOwed, 1);
         }
+
 
         if (indexChanged)
         {
@@ -1943,7 +1952,8 @@ public sealed class MailFolder
     /// <summary>A message's rename as planned by a STORE: the index entry already holds the new name.</summary>
     private readonly record struct PlannedRename(IndexEntry Entry, string OldName, bool FromNew);
 
-    private sealed record DiskFile(string FileName, bool IsNew)
+    // A struct: a first sync holds one per file (100,000) in its listing's dictionary.
+    private readonly record struct DiskFile(string FileName, bool IsNew)
     {
         public MaildirEntryName Name => MaildirEntryName.Parse(FileName);
 
