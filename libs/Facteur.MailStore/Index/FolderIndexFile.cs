@@ -134,6 +134,9 @@ internal sealed class FolderIndexFile
     /// <summary>The next <see cref="Save"/> writes the whole base (after a rebuild or a UIDVALIDITY change).</summary>
     public void RequireRewrite() => _rewrite = true;
 
+    /// <summary>True when the next <see cref="Save"/> writes the whole base whatever else changed.</summary>
+    public bool RewriteOwed => _rewrite;
+
     /// <summary>What is on disk now compared with this copy.</summary>
     public IndexFreshness CheckFreshness(string path)
     {
