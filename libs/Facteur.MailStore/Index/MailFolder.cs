@@ -29,6 +29,12 @@ public sealed class MailFolder
     /// </summary>
     private const int OverlappedWriteFrom = 64;
 
+    /// <summary>
+    /// Messages from which a sync writes a whole uidlist, and a whole index base, on a thread of its own
+    /// beside the work that does not depend on it (see SyncLocked): below it the thread's start costs more.
+    /// </summary>
+    private const int ConcurrentRewriteFrom = 4096;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<uint, (string Key, MessageSummary Summary)> _pendingSummaries = new();
     private readonly ConcurrentDictionary<uint, (string Key, RenderedFetchItems Items)> _pendingFetchItems = new();
@@ -887,6 +893,7 @@ public sealed class MailFolder
         var canAppend = document is { CanAppend: true };
         document ??= UidListDocument.CreateNew(DateTimeOffset.UtcNow);
 
+
         var onDisk = Scan();
         if (document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
         {
@@ -896,6 +903,7 @@ public sealed class MailFolder
                 onDisk.TryAdd(key, entry);
             }
         }
+
 
         var kept = new List<UidListRecord>(Math.Max(document.Records.Count, onDisk.Count));
         var known = new HashSet<string>(StringComparer.Ordinal);
@@ -931,6 +939,7 @@ public sealed class MailFolder
             appended.Add(record);
         }
 
+
         rewriteUidList |= appended.Count > 0 && !canAppend;
         var uidListChanged = rewriteUidList || appended.Count > 0;
 
@@ -950,9 +959,148 @@ public sealed class MailFolder
             indexChanged = true;
         }
 
+        Task? uidListWrite = null;
+        if (rewriteUidList)
+        {
+            // Written before the index that refers to its UIDs (below), under the same lock. A whole list of
+            // many records (a first sync: 100,000) is written and fsynced on another thread while this one
+            // builds the index entries (2 cores); it is waited for before anything is published, so no UID is
+            // announced before it is durable (RFC 3501 §2.3.1.1), and before the lock can be released.
+            document.Records.Clear();
+            document.Records.AddRange(kept);
+            if (kept.Count >= ConcurrentRewriteFrom)
+            {
+                uidListWrite = Task.Run(() => AtomicFile.Write(UidListPath, document.WriteTo), CancellationToken.None);
+            }
+            else
+            {
+                AtomicFile.Write(UidListPath, document.WriteTo);
+            }
+        }
+
+        var entries = new List<IndexEntry>(kept.Count);
+        Dictionary<uint, IndexEntry> previous;
+        try
+        {
+            previous = BuildEntries(kept, onDisk, entries, ref indexChanged, cancellationToken);
+        }
+        finally
+        {
+            // Never past this point with the write still running: if it failed, nothing is published; and
+            // another process that took the lock next must not have its own list renamed over by this one.
+            uidListWrite?.GetAwaiter().GetResult();
+        }
+
+        if (!rewriteUidList && appended.Count > 0)
+        {
+            // Only new files (a delivery, the IDLE wake path): their records go at the end, as Dovecot
+            // appends them, flushed before anyone is told of their UIDs.
+            UidListDocument.AppendTo(UidListPath, appended);
+        }
+
+
+        foreach (var gone in previous.Values.OrderBy(e => e.Uid))
+        {
+            AddExpunged(gone.Uid);
+            ForgetPending(gone.Uid);
+            indexChanged = true;
+        }
+
+        _index.Entries = entries;
+        var byUid = new Dictionary<uint, IndexEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            byUid.Add(entry.Uid, entry);
+        }
+
+        _byUid = byUid;
+        indexChanged |= FlushSummariesLocked();
+
+        if (uidListChanged)
+        {
+            stamp = stamp with
+            {
+                UidListTicks = File.GetLastWriteTimeUtc(UidListPath).Ticks,
+                UidListSize = new FileInfo(UidListPath).Length,
+            };
+        }
+
+        DirectoryStamp? trusted = stamp.IsSettled(DateTime.UtcNow) ? stamp : null;
+        if (trusted != _index.Stamp)
+        {
+            _index.Stamp = trusted;
+            indexChanged = true;
+        }
+
+        _verified = trusted is { } settled ? new VerifiedStamp(settled) : null;
+        // Too recent to trust for a sync (a delivery in the same instant could hide), but a STORE that
+        // finds the directories still so may chain its own stamp to this listing (see UpdateFlagsLocked).
+        _ownStamp = trusted is null ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false) : null;
+        if (!File.Exists(IndexPath))
+        {
+            _index.RequireRewrite();
+        }
+
+        var saveIndex = indexChanged || _index.HasChanges;
+        // A whole new base of many entries (a first sync) is formatted, written and fsynced on another thread
+        // while this one builds the folder's state from the same entries (2 cores): the writer reads the
+        // entries' index fields, Publish reads them too and sets only their Record and Facts. Waited for
+        // before the lock is released, as before.
+        var indexWrite = saveIndex && _index.RewriteOwed && _index.Entries.Count >= ConcurrentRewriteFrom
+            ? Task.Run(() => _index.Save(IndexPath, flushLog: false), CancellationToken.None)
+            : null;
+        bool logFsyncOwed;
+        try
+        {
+            Publish();
+
+            if (_state.HighestModSeq != modSeqBefore)
+            {
+                // Waiters (IDLE) wake before the index is written: the UIDs they will announce are durable
+                // already (the uidlist above is fsynced before its rename, RFC 3501 §2.3.1.1), and this batch
+                // holds only what the listing found — files added, renamed or gone — which the uidlist and the
+                // files give back: a power loss that costs the batch makes the next sync find the same changes
+                // again and give the new files the same UIDs. So its fsync runs after the lock is released
+                // (FsyncOwedIndexLog); a batch of this process's own STORE/EXPUNGE/APPEND is fsynced as before,
+                // and that fsync covers every batch appended before it.
+                Signal();
+            }
+        }
+        finally
+        {
+            logFsyncOwed = indexWrite is not null && indexWrite.GetAwaiter().GetResult();
+        }
+
+        if (indexWrite is null && saveIndex && _index.Save(IndexPath, flushLog: false))
+        {
+            logFsyncOwed = true;
+        }
+
+        if (logFsyncOwed)
+        {
+            Volatile.Write(ref _indexLogFsyncOwed, 1);
+        }
+
+
+        if (indexChanged)
+        {
+            Mailbox.InvalidateQuota();
+        }
+
+        return indexChanged;
+    }
+
+    /// <summary>
+    /// The index entries of <paramref name="kept"/> (the uidlist's records of files on disk, in UID order) into
+    /// <paramref name="entries"/>: an entry the index had is kept (renamed or re-flagged if the listing says so),
+    /// any other is new. Returns the entries the index had that are no longer there, by UID.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+    private Dictionary<uint, IndexEntry> BuildEntries(List<UidListRecord> kept, Dictionary<string, DiskFile> onDisk,
+        List<IndexEntry> entries, ref bool indexChanged, CancellationToken cancellationToken)
+    {
         _keywords = DovecotKeywords.Read(Path);
         var previous = _index.Entries.ToDictionary(e => e.Uid);
-        var entries = new List<IndexEntry>(kept.Count);
         foreach (var record in kept)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -1006,85 +1154,7 @@ public sealed class MailFolder
             indexChanged = true;
         }
 
-        if (rewriteUidList)
-        {
-            // Written before the index that refers to its UIDs (below), under the same lock.
-            document.Records.Clear();
-            document.Records.AddRange(kept);
-            AtomicFile.Write(UidListPath, document.ToString());
-        }
-        else if (appended.Count > 0)
-        {
-            // Only new files (a delivery, the IDLE wake path): their records go at the end, as Dovecot
-            // appends them, flushed before anyone is told of their UIDs.
-            UidListDocument.AppendTo(UidListPath, appended);
-        }
-
-        foreach (var gone in previous.Values.OrderBy(e => e.Uid))
-        {
-            AddExpunged(gone.Uid);
-            ForgetPending(gone.Uid);
-            indexChanged = true;
-        }
-
-        _index.Entries = entries;
-        var byUid = new Dictionary<uint, IndexEntry>(entries.Count);
-        foreach (var entry in entries)
-        {
-            byUid.Add(entry.Uid, entry);
-        }
-
-        _byUid = byUid;
-        indexChanged |= FlushSummariesLocked();
-        if (uidListChanged)
-        {
-            stamp = stamp with
-            {
-                UidListTicks = File.GetLastWriteTimeUtc(UidListPath).Ticks,
-                UidListSize = new FileInfo(UidListPath).Length,
-            };
-        }
-
-        DirectoryStamp? trusted = stamp.IsSettled(DateTime.UtcNow) ? stamp : null;
-        if (trusted != _index.Stamp)
-        {
-            _index.Stamp = trusted;
-            indexChanged = true;
-        }
-
-        _verified = trusted is { } settled ? new VerifiedStamp(settled) : null;
-        // Too recent to trust for a sync (a delivery in the same instant could hide), but a STORE that
-        // finds the directories still so may chain its own stamp to this listing (see UpdateFlagsLocked).
-        _ownStamp = trusted is null ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false) : null;
-        if (!File.Exists(IndexPath))
-        {
-            _index.RequireRewrite();
-        }
-
-        Publish();
-        if (_state.HighestModSeq != modSeqBefore)
-        {
-            // Waiters (IDLE) wake before the index is written: the UIDs they will announce are durable
-            // already (the uidlist above is fsynced before its rename, RFC 3501 §2.3.1.1), and this batch
-            // holds only what the listing found — files added, renamed or gone — which the uidlist and the
-            // files give back: a power loss that costs the batch makes the next sync find the same changes
-            // again and give the new files the same UIDs. So its fsync runs after the lock is released
-            // (FsyncOwedIndexLog); a batch of this process's own STORE/EXPUNGE/APPEND is fsynced as before,
-            // and that fsync covers every batch appended before it.
-            Signal();
-        }
-
-        if ((indexChanged || _index.HasChanges) && _index.Save(IndexPath, flushLog: false))
-        {
-            Volatile.Write(ref _indexLogFsyncOwed, 1);
-        }
-
-        if (indexChanged)
-        {
-            Mailbox.InvalidateQuota();
-        }
-
-        return indexChanged;
+        return previous;
     }
 
     private FlagUpdateResult UpdateFlagsLocked(FlagChange change, CancellationToken cancellationToken)
@@ -1946,7 +2016,8 @@ public sealed class MailFolder
     /// <summary>A message's rename as planned by a STORE: the index entry already holds the new name.</summary>
     private readonly record struct PlannedRename(IndexEntry Entry, string OldName, bool FromNew);
 
-    private sealed record DiskFile(string FileName, bool IsNew)
+    // A struct: a first sync holds one per file (100,000) in its listing's dictionary.
+    private readonly record struct DiskFile(string FileName, bool IsNew)
     {
         public MaildirEntryName Name => MaildirEntryName.Parse(FileName);
 
