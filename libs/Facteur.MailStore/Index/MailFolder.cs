@@ -893,7 +893,6 @@ public sealed class MailFolder
         var canAppend = document is { CanAppend: true };
         document ??= UidListDocument.CreateNew(DateTimeOffset.UtcNow);
 
-
         var onDisk = Scan();
         if (document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
         {
@@ -903,7 +902,6 @@ public sealed class MailFolder
                 onDisk.TryAdd(key, entry);
             }
         }
-
 
         var kept = new List<UidListRecord>(Math.Max(document.Records.Count, onDisk.Count));
         var known = new HashSet<string>(StringComparer.Ordinal);
@@ -938,7 +936,6 @@ public sealed class MailFolder
             kept.Add(record);
             appended.Add(record);
         }
-
 
         rewriteUidList |= appended.Count > 0 && !canAppend;
         var uidListChanged = rewriteUidList || appended.Count > 0;
@@ -997,7 +994,6 @@ public sealed class MailFolder
             // appends them, flushed before anyone is told of their UIDs.
             UidListDocument.AppendTo(UidListPath, appended);
         }
-
 
         foreach (var gone in previous.Values.OrderBy(e => e.Uid))
         {
@@ -1080,7 +1076,6 @@ public sealed class MailFolder
         {
             Volatile.Write(ref _indexLogFsyncOwed, 1);
         }
-
 
         if (indexChanged)
         {
