@@ -16,7 +16,7 @@ namespace Facteur.SmtpGateway.Intake;
 /// <list type="bullet">
 /// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.InlineThreshold"/>,
 /// otherwise by claim check: the spool file gets its trailer (the header prefix) and is renamed
-/// into the claims folder, never copied or loaded, and fsynced while the publish runs) and waits for the publisher confirm at most
+/// into the claims folder, never copied or loaded) and waits for the publisher confirm at most
 /// <see cref="BusOptions.PublishTimeout"/>. A confirm that does not come is waited for by publishing
 /// again (<see cref="PublishAsync"/>). No confirm within the timeout and the broker never reached →
 /// <see cref="MailIntakeUnavailableException"/> (451 4.3.0) and nothing is left behind; reached but
@@ -98,26 +98,22 @@ internal sealed partial class MailIntake(
         {
             if (large)
             {
-                // The spool file gets its trailer (the header prefix goes after the message, not in
-                // a second copy, and the footer's hash covers it all) and is renamed into claims/.
-                // The file and claims/ are fsynced while the broker stores the message and confirms:
-                // the 250 waits for both, so it costs the longer of the two fsyncs, not their sum
-                // (as Postfix's one). A crash in between leaves a message in the broker whose claim
-                // is missing or fails its hash; its client got no 250 and sends it again, and
-                // delivery never delivers such a body (ClaimCheckRepository.Get).
+                // A claim must be durable before the broker has its address: the spool file gets
+                // its trailer (the header prefix goes after the message, not in a second copy),
+                // is renamed into claims/, then the file and claims/ are fsynced at the same time.
                 await spooled.SealAsync([], fsync: false, cancellationToken).ConfigureAwait(false);
                 var (content, claimPath) = claims.AdoptSpoolFile(spooled.Path, envelope.QueueId);
                 claim = content.Address;
+                await MakeClaimDurableAsync(claimPath, cancellationToken).ConfigureAwait(false);
                 received = ToMessage(envelope, size) with { LargeContent = content };
-                var claimDurable = MakeClaimDurableAsync(claimPath, cancellationToken);
-                await PublishWhileDurableAsync(PublishAsync(received, spoolEntry: false, cancellationToken), claimDurable).ConfigureAwait(false);
             }
             else
             {
                 spooled.Close(fsync: false);
                 received = ToMessage(envelope, size) with { Content = await ReadWithPrefixAsync(prefix, spooled.Path, cancellationToken).ConfigureAwait(false) };
-                await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
             }
+
+            await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -183,27 +179,6 @@ internal sealed partial class MailIntake(
         }
 
         LogSpooled(logger, envelope.QueueId, size);
-    }
-
-    /// <summary>
-    /// Waits for a claim's publish and its fsync, started together. The fsync's failure wins over the
-    /// publish's: a claim that may not be on disk must not be kept as an unconfirmed entry and
-    /// answered 250 (<see cref="TryKeepUnconfirmedAsync"/>); the caller answers 451 and deletes it,
-    /// so a copy the broker did store fails in delivery instead of being delivered half.
-    /// </summary>
-    private static async Task PublishWhileDurableAsync(Task publish, Task claimDurable)
-    {
-        try
-        {
-            await publish.ConfigureAwait(false);
-        }
-        catch
-        {
-            await claimDurable.ConfigureAwait(false);
-            throw;
-        }
-
-        await claimDurable.ConfigureAwait(false);
     }
 
     /// <summary>fsync of an adopted claim file and of the claims folder (its new name) at the same time: the file system can serve both with one journal commit.</summary>
