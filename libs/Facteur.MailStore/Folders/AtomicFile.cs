@@ -6,34 +6,11 @@ namespace Facteur.MailStore.Folders;
 internal static class AtomicFile
 {
     /// <returns>The number of bytes written (UTF-8).</returns>
-    public static int Write(string path, string content)
-    {
-        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        int length;
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                var bytes = Encoding.UTF8.GetBytes(content);
-                stream.Write(bytes);
-                length = bytes.Length;
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-            return length;
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
+    public static int Write(string path, string content) => checked((int)Write(path, writer => writer.Write(content)));
 
     /// <summary>
-    /// As <see cref="Write(string, string)"/>, the content written by <paramref name="write"/> straight into the
-    /// file as UTF-8 through a small buffer: no string of the whole file and no array of its bytes. A first sync
-    /// of 100,000 messages built its index as a 20 MB string plus 10 MB of bytes and its uidlist as 10 MB more,
+    /// The content written by <paramref name="write"/>, straight into the temp file as UTF-8 through a small
+    /// buffer: no string of the whole file and no array of its bytes. A first sync of 100,000 messages built its index as a 20 MB string plus 10 MB of bytes and its uidlist as 10 MB more,
     /// all on the large-object heap, which is what triggered that SELECT's gen2 collections.
     /// </summary>
     /// <returns>The number of bytes written.</returns>
