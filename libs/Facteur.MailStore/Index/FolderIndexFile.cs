@@ -409,9 +409,21 @@ internal sealed class FolderIndexFile
         }
     }
 
-    /// <summary>One entry line as <see cref="AppendEntry"/> makes it: the numbers formatted into <paramref name="line"/>, the name written as it is.</summary>
+    /// <summary>One entry line: its numbers formatted into <paramref name="line"/>, the name written as it is.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per entry, see WriteBase
     private static void WriteEntry(TextWriter writer, IndexEntry e, Span<char> line)
+    {
+        writer.Write(line[..FormatEntryHead(e, line)]);
+        writer.Write(e.FileName);
+        writer.Write('\n');
+    }
+
+    /// <summary>
+    /// An entry line up to its file name — `uid modseq size|? mtime|? summary-offset summary-length fetch-offset
+    /// fetch-length n|c ` — into <paramref name="line"/>; returns its length. The one place the line's fields
+    /// are laid out, for the base and for the log's E records. '?': size or date not read yet (MessageFileFacts).
+    /// </summary>
+    private static int FormatEntryHead(IndexEntry e, Span<char> line)
     {
         // Every field but the name is a number, '?' or a letter: 9 fields of at most 20 characters fit in 200.
         var length = 0;
@@ -428,9 +440,7 @@ internal sealed class FolderIndexFile
 
         line[length++] = e.IsNew ? 'n' : 'c';
         line[length++] = ' ';
-        writer.Write(line[..length]);
-        writer.Write(e.FileName);
-        writer.Write('\n');
+        return length;
     }
 
     /// <summary>Appends <paramref name="value"/> (or '?' when not <paramref name="known"/>) and a space.</summary>
@@ -562,14 +572,11 @@ internal sealed class FolderIndexFile
         string.Create(CultureInfo.InvariantCulture, $"{stamp.NewTicks},{stamp.CurTicks},{stamp.UidListTicks},{stamp.UidListSize}");
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per entry, see WriteBase
-    private static void AppendEntry(StringBuilder text, IndexEntry e) =>
-        text.Append(CultureInfo.InvariantCulture,
-            $"{e.Uid} {e.ModSeq} {FormatSize(e.Size)} {FormatDate(e.InternalDateMs)} {e.CacheOffset} {e.CacheLength} {e.FetchOffset} {e.FetchLength} {(e.IsNew ? 'n' : 'c')} {e.FileName}\n");
-
-    // "?": not read yet (a folder indexed from its file names alone, version 3); read on first use (MessageFileFacts).
-    private static string FormatSize(long size) => size < 0 ? "?" : size.ToString(CultureInfo.InvariantCulture);
-
-    private static string FormatDate(long ms) => ms == MessageFileFacts.UnknownDateMs ? "?" : ms.ToString(CultureInfo.InvariantCulture);
+    private static void AppendEntry(StringBuilder text, IndexEntry e)
+    {
+        Span<char> line = stackalloc char[200];
+        text.Append(line[..FormatEntryHead(e, line)]).Append(e.FileName).Append('\n');
+    }
 
     private static bool TryParseSize(ReadOnlySpan<char> text, out long size)
     {
