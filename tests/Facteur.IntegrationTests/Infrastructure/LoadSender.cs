@@ -25,6 +25,12 @@ internal sealed class LoadSender(int port, string run, IReadOnlyList<string> rec
 
     private int _temporaryFailures;
 
+    /// <summary>
+    /// The n-th acceptance, counted once each: two clients adding to <see cref="Accepted"/> at once could
+    /// both read its Count as the same number, so a callback waiting for one exact count missed it.
+    /// </summary>
+    private int _acceptances;
+
     public async Task SendAsync(int count, int clients, TimeSpan timeout, Action<int>? onAccepted = null)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -69,7 +75,7 @@ internal sealed class LoadSender(int port, string run, IReadOnlyList<string> rec
                         }
 
                         Accepted[subject] = DateTime.UtcNow;
-                        onAccepted?.Invoke(Accepted.Count);
+                        onAccepted?.Invoke(Interlocked.Increment(ref _acceptances));
                         Finished();
                     }
                     catch (SmtpCommandException e) when ((int)e.StatusCode is >= 400 and < 500)
