@@ -1,6 +1,13 @@
+using System.Net.Sockets;
 using System.Text;
+using Facteur.Accounts;
+using Facteur.Hosting.Bus;
+using Facteur.SmtpGateway;
 using Facteur.SmtpGateway.Intake;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Facteur.Durability.Tests;
 
@@ -102,5 +109,131 @@ public sealed class ClaimSyncRaceTests : IAsyncLifetime
 
         Assert.True(seen);
         Assert.Single(Directory.EnumerateFiles(gateway.Spool.Claims));
+    }
+
+    [Fact]
+    public async Task Over_an_smtp_socket_a_claim_deleted_by_delivery_before_its_fsync_still_gets_250_and_lands_once()
+    {
+        await using var worker = await TestHost.StartAsync(Worker());
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ApplicationName = "Facteur.Durability.Tests" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Facteur:Transport"] = "RabbitMq",
+            ["ConnectionStrings:RabbitMq"] = TestBroker.Url.ToString(),
+            ["Facteur:Hostname"] = "mx.esp.sn",
+            ["Facteur:Domains:0"] = "esp.sn",
+            ["Facteur:ListenAddress"] = "127.0.0.1",
+            ["Facteur:MailRoot"] = Path.Combine(root.Path, "mail"),
+            ["Facteur:SpoolRoot"] = Path.Combine(root.Path, "spool"),
+            ["Bus:EntityPrefix"] = prefix,
+            ["Bus:InlineThreshold"] = "4096",
+            ["Smtp:Port"] = "0",
+            ["Smtp:SubmissionPort"] = "0",
+            ["Smtp:SubmissionsPort"] = "0",
+            // No DNS from a test: SPF/DKIM/DMARC are not what this test is about.
+            ["Smtp:AuthenticationChecks"] = "false",
+        });
+        builder.Logging.ClearProviders();
+        builder.AddSmtpGateway();
+        builder.AddFacteurBus();
+        builder.Services.AddSingleton<Facteur.Hosting.IServerCertificate, SelfSignedCertificate>();
+        builder.Services.AddSingleton<IRecipientResolver>(new Users("alice@esp.sn"));
+        builder.Services.AddSingleton<IPasswordAuthenticator, NoPasswords>();
+        await using var app = builder.Build();
+        await app.StartAsync();
+        try
+        {
+            var intake = app.Services.GetRequiredService<MailIntake>();
+            var claimsFolder = app.Services.GetRequiredService<MailSpool>().Claims;
+            var deletedBeforeSync = false;
+            intake.BeforeClaimSync = async claimPath =>
+            {
+                await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 1 && !File.Exists(claimPath), TimeSpan.FromSeconds(30), "delivery to delete the claim");
+                deletedBeforeSync = true;
+            };
+            var port = app.Services.GetRequiredService<SmtpListeners>().EndPoint(SmtpListenerKind.Mx).Port;
+            var body = new StringBuilder("Subject: over a socket\r\n\r\n");
+            while (body.Length < 100 * 1024)
+            {
+                body.Append("a line of a large message, sent over SMTP to the real gateway\r\n");
+            }
+
+            var reply = await SendOverSmtpAsync(port, body.ToString());
+
+            Assert.StartsWith("250", reply, StringComparison.Ordinal);
+            Assert.True(deletedBeforeSync);
+            var file = Assert.Single(worker.Files("alice@esp.sn"));
+            Assert.EndsWith(body.ToString(), await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFiles(claimsFolder));
+        }
+        finally
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await app.StopAsync(stop.Token);
+        }
+    }
+
+    /// <summary>One message over a plain SMTP session on 127.0.0.1; returns the reply to the end of DATA.</summary>
+    private static async Task<string> SendOverSmtpAsync(int port, string message)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port, timeout.Token);
+        await using var stream = client.GetStream();
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
+
+        async Task<string> ReplyAsync()
+        {
+            while (true)
+            {
+                var line = await reader.ReadLineAsync(timeout.Token) ?? throw new IOException("The gateway closed the connection.");
+                if (line.Length < 4 || line[3] != '-')
+                {
+                    return line;
+                }
+            }
+        }
+
+        async Task<string> CommandAsync(string command)
+        {
+            await writer.WriteLineAsync(command);
+            return await ReplyAsync();
+        }
+
+        Assert.StartsWith("220", await ReplyAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("250", await CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await CommandAsync("MAIL FROM:<sender@example.org>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await CommandAsync("RCPT TO:<alice@esp.sn>"), StringComparison.Ordinal);
+        Assert.StartsWith("354", await CommandAsync("DATA"), StringComparison.Ordinal);
+        await writer.WriteAsync(message);
+        var reply = await CommandAsync(".");
+        await CommandAsync("QUIT");
+        return reply;
+    }
+
+    private sealed class NoPasswords : IPasswordAuthenticator
+    {
+        public ValueTask<string?> AuthenticateAsync(string userName, string password, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<string?>(null);
+    }
+
+    /// <summary>A throw-away self-signed certificate for the gateway's TLS listeners (unused here, but required).</summary>
+    private sealed class SelfSignedCertificate : Facteur.Hosting.IServerCertificate
+    {
+        private static readonly Lazy<System.Security.Cryptography.X509Certificates.X509Certificate2> Shared = new(Create);
+
+        public System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate => Shared.Value;
+
+        public bool IsSelfSigned => true;
+
+        private static System.Security.Cryptography.X509Certificates.X509Certificate2 Create()
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+                created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        }
     }
 }
