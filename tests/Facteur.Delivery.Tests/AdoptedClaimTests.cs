@@ -66,6 +66,24 @@ public class AdoptedClaimTests
         Assert.False(claims.Exists(content.Address));
     }
 
+    [Fact]
+    public async Task An_adopted_claim_whose_rename_a_crash_lost_faults_at_once_as_bad_message_data()
+    {
+        await using var host = await DeliveryHost.StartAsync(new TableResolver("esp.sn").User("alice@esp.sn"), inlineThreshold: 1024);
+        var claims = host.Services.GetRequiredService<ClaimCheckRepository>();
+        var queueId = NewQueueId();
+        var (content, path) = await AdoptAsync(claims, host.Services.GetRequiredService<MailSpool>(), queueId);
+        File.Delete(path);
+
+        await host.PublishAsync(Message(queueId, content));
+        await host.Observed.WaitForOutcomeAsync(queueId);
+
+        var fault = Assert.Single(host.Observed.Faults);
+        Assert.IsType<MessageDataException>(fault.Error, exactMatch: false);
+        Assert.Empty(host.Files("alice@esp.sn"));
+        Assert.DoesNotContain(queueId, host.Observed.Consumed);
+    }
+
     [Theory]
     [InlineData(0)] // the name reached the disk, none of the data
     [InlineData(4096)] // part of the message, no footer

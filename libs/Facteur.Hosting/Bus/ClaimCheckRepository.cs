@@ -30,7 +30,19 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
             // 250 only once both are done: after a crash in between the broker may hold a message
             // whose claim never reached the disk whole. Its client got no 250 and sends it again;
             // this copy must never be delivered half (permanent: straight to _error, no retries).
-            return Task.FromResult(SpoolTrailer.OpenVerifiedContent(path)
+            // The claim is renamed into place before the publish, so a missing one is the same case
+            // (its rename never reached the disk): no retry can bring it back.
+            Stream? verified;
+            try
+            {
+                verified = SpoolTrailer.OpenVerifiedContent(path);
+            }
+            catch (FileNotFoundException ex)
+            {
+                throw new MessageDataException($"Claim {address} is missing: it was never made durable, or every copy was delivered already.", ex);
+            }
+
+            return Task.FromResult(verified
                 ?? throw new MessageDataException($"Claim {address} is incomplete (footer or hash): it was never made durable, so its message was never accepted."));
         }
 
