@@ -24,6 +24,28 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     public Task<Stream> Get(Uri address, CancellationToken cancellationToken = default)
     {
         var path = PathOf(address);
+        if (address.OriginalString.StartsWith(ClaimPrefix + SpoolFilePrefix, StringComparison.Ordinal))
+        {
+            // The gateway fsyncs an adopted claim while the broker stores its message and answers
+            // 250 only once both are done: after a crash in between the broker may hold a message
+            // whose claim never reached the disk whole. Its client got no 250 and sends it again;
+            // this copy must never be delivered half (permanent: straight to _error, no retries).
+            // The claim is renamed into place before the publish, so a missing one is the same case
+            // (its rename never reached the disk): no retry can bring it back.
+            Stream? verified;
+            try
+            {
+                verified = SpoolTrailer.OpenVerifiedContent(path);
+            }
+            catch (FileNotFoundException ex)
+            {
+                throw new MessageDataException($"Claim {address} is missing: it was never made durable, or every copy was delivered already.", ex);
+            }
+
+            return Task.FromResult(verified
+                ?? throw new MessageDataException($"Claim {address} is incomplete (footer or hash): it was never made durable, so its message was never accepted."));
+        }
+
         return Task.FromResult(SpoolTrailer.OpenContent(path, IsSpoolFile(address)));
     }
 
@@ -45,8 +67,10 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
 
     /// <summary>
     /// Moves a format-2 spool file (<see cref="SpoolTrailer"/>: message, header prefix, footer) into
-    /// the claims folder by rename, without any fsync: the caller makes the file and the claims
-    /// folder durable (both at once) before the address leaves the process. Readers get prefix + message.
+    /// the claims folder by rename, without any fsync: the caller makes the file (through its open
+    /// handle) and the claims folder durable before the message is accepted; the address may reach
+    /// the broker meanwhile, so <see cref="Get"/> verifies such a claim's footer and hash before
+    /// anyone reads it. Readers get prefix + message.
     /// </summary>
     public (MessageData<Stream> Content, string Path) AdoptSpoolFile(string path, string queueId)
     {

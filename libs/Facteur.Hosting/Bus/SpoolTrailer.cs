@@ -86,10 +86,25 @@ public static class SpoolTrailer
     /// <summary>True when <paramref name="path"/> is a complete format-2 entry: footer present and hash matching every octet.</summary>
     public static bool TryVerify(string path, out SpoolLayout layout, out byte[] prefix, out byte[] envelope)
     {
-        layout = default;
         prefix = [];
         envelope = [];
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (!TryVerify(handle, out layout))
+        {
+            return false;
+        }
+
+        prefix = new byte[layout.PrefixLength];
+        RandomAccess.Read(handle, prefix, layout.PrefixOffset);
+        envelope = new byte[layout.EnvelopeLength];
+        RandomAccess.Read(handle, envelope, layout.EnvelopeOffset);
+        return true;
+    }
+
+    /// <summary>True when the open file is a complete format-2 entry: footer present and hash matching every octet.</summary>
+    public static bool TryVerify(SafeFileHandle handle, out SpoolLayout layout)
+    {
+        layout = default;
         if (ReadLayout(handle) is not { } found)
         {
             return false;
@@ -112,18 +127,42 @@ public static class SpoolTrailer
         }
 
         Span<byte> stored = stackalloc byte[HashLength];
-        RandomAccess.Read(handle, stored, found.FileLength - HashLength);
-        if (!hash.GetHashAndReset().AsSpan(0, HashLength).SequenceEqual(stored))
+        if (RandomAccess.Read(handle, stored, found.FileLength - HashLength) != HashLength
+            || !hash.GetHashAndReset().AsSpan(0, HashLength).SequenceEqual(stored))
         {
             return false;
         }
 
         layout = found;
-        prefix = new byte[found.PrefixLength];
-        RandomAccess.Read(handle, prefix, found.PrefixOffset);
-        envelope = new byte[found.EnvelopeLength];
-        RandomAccess.Read(handle, envelope, found.EnvelopeOffset);
         return true;
+    }
+
+    /// <summary>
+    /// A read-only stream of prefix + message of a format-2 file whose footer and hash check (read
+    /// through the one handle the stream then reads from), or null when they do not: the file is
+    /// not a whole entry.
+    /// </summary>
+    public static Stream? OpenVerifiedContent(string path)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024,
+            FileOptions.Asynchronous | FileOptions.SequentialScan);
+        try
+        {
+            if (!TryVerify(file.SafeFileHandle, out var layout))
+            {
+                file.Dispose();
+                return null;
+            }
+
+            var prefix = new byte[layout.PrefixLength];
+            RandomAccess.Read(file.SafeFileHandle, prefix, layout.PrefixOffset);
+            return new SpoolContentStream(prefix, file, layout.MessageLength);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ namespace Facteur.SmtpGateway.Intake;
 /// <list type="bullet">
 /// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.InlineThreshold"/>,
 /// otherwise by claim check: the spool file gets its trailer (the header prefix) and is renamed
-/// into the claims folder, never copied or loaded) and waits for the publisher confirm at most
+/// into the claims folder, never copied or loaded, and fsynced through its open handle while the
+/// publish runs) and waits for the publisher confirm at most
 /// <see cref="BusOptions.PublishTimeout"/>. A confirm that does not come is waited for by publishing
 /// again (<see cref="PublishAsync"/>). No confirm within the timeout and the broker never reached →
 /// <see cref="MailIntakeUnavailableException"/> (451 4.3.0) and nothing is left behind; reached but
@@ -98,22 +99,29 @@ internal sealed partial class MailIntake(
         {
             if (large)
             {
-                // A claim must be durable before the broker has its address: the spool file gets
-                // its trailer (the header prefix goes after the message, not in a second copy),
-                // is renamed into claims/, then the file and claims/ are fsynced at the same time.
-                await spooled.SealAsync([], fsync: false, cancellationToken).ConfigureAwait(false);
+                // The spool file gets its trailer (the header prefix goes after the message, not in
+                // a second copy; the footer's hash covers it all), every octet goes to the kernel,
+                // and it is renamed into claims/, all before the broker has its address: a worker
+                // that opens the claim finds it whole under its final name. Its fsync (on the
+                // handle still open, never by path: a worker may have delivered and deleted the
+                // claim by then) and the fsync of claims/ run while the broker stores and confirms
+                // the message, and the 250 waits for both: one fsync's wait, not two in a row.
+                // A crash in between can leave the broker a message whose claim is missing or cut
+                // short; its client got no 250 and sends it again, and delivery never delivers
+                // such a claim (ClaimCheckRepository.Get checks its footer and hash).
+                await spooled.SealOpenAsync([], cancellationToken).ConfigureAwait(false);
                 var (content, claimPath) = claims.AdoptSpoolFile(spooled.Path, envelope.QueueId);
                 claim = content.Address;
-                await MakeClaimDurableAsync(claimPath, cancellationToken).ConfigureAwait(false);
                 received = ToMessage(envelope, size) with { LargeContent = content };
+                var claimDurable = MakeClaimDurableAsync(spooled, claimPath, cancellationToken);
+                await PublishWhileDurableAsync(PublishAsync(received, spoolEntry: false, cancellationToken), claimDurable).ConfigureAwait(false);
             }
             else
             {
                 spooled.Close(fsync: false);
                 received = ToMessage(envelope, size) with { Content = await ReadWithPrefixAsync(prefix, spooled.Path, cancellationToken).ConfigureAwait(false) };
+                await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
             }
-
-            await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -181,13 +189,49 @@ internal sealed partial class MailIntake(
         LogSpooled(logger, envelope.QueueId, size);
     }
 
-    /// <summary>fsync of an adopted claim file and of the claims folder (its new name) at the same time: the file system can serve both with one journal commit.</summary>
-    private async Task MakeClaimDurableAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Test seam: awaited just before the claim's fsync, with the claim's path, so a test can let a
+    /// worker deliver the message and delete its claim first (the race that must not turn into a 451).
+    /// </summary>
+    internal Func<string, Task>? BeforeClaimSync { get; set; }
+
+    /// <summary>
+    /// Waits for a claim's publish and its fsync, started together. The fsync's failure wins over the
+    /// publish's: a claim that may not be on disk must not be kept as an unconfirmed entry and
+    /// answered 250 (<see cref="TryKeepUnconfirmedAsync"/>); the caller answers 451 and deletes it,
+    /// so a copy the broker did store fails in delivery instead of being delivered half.
+    /// </summary>
+    private static async Task PublishWhileDurableAsync(Task publish, Task claimDurable)
     {
-        var fileDurable = Task.Run(() =>
+        try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 0);
-            file.Flush(flushToDisk: true);
+            await publish.ConfigureAwait(false);
+        }
+        catch
+        {
+            await claimDurable.ConfigureAwait(false);
+            throw;
+        }
+
+        await claimDurable.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// fsync of an adopted claim through the spool file's own handle (never reopened by path) and of
+    /// the claims folder (its new name) at the same time: the file system can serve both with one
+    /// journal commit. The file's fsync runs to its end whatever happens: the 250 or the 451 waits for it.
+    /// </summary>
+    private async Task MakeClaimDurableAsync(SpooledMessage spooled, string claimPath, CancellationToken cancellationToken)
+    {
+        var hook = BeforeClaimSync;
+        var fileDurable = Task.Run(async () =>
+        {
+            if (hook is not null)
+            {
+                await hook(claimPath).ConfigureAwait(false);
+            }
+
+            spooled.SyncAndClose();
         }, CancellationToken.None);
         try
         {

@@ -62,6 +62,25 @@ internal sealed class SpooledMessage : ISpooledMessage
         Close(fsync);
     }
 
+    /// <summary>
+    /// Appends the trailer (header prefix, envelope, footer) and hands every octet to the kernel
+    /// (write(2), no fsync), keeping the file open: a reader that opens the file from now on sees
+    /// it whole, and <see cref="SyncAndClose"/> makes it durable later through this same handle,
+    /// whatever has become of its name by then (renamed, or deleted by delivery).
+    /// </summary>
+    public async Task SealOpenAsync(byte[] envelope, CancellationToken cancellationToken)
+    {
+        await SpoolTrailer.AppendAsync(file, content.Written, HeaderPrefix ?? [], envelope, hash, cancellationToken).ConfigureAwait(false);
+        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// fsync(2) of the open handle, then close. An fsync of a file whose last name was unlinked
+    /// meanwhile still succeeds (the inode lives while the handle is open), so the claim's
+    /// durability never depends on finding it again by path.
+    /// </summary>
+    public void SyncAndClose() => Close(fsync: true);
+
     public async ValueTask DisposeAsync()
     {
         await file.DisposeAsync().ConfigureAwait(false);
