@@ -883,9 +883,14 @@ public sealed class MailFolder
                 Publish();
             }
 
-            if (FlushSummariesLocked() || _index.HasChanges)
+            // What is written here is what this process learned (sizes, dates, cache offsets) and the stamp:
+            // nothing the files and the uidlist cannot give back, as a listing's batch. So its fsync runs after
+            // the lock is released (FsyncOwedIndexLog), off the reply of the command this sync ends — after a
+            // header FETCH of 100,000, the last of its file facts. A STORE/EXPUNGE/APPEND batch after it is
+            // fsynced before its reply and covers this one.
+            if ((FlushSummariesLocked() || _index.HasChanges) && _index.Save(IndexPath, flushLog: false))
             {
-                WriteIndex();
+                Volatile.Write(ref _indexLogFsyncOwed, 1);
             }
 
             _verified = new VerifiedStamp(stamp, own?.VerifyByUtc);
