@@ -31,6 +31,18 @@ internal readonly record struct DirectoryStamp(long NewTicks, long CurTicks, lon
         return NewTicks < limit && CurTicks < limit && UidListTicks < limit;
     }
 
+    /// <summary>
+    /// True when new/'s and cur/'s times are old enough that a later change cannot share them. A listing made
+    /// after such a stamp was read sees every file those directories held then, and any later change to them
+    /// moves their times: the listing stays complete once the uidlist's part (the listing's own write, under
+    /// the lock) settles too, with no second listing (see MailFolder.SyncLocked).
+    /// </summary>
+    public bool DirectoriesSettled(DateTime nowUtc)
+    {
+        var limit = (nowUtc - SettleTime).Ticks;
+        return NewTicks < limit && CurTicks < limit;
+    }
+
     public static DirectoryStamp? Parse(string text)
     {
         var parts = text.Split(',');

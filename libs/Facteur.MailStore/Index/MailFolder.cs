@@ -857,13 +857,22 @@ public sealed class MailFolder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool SyncLocked(CancellationToken cancellationToken)
     {
-        // Taken before listing: a change made during the scan leaves a newer mtime, seen next time.
+        // Taken before listing: a change made during the scan leaves a newer mtime, seen next time. The clock
+        // before the stamp: a time settled by it stays settled for every change made after the read.
+        var stampReadUtc = DateTime.UtcNow;
         var stamp = DirectoryStamp.Read(Path, UidListPath);
         // Our own stamp (after our renames, or of our last listing) still unchanged: its content is what we
         // hold, so no listing until it settles; then one listing catches a change another program made in
         // the same mtime tick (Dovecot's MAILDIR_SYNC_SECS does the same with 1 s). A SELECT right after the
-        // one that built the index was relisting 10,000 names for nothing.
-        var own = _ownStamp is { } o && o.Stamp == stamp && DateTime.UtcNow < o.VerifyByUtc ? o : null;
+        // one that built the index was relisting 10,000 names for nothing. A listing made while new/ and
+        // cur/ were settled already (OwnStamp.Complete) needs no second look at all: see LastListingStamp.
+        var own = _ownStamp is { } o && o.Stamp == stamp && (stampReadUtc < o.VerifyByUtc || o.Complete) ? o : null;
+        if (own is { Complete: true } && stampReadUtc >= own.VerifyByUtc)
+        {
+            own = null;
+            TrustSettledListing(stamp, stampReadUtc);
+        }
+
         if (_loaded && _index.UidValidity != 0 && (_index.Stamp == stamp || own is not null) && File.Exists(IndexPath))
         {
             // Nothing was added, renamed or deleted since the index was last checked. UIDNEXT is the
@@ -874,9 +883,14 @@ public sealed class MailFolder
                 Publish();
             }
 
-            if (FlushSummariesLocked() || _index.HasChanges)
+            // What is written here is what this process learned (sizes, dates, cache offsets) and the stamp:
+            // nothing the files and the uidlist cannot give back, as a listing's batch. So its fsync runs after
+            // the lock is released (FsyncOwedIndexLog), off the reply of the command this sync ends — after a
+            // header FETCH of 100,000, the last of its file facts. A STORE/EXPUNGE/APPEND batch after it is
+            // fsynced before its reply and covers this one.
+            if ((FlushSummariesLocked() || _index.HasChanges) && _index.Save(IndexPath, flushLog: false))
             {
-                WriteIndex();
+                Volatile.Write(ref _indexLogFsyncOwed, 1);
             }
 
             _verified = new VerifiedStamp(stamp, own?.VerifyByUtc);
@@ -1031,7 +1045,10 @@ public sealed class MailFolder
         _verified = trusted is { } settled ? new VerifiedStamp(settled) : null;
         // Too recent to trust for a sync (a delivery in the same instant could hide), but a STORE that
         // finds the directories still so may chain its own stamp to this listing (see UpdateFlagsLocked).
-        _ownStamp = trusted is null ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false) : null;
+        // Complete: new/ and cur/ were settled before the listing, and the uidlist's time is settled or our own
+        // write under the lock (TrustSettledListing).
+        var complete = stamp.DirectoriesSettled(stampReadUtc) && (uidListChanged || stamp.IsSettled(stampReadUtc));
+        _ownStamp = trusted is null ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false, complete) : null;
         if (!File.Exists(IndexPath))
         {
             _index.RequireRewrite();
@@ -1620,6 +1637,25 @@ public sealed class MailFolder
         return uids;
     }
 
+    /// <summary>
+    /// The stamp of this process's last listing, found unchanged once it has settled, becomes the index's
+    /// trusted stamp without a second listing — when that listing was complete (<see cref="OwnStamp.Complete"/>):
+    /// new/ and cur/ were settled when the stamp was read before it, so any change to them since has moved
+    /// their times, and the uidlist's time was its own write under the lock. Its first line must still name
+    /// the same UIDVALIDITY (a list recreated by someone else in the same tick is listed again). A header
+    /// FETCH of 100,000 messages that outlasted the settle time relisted every name at its end (≈ 11 % of
+    /// its time, dotnet-trace 2026-11-29) only to conclude this.
+    /// </summary>
+    private void TrustSettledListing(DirectoryStamp stamp, DateTime nowUtc)
+    {
+        _ownStamp = null;
+        if (_loaded && _index.UidValidity != 0 && stamp.IsSettled(nowUtc)
+            && ReadUidListHeader() is { } header && header.UidValidity == _index.UidValidity)
+        {
+            _index.Stamp = stamp; // written with the index by the caller's unchanged-stamp path
+        }
+    }
+
     private bool FlushSummariesLocked()
     {
         var factsChanged = FlushFactsLocked();
@@ -2005,8 +2041,11 @@ public sealed class MailFolder
     /// (<paramref name="AfterRenames"/>), or of its last listing. Until <paramref name="VerifyByUtc"/> (when
     /// the first stamp of a chain of them settles) a STORE that finds the directories so may chain its own
     /// renames to it, and a sync that finds either kind unchanged need not list the directories.
+    /// <paramref name="Complete"/>: a listing's stamp whose new/ and cur/ had settled before the listing
+    /// (its uidlist part settled or written by that listing): once it settles unchanged, it is trusted with no
+    /// second listing (<see cref="TrustSettledListing"/>).
     /// </summary>
-    private sealed record OwnStamp(DirectoryStamp Stamp, DateTime VerifyByUtc, bool AfterRenames);
+    private sealed record OwnStamp(DirectoryStamp Stamp, DateTime VerifyByUtc, bool AfterRenames, bool Complete = false);
 
     /// <summary>A message's rename as planned by a STORE: the index entry already holds the new name.</summary>
     private readonly record struct PlannedRename(IndexEntry Entry, string OldName, bool FromNew);

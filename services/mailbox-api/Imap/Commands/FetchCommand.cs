@@ -143,13 +143,13 @@ internal static class FetchCommand
             }
 
             builder.Clear();
-            builder.Raw("* ").Number(sequence).Raw(" FETCH (");
+            builder.Raw("* "u8).Number(sequence).Raw(" FETCH ("u8);
             var first = true;
             foreach (var item in items)
             {
                 if (!first)
                 {
-                    builder.Raw(" ");
+                    builder.Raw(" "u8);
                 }
 
                 first = false;
@@ -158,10 +158,10 @@ internal static class FetchCommand
 
             if (flagsChanged && items.All(i => i.Kind != FetchKind.Flags))
             {
-                builder.Raw(" FLAGS ").Raw(ImapFlags.Format(entry.Record));
+                builder.Raw(" FLAGS "u8).Raw(ImapFlags.Octets(entry.Record));
             }
 
-            builder.Raw(")\r\n");
+            builder.Raw(")\r\n"u8);
             session.Reply.Write(builder.Written);
             unflushed += builder.Written.Length;
             if (unflushed >= FlushThreshold)
@@ -186,19 +186,19 @@ internal static class FetchCommand
         switch (item.Kind)
         {
             case FetchKind.Uid:
-                b.Raw("UID ").Number(entry.Uid);
+                b.Raw("UID "u8).Number(entry.Uid);
                 break;
             case FetchKind.Flags:
-                b.Raw("FLAGS ").Raw(ImapFlags.Format(entry.Record));
+                b.Raw("FLAGS "u8).Raw(ImapFlags.Octets(entry.Record));
                 break;
             case FetchKind.InternalDate:
                 b.Raw("INTERNALDATE \"").Raw(ImapDate.Format(entry.Record.InternalDate)).Raw("\"");
                 break;
             case FetchKind.Rfc822Size:
-                b.Raw("RFC822.SIZE ").Number(entry.Record.Size);
+                b.Raw("RFC822.SIZE "u8).Number(entry.Record.Size);
                 break;
             case FetchKind.ModSeq:
-                b.Raw("MODSEQ (").Number((long)entry.Record.ModSeq).Raw(")");
+                b.Raw("MODSEQ ("u8).Number((long)entry.Record.ModSeq).Raw(")"u8);
                 break;
             case FetchKind.Envelope:
                 b.Raw("ENVELOPE ").Raw(rendered!.Envelope);
@@ -229,7 +229,7 @@ internal static class FetchCommand
                         : bytes.Slice((int)partial.Offset, (int)Math.Min(partial.Length, bytes.Length - partial.Offset));
                 }
 
-                b.Raw(" ");
+                b.Raw(" "u8);
                 return Literal(reply, b, bytes);
         }
 
@@ -242,7 +242,7 @@ internal static class FetchCommand
     /// </summary>
     private static int Literal(ImapReplyWriter reply, ImapResponseBuilder b, ReadOnlySpan<byte> bytes)
     {
-        b.Raw("{").Number(bytes.Length).Raw("}\r\n");
+        b.Raw("{"u8).Number(bytes.Length).Raw("}\r\n"u8);
         var sent = b.Written.Length + bytes.Length;
         reply.Write(b.Written);
         reply.Write(bytes);

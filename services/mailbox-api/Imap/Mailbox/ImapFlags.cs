@@ -38,6 +38,35 @@ internal static class ImapFlags
 
     public static string Format(MessageRecord record) => Format(record.Flags, record.Keywords);
 
+    /// <summary>
+    /// The FLAGS list of <paramref name="record"/> as octets: from a table of the 32 lists of system flags
+    /// alone (most messages have no keyword), so a FETCH 1:* of FLAGS makes no string per message.
+    /// </summary>
+    public static ReadOnlySpan<byte> Octets(MessageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var system = (int)(record.Flags & AllSystem);
+        return record.Keywords.Count == 0 && system == (int)record.Flags
+            ? SystemOnly[system]
+            : Encoding.UTF8.GetBytes(Format(record));
+    }
+
+    private const MessageFlags AllSystem = MessageFlags.Answered | MessageFlags.Flagged | MessageFlags.Deleted | MessageFlags.Seen | MessageFlags.Draft;
+
+    /// <summary>The list of each combination of system flags, by its <see cref="MessageFlags"/> value.</summary>
+    private static readonly byte[][] SystemOnly = BuildSystemOnly();
+
+    private static byte[][] BuildSystemOnly()
+    {
+        var lists = new byte[(int)AllSystem + 1][];
+        for (var flags = 0; flags < lists.Length; flags++)
+        {
+            lists[flags] = (flags & ~(int)AllSystem) == 0 ? Encoding.ASCII.GetBytes(Format((MessageFlags)flags, [])) : [];
+        }
+
+        return lists;
+    }
+
     /// <summary>The FLAGS list of a folder: system flags and the keywords in use.</summary>
     public static string FolderFlags(IEnumerable<string> keywords) => "(" + string.Join(' ', [System, .. keywords]) + ")";
 
