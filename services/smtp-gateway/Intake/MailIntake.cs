@@ -46,16 +46,16 @@ internal sealed partial class MailIntake(
 
     public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
     {
-        spool.EnsureCreated();
         var path = spool.MessagePath(queueId);
-        var file = new FileStream(path, new FileStreamOptions
+        if (facteurOptions.Value.Transport != FacteurTransport.InMemory)
         {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.Read,
-            BufferSize = 64 * 1024,
-            Options = FileOptions.Asynchronous,
-        });
+            // RabbitMQ: a message within the inline threshold is published from memory and needs
+            // no file (SpooledMessage says why); a larger one spills into the spool file, which
+            // becomes its claim check.
+            return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, () => CreateSpoolFile(path), InlineThreshold));
+        }
+
+        var file = CreateSpoolFile(path);
         // Standalone: the file is the spool entry. Its directory entry must be durable before the
         // 250 (POSIX: only an fsync of the directory makes a new name durable); that fsync starts
         // now and runs while the client sends the message, so the commit waits for one fsync, the
@@ -64,6 +64,19 @@ internal sealed partial class MailIntake(
             ? DirectorySync.FsyncAsync(spool.Incoming, CancellationToken.None)
             : null;
         return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, file, entryCreated));
+    }
+
+    private FileStream CreateSpoolFile(string path)
+    {
+        spool.EnsureCreated();
+        return new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.Read,
+            BufferSize = 64 * 1024,
+            Options = FileOptions.Asynchronous,
+        });
     }
 
     public async ValueTask CommitAsync(Envelope envelope, ISpooledMessage message, CancellationToken cancellationToken)
@@ -107,6 +120,10 @@ internal sealed partial class MailIntake(
                 await MakeClaimDurableAsync(claimPath, cancellationToken).ConfigureAwait(false);
                 received = ToMessage(envelope, size) with { LargeContent = content };
             }
+            else if (spooled.InMemory)
+            {
+                received = ToMessage(envelope, size) with { Content = spooled.ToArrayWithPrefix(prefix) };
+            }
             else
             {
                 spooled.Close(fsync: false);
@@ -139,7 +156,7 @@ internal sealed partial class MailIntake(
             throw;
         }
 
-        if (!large)
+        if (!large && !spooled.InMemory)
         {
             DeleteQuietly(spooled.Path);
         }
