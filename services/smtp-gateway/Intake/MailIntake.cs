@@ -46,6 +46,7 @@ internal sealed partial class MailIntake(
 
     public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
     {
+        spool.EnsureCreated();
         var path = spool.MessagePath(queueId);
         if (facteurOptions.Value.Transport != FacteurTransport.InMemory)
         {
@@ -60,16 +61,12 @@ internal sealed partial class MailIntake(
         // 250 (POSIX: only an fsync of the directory makes a new name durable); that fsync starts
         // now and runs while the client sends the message, so the commit waits for one fsync, the
         // file's, as Postfix's cleanup does. Sessions starting together share it (group commit).
-        var entryCreated = facteurOptions.Value.Transport == FacteurTransport.InMemory
-            ? DirectorySync.FsyncAsync(spool.Incoming, CancellationToken.None)
-            : null;
+        var entryCreated = DirectorySync.FsyncAsync(spool.Incoming, CancellationToken.None);
         return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, file, entryCreated));
     }
 
-    private FileStream CreateSpoolFile(string path)
-    {
-        spool.EnsureCreated();
-        return new FileStream(path, new FileStreamOptions
+    private static FileStream CreateSpoolFile(string path) =>
+        new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
@@ -77,7 +74,6 @@ internal sealed partial class MailIntake(
             BufferSize = 64 * 1024,
             Options = FileOptions.Asynchronous,
         });
-    }
 
     public async ValueTask CommitAsync(Envelope envelope, ISpooledMessage message, CancellationToken cancellationToken)
     {
