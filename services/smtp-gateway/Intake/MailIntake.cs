@@ -11,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Facteur.SmtpGateway.Intake;
 
 /// <summary>
-/// Spools each message to disk while the session receives it, then makes it durable before
-/// the session may answer 250 (DESIGN.md promise 1):
+/// Spools each message while the session receives it (to disk; over RabbitMQ in memory while it
+/// is within the inline threshold), then makes it durable before the session may answer 250
+/// (DESIGN.md promise 1):
 /// <list type="bullet">
 /// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.InlineThreshold"/>,
 /// otherwise by claim check: the spool file gets its trailer (the header prefix) and is renamed
