@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Facteur.Delivery;
+using Facteur.SmtpGateway;
 using Facteur.SmtpGateway.Intake;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
@@ -66,6 +67,54 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         Assert.Contains(contents, c => c.AsSpan(c.Length - small.Length).SequenceEqual(small));
         await Wait.UntilAsync(() => !Directory.EnumerateFiles(gateway.Spool.Claims).Any(), TimeSpan.FromSeconds(10), "the claim to be deleted");
         Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Incoming));
+    }
+
+    [Fact]
+    public async Task A_message_within_the_inline_threshold_makes_no_spool_file_and_one_that_outgrows_it_spills_into_one()
+    {
+        await using var worker = await TestHost.StartAsync(Worker());
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var intake = gateway.Services.GetRequiredService<IMailIntake>();
+        var small = NewQueueId();
+        var large = NewQueueId();
+        var smallContent = Message("kept in memory");
+        var largeContent = Message("spilled", bodyLines: 20_000);
+        Assert.True(largeContent.Length > gateway.Setup.InlineThreshold);
+
+        await using (var message = await intake.BeginAsync(small, CancellationToken.None))
+        {
+            await message.Content.WriteAsync(smallContent);
+            await message.Content.FlushAsync();
+            Assert.False(File.Exists(gateway.Spool.MessagePath(small)), "a small message was written to a spool file");
+            await intake.CommitAsync(EnvelopeFor(small), message, CancellationToken.None);
+        }
+
+        await using (var message = await intake.BeginAsync(large, CancellationToken.None))
+        {
+            // Past the threshold in two writes: the first stays in memory, the second spills both.
+            await message.Content.WriteAsync(largeContent.AsMemory(0, 1000));
+            Assert.False(File.Exists(gateway.Spool.MessagePath(large)));
+            await message.Content.WriteAsync(largeContent.AsMemory(1000));
+            Assert.True(File.Exists(gateway.Spool.MessagePath(large)), "a message past the inline threshold has no spool file");
+            await intake.CommitAsync(EnvelopeFor(large), message, CancellationToken.None);
+        }
+
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 2, TimeSpan.FromSeconds(30), "both messages");
+        var contents = worker.Files("alice@esp.sn").Select(File.ReadAllBytes).ToList();
+        Assert.Contains(contents, c => c.AsSpan(c.Length - smallContent.Length).SequenceEqual(smallContent));
+        Assert.Contains(contents, c => c.AsSpan(c.Length - largeContent.Length).SequenceEqual(largeContent));
+        await Wait.UntilAsync(() => !Directory.EnumerateFiles(gateway.Spool.Claims).Any(), TimeSpan.FromSeconds(10), "the claim to be deleted");
+        Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Incoming));
+
+        static Envelope EnvelopeFor(string queueId) => new()
+        {
+            QueueId = queueId,
+            ReversePath = "sender@example.org",
+            Recipients = ["alice@esp.sn"],
+            ReceivedAt = DateTimeOffset.UtcNow,
+            ClientAddress = "127.0.0.1",
+            HeloName = "client.example.org",
+        };
     }
 
     [Fact]

@@ -24,7 +24,14 @@ internal sealed partial class InboundAuthenticator(
 {
     public bool Enabled => options.Value.AuthenticationChecks;
 
-    public async Task<InboundVerdict> EvaluateAsync(string authservId, IPAddress client, string? helo, string reversePath, string spoolPath, CancellationToken cancellationToken)
+    public Task<InboundVerdict> EvaluateAsync(string authservId, IPAddress client, string? helo, string reversePath, string spoolPath, CancellationToken cancellationToken) =>
+        EvaluateAsync(authservId, client, helo, reversePath, spoolPath, ArraySegment<byte>.Empty, cancellationToken);
+
+    /// <summary>The same evaluation of a message held in memory (<paramref name="message"/>, all its octets) instead of a spool file.</summary>
+    public Task<InboundVerdict> EvaluateAsync(string authservId, IPAddress client, string? helo, string reversePath, ArraySegment<byte> message, CancellationToken cancellationToken) =>
+        EvaluateAsync(authservId, client, helo, reversePath, null, message, cancellationToken);
+
+    private async Task<InboundVerdict> EvaluateAsync(string authservId, IPAddress client, string? helo, string reversePath, string? spoolPath, ArraySegment<byte> inMemory, CancellationToken cancellationToken)
     {
         // SPF (RFC 7208 §2.4): MAIL FROM's domain, or HELO's for the null sender (postmaster@helo).
         helo ??= string.Empty;
@@ -32,7 +39,7 @@ internal sealed partial class InboundAuthenticator(
         var spfDomain = sender[(sender.LastIndexOf('@') + 1)..];
         var spfResult = await spf.CheckHostAsync(client, spfDomain, sender, helo, cancellationToken).ConfigureAwait(false);
 
-        var (dkimResults, fromDomain) = await DkimAndFromAsync(spoolPath, cancellationToken).ConfigureAwait(false);
+        var (dkimResults, fromDomain) = await DkimAndFromAsync(spoolPath, inMemory, cancellationToken).ConfigureAwait(false);
         var dmarcResult = await dmarc.EvaluateAsync(fromDomain, spfResult, spfDomain, dkimResults, cancellationToken).ConfigureAwait(false);
         var header = Format(authservId, spfResult, sender, reversePath.Length == 0, helo, dkimResults, dmarcResult);
         var reject = options.Value.DmarcRejectPolicy && dmarcResult is { Result: "fail", Policy: "reject" };
@@ -46,11 +53,16 @@ internal sealed partial class InboundAuthenticator(
     /// body, and From comes out of the same parser as before. Signed mail takes the full parse
     /// the body hash needs (RFC 6376 §3.7).
     /// </summary>
-    private async Task<(IReadOnlyList<DkimVerdict> Dkim, string? FromDomain)> DkimAndFromAsync(string spoolPath, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<DkimVerdict> Dkim, string? FromDomain)> DkimAndFromAsync(string? spoolPath, ArraySegment<byte> inMemory, CancellationToken cancellationToken)
     {
         SpooledHeaderBlock? block;
-        using (var handle = File.OpenHandle(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        if (spoolPath is null)
         {
+            block = SpooledHeaderBlock.Read(inMemory);
+        }
+        else
+        {
+            using var handle = File.OpenHandle(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             block = SpooledHeaderBlock.Read(handle);
         }
 
@@ -60,7 +72,9 @@ internal sealed partial class InboundAuthenticator(
             return ([], FromDomain(Load(memory, cancellationToken)));
         }
 
-        await using var stream = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.Asynchronous);
+        await using Stream stream = spoolPath is null
+            ? new MemoryStream(inMemory.Array ?? [], inMemory.Offset, inMemory.Count, writable: false)
+            : new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, FileOptions.Asynchronous);
         MimeMessage message;
         try
         {

@@ -18,7 +18,10 @@ internal static class InboundCheck
             return null;
         }
 
-        var verdict = await authenticator.EvaluateAsync(dependencies.Facteur.Hostname, session.Client, session.HeloName, transaction.ReversePath, spooled.Path, cancellationToken);
+        // A message the intake kept in memory (RabbitMQ, within the inline threshold) is read from there: it has no file.
+        var verdict = spooled.InMemory
+            ? await authenticator.EvaluateAsync(dependencies.Facteur.Hostname, session.Client, session.HeloName, transaction.ReversePath, spooled.Buffered, cancellationToken)
+            : await authenticator.EvaluateAsync(dependencies.Facteur.Hostname, session.Client, session.HeloName, transaction.ReversePath, spooled.Path, cancellationToken);
         if (verdict.Reject)
         {
             dependencies.Telemetry.Rejected("dmarc");

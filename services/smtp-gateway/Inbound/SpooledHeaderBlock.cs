@@ -70,6 +70,26 @@ internal readonly record struct SpooledHeaderBlock(byte[] Buffer, bool MayHaveDk
         }
     }
 
+    /// <summary>The same block out of a message held in memory (all its octets), with the same limits as <see cref="Read(SafeFileHandle)"/>.</summary>
+    public static SpooledHeaderBlock? Read(ReadOnlySpan<byte> message)
+    {
+        var scanned = message[..Math.Min(message.Length, MaxLength)];
+        var length = MessageHeaderRead.HeaderEnd(scanned);
+        if (length < 0)
+        {
+            if (scanned.Length == MaxLength)
+            {
+                return null;
+            }
+
+            // No empty line: the whole message is header fields.
+            length = scanned.Length;
+        }
+
+        var block = scanned[..length].ToArray();
+        return new SpooledHeaderBlock(block, MayHave(block));
+    }
+
     /// <summary>
     /// True when "DKIM-Signature" appears anywhere in the block, any case. Deliberately looser than
     /// a field-name match (a mention in another field's value also says yes): a false yes only

@@ -38,6 +38,11 @@ internal sealed partial class MailIntake
                 // The claim holds the whole message (the header prefix in its trailer); the spool file became it.
                 DeleteQuietly(spooled.Path);
             }
+            else if (spooled.InMemory)
+            {
+                // Published from memory: the kept entry's body file is written now, and fsynced.
+                spooled.Close(fsync: true);
+            }
             else
             {
                 await using var body = new FileStream(spooled.Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);

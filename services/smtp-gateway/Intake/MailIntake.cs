@@ -11,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Facteur.SmtpGateway.Intake;
 
 /// <summary>
-/// Spools each message to disk while the session receives it, then makes it durable before
-/// the session may answer 250 (DESIGN.md promise 1):
+/// Spools each message while the session receives it (to disk; over RabbitMQ in memory while it
+/// is within the inline threshold), then makes it durable before the session may answer 250
+/// (DESIGN.md promise 1):
 /// <list type="bullet">
 /// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.InlineThreshold"/>,
 /// otherwise by claim check: the spool file gets its trailer (the header prefix) and is renamed
@@ -49,7 +50,25 @@ internal sealed partial class MailIntake(
     {
         spool.EnsureCreated();
         var path = spool.MessagePath(queueId);
-        var file = new FileStream(path, new FileStreamOptions
+        if (facteurOptions.Value.Transport != FacteurTransport.InMemory)
+        {
+            // RabbitMQ: a message within the inline threshold is published from memory and needs
+            // no file (SpooledMessage says why); a larger one spills into the spool file, which
+            // becomes its claim check.
+            return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, () => CreateSpoolFile(path), InlineThreshold));
+        }
+
+        var file = CreateSpoolFile(path);
+        // Standalone: the file is the spool entry. Its directory entry must be durable before the
+        // 250 (POSIX: only an fsync of the directory makes a new name durable); that fsync starts
+        // now and runs while the client sends the message, so the commit waits for one fsync, the
+        // file's, as Postfix's cleanup does. Sessions starting together share it (group commit).
+        var entryCreated = DirectorySync.FsyncAsync(spool.Incoming, CancellationToken.None);
+        return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, file, entryCreated));
+    }
+
+    private static FileStream CreateSpoolFile(string path) =>
+        new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
@@ -57,15 +76,6 @@ internal sealed partial class MailIntake(
             BufferSize = 64 * 1024,
             Options = FileOptions.Asynchronous,
         });
-        // Standalone: the file is the spool entry. Its directory entry must be durable before the
-        // 250 (POSIX: only an fsync of the directory makes a new name durable); that fsync starts
-        // now and runs while the client sends the message, so the commit waits for one fsync, the
-        // file's, as Postfix's cleanup does. Sessions starting together share it (group commit).
-        var entryCreated = facteurOptions.Value.Transport == FacteurTransport.InMemory
-            ? DirectorySync.FsyncAsync(spool.Incoming, CancellationToken.None)
-            : null;
-        return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, file, entryCreated));
-    }
 
     public async ValueTask CommitAsync(Envelope envelope, ISpooledMessage message, CancellationToken cancellationToken)
     {
@@ -116,6 +126,10 @@ internal sealed partial class MailIntake(
                 var claimDurable = MakeClaimDurableAsync(spooled, claimPath, cancellationToken);
                 await PublishWhileDurableAsync(PublishAsync(received, spoolEntry: false, cancellationToken), claimDurable).ConfigureAwait(false);
             }
+            else if (spooled.InMemory)
+            {
+                received = ToMessage(envelope, size) with { Content = spooled.ToArrayWithPrefix(prefix) };
+            }
             else
             {
                 spooled.Close(fsync: false);
@@ -147,7 +161,7 @@ internal sealed partial class MailIntake(
             throw;
         }
 
-        if (!large)
+        if (!large && !spooled.InMemory)
         {
             DeleteQuietly(spooled.Path);
         }

@@ -6,24 +6,47 @@ namespace Facteur.SmtpGateway.Intake;
 /// <summary>
 /// A message streaming into <c>{SpoolRoot}/incoming/&lt;queueid&gt;.eml</c>, which becomes a
 /// format-2 spool file (<see cref="SpoolTrailer"/>) when sealed. Disposed uncommitted, the file is removed.
+/// <para>Over RabbitMQ a message that stays within the inline threshold never needs the file: it is
+/// published inline, and the file was neither fsynced nor kept (the broker's confirm is the
+/// durability, DESIGN.md promise 1). So the octets stay in memory up to a limit and the file is
+/// created only when the message outgrows it or something needs a file (a claim check, a kept
+/// unconfirmed entry). That saves per message a create, an unlink, a reopen and read, and the
+/// file-system work of allocating and freeing an inode in a busy directory (ext4 scans past every
+/// recently freed inode of the group on each create, which the profile showed).</para>
 /// </summary>
 internal sealed class SpooledMessage : ISpooledMessage
 {
-    private readonly FileStream file;
+    private readonly Func<FileStream> openFile;
+    private readonly int memoryLimit;
     private readonly IncrementalHash hash = SpoolTrailer.NewHash();
     private readonly HashingStream content;
+    private FileStream? file;
+    private MemoryStream? memory;
 
+    /// <summary>A message written straight into <paramref name="file"/> (the standalone spool entry).</summary>
     public SpooledMessage(string queueId, string path, FileStream file, Task? entryCreated = null)
+        : this(queueId, path, () => file, memoryLimit: 0, entryCreated)
+    {
+        this.file = file;
+    }
+
+    /// <summary>
+    /// A message kept in memory while it stays within <paramref name="memoryLimit"/> octets; the
+    /// file is opened with <paramref name="openFile"/> when it grows past it or a file is needed.
+    /// </summary>
+    public SpooledMessage(string queueId, string path, Func<FileStream> openFile, int memoryLimit, Task? entryCreated = null)
     {
         QueueId = queueId;
         Path = path;
-        this.file = file;
-        content = new HashingStream(file, hash);
+        this.openFile = openFile;
+        this.memoryLimit = memoryLimit;
+        content = new HashingStream(this);
         EntryCreated = entryCreated ?? Task.CompletedTask;
     }
 
     public string QueueId { get; }
 
+    /// <summary>Where the spool file is, or will be once <see cref="EnsureFile"/> made it.</summary>
     public string Path { get; }
 
     public Stream Content => content;
@@ -48,17 +71,59 @@ internal sealed class SpooledMessage : ISpooledMessage
     /// <summary>Message octets written so far.</summary>
     public long Length => content.Written;
 
-    /// <summary>Flushes, fsyncs when asked, and closes the file, which holds the message octets only.</summary>
+    /// <summary>True while every octet is in memory and there is no spool file.</summary>
+    public bool InMemory => file is null;
+
+    /// <summary>The octets written so far, while <see cref="InMemory"/> (empty otherwise); valid until the next write.</summary>
+    public ArraySegment<byte> Buffered =>
+        file is null && memory is not null ? new ArraySegment<byte>(memory.GetBuffer(), 0, (int)memory.Length) : ArraySegment<byte>.Empty;
+
+    /// <summary>The header prefix, then the message, in one array (a message still in memory only).</summary>
+    public byte[] ToArrayWithPrefix(byte[] prefix)
+    {
+        if (file is not null)
+        {
+            throw new InvalidOperationException("The message is in the spool file, not in memory.");
+        }
+
+        var buffered = Buffered;
+        var bytes = new byte[prefix.Length + buffered.Count];
+        prefix.CopyTo(bytes, 0);
+        buffered.AsSpan().CopyTo(bytes.AsSpan(prefix.Length));
+        return bytes;
+    }
+
+    /// <summary>Creates the spool file if the message is still in memory, and writes what was buffered into it.</summary>
+    public void EnsureFile()
+    {
+        if (file is not null)
+        {
+            return;
+        }
+
+        file = openFile();
+        if (memory is not null)
+        {
+            var buffered = new ReadOnlySpan<byte>(memory.GetBuffer(), 0, (int)memory.Length);
+            hash.AppendData(buffered);
+            file.Write(buffered);
+            memory = null;
+        }
+    }
+
+    /// <summary>Flushes, fsyncs when asked, and closes the file (created first if needed), which holds the message octets only.</summary>
     public void Close(bool fsync)
     {
-        file.Flush(flushToDisk: fsync);
+        EnsureFile();
+        file!.Flush(flushToDisk: fsync);
         file.Dispose();
     }
 
     /// <summary>Appends the trailer (header prefix, envelope, footer), flushes, fsyncs when asked and closes: a format-2 spool file.</summary>
     public async Task SealAsync(byte[] envelope, bool fsync, CancellationToken cancellationToken)
     {
-        await SpoolTrailer.AppendAsync(file, content.Written, HeaderPrefix ?? [], envelope, hash, cancellationToken).ConfigureAwait(false);
+        EnsureFile();
+        await SpoolTrailer.AppendAsync(file!, content.Written, HeaderPrefix ?? [], envelope, hash, cancellationToken).ConfigureAwait(false);
         Close(fsync);
     }
 
@@ -83,9 +148,15 @@ internal sealed class SpooledMessage : ISpooledMessage
 
     public async ValueTask DisposeAsync()
     {
-        await file.DisposeAsync().ConfigureAwait(false);
+        var created = file is not null;
+        if (file is not null)
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+        }
+
+        memory = null;
         hash.Dispose();
-        if (!Committed)
+        if (!Committed && created)
         {
             File.Delete(Path);
         }
@@ -97,8 +168,21 @@ internal sealed class SpooledMessage : ISpooledMessage
         }
     }
 
-    /// <summary>Write-only pass-through that feeds every octet to the spool file's hash.</summary>
-    private sealed class HashingStream(FileStream file, IncrementalHash hash) : Stream
+    /// <summary>Where the next octets go: memory while they fit under the limit, else the file (made now if need be).</summary>
+    private FileStream? Target(int count)
+    {
+        if (file is null && content.Written + count <= memoryLimit)
+        {
+            memory ??= new MemoryStream(Math.Min(memoryLimit, 8 * 1024));
+            return null;
+        }
+
+        EnsureFile();
+        return file;
+    }
+
+    /// <summary>Write-only pass-through: memory, or the spool file with every octet fed to its hash.</summary>
+    private sealed class HashingStream(SpooledMessage owner) : Stream
     {
         public long Written { get; private set; }
 
@@ -120,8 +204,16 @@ internal sealed class SpooledMessage : ISpooledMessage
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            hash.AppendData(buffer);
-            file.Write(buffer);
+            if (owner.Target(buffer.Length) is { } file)
+            {
+                owner.hash.AppendData(buffer);
+                file.Write(buffer);
+            }
+            else
+            {
+                owner.memory!.Write(buffer);
+            }
+
             Written += buffer.Length;
         }
 
@@ -130,14 +222,22 @@ internal sealed class SpooledMessage : ISpooledMessage
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            hash.AppendData(buffer.Span);
+            if (owner.Target(buffer.Length) is { } file)
+            {
+                owner.hash.AppendData(buffer.Span);
+                Written += buffer.Length;
+                return file.WriteAsync(buffer, cancellationToken);
+            }
+
+            owner.memory!.Write(buffer.Span);
             Written += buffer.Length;
-            return file.WriteAsync(buffer, cancellationToken);
+            return ValueTask.CompletedTask;
         }
 
-        public override void Flush() => file.Flush();
+        public override void Flush() => owner.file?.Flush();
 
-        public override Task FlushAsync(CancellationToken cancellationToken) => file.FlushAsync(cancellationToken);
+        public override Task FlushAsync(CancellationToken cancellationToken) =>
+            owner.file?.FlushAsync(cancellationToken) ?? Task.CompletedTask;
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 

@@ -75,6 +75,33 @@ public sealed class SpooledHeaderBlockTests : IDisposable
         Assert.Null(Read(text.Append("\r\nbody\r\n").ToString()));
     }
 
+    [Theory]
+    [InlineData("From: a@b.c\r\nSubject: x\r\n\r\nbody\r\n", 0)]
+    [InlineData("From: a@b.c\r\nDKIM-Signature: v=1; d=b.c\r\n\r\nbody\r\n", 0)]
+    [InlineData("From: a@b.c\r\nSubject: headers only\r\n", 0)]
+    [InlineData("From: a@b.c\r\n", 10 * 1024)]
+    [InlineData("From: a@b.c\r\n", SpooledHeaderBlock.MaxLength)]
+    [InlineData("From: a@b.c\r\n", SpooledHeaderBlock.MaxLength + 100)]
+    public void A_message_in_memory_gives_the_same_header_block_as_its_spool_file(string start, int padding)
+    {
+        var text = new StringBuilder(start);
+        while (text.Length < padding)
+        {
+            text.Append("X-Padding: 0123456789012345678901234567890123456789\r\n");
+        }
+
+        var message = padding > 0 ? text.Append("\r\nbody\r\n").ToString() : text.ToString();
+        var fromFile = Read(message);
+        var fromMemory = SpooledHeaderBlock.Read(Encoding.ASCII.GetBytes(message));
+
+        Assert.Equal(fromFile is null, fromMemory is null);
+        if (fromFile is { } file && fromMemory is { } memory)
+        {
+            Assert.Equal(file.Buffer, memory.Buffer);
+            Assert.Equal(file.MayHaveDkimSignature, memory.MayHaveDkimSignature);
+        }
+    }
+
     private SpooledHeaderBlock? Read(string message)
     {
         var path = Path.Combine(directory, Guid.NewGuid().ToString("N") + ".eml");
