@@ -129,6 +129,7 @@ internal sealed partial class MailIntake(
             else if (spooled.InMemory)
             {
                 received = ToMessage(envelope, size) with { Content = spooled.ToArrayWithPrefix(prefix) };
+                await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
             }
             else
             {

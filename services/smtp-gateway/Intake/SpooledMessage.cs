@@ -135,8 +135,9 @@ internal sealed class SpooledMessage : ISpooledMessage
     /// </summary>
     public async Task SealOpenAsync(byte[] envelope, CancellationToken cancellationToken)
     {
-        await SpoolTrailer.AppendAsync(file, content.Written, HeaderPrefix ?? [], envelope, hash, cancellationToken).ConfigureAwait(false);
-        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        EnsureFile();
+        await SpoolTrailer.AppendAsync(file!, content.Written, HeaderPrefix ?? [], envelope, hash, cancellationToken).ConfigureAwait(false);
+        await file!.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
