@@ -917,37 +917,44 @@ public sealed class MailFolder
             }
         }
 
-        var kept = new List<UidListRecord>(Math.Max(document.Records.Count, onDisk.Count));
+        // keptFiles[i] is the listing's file of kept[i]: BuildEntries takes it from here instead of looking
+        // every key up again (a first sync of 100,000: the second lookup was ≈ 7 % of its CPU, cache misses
+        // in a dictionary in readdir order walked in UID order).
+        var capacity = Math.Max(document.Records.Count, onDisk.Count);
+        var kept = new List<UidListRecord>(capacity);
+        var keptFiles = new List<DiskFile>(capacity);
         var known = new HashSet<string>(StringComparer.Ordinal);
         foreach (var record in document.Records)
         {
-            if (!onDisk.ContainsKey(record.Key) || !known.Add(record.Key))
+            if (!onDisk.TryGetValue(record.Key, out var file) || !known.Add(record.Key))
             {
                 rewriteUidList = true;
                 continue;
             }
 
             kept.Add(record);
+            keptFiles.Add(file);
         }
 
         // New files get UIDs in ordinal name order (Maildir names start with the delivery time, so older mail gets lower UIDs).
         // known holds only keys that are on disk, so the difference counts the new files exactly.
-        var unseen = new string[onDisk.Count - known.Count];
+        var unseen = new DiskFile[onDisk.Count - known.Count];
         var count = 0;
-        foreach (var key in onDisk.Keys)
+        foreach (var file in onDisk.Values)
         {
-            if (!known.Contains(key))
+            if (known.Count == 0 || !known.Contains(file.Key))
             {
-                unseen[count++] = key;
+                unseen[count++] = file;
             }
         }
 
-        Array.Sort(unseen, 0, count, StringComparer.Ordinal);
+        OrdinalKeyOrder.Sort(unseen, count, static file => file.Key);
         var appended = new List<UidListRecord>(count);
         for (var i = 0; i < count; i++)
         {
-            var record = new UidListRecord(document.NextUid++, unseen[i], []);
+            var record = new UidListRecord(document.NextUid++, unseen[i].Key, []);
             kept.Add(record);
+            keptFiles.Add(unseen[i]);
             appended.Add(record);
         }
 
@@ -993,7 +1000,7 @@ public sealed class MailFolder
         Dictionary<uint, IndexEntry> previous;
         try
         {
-            previous = BuildEntries(kept, onDisk, entries, ref indexChanged, cancellationToken);
+            previous = BuildEntries(kept, keptFiles, entries, ref indexChanged, cancellationToken);
         }
         finally
         {
@@ -1103,20 +1110,22 @@ public sealed class MailFolder
     }
 
     /// <summary>
-    /// The index entries of <paramref name="kept"/> (the uidlist's records of files on disk, in UID order) into
-    /// <paramref name="entries"/>: an entry the index had is kept (renamed or re-flagged if the listing says so),
-    /// any other is new. Returns the entries the index had that are no longer there, by UID.
+    /// The index entries of <paramref name="kept"/> (the uidlist's records of files on disk, in UID order; their
+    /// files in <paramref name="keptFiles"/>, at the same positions) into <paramref name="entries"/>: an entry the
+    /// index had is kept (renamed or re-flagged if the listing says so), any other is new. Returns the entries the
+    /// index had that are no longer there, by UID.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-    private Dictionary<uint, IndexEntry> BuildEntries(List<UidListRecord> kept, Dictionary<string, DiskFile> onDisk,
+    private Dictionary<uint, IndexEntry> BuildEntries(List<UidListRecord> kept, List<DiskFile> keptFiles,
         List<IndexEntry> entries, ref bool indexChanged, CancellationToken cancellationToken)
     {
         _keywords = DovecotKeywords.Read(Path);
         var previous = _index.Entries.ToDictionary(e => e.Uid);
-        foreach (var record in kept)
+        for (var i = 0; i < kept.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var disk = onDisk[record.Key];
+            var record = kept[i];
+            var disk = keptFiles[i];
             if (previous.Remove(record.Uid, out var entry) && entry.Key == record.Key)
             {
                 if (entry.FileName != disk.FileName || entry.IsNew != disk.IsNew)
@@ -1145,7 +1154,7 @@ public sealed class MailFolder
             // Indexed from the listing alone, as Dovecot does: the size comes from the name's ,W= or the
             // uidlist's W when there is one; otherwise it and the internal date (the mtime) are read from the
             // file on first use (MessageFileFacts). A first SELECT of 100,000 files neither stats nor reads one.
-            long? size = MaildirEntryName.VirtualSizeOf(disk.FileName);
+            long? size = MaildirEntryName.VirtualSizeOfKey(record.Key);
             if (size is null && record.Extension('W') is { } w && long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var listed))
             {
                 size = listed;
@@ -1901,18 +1910,21 @@ public sealed class MailFolder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private Dictionary<string, DiskFile> Scan()
     {
-        // new/ before cur/: a file moving new/ → cur/ during the scan is then seen at least once.
-        var entries = new Dictionary<string, DiskFile>(StringComparer.Ordinal);
-        foreach (var isNew in (bool[])[true, false])
+        // new/ before cur/: a file moving new/ → cur/ during the scan is then seen at least once. Both are
+        // listed before the dictionary is made, so it is made at its size (100,000 names: no rehashing).
+        var fresh = Enumerate(System.IO.Path.Combine(Path, "new"));
+        var current = Enumerate(System.IO.Path.Combine(Path, "cur"));
+        var entries = new Dictionary<string, DiskFile>(fresh.Count + current.Count, StringComparer.Ordinal);
+        foreach (var (names, isNew) in (ReadOnlySpan<(List<string>, bool)>)[(fresh, true), (current, false)])
         {
-            foreach (var fileName in Enumerate(System.IO.Path.Combine(Path, isNew ? "new" : "cur")))
+            foreach (var fileName in names)
             {
                 // The key is the name before ':' (MaildirEntryName.Key); the rest is parsed only for files new to the index.
                 var colon = fileName.IndexOf(':', StringComparison.Ordinal);
                 var key = colon < 0 ? fileName : fileName[..colon];
                 if (key.Length > 0)
                 {
-                    entries[key] = new DiskFile(fileName, isNew);
+                    entries[key] = new DiskFile(key, fileName, isNew);
                 }
             }
         }
@@ -1928,7 +1940,7 @@ public sealed class MailFolder
             {
                 if (fileName.StartsWith(key, StringComparison.Ordinal) && (fileName.Length == key.Length || fileName[key.Length] == ':'))
                 {
-                    return new DiskFile(fileName, isNew);
+                    return new DiskFile(key, fileName, isNew);
                 }
             }
         }
@@ -1936,15 +1948,18 @@ public sealed class MailFolder
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked: a first sync lists 100,000 names through it
     private static List<string> Enumerate(string directory)
     {
         try
         {
             // Names only, from readdir's d_type: no full path built and no stat per file.
-            var names = new FileSystemEnumerable<string>(directory, static (ref FileSystemEntry entry) => entry.FileName.ToString(),
+            var names = new FileSystemEnumerable<string>(directory,
+                [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (ref FileSystemEntry entry) => entry.FileName.ToString(),
                 new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false })
             {
-                ShouldIncludePredicate = static (ref FileSystemEntry entry) => !entry.IsDirectory && entry.FileName.Length > 0 && entry.FileName[0] != '.',
+                ShouldIncludePredicate = [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (ref FileSystemEntry entry) =>
+                    !entry.IsDirectory && entry.FileName.Length > 0 && entry.FileName[0] != '.',
             };
             return [.. names];
         }
@@ -2051,7 +2066,7 @@ public sealed class MailFolder
     private readonly record struct PlannedRename(IndexEntry Entry, string OldName, bool FromNew);
 
     // A struct: a first sync holds one per file (100,000) in its listing's dictionary.
-    private readonly record struct DiskFile(string FileName, bool IsNew)
+    private readonly record struct DiskFile(string Key, string FileName, bool IsNew)
     {
         public MaildirEntryName Name => MaildirEntryName.Parse(FileName);
 

@@ -17,11 +17,15 @@ internal sealed class MessageFileFacts(MailFolder folder, uint uid, string key)
     /// <summary>The index's "not read yet" internal date (Unix ms).</summary>
     public const long UnknownDateMs = long.MinValue;
 
-    private readonly Lock _lock = new();
+    // Made on first use: a first sync makes one facts object per message (100,000), and most are never read
+    // by two threads at once, so no lock object each up front.
+    private Lock? _lock;
     private long _size = -1;
     private long _dateMs = UnknownDateMs;
 
     public uint Uid => uid;
+
+    private Lock Gate => Volatile.Read(ref _lock) ?? Interlocked.CompareExchange(ref _lock, new Lock(), null) ?? _lock;
 
     public string Key => key;
 
@@ -76,7 +80,7 @@ internal sealed class MessageFileFacts(MailFolder folder, uint uid, string key)
             return;
         }
 
-        lock (_lock)
+        lock (Gate)
         {
             if (IsComplete)
             {
@@ -100,7 +104,7 @@ internal sealed class MessageFileFacts(MailFolder folder, uint uid, string key)
             return;
         }
 
-        lock (_lock)
+        lock (Gate)
         {
             if (IsComplete)
             {
@@ -129,7 +133,7 @@ internal sealed class MessageFileFacts(MailFolder folder, uint uid, string key)
             return;
         }
 
-        lock (_lock)
+        lock (Gate)
         {
             if (IsComplete)
             {

@@ -1,0 +1,55 @@
+using Facteur.MailStore.Index;
+using Xunit;
+
+namespace Facteur.MailStore.Tests.Index;
+
+/// <summary>The first sync's sort of new Maildir names: the same order as the ordinal string comparer gives.</summary>
+public sealed class OrdinalKeyOrderTests
+{
+    [Fact]
+    public void Sorts_maildir_names_into_ordinal_order()
+    {
+        var random = new Random(8);
+        var names = Enumerable.Range(0, 5_000)
+            .Select(i => $"{1_790_000_000 + random.Next(100_000)}.M{random.Next(1_000_000)}P{4242 + i % 3}Q{i}.bench,S={random.Next(50_000)}")
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+
+        AssertSortsAsOrdinal(names);
+    }
+
+    [Fact]
+    public void Sorts_short_keys_prefixes_and_units_beyond_ascii_as_the_ordinal_comparer_does()
+    {
+        // Prefixes of one another (a shorter key before the longer), keys alike in their first eight units,
+        // a real U+0000, and units whose high byte is set (ordinal compares them as unsigned 16-bit values).
+        string[] keys =
+        [
+            "b", "a", "", "ab", "abc", "abcd", "abcde", "abcdefgh", "abcdefgh1", "abcdefgh0", "abcdefg",
+            "abc\0", "abc\0d", "\uffff", "\u00e9t\u00e9", "\ud83d\udce8mail", "Zulu", "zulu", "1790000000.M1", "1790000000.M10",
+        ];
+
+        AssertSortsAsOrdinal(keys);
+    }
+
+    [Fact]
+    public void Sorts_only_the_first_count_items_and_leaves_the_rest()
+    {
+        string[] keys = ["d", "c", "b", "a"];
+
+        OrdinalKeyOrder.Sort(keys, 3, static key => key);
+
+        Assert.Equal(["b", "c", "d", "a"], keys);
+    }
+
+    private static void AssertSortsAsOrdinal(string[] keys)
+    {
+        var expected = keys.Order(StringComparer.Ordinal).ToArray();
+        // Items that are not the keys themselves, as the sync sorts its listing's entries by their key.
+        var items = keys.Reverse().Select(key => (Key: key, Length: key.Length)).ToArray();
+
+        OrdinalKeyOrder.Sort(items, items.Length, static item => item.Key);
+
+        Assert.Equal(expected, items.Select(item => item.Key));
+    }
+}
