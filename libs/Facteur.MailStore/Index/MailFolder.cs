@@ -865,7 +865,7 @@ public sealed class MailFolder
         // hold, so no listing until it settles; then one listing catches a change another program made in
         // the same mtime tick (Dovecot's MAILDIR_SYNC_SECS does the same with 1 s). A SELECT right after the
         // one that built the index was relisting 10,000 names for nothing. A listing made while new/ and
-        // cur/ were settled already (OwnStamp.Complete) needs no second look at all: see LastListingStamp.
+        // cur/ were settled already (OwnStamp.Complete) needs no second look at all: see TrustSettledListing.
         var own = _ownStamp is { } o && o.Stamp == stamp && (stampReadUtc < o.VerifyByUtc || o.Complete) ? o : null;
         if (own is { Complete: true } && stampReadUtc >= own.VerifyByUtc)
         {

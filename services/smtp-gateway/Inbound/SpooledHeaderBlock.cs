@@ -34,7 +34,6 @@ internal readonly record struct SpooledHeaderBlock(byte[] Buffer, bool MayHaveDk
         try
         {
             var filled = 0;
-            var length = -1;
             while (filled < MaxLength)
             {
                 var read = RandomAccess.Read(file, buffer.AsSpan(filled, Math.Min(Step, MaxLength - filled)), filled);
@@ -44,25 +43,14 @@ internal readonly record struct SpooledHeaderBlock(byte[] Buffer, bool MayHaveDk
                 }
 
                 filled += read;
-                if ((length = MessageHeaderRead.HeaderEnd(buffer.AsSpan(0, filled))) >= 0)
+                if (MessageHeaderRead.HeaderEnd(buffer.AsSpan(0, filled)) >= 0)
                 {
                     break;
                 }
             }
 
-            if (length < 0)
-            {
-                if (filled == MaxLength)
-                {
-                    return null;
-                }
-
-                // No empty line: the whole message is header fields.
-                length = filled;
-            }
-
-            var block = buffer.AsSpan(0, length).ToArray();
-            return new SpooledHeaderBlock(block, MayHave(block));
+            // What was read holds the block (or all of a short message): the same limits as a message in memory.
+            return Read(buffer.AsSpan(0, filled));
         }
         finally
         {

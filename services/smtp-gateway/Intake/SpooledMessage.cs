@@ -122,8 +122,7 @@ internal sealed class SpooledMessage : ISpooledMessage
     /// <summary>Appends the trailer (header prefix, envelope, footer), flushes, fsyncs when asked and closes: a format-2 spool file.</summary>
     public async Task SealAsync(byte[] envelope, bool fsync, CancellationToken cancellationToken)
     {
-        EnsureFile();
-        await SpoolTrailer.AppendAsync(file!, content.Written, HeaderPrefix ?? [], envelope, hash, cancellationToken).ConfigureAwait(false);
+        await SealOpenAsync(envelope, cancellationToken).ConfigureAwait(false);
         Close(fsync);
     }
 
