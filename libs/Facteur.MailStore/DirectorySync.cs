@@ -123,6 +123,9 @@ public static partial class DirectorySync
 
     private const int OCloExec = 0x80000;
 
+    /// <summary>Called with the directory right before each <see cref="Fsync(string)"/> (tests see which renames were made durable).</summary>
+    internal static Action<string>? BeforeFsync { get; set; }
+
     public static void Fsync(string directory)
     {
         if (!OperatingSystem.IsLinux())
@@ -130,6 +133,7 @@ public static partial class DirectorySync
             return;
         }
 
+        BeforeFsync?.Invoke(directory);
         var fd = Open(directory, ORdOnly | ODirectory | OCloExec);
         if (fd < 0)
         {

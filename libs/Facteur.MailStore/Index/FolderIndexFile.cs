@@ -366,7 +366,8 @@ internal sealed class FolderIndexFile
     private void WriteBase(string path)
     {
         Generation = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
-        BaseLength = AtomicFile.Write(path, WriteBaseTo);
+        // No directory fsync: the index is rebuilt from the uidlist and the Maildir when it is missing or stale.
+        BaseLength = AtomicFile.Write(path, WriteBaseTo, syncDirectory: false);
 
         // The old log names the old generation, so it is never applied to the new base; it is replaced
         // by this base's log with the next small change (no second file write per big change).
