@@ -21,7 +21,7 @@ internal sealed class SmtpOptions : IValidatableObject
 
     /// <summary>
     /// The gateway process (not the standalone host): Kestrel's <c>UnsafePreferInlineScheduling</c>, so a
-    /// command's bytes, its session and its reply stay on one pool thread (Program.cs says why). Read at start.
+    /// command's bytes, its session and its reply stay on one pool thread (SmtpGatewayModule.UseSmtpGatewaySockets says why). Read at start.
     /// </summary>
     public bool InlineScheduling { get; set; } = true;
 
