@@ -5,7 +5,6 @@ using Facteur.SmtpGateway;
 var builder = FacteurApplication.CreateBuilder(args);
 builder.AddFacteurDefaults();
 builder.AddSmtpGateway();
-builder.UseSmtpGatewaySockets();
 builder.AddFacteurBus();
 
 var app = builder.Build();

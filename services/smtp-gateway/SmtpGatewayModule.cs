@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,27 +19,6 @@ namespace Facteur.SmtpGateway;
 /// <summary>The gateway as a module: the standalone host and the gateway's own Program.cs both call this.</summary>
 public static class SmtpGatewayModule
 {
-    /// <summary>
-    /// The gateway process's socket transport (not the standalone host's, which shares one Kestrel with
-    /// IMAP, POP3 and HTTP): with <see cref="SmtpOptions.InlineScheduling"/> (default on) Kestrel runs a
-    /// connection's receive loop, its SMTP session and the send of its reply on the pool thread that took
-    /// the socket's completion, instead of handing the received bytes to a second pool thread and each
-    /// reply to an I/O-queue thread. At c=1 the client waits on every hand-off (each one a futex wake of a
-    /// sleeping thread with the spin limit at 0); a 100 KB message arrives in 4 KiB receives, each of
-    /// which was one more hand-off. Nothing in a session blocks a thread for long over RabbitMQ (fsyncs
-    /// and the broker's confirm are awaited, password hashing runs as before on the pool thread), so
-    /// running it inline delays no other connection.
-    /// </summary>
-    public static WebApplicationBuilder UseSmtpGatewaySockets(this WebApplicationBuilder builder)
-    {
-        if (builder.Configuration.GetValue($"{SmtpOptions.SectionName}:{nameof(SmtpOptions.InlineScheduling)}", true))
-        {
-            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
-        }
-
-        return builder;
-    }
-
     /// <summary>
     /// Adds the three SMTP listeners (Smtp:Port, SubmissionPort, SubmissionsPort on
     /// Facteur:ListenAddress) and everything a session needs. Expects in DI, from other modules:

@@ -19,12 +19,6 @@ internal sealed class SmtpOptions : IValidatableObject
     [Range(0, 65535)]
     public int SubmissionsPort { get; set; } = 465;
 
-    /// <summary>
-    /// The gateway process (not the standalone host): Kestrel's <c>UnsafePreferInlineScheduling</c>, so a
-    /// command's bytes, its session and its reply stay on one pool thread (SmtpGatewayModule.UseSmtpGatewaySockets says why). Read at start.
-    /// </summary>
-    public bool InlineScheduling { get; set; } = true;
-
     /// <summary>Expect a HAProxy PROXY v1/v2 header on every listener.</summary>
     public bool ProxyProtocol { get; set; }
 

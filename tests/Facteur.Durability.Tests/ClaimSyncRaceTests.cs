@@ -135,7 +135,6 @@ public sealed class ClaimSyncRaceTests : IAsyncLifetime
         });
         builder.Logging.ClearProviders();
         builder.AddSmtpGateway();
-        builder.UseSmtpGatewaySockets();
         builder.AddFacteurBus();
         builder.Services.AddSingleton<Facteur.Hosting.IServerCertificate, SelfSignedCertificate>();
         builder.Services.AddSingleton<IRecipientResolver>(new Users("alice@esp.sn"));

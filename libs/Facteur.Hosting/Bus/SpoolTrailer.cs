@@ -58,24 +58,6 @@ public static class SpoolTrailer
         await file.WriteAsync(footer, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// <see cref="AppendAsync"/> with write(2) on the caller's thread: for a file written to the page
-    /// cache only (no fsync here), where an asynchronous write on Linux is the same write(2) on another
-    /// pool thread, one thread hand-off more for nothing.
-    /// </summary>
-    public static void Append(Stream file, long messageLength, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> envelope, IncrementalHash hash)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(hash);
-        hash.AppendData(prefix);
-        hash.AppendData(envelope);
-        Span<byte> footer = stackalloc byte[FooterLength];
-        WriteFooter(footer, new SpoolLayout(messageLength, prefix.Length, envelope.Length), hash.GetHashAndReset());
-        file.Write(prefix);
-        file.Write(envelope);
-        file.Write(footer);
-    }
-
     /// <summary>The layout from the footer, or null when the file has none (format 1, or not finished).</summary>
     public static SpoolLayout? ReadLayout(SafeFileHandle handle)
     {

@@ -55,13 +55,10 @@ internal sealed partial class MailIntake(
             // RabbitMQ: a message within the inline threshold is published from memory and needs
             // no file (SpooledMessage says why); a larger one spills into the spool file, which
             // becomes its claim check.
-            // The spill file is written synchronously: it only reaches the page cache here (its
-            // fsync, as a claim, runs beside the publish), and an asynchronous file write on Linux
-            // is the same write(2) handed to another pool thread (SpooledMessage.HashingStream).
-            return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, () => CreateSpoolFile(path, asynchronous: false), InlineThreshold));
+            return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, () => CreateSpoolFile(path), InlineThreshold));
         }
 
-        var file = CreateSpoolFile(path, asynchronous: true);
+        var file = CreateSpoolFile(path);
         // Standalone: the file is the spool entry. Its directory entry must be durable before the
         // 250 (POSIX: only an fsync of the directory makes a new name durable); that fsync starts
         // now and runs while the client sends the message, so the commit waits for one fsync, the
@@ -70,14 +67,14 @@ internal sealed partial class MailIntake(
         return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, file, entryCreated));
     }
 
-    private static FileStream CreateSpoolFile(string path, bool asynchronous) =>
+    private static FileStream CreateSpoolFile(string path) =>
         new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             Share = FileShare.Read,
             BufferSize = 64 * 1024,
-            Options = asynchronous ? FileOptions.Asynchronous : FileOptions.None,
+            Options = FileOptions.Asynchronous,
         });
 
     public async ValueTask CommitAsync(Envelope envelope, ISpooledMessage message, CancellationToken cancellationToken)

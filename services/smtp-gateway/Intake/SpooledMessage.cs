@@ -135,16 +135,8 @@ internal sealed class SpooledMessage : ISpooledMessage
     public async Task SealOpenAsync(byte[] envelope, CancellationToken cancellationToken)
     {
         EnsureFile();
-        if (!file!.IsAsync)
-        {
-            // A page-cache file (HashingStream.WriteAsync says why): the trailer and the flush stay on this thread.
-            SpoolTrailer.Append(file, content.Written, HeaderPrefix ?? [], envelope, hash);
-            file.Flush();
-            return;
-        }
-
-        await SpoolTrailer.AppendAsync(file, content.Written, HeaderPrefix ?? [], envelope, hash, cancellationToken).ConfigureAwait(false);
-        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await SpoolTrailer.AppendAsync(file!, content.Written, HeaderPrefix ?? [], envelope, hash, cancellationToken).ConfigureAwait(false);
+        await file!.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -234,17 +226,6 @@ internal sealed class SpooledMessage : ISpooledMessage
             {
                 owner.hash.AppendData(buffer.Span);
                 Written += buffer.Length;
-                if (!file.IsAsync)
-                {
-                    // Opened for synchronous writes (the RabbitMQ intake's spill file, which only the
-                    // claim's fsync, later and elsewhere, makes durable): a write(2) into the page cache
-                    // takes microseconds, and .NET on Linux runs an asynchronous file write as that same
-                    // write(2) on another pool thread, so each 64 KiB buffer would cost the session a
-                    // thread hand-off (a futex wake of a sleeping worker) instead.
-                    file.Write(buffer.Span);
-                    return ValueTask.CompletedTask;
-                }
-
                 return file.WriteAsync(buffer, cancellationToken);
             }
 

@@ -74,8 +74,6 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
         var intake = new MemoryMailIntake();
         var accounts = new TestAccounts();
-        // The gateway process's own socket settings (inline scheduling), so every protocol test runs on them.
-        builder.UseSmtpGatewaySockets();
         builder.AddSmtpGateway();
         builder.Services.AddSingleton<IServerCertificate, TestCertificate>();
         builder.Services.AddSingleton<IMailIntake>(intake);
