@@ -39,6 +39,11 @@ internal sealed partial class MailReceivedConsumer(
 {
     public async Task Consume(ConsumeContext<MailReceived> context)
     {
+        // Off the transport's dispatch first: what follows blocks in the file system (open with
+        // O_CREAT, pread/pwrite, fsync — synchronous by design, see MaildirWriter), and the in-memory
+        // transport runs a consumer inline up to its first await, so a copy being written would
+        // otherwise hold up the hand-over of the next message to a free consumer slot.
+        await Task.Yield();
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
         // Standalone: a session waiting at MAIL FROM for delivery to catch up may go on (Smtp:InFlowDelay).
