@@ -39,10 +39,9 @@ internal sealed partial class MailReceivedConsumer(
 {
     public async Task Consume(ConsumeContext<MailReceived> context)
     {
-        // Off the transport's dispatch first: what follows blocks in the file system (open with
-        // O_CREAT, pread/pwrite, fsync — synchronous by design, see MaildirWriter), and the in-memory
-        // transport runs a consumer inline up to its first await, so a copy being written would
-        // otherwise hold up the hand-over of the next message to a free consumer slot.
+        // What follows blocks in the file system (open with O_CREAT, pread/pwrite, fsync: synchronous
+        // by design, see MaildirWriter.WriteTmp), so it runs on a pool thread of its own, never on
+        // the thread that handed the message over (a transport's receive or dispatch loop).
         await Task.Yield();
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
