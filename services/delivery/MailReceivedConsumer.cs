@@ -39,6 +39,10 @@ internal sealed partial class MailReceivedConsumer(
 {
     public async Task Consume(ConsumeContext<MailReceived> context)
     {
+        // What follows blocks in the file system (open with O_CREAT, pread/pwrite, fsync: synchronous
+        // by design, see MaildirWriter.WriteTmp), so it runs on a pool thread of its own, never on
+        // the thread that handed the message over (a transport's receive or dispatch loop).
+        await Task.Yield();
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
         // Standalone: a session waiting at MAIL FROM for delivery to catch up may go on (Smtp:InFlowDelay).

@@ -256,6 +256,34 @@ public sealed class MaildirWriterTests : IDisposable
         Assert.True(bytes.AsSpan(headerLength).SequenceEqual(payload));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7919)]
+    [InlineData(1 << 20)]
+    public async Task A_message_larger_than_one_write_is_copied_exactly_with_S_and_W_however_the_source_splits_its_reads(int readSize)
+    {
+        // About 200 KB (three writes of the writer's block), CRLF and bare-LF lines, a CR or LF
+        // falling on every kind of read and write boundary.
+        var text = new StringBuilder("Subject: big\r\n\r\n");
+        for (var i = 0; text.Length < 200_000; i++)
+        {
+            text.Append("line ").Append(i).Append(i % 3 == 0 ? "\n" : "\r\n");
+        }
+
+        var payload = Encoding.ASCII.GetBytes(text.ToString());
+        await using var source = new ForwardOnlyStream(new MemoryStream(payload), readSize: readSize);
+
+        var result = await writer.DeliverAsync(Copy(), source);
+
+        var bytes = await File.ReadAllBytesAsync(result.Path);
+        var headers = Encoding.ASCII.GetBytes("Return-Path: <bob@example.org>\r\nDelivered-To: alice@esp.sn\r\n");
+        Assert.True(bytes.AsSpan(0, headers.Length).SequenceEqual(headers));
+        Assert.True(bytes.AsSpan(headers.Length).SequenceEqual(payload));
+        var bareLf = bytes.Where((b, i) => b == '\n' && (i == 0 || bytes[i - 1] != '\r')).Count();
+        Assert.True(bareLf > 1000);
+        Assert.EndsWith($",S={bytes.Length},W={bytes.Length + bareLf}", result.FileName, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_failing_source_leaves_no_file_behind()
     {
@@ -267,7 +295,7 @@ public sealed class MaildirWriterTests : IDisposable
         Assert.Empty(Directory.GetFiles(Inbox("new")));
     }
 
-    private sealed class ForwardOnlyStream(Stream inner, int failAfter = -1) : Stream
+    private sealed class ForwardOnlyStream(Stream inner, int failAfter = -1, int readSize = 7919) : Stream
     {
         private int read;
 
@@ -284,7 +312,7 @@ public sealed class MaildirWriterTests : IDisposable
                 throw new IOException("source broke");
             }
 
-            var n = inner.Read(buffer, offset, failAfter >= 0 ? Math.Min(count, failAfter - read) : Math.Min(count, 7919));
+            var n = inner.Read(buffer, offset, failAfter >= 0 ? Math.Min(count, failAfter - read) : Math.Min(count, readSize));
             read += n;
             return n;
         }
