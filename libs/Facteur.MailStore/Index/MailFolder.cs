@@ -1002,11 +1002,8 @@ public sealed class MailFolder
         var canAppend = document is { CanAppend: true };
         document ??= UidListDocument.CreateNew(DateTimeOffset.UtcNow);
 
-        // With no uidlist records (a first sync) every listed file is new: the listing goes straight into one
-        // array, sorted and rid of duplicate keys (ListUnseen), with no dictionary of 100,000 names to look them up in.
-        var firstListing = document.Records.Count == 0 ? ListUnseen() : default;
-        var onDisk = firstListing.Files is null ? Scan() : null;
-        if (onDisk is not null && document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
+        var onDisk = Scan();
+        if (document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
         {
             // A concurrent rename (flags, new/ → cur/) can hide a file from one listing: look again.
             foreach (var (key, entry) in Scan())
@@ -1018,41 +1015,35 @@ public sealed class MailFolder
         // keptFiles[i] is the listing's file of kept[i]: BuildEntries takes it from here instead of looking
         // every key up again (a first sync of 100,000: the second lookup was ≈ 7 % of its CPU, cache misses
         // in a dictionary in readdir order walked in UID order).
-        var capacity = Math.Max(document.Records.Count, onDisk?.Count ?? firstListing.Count);
+        var capacity = Math.Max(document.Records.Count, onDisk.Count);
         var kept = new List<UidListRecord>(capacity);
         var keptFiles = new List<DiskFile>(capacity);
-        var unseen = firstListing.Files ?? [];
-        var count = firstListing.Count;
-        if (onDisk is not null)
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in document.Records)
         {
-            var known = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var record in document.Records)
+            if (!onDisk.TryGetValue(record.Key, out var file) || !known.Add(record.Key))
             {
-                if (!onDisk.TryGetValue(record.Key, out var file) || !known.Add(record.Key))
-                {
-                    rewriteUidList = true;
-                    continue;
-                }
-
-                kept.Add(record);
-                keptFiles.Add(file);
+                rewriteUidList = true;
+                continue;
             }
 
-            // New files get UIDs in ordinal name order (Maildir names start with the delivery time, so older mail gets lower UIDs).
-            // known holds only keys that are on disk, so the difference counts the new files exactly.
-            unseen = new DiskFile[onDisk.Count - known.Count];
-            count = 0;
-            foreach (var file in onDisk.Values)
-            {
-                if (known.Count == 0 || !known.Contains(file.Key))
-                {
-                    unseen[count++] = file;
-                }
-            }
-
-            OrdinalKeyOrder.Sort(unseen, count, static file => file.Key);
+            kept.Add(record);
+            keptFiles.Add(file);
         }
 
+        // New files get UIDs in ordinal name order (Maildir names start with the delivery time, so older mail gets lower UIDs).
+        // known holds only keys that are on disk, so the difference counts the new files exactly.
+        var unseen = new DiskFile[onDisk.Count - known.Count];
+        var count = 0;
+        foreach (var file in onDisk.Values)
+        {
+            if (known.Count == 0 || !known.Contains(file.Key))
+            {
+                unseen[count++] = file;
+            }
+        }
+
+        OrdinalKeyOrder.Sort(unseen, count, static file => file.Key);
         var appended = new List<UidListRecord>(count);
         for (var i = 0; i < count; i++)
         {
@@ -2046,57 +2037,6 @@ public sealed class MailFolder
         }
 
         return entries;
-    }
-
-    /// <summary>
-    /// Every file of new/ and cur/ in ordinal key order, one per key (a file listed in both, being moved from new/
-    /// to cur/ between the two listings, counts once, as in cur/ — where Scan's dictionary also leaves it): the new
-    /// files of a first sync, which has no uidlist records to match them against.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-    private (DiskFile[] Files, int Count) ListUnseen()
-    {
-        var files = new DiskFile[1024];
-        var count = 0;
-        // new/ before cur/, as Scan: a file moving new/ → cur/ during the listing is seen at least once.
-        foreach (var isNew in (ReadOnlySpan<bool>)[true, false])
-        {
-            foreach (var fileName in Enumerate(System.IO.Path.Combine(Path, isNew ? "new" : "cur")))
-            {
-                var colon = fileName.IndexOf(':', StringComparison.Ordinal);
-                var key = colon < 0 ? fileName : fileName[..colon];
-                if (key.Length == 0)
-                {
-                    continue;
-                }
-
-                if (count == files.Length)
-                {
-                    Array.Resize(ref files, files.Length * 2);
-                }
-
-                files[count++] = new DiskFile(key, fileName, isNew);
-            }
-        }
-
-        OrdinalKeyOrder.Sort(files, count, static file => file.Key);
-        var kept = 0;
-        for (var i = 0; i < count; i++)
-        {
-            if (kept > 0 && string.Equals(files[kept - 1].Key, files[i].Key, StringComparison.Ordinal))
-            {
-                if (!files[i].IsNew)
-                {
-                    files[kept - 1] = files[i];
-                }
-
-                continue;
-            }
-
-            files[kept++] = files[i];
-        }
-
-        return (files, kept);
     }
 
     private DiskFile? Relocate(string key)

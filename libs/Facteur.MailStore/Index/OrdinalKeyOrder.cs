@@ -24,20 +24,11 @@ internal static class OrdinalKeyOrder
             return;
         }
 
-        // The units every key shares are skipped: Maildir names of one folder often agree in their first digits
-        // (the delivery time), and packing those would leave most comparisons to the string compare.
-        var first = keyOf(items[0]);
-        var shared = first.Length;
-        for (var i = 1; i < count && shared > 0; i++)
-        {
-            shared = first.AsSpan(0, shared).CommonPrefixLength(keyOf(items[i]));
-        }
-
         var order = new Slot[count];
         for (var i = 0; i < count; i++)
         {
             var key = keyOf(items[i]);
-            order[i] = new Slot(Pack(key, shared), Pack(key, shared + 4), key, i);
+            order[i] = new Slot(Pack(key, 0), Pack(key, 4), key, i);
         }
 
         Sort(order, 0, count - 1);
@@ -51,7 +42,7 @@ internal static class OrdinalKeyOrder
     }
 
     /// <summary>
-    /// Units <paramref name="start"/> to <paramref name="start"/> + 3 of <paramref name="key"/> (all keys alike before <paramref name="start"/>), the first in the
+    /// Units <paramref name="start"/> to <paramref name="start"/> + 3 of <paramref name="key"/>, the first in the
     /// highest 16 bits, a unit past the end as 0: unsigned order of the results is ordinal order of those units,
     /// and a shorter key (padded with 0) never sorts after a longer one it is a prefix of; equal packs compare
     /// as strings.
