@@ -59,12 +59,6 @@ public sealed class MailFolder
     private TimeSpan _pollInterval;
     private CancellationTokenSource? _poll;
 
-    // A first sync's index base write left running past the sync's reply (SyncAsync only), and the dot-lock it
-    // still holds: see SyncLocked and FinishDeferredIndexWriteAsync. Both are touched only under _gate.
-    private bool _mayDeferIndexWrite;
-    private Task<bool>? _deferredIndexWrite;
-    private DotLock? _deferredLock;
-
     internal MailFolder(UserMailbox mailbox, string name, string path)
     {
         Mailbox = mailbox;
@@ -107,7 +101,6 @@ public sealed class MailFolder
 
         var ticket = Interlocked.Increment(ref _syncRequests);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var handedOff = false;
         try
         {
             // A sync that started after this call was made has already done the work.
@@ -117,65 +110,12 @@ public sealed class MailFolder
             }
 
             var covered = Interlocked.Read(ref _syncRequests);
-            _mayDeferIndexWrite = true;
-            try
-            {
-                // A first sync run by WithDiskLockAsync itself (no index yet) has just listed the folder under
-                // this lock: with its index write still running, a second listing would only race that write.
-                await WithDiskLockAsync(() => _deferredIndexWrite is null && SyncLocked(cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _mayDeferIndexWrite = false;
-            }
-
+            await WithDiskLockAsync(() => SyncLocked(cancellationToken), cancellationToken).ConfigureAwait(false);
             Interlocked.Exchange(ref _syncCompleted, covered);
-            if (_deferredIndexWrite is { } write && _deferredLock is { } heldLock)
-            {
-                handedOff = true;
-                _ = FinishDeferredIndexWriteAsync(write, heldLock);
-            }
-
             return _state;
         }
         finally
         {
-            if (!handedOff)
-            {
-                _gate.Release();
-                FsyncOwedIndexLog();
-            }
-        }
-    }
-
-    /// <summary>
-    /// Ends a first sync whose state has been returned (the SELECT's reply goes out) while its index base is
-    /// still being written on another thread: the index is a cache rebuilt from the uidlist and the files, and
-    /// the UIDs it refers to were durable before the state was published (RFC 3501 §2.3.1.1). The dot-lock
-    /// and the gate stay held until the write is done, so no other process or command reads or writes the
-    /// index half written, and every later command of this folder starts after it, as before. A first SELECT
-    /// of 10,000 messages waited 5–6 ms for this write (index formatting, write, fsync) after its state was built.
-    /// </summary>
-    private async Task FinishDeferredIndexWriteAsync(Task<bool> write, DotLock heldLock)
-    {
-        try
-        {
-            if (await write.ConfigureAwait(false))
-            {
-                Volatile.Write(ref _indexLogFsyncOwed, 1);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            // Not written (disk full, permissions): the next locked operation reads the index again and, not
-            // finding it whole, rebuilds it from the uidlist above this process's mod-sequences (LoadIndex).
-            _loaded = false;
-        }
-        finally
-        {
-            _deferredIndexWrite = null;
-            _deferredLock = null;
-            heldLock.Dispose();
             _gate.Release();
             FsyncOwedIndexLog();
         }
@@ -844,8 +784,7 @@ public sealed class MailFolder
             throw new MailStoreException(MailStoreError.NonExistent, $"Folder {Name} does not exist.", ex);
         }
 
-        var handOff = false;
-        try
+        using (diskLock)
         {
             var before = _state;
             var freshness = _loaded ? _index.CheckFreshness(IndexPath) : IndexFreshness.Stale;
@@ -872,41 +811,7 @@ public sealed class MailFolder
                 Signal();
             }
 
-            // A first sync's index write still running (SyncAsync only): the lock goes with it.
-            handOff = _deferredIndexWrite is not null;
-            if (handOff)
-            {
-                _deferredLock = diskLock;
-            }
-
             return result;
-        }
-        finally
-        {
-            if (!handOff)
-            {
-                JoinDeferredIndexWrite();
-                diskLock.Dispose();
-            }
-        }
-    }
-
-    /// <summary>A deferred index write on a path that failed before handing it off: waited for before the lock goes.</summary>
-    private void JoinDeferredIndexWrite()
-    {
-        if (_deferredIndexWrite is not { } write)
-        {
-            return;
-        }
-
-        _deferredIndexWrite = null;
-        try
-        {
-            write.GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            _loaded = false; // read again, or rebuilt, by the next locked operation
         }
     }
 
@@ -1164,8 +1069,7 @@ public sealed class MailFolder
         var indexWrite = saveIndex && _index.RewriteOwed && _index.Entries.Count >= ConcurrentRewriteFrom
             ? Task.Run(() => _index.Save(IndexPath, flushLog: false), CancellationToken.None)
             : null;
-        var logFsyncOwed = false;
-        var published = false;
+        bool logFsyncOwed;
         try
         {
             Publish();
@@ -1181,21 +1085,10 @@ public sealed class MailFolder
                 // and that fsync covers every batch appended before it.
                 Signal();
             }
-
-            published = true;
         }
         finally
         {
-            if (published && indexWrite is not null && _mayDeferIndexWrite)
-            {
-                // The state is built and the UIDs durable: the caller (SyncAsync) replies now and keeps the
-                // lock until this write is done (FinishDeferredIndexWriteAsync).
-                _deferredIndexWrite = indexWrite;
-            }
-            else
-            {
-                logFsyncOwed = indexWrite is not null && indexWrite.GetAwaiter().GetResult();
-            }
+            logFsyncOwed = indexWrite is not null && indexWrite.GetAwaiter().GetResult();
         }
 
         if (indexWrite is null && saveIndex && _index.Save(IndexPath, flushLog: false))

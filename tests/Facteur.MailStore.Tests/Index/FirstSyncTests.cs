@@ -5,8 +5,8 @@ using Xunit;
 namespace Facteur.MailStore.Tests.Index;
 
 /// <summary>
-/// The first sync of a folder (no uidlist, no index): its listing without a dictionary of names, and a large folder's
-/// index base written after the sync has returned, under the lock it keeps until then.
+/// The first sync of a folder (no uidlist, no index): a file caught in both new/ and cur/, and a large folder whose
+/// uidlist and index base are written on threads of their own, found whole by the next command and another replica.
 /// </summary>
 public sealed class FirstSyncTests
 {
@@ -51,7 +51,7 @@ public sealed class FirstSyncTests
         }
 
         var cold = await maildir.Mailbox.OpenFolderAsync("INBOX");
-        // Straight after the first sync returned: this command waits for the index write the sync left running.
+        // Straight after the first sync returned, and from another replica: both find the index whole.
         var stored = await cold.UpdateFlagsAsync(new FlagChange([1, LargeFolder], FlagChangeMode.Add, MessageFlags.Flagged, []));
         var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
 

@@ -64,12 +64,11 @@ internal sealed class SelectedMailbox
 
     public uint LastUid => Messages.Count == 0 ? 0 : Messages.UidAt(Messages.Count - 1);
 
-    /// <summary>
-    /// The session's view of <paramref name="folder"/> as its last sync left it: the caller has just opened it
-    /// (<see cref="UserMailbox.OpenFolderAsync"/> syncs). A second sync here listed nothing new and, after a first
-    /// sync, waited for the lock that its index write still holds (MailFolder.FinishDeferredIndexWriteAsync).
-    /// </summary>
-    public static SelectedMailbox Open(string name, MailFolder folder, bool readOnly) => new(name, folder, readOnly, folder.State);
+    public static async Task<SelectedMailbox> OpenAsync(string name, MailFolder folder, bool readOnly, CancellationToken cancellationToken)
+    {
+        var state = await folder.SyncAsync(cancellationToken).ConfigureAwait(false);
+        return new SelectedMailbox(name, folder, readOnly, state);
+    }
 
     /// <summary>1-based sequence number of a UID, or 0.</summary>
     public uint SequenceOf(uint uid) => Messages.IndexOfUid(uid) is var at and >= 0 ? (uint)at + 1 : 0;
