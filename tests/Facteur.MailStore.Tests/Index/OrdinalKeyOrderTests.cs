@@ -33,6 +33,20 @@ public sealed class OrdinalKeyOrderTests
     }
 
     [Fact]
+    public void Sorts_keys_that_share_a_long_prefix_including_the_prefix_itself()
+    {
+        // Every key starts with "1790000"; one is exactly that, others differ only in their last units or in
+        // length, past the eight units after the shared prefix that the sort packs.
+        string[] keys =
+        [
+            "1790000", "17900001", "1790000\0", "17900000abcdefghij", "17900000abcdefghiJ", "17900000abcdefgh",
+            "179000009", "1790000\uffff", "17900000abcdefghij0", "1790000Z", "17900000",
+        ];
+
+        AssertSortsAsOrdinal(keys);
+    }
+
+    [Fact]
     public void Sorts_only_the_first_count_items_and_leaves_the_rest()
     {
         string[] keys = ["d", "c", "b", "a"];
