@@ -218,7 +218,7 @@ public sealed class MaildirWriter
             options.UnixCreateMode = NewFileMode;
         }
 
-        // Room for the headers and a full block of content (a reverse-path is at most 256 octets, RFC 5321 §4.5.3.1.3).
+        // Room for the headers and a full block of content, whatever the headers' length: every write but the last is one whole buffer.
         var chunk = BufferSize + headers.Length;
         var buffer = ArrayPool<byte>.Shared.Rent(chunk);
         try
