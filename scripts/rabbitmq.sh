@@ -39,7 +39,7 @@ export RABBITMQ_LOG_BASE='$dir/log'
 export RABBITMQ_CONFIG_FILE='$dir/rabbitmq.conf'
 export RABBITMQ_ENABLED_PLUGINS_FILE='$dir/enabled_plugins'
 export ERL_EPMD_ADDRESS=127.0.0.1
-export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1} ${FACTEUR_RABBITMQ_ERL_ARGS:-}'
 export RABBITMQ_CTL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
 ENV
 }

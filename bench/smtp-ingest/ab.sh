@@ -16,6 +16,9 @@
 # under its own Bus:EntityPrefix (a broker start takes minutes on a loaded machine).
 # The same tree may be given twice under two names; FACTEUR_AB_ENV_<NAME>="VAR=VALUE ..." adds
 # environment variables to that one (e.g. FACTEUR_AB_ENV_server="DOTNET_gcServer=1").
+# FACTEUR_AB_ERL_<NAME>="+S 1:1 ..." runs a rabbit: tree on a broker started with those extra Erlang
+# flags (scripts/rabbitmq.sh's FACTEUR_RABBITMQ_ERL_ARGS); the broker is restarted whenever the next
+# rabbit: tree asks for other flags than the running one has.
 # Bounded: every measurement has a 300 s timeout.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -52,7 +55,7 @@ log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/facteur-ab.XXXXXX"); chmod 755 "$W"
 RESULTS="$W/results.jsonl"; : > "$RESULTS"
-PID=""; RABBIT_PIDS=(); RABBIT_PORT=""
+PID=""; RABBIT_PIDS=(); RABBIT_PORT=""; RABBIT_ERL=""
 # RabbitMQ's distribution port is its AMQP port + 20000, so the broker's port must stay below 45536.
 free_rabbit_port() { python3 -c '
 import random, socket
@@ -130,10 +133,14 @@ rabbit_tree() { # name [mode:]src
   dl=$(facteur_dll "$FACTEUR_MODE" "$FACTEUR_SRC" services/delivery/Facteur.Delivery.csproj)
   for dll in "$gw" "$dl"; do [ -f "$dll" ] || { log "$dll is not built"; exit 1; }; done
   fresh "$F/mail"; mkdir -p "$F/spool"; : > "$F/aliases"
+  erl_var="FACTEUR_AB_ERL_$name"
+  if [ -n "$RABBIT_PORT" ] && [ "${!erl_var:-}" != "$RABBIT_ERL" ]; then broker_stop; fi
   if [ -z "$RABBIT_PORT" ]; then
-    RABBIT_PORT=$(free_rabbit_port)
+    RABBIT_PORT=$(free_rabbit_port); RABBIT_ERL=${!erl_var:-}
     [ "$(cd "$W" && FACTEUR_RABBITMQ_PORT=$RABBIT_PORT FACTEUR_RABBITMQ_STATE="$W/rabbitmq.state" \
-        "$(dirname "$BENCH")/scripts/rabbitmq.sh" start | tail -1)" = started ] || { log "the private RabbitMQ did not start"; exit 1; }
+        FACTEUR_RABBITMQ_ERL_ARGS="$RABBIT_ERL" "$(dirname "$BENCH")/scripts/rabbitmq.sh" start | tail -1)" = started ] \
+      || { log "the private RabbitMQ did not start"; exit 1; }
+    log "private RabbitMQ on 127.0.0.1:$RABBIT_PORT, extra Erlang flags: ${RABBIT_ERL:-none}"
   fi
   prefix="$(echo "$name" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')."
   extra_var="FACTEUR_AB_ENV_$name"; read -r -a extra <<< "${!extra_var:-}"
