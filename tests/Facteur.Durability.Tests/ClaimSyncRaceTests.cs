@@ -97,7 +97,7 @@ public sealed class ClaimSyncRaceTests : IAsyncLifetime
         intake.BeforeClaimSync = claimPath =>
         {
             // Runs beside the publish, before the claim's fsync: the name and every octet are
-            // already there (the rename came first), so a worker could read it now.
+            // already there (the file was made under it), so a worker could read it now.
             Assert.True(Facteur.Hosting.Bus.SpoolTrailer.TryVerify(claimPath, out var layout, out _, out _), "the claim is not whole before its fsync");
             Assert.Equal(content.Length, layout.MessageLength);
             Assert.False(File.Exists(gateway.Spool.MessagePath(queueId)), "still in incoming/");
@@ -110,6 +110,59 @@ public sealed class ClaimSyncRaceTests : IAsyncLifetime
         Assert.True(seen);
         Assert.Single(Directory.EnumerateFiles(gateway.Spool.Claims));
     }
+
+    [Fact]
+    public async Task A_message_past_the_threshold_spills_into_its_claim_whose_name_is_made_durable_while_it_arrives()
+    {
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var intake = gateway.Services.GetRequiredService<IMailIntake>();
+        var claims = gateway.Services.GetRequiredService<ClaimCheckRepository>();
+        var content = Large("spilled into claims/");
+        var threshold = gateway.Setup.InlineThreshold;
+        var queueId = NewQueueId();
+        await using (var message = await intake.BeginAsync(queueId, CancellationToken.None))
+        {
+            var spooled = Assert.IsType<SpooledMessage>(message);
+            await message.Content.WriteAsync(content.AsMemory(0, threshold));
+            Assert.True(spooled.InMemory);
+            Assert.False(File.Exists(claims.SpillPath(queueId)), "a file before the threshold was passed");
+
+            await message.Content.WriteAsync(content.AsMemory(threshold));
+            Assert.False(spooled.InMemory);
+            Assert.True(File.Exists(claims.SpillPath(queueId)), "not spilled into claims/ under its final name");
+            Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Incoming));
+
+            // The fsync of claims/ started when the file was made, before the message's end.
+            Assert.NotSame(Task.CompletedTask, spooled.EntryCreated);
+            await spooled.EntryCreated.WaitAsync(TimeSpan.FromSeconds(30));
+
+            await intake.CommitAsync(Envelope(queueId), message, CancellationToken.None);
+        }
+
+        Assert.True(Facteur.Hosting.Bus.SpoolTrailer.TryVerify(claims.SpillPath(queueId), out var layout, out _, out _), "the claim is not whole after the 250");
+        Assert.Equal(content.Length, layout.MessageLength);
+
+        // A message that spilled and was then abandoned (client gone, 552) leaves no claim behind.
+        var abandoned = NewQueueId();
+        await using (var message = await intake.BeginAsync(abandoned, CancellationToken.None))
+        {
+            await message.Content.WriteAsync(content);
+            Assert.True(File.Exists(claims.SpillPath(abandoned)));
+        }
+
+        Assert.False(File.Exists(claims.SpillPath(abandoned)), "an abandoned message's claim file was left");
+        Assert.Single(Directory.EnumerateFiles(gateway.Spool.Claims));
+    }
+
+    private static Envelope Envelope(string queueId) => new()
+    {
+        QueueId = queueId,
+        ReversePath = "sender@example.org",
+        Recipients = ["alice@esp.sn"],
+        ReceivedAt = DateTimeOffset.UtcNow,
+        ClientAddress = "127.0.0.1",
+        HeloName = "client.example.org",
+    };
 
     [Fact]
     public async Task Over_an_smtp_socket_a_claim_deleted_by_delivery_before_its_fsync_still_gets_250_and_lands_once()

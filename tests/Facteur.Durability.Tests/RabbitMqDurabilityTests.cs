@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Facteur.Delivery;
+using Facteur.Hosting.Bus;
 using Facteur.SmtpGateway;
 using Facteur.SmtpGateway.Intake;
 using Microsoft.Extensions.DependencyInjection;
@@ -86,16 +87,19 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
             await message.Content.WriteAsync(smallContent);
             await message.Content.FlushAsync();
             Assert.False(File.Exists(gateway.Spool.MessagePath(small)), "a small message was written to a spool file");
+            Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Claims));
             await intake.CommitAsync(EnvelopeFor(small), message, CancellationToken.None);
         }
 
         await using (var message = await intake.BeginAsync(large, CancellationToken.None))
         {
             // Past the threshold in two writes: the first stays in memory, the second spills both.
+            var claimPath = gateway.Services.GetRequiredService<ClaimCheckRepository>().SpillPath(large);
             await message.Content.WriteAsync(largeContent.AsMemory(0, 1000));
-            Assert.False(File.Exists(gateway.Spool.MessagePath(large)));
+            Assert.False(File.Exists(claimPath));
             await message.Content.WriteAsync(largeContent.AsMemory(1000));
-            Assert.True(File.Exists(gateway.Spool.MessagePath(large)), "a message past the inline threshold has no spool file");
+            Assert.True(File.Exists(claimPath), "a message past the inline threshold did not spill into its claim file");
+            Assert.False(File.Exists(gateway.Spool.MessagePath(large)), "spilled into incoming/, not claims/");
             await intake.CommitAsync(EnvelopeFor(large), message, CancellationToken.None);
         }
 

@@ -8,7 +8,7 @@ namespace Facteur.Hosting.Bus;
 /// MassTransit's <see cref="IMessageDataRepository"/> on the shared volume: message bodies above
 /// <see cref="BusOptions.InlineThreshold"/> are written to <c>{SpoolRoot}/claims/</c> (fsynced)
 /// and only their address travels through the broker. Unlike MassTransit's file-system
-/// repository it can adopt an already-spooled file by rename (no second copy of a 25 MB body),
+/// repository it takes a large message as the gateway spools it (no second copy of a 25 MB body),
 /// give copies deterministic names, and delete a claim once every copy is delivered.
 /// <para>Addresses: <c>urn:facteur:claim:&lt;name&gt;</c> (claims folder) and
 /// <c>urn:facteur:spool:&lt;queueid&gt;</c> (a standalone spool entry, owned by the spool).</para>
@@ -18,7 +18,7 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     private const string ClaimPrefix = "urn:facteur:claim:";
     private const string SpoolPrefix = "urn:facteur:spool:";
 
-    /// <summary>Claims adopted from a format-2 spool file start with this letter (<c>m</c>: a plain adopted body, <c>c</c>: a copy).</summary>
+    /// <summary>Claims the gateway spilled as format-2 spool files start with this letter (<c>m</c>: a plain adopted body, <c>c</c>: a copy).</summary>
     private const string SpoolFilePrefix = "s";
 
     public Task<Stream> Get(Uri address, CancellationToken cancellationToken = default)
@@ -26,12 +26,12 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
         var path = PathOf(address);
         if (address.OriginalString.StartsWith(ClaimPrefix + SpoolFilePrefix, StringComparison.Ordinal))
         {
-            // The gateway fsyncs an adopted claim while the broker stores its message and answers
+            // The gateway fsyncs a spilled claim while the broker stores its message and answers
             // 250 only once both are done: after a crash in between the broker may hold a message
             // whose claim never reached the disk whole. Its client got no 250 and sends it again;
             // this copy must never be delivered half (permanent: straight to _error, no retries).
-            // The claim is renamed into place before the publish, so a missing one is the same case
-            // (its rename never reached the disk): no retry can bring it back.
+            // The claim has its final name before the publish, so a missing one is the same case
+            // (its directory entry never reached the disk): no retry can bring it back.
             Stream? verified;
             try
             {
@@ -66,26 +66,22 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     }
 
     /// <summary>
-    /// Moves a format-2 spool file (<see cref="SpoolTrailer"/>: message, header prefix, footer) into
-    /// the claims folder by rename, without any fsync: the caller makes the file (through its open
-    /// handle) and the claims folder durable before the message is accepted; the address may reach
-    /// the broker meanwhile, so <see cref="Get"/> verifies such a claim's footer and hash before
-    /// anyone reads it. Readers get prefix + message.
+    /// Where the gateway writes a large message that becomes its own claim: a format-2 spool file
+    /// (<see cref="SpoolTrailer"/>: message, header prefix, footer) created in the claims folder
+    /// under its final name while the message arrives, so its directory entry can be made durable
+    /// before the message ends and no rename is left to make durable after it. Its address reaches
+    /// the broker only once the trailer is written, but possibly before the file's fsync has
+    /// finished, so <see cref="Get"/> verifies such a claim's footer and hash before anyone reads it.
+    /// Readers get prefix + message.
     /// </summary>
-    public (MessageData<Stream> Content, string Path) AdoptSpoolFile(string path, string queueId)
-    {
-        spool.EnsureCreated();
-        var name = SpoolFilePrefix + MailSpool.CheckedQueueId(queueId);
-        var destination = Path.Combine(spool.Claims, name);
-        File.Move(path, destination, overwrite: true);
-        return (new ClaimedContent(new Uri(ClaimPrefix + name), this), destination);
-    }
+    public string SpillPath(string queueId) => Path.Combine(spool.Claims, SpoolFilePrefix + MailSpool.CheckedQueueId(queueId));
 
     /// <summary>
-    /// The claim <see cref="AdoptSpoolFile"/> made for <paramref name="queueId"/> (its name derives from
-    /// the queue id): a message kept after an unconfirmed publish points to it again.
+    /// The claim written at <see cref="SpillPath"/> for <paramref name="queueId"/> (its name derives from
+    /// the queue id): the gateway's message points to it, and so does a message kept after an
+    /// unconfirmed publish.
     /// </summary>
-    public MessageData<Stream> ForAdopted(string queueId) =>
+    public MessageData<Stream> ForSpilled(string queueId) =>
         new ClaimedContent(new Uri(ClaimPrefix + SpoolFilePrefix + MailSpool.CheckedQueueId(queueId)), this);
 
     /// <summary>A reference to a standalone spool entry's message file (which the spool deletes, not the claim check).</summary>
@@ -126,7 +122,7 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
 
     /// <summary>
     /// Whether the file behind an address is a spool file whose content is prefix + message: an
-    /// adopted format-2 claim, or a standalone spool entry without the format-1 envelope file.
+    /// spilled format-2 claim, or a standalone spool entry without the format-1 envelope file.
     /// Other claims (copies, <see cref="Put"/>) hold exactly the content: their last octets are the
     /// sender's and are never taken for a footer.
     /// </summary>

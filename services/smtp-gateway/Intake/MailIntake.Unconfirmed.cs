@@ -26,7 +26,7 @@ internal sealed partial class MailIntake
     /// atomically). A small message keeps its <c>.eml</c> and header prefix as the standalone host
     /// did before spool format 2 (an <c>.eml</c> with an <c>.env</c> beside it, which recovery and
     /// <see cref="UnconfirmedRepublisher"/> read); a large one's body is already the durable claim
-    /// <c>s&lt;queueid&gt;</c> (<see cref="ClaimCheckRepository.AdoptSpoolFile"/>). Returns false
+    /// <c>s&lt;queueid&gt;</c> (<see cref="ClaimCheckRepository.SpillPath"/>). Returns false
     /// when the spool cannot take it (the caller then answers 451 and cleans up).
     /// </summary>
     private async Task<bool> TryKeepUnconfirmedAsync(Envelope envelope, SpooledMessage spooled, byte[] prefix, long size, bool large)
@@ -35,18 +35,20 @@ internal sealed partial class MailIntake
         {
             if (large)
             {
-                // The claim holds the whole message (the header prefix in its trailer); the spool file became it.
-                DeleteQuietly(spooled.Path);
+                // The claim holds the whole message (the header prefix in its trailer) and is
+                // durable: the kept entry points to it (ToSpooledMessageAsync).
             }
             else if (spooled.InMemory)
             {
-                // Published from memory: the kept entry's body file is written now, and fsynced.
-                spooled.Close(fsync: true);
+                // Published from memory: the kept entry's body file is written now, and fsynced
+                // (its name with the envelope's, by WriteKeptEnvelopeAsync's directory fsync).
+                await using var body = new FileStream(spool.MessagePath(envelope.QueueId), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+                body.Write(spooled.Buffered);
+                body.Flush(flushToDisk: true);
             }
             else
             {
-                await using var body = new FileStream(spooled.Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
-                body.Flush(flushToDisk: true);
+                throw new InvalidOperationException("A spilled message travels by claim check.");
             }
 
             var entry = SpoolEnvelope.From(envelope, size) with

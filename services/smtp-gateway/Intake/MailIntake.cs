@@ -16,9 +16,9 @@ namespace Facteur.SmtpGateway.Intake;
 /// (DESIGN.md promise 1):
 /// <list type="bullet">
 /// <item>RabbitMQ: publishes <see cref="MailReceived"/> (inline up to <see cref="BusOptions.InlineThreshold"/>,
-/// otherwise by claim check: the spool file gets its trailer (the header prefix) and is renamed
-/// into the claims folder, never copied or loaded, and fsynced through its open handle while the
-/// publish runs) and waits for the publisher confirm at most
+/// otherwise by claim check: the message spills into its claim file in the claims folder while it
+/// arrives, gets its trailer (the header prefix), is never copied or loaded, and is fsynced through
+/// its open handle while the publish runs) and waits for the publisher confirm at most
 /// <see cref="BusOptions.PublishTimeout"/>. A confirm that does not come is waited for by publishing
 /// again (<see cref="PublishAsync"/>). No confirm within the timeout and the broker never reached →
 /// <see cref="MailIntakeUnavailableException"/> (451 4.3.0) and nothing is left behind; reached but
@@ -49,15 +49,20 @@ internal sealed partial class MailIntake(
     public ValueTask<ISpooledMessage> BeginAsync(string queueId, CancellationToken cancellationToken)
     {
         spool.EnsureCreated();
-        var path = spool.MessagePath(queueId);
         if (facteurOptions.Value.Transport != FacteurTransport.InMemory)
         {
             // RabbitMQ: a message within the inline threshold is published from memory and needs
-            // no file (SpooledMessage says why); a larger one spills into the spool file, which
-            // becomes its claim check.
-            return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, () => CreateSpoolFile(path), InlineThreshold));
+            // no file (SpooledMessage says why); a larger one spills into a file created in claims/
+            // under its claim's final name, and the fsync of claims/ starts with it: the entry is
+            // durable before the message ends, and the commit waits for the file's own fsync only
+            // (no rename into claims/ left to make durable after the last octet).
+            var claimPath = claims.SpillPath(queueId);
+            return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(
+                queueId, claimPath, () => CreateSpoolFile(claimPath), InlineThreshold,
+                () => DirectorySync.FsyncAsync(spool.Claims, CancellationToken.None)));
         }
 
+        var path = spool.MessagePath(queueId);
         var file = CreateSpoolFile(path);
         // Standalone: the file is the spool entry. Its directory entry must be durable before the
         // 250 (POSIX: only an fsync of the directory makes a new name durable); that fsync starts
@@ -100,7 +105,9 @@ internal sealed partial class MailIntake(
         var threshold = InlineThreshold;
         var prefix = spooled.HeaderPrefix ?? [];
         var size = prefix.Length + spooled.Length;
-        var large = size > threshold;
+        // A message that spilled into a file is past the threshold (SpooledMessage keeps it in
+        // memory up to it), so its file is already its claim.
+        var large = size > threshold || !spooled.InMemory;
 
         spooled.Committed = true;
         MailReceived received;
@@ -109,32 +116,26 @@ internal sealed partial class MailIntake(
         {
             if (large)
             {
-                // The spool file gets its trailer (the header prefix goes after the message, not in
-                // a second copy; the footer's hash covers it all), every octet goes to the kernel,
-                // and it is renamed into claims/, all before the broker has its address: a worker
-                // that opens the claim finds it whole under its final name. Its fsync (on the
-                // handle still open, never by path: a worker may have delivered and deleted the
-                // claim by then) and the fsync of claims/ run while the broker stores and confirms
-                // the message, and the 250 waits for both: one fsync's wait, not two in a row.
-                // A crash in between can leave the broker a message whose claim is missing or cut
-                // short; its client got no 250 and sends it again, and delivery never delivers
-                // such a claim (ClaimCheckRepository.Get checks its footer and hash).
+                // The claim file gets its trailer (the header prefix goes after the message, not in
+                // a second copy; the footer's hash covers it all) and every octet goes to the
+                // kernel, all before the broker has its address: a worker that opens the claim
+                // finds it whole. Its fsync (on the handle still open, never by path: a worker may
+                // have delivered and deleted the claim by then) runs while the broker stores and
+                // confirms the message, and the 250 waits for both and for the fsync of claims/
+                // that started when the file was created. A crash in between can leave the broker
+                // a message whose claim is missing or cut short; its client got no 250 and sends
+                // it again, and delivery never delivers such a claim (ClaimCheckRepository.Get
+                // checks its footer and hash).
                 await spooled.SealOpenAsync([], cancellationToken).ConfigureAwait(false);
-                var (content, claimPath) = claims.AdoptSpoolFile(spooled.Path, envelope.QueueId);
+                var content = claims.ForSpilled(envelope.QueueId);
                 claim = content.Address;
                 received = ToMessage(envelope, size) with { LargeContent = content };
-                var claimDurable = MakeClaimDurableAsync(spooled, claimPath, cancellationToken);
+                var claimDurable = MakeClaimDurableAsync(spooled, cancellationToken);
                 await PublishWhileDurableAsync(PublishAsync(received, spoolEntry: false, cancellationToken), claimDurable).ConfigureAwait(false);
-            }
-            else if (spooled.InMemory)
-            {
-                received = ToMessage(envelope, size) with { Content = spooled.ToArrayWithPrefix(prefix) };
-                await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                spooled.Close(fsync: false);
-                received = ToMessage(envelope, size) with { Content = await ReadWithPrefixAsync(prefix, spooled.Path, cancellationToken).ConfigureAwait(false) };
+                received = ToMessage(envelope, size) with { Content = spooled.ToArrayWithPrefix(prefix) };
                 await PublishAsync(received, spoolEntry: false, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -160,11 +161,6 @@ internal sealed partial class MailIntake(
             }
 
             throw;
-        }
-
-        if (!large && !spooled.InMemory)
-        {
-            DeleteQuietly(spooled.Path);
         }
 
         LogPublished(logger, envelope.QueueId, size, large);
@@ -232,25 +228,25 @@ internal sealed partial class MailIntake(
     }
 
     /// <summary>
-    /// fsync of an adopted claim through the spool file's own handle (never reopened by path) and of
-    /// the claims folder (its new name) at the same time: the file system can serve both with one
-    /// journal commit. The file's fsync runs to its end whatever happens: the 250 or the 451 waits for it.
+    /// fsync of a spilled claim through its own handle (never reopened by path), and the wait for
+    /// the fsync of claims/ that made its name durable (started when the file was created, usually
+    /// long done). The file's fsync runs to its end whatever happens: the 250 or the 451 waits for it.
     /// </summary>
-    private async Task MakeClaimDurableAsync(SpooledMessage spooled, string claimPath, CancellationToken cancellationToken)
+    private async Task MakeClaimDurableAsync(SpooledMessage spooled, CancellationToken cancellationToken)
     {
         var hook = BeforeClaimSync;
         var fileDurable = Task.Run(async () =>
         {
             if (hook is not null)
             {
-                await hook(claimPath).ConfigureAwait(false);
+                await hook(spooled.Path).ConfigureAwait(false);
             }
 
             spooled.SyncAndClose();
         }, CancellationToken.None);
         try
         {
-            await DirectorySync.FsyncAsync(spool.Claims, cancellationToken).ConfigureAwait(false);
+            await spooled.EntryCreated.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -308,7 +304,7 @@ internal sealed partial class MailIntake(
             // 64 KiB gateway has no .eml.
             if (!File.Exists(spool.MessagePath(entry.QueueId)))
             {
-                return message with { LargeContent = claims.ForAdopted(entry.QueueId) };
+                return message with { LargeContent = claims.ForSpilled(entry.QueueId) };
             }
         }
 

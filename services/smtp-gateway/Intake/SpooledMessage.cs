@@ -4,19 +4,21 @@ using Facteur.Hosting.Bus;
 namespace Facteur.SmtpGateway.Intake;
 
 /// <summary>
-/// A message streaming into <c>{SpoolRoot}/incoming/&lt;queueid&gt;.eml</c>, which becomes a
-/// format-2 spool file (<see cref="SpoolTrailer"/>) when sealed. Disposed uncommitted, the file is removed.
+/// A message streaming into a file that becomes a format-2 spool file (<see cref="SpoolTrailer"/>)
+/// when sealed: <c>{SpoolRoot}/incoming/&lt;queueid&gt;.eml</c> for a standalone spool entry, or over
+/// RabbitMQ its own claim <c>{SpoolRoot}/claims/s&lt;queueid&gt;</c>
+/// (<see cref="ClaimCheckRepository.SpillPath"/>). Disposed uncommitted, the file is removed.
 /// <para>Over RabbitMQ a message that stays within the inline threshold never needs the file: it is
 /// published inline, and the file was neither fsynced nor kept (the broker's confirm is the
 /// durability, DESIGN.md promise 1). So the octets stay in memory up to a limit and the file is
-/// created only when the message outgrows it or something needs a file (a claim check, a kept
-/// unconfirmed entry). That saves per message a create, an unlink, a reopen and read, and the
+/// created only when the message outgrows it (and is then a claim check). That saves per message a create, an unlink, a reopen and read, and the
 /// file-system work of allocating and freeing an inode in a busy directory (ext4 scans past every
 /// recently freed inode of the group on each create, which the profile showed).</para>
 /// </summary>
 internal sealed class SpooledMessage : ISpooledMessage
 {
     private readonly Func<FileStream> openFile;
+    private readonly Func<Task>? syncEntry;
     private readonly int memoryLimit;
     private readonly IncrementalHash hash = SpoolTrailer.NewHash();
     private readonly HashingStream content;
@@ -25,23 +27,25 @@ internal sealed class SpooledMessage : ISpooledMessage
 
     /// <summary>A message written straight into <paramref name="file"/> (the standalone spool entry).</summary>
     public SpooledMessage(string queueId, string path, FileStream file, Task? entryCreated = null)
-        : this(queueId, path, () => file, memoryLimit: 0, entryCreated)
+        : this(queueId, path, () => file, memoryLimit: 0)
     {
         this.file = file;
+        EntryCreated = entryCreated ?? Task.CompletedTask;
     }
 
     /// <summary>
     /// A message kept in memory while it stays within <paramref name="memoryLimit"/> octets; the
-    /// file is opened with <paramref name="openFile"/> when it grows past it or a file is needed.
+    /// file is opened with <paramref name="openFile"/> when it grows past it, and
+    /// <paramref name="syncEntry"/>, if given, then starts the fsync of its directory (<see cref="EntryCreated"/>).
     /// </summary>
-    public SpooledMessage(string queueId, string path, Func<FileStream> openFile, int memoryLimit, Task? entryCreated = null)
+    public SpooledMessage(string queueId, string path, Func<FileStream> openFile, int memoryLimit, Func<Task>? syncEntry = null)
     {
         QueueId = queueId;
         Path = path;
         this.openFile = openFile;
+        this.syncEntry = syncEntry;
         this.memoryLimit = memoryLimit;
         content = new HashingStream(this);
-        EntryCreated = entryCreated ?? Task.CompletedTask;
     }
 
     public string QueueId { get; }
@@ -52,11 +56,12 @@ internal sealed class SpooledMessage : ISpooledMessage
     public Stream Content => content;
 
     /// <summary>
-    /// The fsync of <c>incoming/</c> started right after the file was created (standalone only): it
-    /// makes the file's directory entry durable while the client is still sending, so the commit
-    /// waits for the file's own fsync alone.
+    /// The fsync of the file's directory, started right after the file was created (<c>incoming/</c>
+    /// for a standalone spool entry, <c>claims/</c> for a message that spilled over RabbitMQ): it makes
+    /// the file's directory entry durable while the client is still sending, so the commit waits
+    /// for the file's own fsync alone. Completed when there is no file or nothing to wait for.
     /// </summary>
-    public Task EntryCreated { get; }
+    public Task EntryCreated { get; private set; } = Task.CompletedTask;
 
     /// <summary>
     /// Header fields decided after the last octet (inbound Authentication-Results) that go in
@@ -102,6 +107,11 @@ internal sealed class SpooledMessage : ISpooledMessage
         }
 
         file = openFile();
+        if (syncEntry is not null)
+        {
+            EntryCreated = syncEntry();
+        }
+
         if (memory is not null)
         {
             var buffered = new ReadOnlySpan<byte>(memory.GetBuffer(), 0, (int)memory.Length);

@@ -7,13 +7,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Facteur.Delivery.Tests;
 
 /// <summary>
-/// A large message's claim is the gateway's spool file (format 2: message, header prefix, footer
-/// with a hash) renamed into claims/ and fsynced (through the gateway's open handle) while the
-/// broker stores the message. A crash before that fsync completed can leave the broker a message
+/// A large message's claim is the file the gateway spilled it into (format 2: message, header
+/// prefix, footer with a hash), created in claims/ under its final name and fsynced (through the
+/// gateway's open handle) while the broker stores the message. A crash before that fsync completed can leave the broker a message
 /// whose claim is cut short; its client got no 250 and sends it again, so delivery must never
 /// deliver such a body.
 /// </summary>
-public class AdoptedClaimTests
+public class SpilledClaimTests
 {
     private const string Prefix = "Authentication-Results: mx.esp.sn; none\r\n";
 
@@ -22,11 +22,11 @@ public class AdoptedClaimTests
 
     private static string NewQueueId() => "Q" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
 
-    /// <summary>What the gateway leaves in claims/ for a large message: its spool file with the trailer, adopted by rename.</summary>
-    private static async Task<(MessageData<Stream> Content, string Path)> AdoptAsync(ClaimCheckRepository claims, MailSpool spool, string queueId)
+    /// <summary>What the gateway leaves in claims/ for a large message: the file it spilled into, with the trailer.</summary>
+    private static async Task<(MessageData<Stream> Content, string Path)> SpillAsync(ClaimCheckRepository claims, MailSpool spool, string queueId)
     {
         spool.EnsureCreated();
-        var path = spool.MessagePath(queueId);
+        var path = claims.SpillPath(queueId);
         using var hash = SpoolTrailer.NewHash();
         await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
         {
@@ -35,7 +35,7 @@ public class AdoptedClaimTests
             await SpoolTrailer.AppendAsync(file, Payload.Length, Encoding.ASCII.GetBytes(Prefix), ReadOnlyMemory<byte>.Empty, hash, CancellationToken.None);
         }
 
-        return claims.AdoptSpoolFile(path, queueId);
+        return (claims.ForSpilled(queueId), path);
     }
 
     private static MailReceived Message(string queueId, MessageData<Stream> content) => new()
@@ -49,12 +49,12 @@ public class AdoptedClaimTests
     };
 
     [Fact]
-    public async Task A_whole_adopted_claim_is_delivered_as_prefix_then_message_and_deleted()
+    public async Task A_whole_spilled_claim_is_delivered_as_prefix_then_message_and_deleted()
     {
         await using var host = await DeliveryHost.StartAsync(new TableResolver("esp.sn").User("alice@esp.sn"), inlineThreshold: 1024);
         var claims = host.Services.GetRequiredService<ClaimCheckRepository>();
         var queueId = NewQueueId();
-        var (content, _) = await AdoptAsync(claims, host.Services.GetRequiredService<MailSpool>(), queueId);
+        var (content, _) = await SpillAsync(claims, host.Services.GetRequiredService<MailSpool>(), queueId);
 
         await host.PublishAsync(Message(queueId, content));
         await host.Observed.WaitForOutcomeAsync(queueId);
@@ -67,12 +67,12 @@ public class AdoptedClaimTests
     }
 
     [Fact]
-    public async Task An_adopted_claim_whose_rename_a_crash_lost_faults_at_once_as_bad_message_data()
+    public async Task A_spilled_claim_whose_directory_entry_a_crash_lost_faults_at_once_as_bad_message_data()
     {
         await using var host = await DeliveryHost.StartAsync(new TableResolver("esp.sn").User("alice@esp.sn"), inlineThreshold: 1024);
         var claims = host.Services.GetRequiredService<ClaimCheckRepository>();
         var queueId = NewQueueId();
-        var (content, path) = await AdoptAsync(claims, host.Services.GetRequiredService<MailSpool>(), queueId);
+        var (content, path) = await SpillAsync(claims, host.Services.GetRequiredService<MailSpool>(), queueId);
         File.Delete(path);
 
         await host.PublishAsync(Message(queueId, content));
@@ -88,12 +88,12 @@ public class AdoptedClaimTests
     [InlineData(0)] // the name reached the disk, none of the data
     [InlineData(4096)] // part of the message, no footer
     [InlineData(-1)] // every octet, one block of them never written (zeros where data was)
-    public async Task An_adopted_claim_cut_short_by_a_crash_is_never_delivered_and_faults_as_bad_message_data(int keep)
+    public async Task A_spilled_claim_cut_short_by_a_crash_is_never_delivered_and_faults_as_bad_message_data(int keep)
     {
         await using var host = await DeliveryHost.StartAsync(new TableResolver("esp.sn").User("alice@esp.sn"), inlineThreshold: 1024);
         var claims = host.Services.GetRequiredService<ClaimCheckRepository>();
         var queueId = NewQueueId();
-        var (content, path) = await AdoptAsync(claims, host.Services.GetRequiredService<MailSpool>(), queueId);
+        var (content, path) = await SpillAsync(claims, host.Services.GetRequiredService<MailSpool>(), queueId);
         if (keep >= 0)
         {
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
