@@ -97,6 +97,28 @@ python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user bo
   --empty-user bench --empty-user probe --passwd "$W/passwd" >/dev/null
 fresh() { rm -rf "$1"; mkdir -p "$(dirname "$1")"; cp -a "$W/pristine" "$1"; }
 
+# CPU (user + system, clock ticks) of the Facteur processes under test and the private broker's
+# beam: the steadier figure when the machine is shared (Postfix's processes are not counted: null).
+cpu_ticks() {
+  local pids=("${RABBIT_PIDS[@]}") pid total=0 f
+  [ -n "$PID" ] && pids+=("$PID")
+  [ ${#pids[@]} -gt 0 ] || { echo -1; return; }
+  if [ -n "$RABBIT_PORT" ] && [ ${#RABBIT_PIDS[@]} -gt 0 ]; then
+    for pid in $(pgrep -x beam.smp || true); do
+      grep -qz "^RABBITMQ_NODE_PORT=$RABBIT_PORT\$" "/proc/$pid/environ" 2>/dev/null && pids+=("$pid")
+    done
+  fi
+  for pid in "${pids[@]}"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat")
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+cpu_per_msg() { # before after messages
+  if [ "$1" -lt 0 ]; then echo null; else python3 -c "import os,sys; print(round(($2-$1)*1000/os.sysconf('SC_CLK_TCK')/$3, 3))"; fi
+}
+
 rows() { # stack port mailroot
   local set n size c rep out
   python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" --rcpt "bench@$DOMAIN" \
@@ -106,11 +128,12 @@ rows() { # stack port mailroot
     for c in $CONC; do
       for rep in $(seq 1 "$REPEAT"); do
         log "$1: $n x $size B, c=$c ($rep/$REPEAT), load $(cut -d' ' -f1 /proc/loadavg)"
+        cpu0=$(cpu_ticks)
         if out=$(timeout 300 python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" \
             --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
             --probe-rcpt "probe@$DOMAIN" --probe-maildir "$3/$DOMAIN/probe" --timeout 280); then
-          printf '{"stack":"%s","set":"%s:%s","c":%s,"load":"%s","data":%s}\n' "$1" "$n" "$size" "$c" \
-            "$(cut -d' ' -f1-3 /proc/loadavg)" "$out" | tee -a "$RESULTS"
+          printf '{"stack":"%s","set":"%s:%s","c":%s,"load":"%s","cpu_ms_per_msg":%s,"data":%s}\n' "$1" "$n" "$size" "$c" \
+            "$(cut -d' ' -f1-3 /proc/loadavg)" "$(cpu_per_msg "$cpu0" "$(cpu_ticks)" "$n")" "$out" | tee -a "$RESULTS"
         else
           log "$1: failed"
         fi
@@ -196,13 +219,17 @@ def med(vals):
 print("| set, c | metric | " + " | ".join(stacks) + " | " + " | ".join(f"{s} ÷ postfix" for s in stacks[1:]) + " |")
 print("|---|---|" + "---|" * (2 * len(stacks) - 1))
 for k in keys:
-    for metric, fmt in (("accepted_per_s", "{:.0f}"), ("e2e_per_s", "{:.0f}"), ("p50_s", "{:.1f}"), ("p99_s", "{:.1f}")):
+    for metric, fmt in (("accepted_per_s", "{:.0f}"), ("e2e_per_s", "{:.0f}"), ("p50_s", "{:.1f}"), ("p99_s", "{:.1f}"), ("cpu_ms_per_msg", "{:.2f}")):
         vals = {}
         for s in stacks:
-            v = med([r["data"][metric] for r in rows if r["stack"] == s and (r["set"], r["c"]) == k and r["data"].get(metric) is not None])
+            v = med([(r if metric == "cpu_ms_per_msg" else r["data"]).get(metric) for r in rows if r["stack"] == s and (r["set"], r["c"]) == k
+                     and (r if metric == "cpu_ms_per_msg" else r["data"]).get(metric) is not None])
             vals[s] = v * 1000 if v is not None and metric.startswith("p") else v
         cells = [fmt.format(vals[s]) if vals[s] is not None else "—" for s in stacks]
         ratios = [f"{vals[s] / vals['postfix']:.2f}" if vals.get("postfix") and vals[s] else "—" for s in stacks[1:]]
         unit = "msgs/s ↑" if metric.endswith("per_s") else "ms ↓"
+        if metric == "cpu_ms_per_msg":
+            ratios = ["—" for s in stacks[1:]]
+            unit = "ms CPU per message, Facteur + broker ↓"
         print(f"| {k[0]}, c={k[1]} | {metric} ({unit}) | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 EOF
