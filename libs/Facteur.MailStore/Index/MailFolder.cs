@@ -1180,7 +1180,7 @@ public sealed class MailFolder
 
     // A STORE 1:* runs this loop and its per-message callees (MaildirInfo, FolderRenames, NewRecord) once per
     // message. Tiered, the first such STOREs of a process ran them as tier-0 code while the tier-1 queue was still
-    // busy with what the FETCHes before made hot: ≈ 40 % more CPU on the command's thread than once warm
+    // busy with what the FETCHes before made hot: ≈ 30 % more CPU on the command's thread than once warm
     // (docs/README-perf.md, "STORE 1:* and POP3 LIST, stop 19"). Compiled optimized on first call instead.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private FlagUpdateResult UpdateFlagsLocked(FlagChange change, CancellationToken cancellationToken)
