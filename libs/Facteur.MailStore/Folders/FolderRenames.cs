@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -39,6 +40,7 @@ internal sealed unsafe partial class FolderRenames : IDisposable
     /// Renames <paramref name="fromName"/> (in <c>new/</c> when <paramref name="fromNew"/>, else in <c>cur/</c>)
     /// to <paramref name="toName"/> in <c>cur/</c>, never replacing an existing name.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per message of a STORE (see MailFolder.UpdateFlagsLocked)
     public RenameOutcome Rename(bool fromNew, string fromName, string toName)
     {
         if (!_fallback)
@@ -69,6 +71,7 @@ internal sealed unsafe partial class FolderRenames : IDisposable
     }
 
     /// <summary>One renameat2; null when the result says the descriptors cannot be used for it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Rename
     private static RenameOutcome? RenameAt(int fromDirectory, string fromName, int toDirectory, string toName)
     {
         // Maildir names are ASCII and under NAME_MAX (255 bytes): both fit the stack; anything longer
@@ -109,5 +112,6 @@ internal sealed unsafe partial class FolderRenames : IDisposable
     }
 
     [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the generated wrapper: see Rename
     private static partial int RenameAt2(int oldDirectory, byte* oldName, int newDirectory, byte* newName, uint flags);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Facteur.MailStore.Folders;
 
 /// <summary>
@@ -13,6 +14,7 @@ internal readonly record struct MaildirInfo(MaildirFlags Flags, int Keywords)
     private const int MaxInfoLength = 3 + 6 + 26;
 
     /// <summary>Reads the info of <paramref name="fileName"/>; <paramref name="keyLength"/> is where the key ends (its first ':').</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per message of a STORE (see MailFolder.UpdateFlagsLocked)
     public static MaildirInfo Parse(string fileName, out int keyLength)
     {
         var colon = fileName.IndexOf(':', StringComparison.Ordinal);
@@ -61,6 +63,7 @@ internal readonly record struct MaildirInfo(MaildirFlags Flags, int Keywords)
     /// <paramref name="fileName"/> with this info in place of its own, given its key length; the same
     /// string instance when nothing in the name changes (no allocation for a message already so).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Parse
     public string FileName(string fileName, int keyLength)
     {
         Span<char> info = stackalloc char[MaxInfoLength];
@@ -69,6 +72,7 @@ internal readonly record struct MaildirInfo(MaildirFlags Flags, int Keywords)
         return current.SequenceEqual(info[..length]) ? fileName : string.Concat(fileName.AsSpan(0, keyLength), info[..length]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Parse
     private int Write(Span<char> info)
     {
         MaildirEntryName.InfoPrefix.CopyTo(info);

@@ -120,6 +120,7 @@ internal sealed class FolderIndexFile
     /// Records that only <paramref name="entry"/>'s flags changed: it was renamed into cur/ under its key
     /// with new info, and has a new mod-sequence (or kept its own). Logged as a short F record.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per message of a STORE (see MailFolder.UpdateFlagsLocked)
     public void MarkFlagsChanged(IndexEntry entry) => _flagsChanged[entry.Uid] = entry;
 
     /// <summary>Adds an expunge record (the entry itself is removed from <see cref="Entries"/> by the caller).</summary>

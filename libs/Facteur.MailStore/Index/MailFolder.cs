@@ -1178,6 +1178,11 @@ public sealed class MailFolder
         return previous;
     }
 
+    // A STORE 1:* runs this loop and its per-message callees (MaildirInfo, FolderRenames, NewRecord) once per
+    // message. Tiered, the first such STOREs of a process ran them as tier-0 code while the tier-1 queue was still
+    // busy with what the FETCHes before made hot: ≈ 30 % more CPU on the command's thread than once warm
+    // (docs/README-perf.md, "STORE 1:* and POP3 LIST, stop 19"). Compiled optimized on first call instead.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private FlagUpdateResult UpdateFlagsLocked(FlagChange change, CancellationToken cancellationToken)
     {
         var requested = change.Keywords;
@@ -1841,6 +1846,7 @@ public sealed class MailFolder
     }
 
     /// <summary>The record of an entry whose file name's info is <paramref name="info"/> (just renamed to it): no parse of the name.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see UpdateFlagsLocked
     private MessageRecord NewRecord(IndexEntry entry, MaildirInfo info) =>
         BuildRecord(entry, FlagLetters.ToMessageFlags(info.Flags), FlagLetters.Keywords(info.Keywords, _keywords));
 

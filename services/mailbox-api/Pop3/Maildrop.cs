@@ -24,6 +24,9 @@ internal sealed class Maildrop : IAsyncDisposable
     private readonly Timer _refresh;
     private readonly MaildropCache _cache;
     private readonly MaildropListing _listing;
+    private readonly long _allSize;
+    private int _count;
+    private long _totalSize;
     private bool _finished;
 
     private Maildrop(MaildirFolder folder, DotLock sessionLock, MaildropCache cache, MaildropListing listing, IReadOnlyList<Pop3Message> messages)
@@ -34,6 +37,13 @@ internal sealed class Maildrop : IAsyncDisposable
         _listing = listing;
         UidValidity = listing.UidValidity;
         Messages = messages;
+        foreach (var message in messages)
+        {
+            _allSize += message.Size;
+        }
+
+        _count = messages.Count;
+        _totalSize = _allSize;
         _refresh = new Timer(static state => ((DotLock)state!).Touch(), sessionLock, RefreshEvery, RefreshEvery);
     }
 
@@ -43,9 +53,16 @@ internal sealed class Maildrop : IAsyncDisposable
 
     public IReadOnlyList<Pop3Message> Messages { get; }
 
-    public int Count => Messages.Count(m => !m.Deleted);
+    /// <summary>
+    /// Messages not marked deleted. Kept by <see cref="Delete"/> and <see cref="Reset"/> rather than counted per
+    /// command: LIST's status line ("n messages (octets)") comes before its first listing line, and two LINQ
+    /// passes over 10,000 messages were most of the time a client waited for that line (0.3 ms against
+    /// UIDL's 0.07 with a fixed status line).
+    /// </summary>
+    public int Count => _count;
 
-    public long TotalSize => Messages.Where(m => !m.Deleted).Sum(m => m.Size);
+    /// <summary>Octets of the messages not marked deleted (see <see cref="Count"/>).</summary>
+    public long TotalSize => _totalSize;
 
     /// <summary>Opens the maildrop, or returns null when another session holds it.</summary>
     /// <param name="user">The canonical user (the IMAP store's INBOX of the same user may stand in for a scan).</param>
@@ -107,12 +124,27 @@ internal sealed class Maildrop : IAsyncDisposable
         return deleted ? null : message;
     }
 
+    /// <summary>DELE (RFC 1939 §5): marks the message; it is removed at QUIT.</summary>
+    public void Delete(Pop3Message message)
+    {
+        if (!message.Deleted)
+        {
+            message.Deleted = true;
+            _count--;
+            _totalSize -= message.Size;
+        }
+    }
+
+    /// <summary>RSET (RFC 1939 §5): unmarks every message.</summary>
     public void Reset()
     {
         foreach (var message in Messages)
         {
             message.Deleted = false;
         }
+
+        _count = Messages.Count;
+        _totalSize = _allSize;
     }
 
     /// <summary>

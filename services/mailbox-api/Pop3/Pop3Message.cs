@@ -18,6 +18,7 @@ internal sealed class Pop3Message(int number, MaildirMessage message, long size,
     /// <summary>Made when asked (UIDL n): the whole-maildrop UIDL formats the digits straight into the pipe.</summary>
     public string Uidl => Maildrop.UidlOf(Message, UidValidity);
 
+    /// <summary>Marked by DELE; set only through <see cref="Maildrop.Delete"/> and <see cref="Maildrop.Reset"/>, which keep its counts.</summary>
     public bool Deleted { get; set; }
 
     /// <summary>Sent whole by RETR and not yet \Seen on disk: the flag is stored when the session ends.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Facteur.MailboxApi.Tests.Infrastructure;
 
@@ -66,6 +67,34 @@ public sealed class WireTests
         Assert.Equal("+OK 0 0", await client.CommandAsync("STAT"));
         Assert.StartsWith("+OK", await client.CommandAsync("RSET"));
         Assert.StartsWith("+OK 1 ", await client.CommandAsync("STAT"));
+        Assert.StartsWith("+OK", await client.CommandAsync("QUIT"));
+        Assert.Equal(1, MaildirSeed.FileCount(server.Maildir()));
+    }
+
+    [Fact]
+    public async Task Stat_and_list_count_the_octets_of_messages_not_marked_deleted_and_rset_restores_them()
+    {
+        // Count and octets are kept by DELE and RSET rather than recounted per command.
+        await using var server = await Pop3TestServer.StartAsync();
+        MaildirSeed.Deliver(server.Maildir(), MaildirSeed.Message("short", "x\r\n"));
+        MaildirSeed.Deliver(server.Maildir(), MaildirSeed.Message("a longer one", string.Concat(Enumerable.Repeat("some more text\r\n", 20))));
+        await using var client = await LoginAsync(server);
+        var first = long.Parse((await client.CommandAsync("LIST 1")).Split(' ')[2], CultureInfo.InvariantCulture);
+        var second = long.Parse((await client.CommandAsync("LIST 2")).Split(' ')[2], CultureInfo.InvariantCulture);
+        Assert.NotEqual(first, second);
+        Assert.Equal($"+OK 2 {first + second}", await client.CommandAsync("STAT"));
+
+        Assert.StartsWith("+OK", await client.CommandAsync("DELE 2"));
+        Assert.Equal($"+OK 1 {first}", await client.CommandAsync("STAT"));
+        Assert.Equal($"+OK 1 messages ({first} octets)", await client.CommandAsync("LIST"));
+        Assert.Equal($"1 {first}\r\n", Encoding.ASCII.GetString(await client.ReadMultiLineRawAsync()));
+        Assert.StartsWith("-ERR", await client.CommandAsync("DELE 2"));
+        Assert.Equal($"+OK 1 {first}", await client.CommandAsync("STAT"));
+
+        Assert.StartsWith("+OK", await client.CommandAsync("RSET"));
+        Assert.Equal($"+OK 2 {first + second}", await client.CommandAsync("STAT"));
+        Assert.StartsWith("+OK", await client.CommandAsync("DELE 1"));
+        Assert.Equal($"+OK 1 {second}", await client.CommandAsync("STAT"));
         Assert.StartsWith("+OK", await client.CommandAsync("QUIT"));
         Assert.Equal(1, MaildirSeed.FileCount(server.Maildir()));
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Facteur.MailboxApi.Imap.Mailbox;
 using Facteur.MailboxApi.Imap.Parsing;
@@ -74,29 +75,7 @@ internal static class StoreCommand
             unchangedSince);
         var result = await mailbox.Folder.UpdateFlagsAsync(change, cancellationToken).ConfigureAwait(false);
         var modified = new HashSet<uint>(result.Modified);
-        foreach (var (sequence, entry) in messages)
-        {
-            if (modified.Contains(entry.Uid))
-            {
-                continue;
-            }
-
-            if (result.State.FindByUid(entry.Uid) is { } now)
-            {
-                entry.Record = now;
-            }
-            else
-            {
-                entry.Gone = true;
-                continue;
-            }
-
-            if (!silent)
-            {
-                WriteFlagsFetch(session.Reply.Writer, sequence, request.Uid ? entry.Uid : null, entry.Record, session.CondStore);
-            }
-        }
-
+        TakeResult(messages, result.State.Messages, modified, silent ? null : session.Reply.Writer, request.Uid, session.CondStore);
         await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (modified.Count > 0)
         {
@@ -106,6 +85,47 @@ internal static class StoreCommand
         }
 
         return new ImapResult("Store completed.") { AllowExpunge = request.Uid };
+    }
+
+    /// <summary>
+    /// Gives each stored message its record from the folder's new state (or marks it gone), and writes its
+    /// untagged FETCH unless <paramref name="output"/> is null (.SILENT). Both lists are in increasing UID
+    /// order, so one forward walk finds every record: a binary search per message was two delegate calls
+    /// per step, 10,000 × 14 steps for a STORE 1:*. Compiled optimized at once (as the store's per-message
+    /// path, see MailFolder.UpdateFlagsLocked): the first STORE 1:* of a process ran this loop as tier-0 code.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TakeResult(List<(uint Sequence, MailboxMessage Message)> messages, IReadOnlyList<MessageRecord> records,
+        HashSet<uint> modified, PipeWriter? output, bool uid, bool condStore)
+    {
+        var at = 0;
+        foreach (var (sequence, entry) in messages)
+        {
+            if (modified.Count > 0 && modified.Contains(entry.Uid))
+            {
+                continue;
+            }
+
+            while (at < records.Count && records[at].Uid < entry.Uid)
+            {
+                at++;
+            }
+
+            if (at < records.Count && records[at].Uid == entry.Uid)
+            {
+                entry.Record = records[at];
+            }
+            else
+            {
+                entry.Gone = true;
+                continue;
+            }
+
+            if (output is not null)
+            {
+                WriteFlagsFetch(output, sequence, uid ? entry.Uid : null, entry.Record, condStore);
+            }
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Facteur.MailStore.Index;
 
 namespace Facteur.MailboxApi.Imap.Mailbox;
@@ -89,6 +90,53 @@ internal sealed class SelectedMailbox
     public async Task RefreshAsync(ImapReplyWriter reply, bool allowExpunge, CancellationToken cancellationToken) =>
         Apply(reply, await Folder.SyncAsync(cancellationToken).ConfigureAwait(false), allowExpunge);
 
+    /// <summary>
+    /// Marks the messages missing from <paramref name="records"/> gone and reports flag changes, giving every
+    /// message its new record; true when any message is gone. Both lists are in increasing UID order, so one
+    /// forward walk finds each record (a binary search per message cost two delegate calls per step, 100,000
+    /// × 17 steps after a STORE 1:* at 100,000), and a record the session already holds (a STORE's own,
+    /// given by the command) is not compared again. Compiled optimized at once: see StoreCommand.TakeResult.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool WalkChanges(ImapReplyWriter reply, IReadOnlyList<MessageRecord> records)
+    {
+        var anyGone = false;
+        var at = 0;
+        for (var i = 0; i < Messages.Count; i++)
+        {
+            var known = Messages[i];
+            while (at < records.Count && records[at].Uid < known.Uid)
+            {
+                at++;
+            }
+
+            if (at == records.Count || records[at].Uid != known.Uid)
+            {
+                known.Gone = anyGone = true;
+                continue;
+            }
+
+            var now = records[at];
+            if (ReferenceEquals(now, known.Record))
+            {
+                anyGone |= known.Gone;
+                continue;
+            }
+
+            if (!known.Gone && (now.Flags != known.Record.Flags || !now.Keywords.SequenceEqual(known.Record.Keywords)))
+            {
+                reply.Untagged(CondStore
+                    ? $"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)} MODSEQ ({now.ModSeq}))"
+                    : $"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)})");
+            }
+
+            known.Record = now;
+            anyGone |= known.Gone;
+        }
+
+        return anyGone;
+    }
+
     public void Apply(ImapReplyWriter reply, FolderState state, bool allowExpunge)
     {
         // FolderState is immutable and the store hands out the same instance until something changes:
@@ -112,26 +160,7 @@ internal sealed class SelectedMailbox
             reply.Untagged("FLAGS " + ImapFlags.FolderFlags(Keywords));
         }
 
-        for (var i = 0; i < Messages.Count; i++)
-        {
-            var known = Messages[i];
-            if (state.FindByUid(known.Uid) is not { } now)
-            {
-                known.Gone = true;
-                continue;
-            }
-
-            if (!known.Gone && (now.Flags != known.Record.Flags || !now.Keywords.SequenceEqual(known.Record.Keywords)))
-            {
-                reply.Untagged(CondStore
-                    ? $"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)} MODSEQ ({now.ModSeq}))"
-                    : $"{i + 1} FETCH (UID {known.Uid} FLAGS {ImapFlags.Format(now)})");
-            }
-
-            known.Record = now;
-        }
-
-        _goneLeft = Messages.Exists(m => m.Gone);
+        _goneLeft = WalkChanges(reply, state.Messages);
 
         if (allowExpunge)
         {

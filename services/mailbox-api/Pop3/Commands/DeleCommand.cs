@@ -18,7 +18,7 @@ internal sealed class DeleCommand : IPop3Command
             return close ? Pop3Outcome.Close : Pop3Outcome.Continue;
         }
 
-        message.Deleted = true;
+        session.Maildrop!.Delete(message);
         await session.Reply.OkAsync($"Message {message.Number} deleted.", cancellationToken).ConfigureAwait(false);
         return Pop3Outcome.Continue;
     }
