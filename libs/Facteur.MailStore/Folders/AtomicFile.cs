@@ -24,8 +24,10 @@ internal static class AtomicFile
     /// </summary>
     /// <param name="syncDirectory">False only for a file that can always be rebuilt from others (the folder index):
     /// its rename may then be lost in a crash, leaving the previous whole file.</param>
+    /// <param name="flushToDisk">False only for such a file whose reader detects a torn copy (the folder index's
+    /// base, whose header counts its lines): the caller makes it durable later, or never needs to.</param>
     /// <returns>The number of bytes written.</returns>
-    public static long Write(string path, Action<TextWriter> write, bool syncDirectory)
+    public static long Write(string path, Action<TextWriter> write, bool syncDirectory, bool flushToDisk = true)
     {
         var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         long length;
@@ -40,7 +42,7 @@ internal static class AtomicFile
                 }
 
                 length = stream.Length;
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk);
             }
 
             File.Move(temp, path, overwrite: true);
