@@ -24,10 +24,8 @@ internal static class AtomicFile
     /// </summary>
     /// <param name="syncDirectory">False only for a file that can always be rebuilt from others (the folder index):
     /// its rename may then be lost in a crash, leaving the previous whole file.</param>
-    /// <param name="flushToDisk">False only for such a file whose reader detects a torn copy (the folder index's
-    /// base, whose header counts its lines): the caller makes it durable later, or never needs to.</param>
     /// <returns>The number of bytes written.</returns>
-    public static long Write(string path, Action<TextWriter> write, bool syncDirectory, bool flushToDisk = true)
+    public static long Write(string path, Action<TextWriter> write, bool syncDirectory)
     {
         var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         long length;
@@ -42,7 +40,7 @@ internal static class AtomicFile
                 }
 
                 length = stream.Length;
-                stream.Flush(flushToDisk);
+                stream.Flush(flushToDisk: true);
             }
 
             File.Move(temp, path, overwrite: true);

@@ -11,7 +11,7 @@ namespace Facteur.MailStore.Index;
 /// log <c>facteur-index.log</c> (<see cref="FolderIndexLog"/>). The base file is text, one line per
 /// message, written atomically under the uidlist lock:
 /// <code>
-/// facteur-index 4 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt; N&lt;lines below&gt; [E&lt;expunge floor&gt;] [D&lt;new/ mtime&gt;,&lt;cur/ mtime&gt;,&lt;uidlist mtime&gt;,&lt;uidlist size&gt;]
+/// facteur-index 3 V&lt;uidvalidity&gt; H&lt;highestmodseq&gt; G&lt;generation&gt; [E&lt;expunge floor&gt;] [D&lt;new/ mtime&gt;,&lt;cur/ mtime&gt;,&lt;uidlist mtime&gt;,&lt;uidlist size&gt;]
 /// X &lt;uid&gt; &lt;modseq&gt;                                          (an expunged UID, for VANISHED)
 /// &lt;uid&gt; &lt;modseq&gt; &lt;size&gt; &lt;mtime ms&gt; &lt;summary offset&gt; &lt;summary length&gt; &lt;fetch offset&gt; &lt;fetch length&gt; &lt;n|c&gt; &lt;file name&gt;
 /// </code>
@@ -24,23 +24,12 @@ namespace Facteur.MailStore.Index;
 /// memory is current, and one that finds only a longer log reads just the new records.
 /// D is the state of the directories the index was last checked against (<see cref="DirectoryStamp"/>):
 /// while they are unchanged, a sync need not list them.
-/// <para>A sync's base (the first sync of a folder writes one of every message) is written without its fsync, as
-/// Dovecot writes its index files: a base lost or torn by a crash is rebuilt from the uidlist and the Maildir.
-/// So the reader must never trust a torn one: version 4 counts its lines in the header (N) and a copy with
-/// another count, or whose last line has no line end, reads as corrupt. And because the log's F records carry
-/// mod-sequences that must never go back (RFC 7162 §3.1.1), a base is made durable (fsync, then the folder's
-/// directory for its rename) before the first fsynced log batch that extends it (<see cref="MakeBaseDurable"/>):
-/// otherwise a crash could keep the batch but bring back the previous base, whose HIGHESTMODSEQ is lower.
-/// A rebuilt base does not repeat the lost one's mod-sequences: they restart above the clock (MailFolder.LoadIndex).</para>
 /// </summary>
 internal sealed class FolderIndexFile
 {
     public const string FileName = "facteur-index";
     private const string Magic = "facteur-index";
-    private const int Version = 4;
-
-    /// <summary>Version 3 bases (no line count) are still read: every writer of one fsynced it before its rename.</summary>
-    private const int UncountedVersion = 3;
+    private const int Version = 3;
 
     /// <summary>The log is compacted into the base once it is longer than this share of the base (and at least <see cref="MinimumLogBeforeCompaction"/>).</summary>
     private const double LogToBaseRatio = 0.5;
@@ -52,16 +41,6 @@ internal sealed class FolderIndexFile
     private bool _stampChanged;
     private bool _rewrite = true;
     private DirectoryStamp? _stamp;
-
-    // Taken by MakeBaseDurable, which a sync's deferred log fsync runs after the folder's lock is released.
-    private readonly Lock _baseSync = new();
-
-    // True while the base this copy extends may not be durable: written by a sync without its fsync, or read
-    // from disk (another process may have written it so). Cleared once this process has fsynced it and its directory.
-    private bool _baseFsyncOwed;
-
-    /// <summary>Called with the index path right before <see cref="MakeBaseDurable"/> fsyncs the base (tests see the order of the fsyncs).</summary>
-    internal static Action<string>? BeforeBaseFsync { get; set; }
 
     public uint UidValidity { get; set; }
 
@@ -244,9 +223,7 @@ internal sealed class FolderIndexFile
 
                 index = new FolderIndexFile { UidValidity = parsed.UidValidity, HighestModSeq = parsed.HighestModSeq, Generation = parsed.Generation, Stamp = parsed.Stamp, ExpungeFloor = parsed.ExpungeFloor };
                 index.BaseLength = stream.Length;
-                index._baseFsyncOwed = true; // whoever wrote it, this process has not made it durable
                 uint lastUid = 0;
-                var lines = 0;
                 string? line;
                 while ((line = reader.ReadLine()) != null)
                 {
@@ -254,8 +231,6 @@ internal sealed class FolderIndexFile
                     {
                         continue;
                     }
-
-                    lines++;
 
                     if (line.StartsWith("X ", StringComparison.Ordinal))
                     {
@@ -276,13 +251,6 @@ internal sealed class FolderIndexFile
 
                     lastUid = entry.Uid;
                     index.Entries.Add(entry);
-                }
-
-                // A base written without its fsync and cut short by a crash: fewer lines than its header
-                // counts, or a last line cut in the middle (which may still parse, with half a file name).
-                if (parsed.Version != UncountedVersion && (parsed.Lines != lines || !EndsWithLineEnd(stream)))
-                {
-                    return null;
                 }
             }
 
@@ -310,8 +278,7 @@ internal sealed class FolderIndexFile
 
     /// <summary>Writes what changed since the last save: appended to the log when small, else a new base (atomic, new generation) and no log.</summary>
     /// <param name="path">The index file.</param>
-    /// <param name="flushLog">False (a sync's changes): a log batch is written without its fsync, and a base too
-    /// (its fsync is owed, <see cref="MakeBaseDurable"/>). True: durable before this returns, base included.</param>
+    /// <param name="flushLog">False: a log batch is written without its fsync (the base is always fsynced).</param>
     /// <returns>True when a log batch was appended without its fsync: the caller owes <see cref="FolderIndexLog.Fsync"/>.</returns>
     public bool Save(string path, bool flushLog = true)
     {
@@ -383,11 +350,6 @@ internal sealed class FolderIndexFile
                 batch.Append(Stamp is { } s ? $"D {FormatStamp(s)}\n" : "D -\n");
             }
 
-            if (flushLog)
-            {
-                MakeBaseDurable(path); // before the batch's fsync: see the class comment
-            }
-
             if (FolderIndexLog.Append(path, Generation, LogLength, batch.ToString(), HighestModSeq, flushLog) is { } length)
             {
                 LogLength = length;
@@ -400,62 +362,17 @@ internal sealed class FolderIndexFile
         return false;
     }
 
-    /// <summary>
-    /// fsync(2) of the base and of its directory (its rename), unless this process did so already: before the
-    /// first fsynced log batch that extends it (see the class comment), and before a sync's deferred log fsync.
-    /// </summary>
-    public void MakeBaseDurable(string path)
-    {
-        lock (_baseSync)
-        {
-            if (!_baseFsyncOwed)
-            {
-                return;
-            }
-
-            BeforeBaseFsync?.Invoke(path);
-            try
-            {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-                stream.Flush(flushToDisk: true);
-            }
-            catch (FileNotFoundException)
-            {
-                // Removed since (a rebuild by another process is under way): no base of this copy's to keep.
-            }
-
-            DirectorySync.Fsync(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-            _baseFsyncOwed = false;
-        }
-    }
-
-    /// <summary>Keeps <paramref name="previous"/>'s owed fsync when this copy was read from the same base (a reload of this process's own write).</summary>
-    public void InheritBaseFsync(FolderIndexFile previous)
-    {
-        if (previous.Generation == Generation)
-        {
-            lock (previous._baseSync)
-            {
-                _baseFsyncOwed |= previous._baseFsyncOwed;
-            }
-        }
-    }
-
     /// <param name="path">The index file.</param>
-    /// <param name="durable">True for a base that is a batch of this process's own STORE/EXPUNGE/APPEND (fsynced
-    /// with its rename before the reply, like the log batch it stands for); false for a sync's, whose fsync is
-    /// owed until <see cref="MakeBaseDurable"/> (what it holds, the uidlist and the Maildir give back).</param>
+    /// <param name="durableRename">True when the base is the batch of this process's own STORE/EXPUNGE/APPEND
+    /// (<see cref="Save"/> with flushLog): its rename is made durable too (the folder's directory fsynced) before the
+    /// reply. Otherwise a crash after the reply could bring back the previous base, whose HIGHESTMODSEQ is lower,
+    /// and mod-sequences already announced would be handed out again (RFC 7162 §3.1.1). A sync's base (what the
+    /// uidlist and the Maildir give back, as a sync's log batch) skips that fsync: rebuilt when missing or stale.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one call loops over every entry (a first sync writes 100,000)
-    private void WriteBase(string path, bool durable)
+    private void WriteBase(string path, bool durableRename)
     {
         Generation = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
-        BaseLength = AtomicFile.Write(path, WriteBaseTo, syncDirectory: durable, flushToDisk: durable);
-        lock (_baseSync)
-        {
-            // After the rename: a MakeBaseDurable running now (a deferred log fsync) may have fsynced the
-            // previous base; this one is owed from here on.
-            _baseFsyncOwed = !durable;
-        }
+        BaseLength = AtomicFile.Write(path, WriteBaseTo, syncDirectory: durableRename);
 
         // The old log names the old generation, so it is never applied to the new base; it is replaced
         // by this base's log with the next small change (no second file write per big change).
@@ -469,7 +386,7 @@ internal sealed class FolderIndexFile
     private void WriteBaseTo(TextWriter writer)
     {
         var header = new StringBuilder();
-        header.Append(CultureInfo.InvariantCulture, $"{Magic} {Version} V{UidValidity} H{HighestModSeq} G{Generation} N{Expunged.Count + Entries.Count}");
+        header.Append(CultureInfo.InvariantCulture, $"{Magic} {Version} V{UidValidity} H{HighestModSeq} G{Generation}");
         if (ExpungeFloor != 0)
         {
             header.Append(CultureInfo.InvariantCulture, $" E{ExpungeFloor}");
@@ -698,20 +615,12 @@ internal sealed class FolderIndexFile
             : null;
     }
 
-    /// <summary>True when the base's last byte is a line end: a crash can cut an unsynced base in the middle of its last line.</summary>
-    private static bool EndsWithLineEnd(FileStream stream)
-    {
-        Span<byte> last = stackalloc byte[1];
-        return stream.Length > 0 && RandomAccess.Read(stream.SafeFileHandle, last, stream.Length - 1) == 1 && last[0] == (byte)'\n';
-    }
-
-    private static (int Version, uint UidValidity, ulong HighestModSeq, long Generation, DirectoryStamp? Stamp, ulong ExpungeFloor, int? Lines)? ParseHeader(string header)
+    private static (uint UidValidity, ulong HighestModSeq, long Generation, DirectoryStamp? Stamp, ulong ExpungeFloor)? ParseHeader(string header)
     {
         var fields = header.Split(' ');
-        if (fields.Length < 5 || fields[0] != Magic
-            || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version is not (Version or UncountedVersion))
+        if (fields.Length < 5 || fields[0] != Magic || fields[1] != Version.ToString(CultureInfo.InvariantCulture))
         {
-            return null; // another version (an older Facteur's 1 or 2, a newer one's): rebuilt, never misread
+            return null; // another version (an older Facteur's): rebuilt, never misread
         }
 
         uint? uidValidity = null;
@@ -719,7 +628,6 @@ internal sealed class FolderIndexFile
         long? generation = null;
         DirectoryStamp? stamp = null;
         ulong floor = 0;
-        int? lines = null;
         foreach (var field in fields.Skip(2))
         {
             if (field.Length < 2)
@@ -734,14 +642,11 @@ internal sealed class FolderIndexFile
                 case 'H' when ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var h): highest = h; break;
                 case 'G' when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var g): generation = g; break;
                 case 'E' when ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var e): floor = e; break;
-                case 'N' when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n): lines = n; break;
                 case 'D': stamp = DirectoryStamp.Parse(field[1..]); break;
             }
         }
 
-        return uidValidity is { } u && highest is { } hm && generation is { } gen && (lines is not null || version == UncountedVersion)
-            ? (version, u, hm, gen, stamp, floor, lines)
-            : null;
+        return uidValidity is { } u && highest is { } hm && generation is { } gen ? (u, hm, gen, stamp, floor) : null;
     }
 
     private static IndexEntry? ParseEntry(string line)

@@ -31,9 +31,6 @@ internal static class FolderIndexLog
 
     public static string PathOf(string indexPath) => indexPath + ".log";
 
-    /// <summary>Called with the index path right before each fsync of the log (tests see the order of the fsyncs).</summary>
-    internal static Action<string>? BeforeFsync { get; set; }
-
     /// <summary>The log's length in bytes, 0 when there is none.</summary>
     public static long Length(string indexPath)
     {
@@ -96,11 +93,6 @@ internal static class FolderIndexLog
             bytes.CopyTo(buffer, 0);
             commit.CopyTo(buffer, bytes.Length);
             stream.Write(buffer); // one write: a crash leaves a prefix, which the hash rejects
-            if (flushToDisk)
-            {
-                BeforeFsync?.Invoke(indexPath);
-            }
-
             stream.Flush(flushToDisk);
             return stream.Length;
         }
@@ -116,7 +108,6 @@ internal static class FolderIndexLog
         try
         {
             using var stream = new FileStream(PathOf(indexPath), FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            BeforeFsync?.Invoke(indexPath);
             stream.Flush(flushToDisk: true);
         }
         catch (FileNotFoundException)

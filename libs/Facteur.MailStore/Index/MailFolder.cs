@@ -132,17 +132,14 @@ public sealed class MailFolder
     {
         if (Interlocked.Exchange(ref _indexLogFsyncOwed, 0) == 1)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static owed => FsyncIndexLogQuietly(owed.Index, owed.Path), (Index: _index, Path: IndexPath), preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static path => FsyncIndexLogQuietly(path), IndexPath, preferLocal: false);
         }
     }
 
-    private static void FsyncIndexLogQuietly(FolderIndexFile index, string indexPath)
+    private static void FsyncIndexLogQuietly(string indexPath)
     {
         try
         {
-            // The base first (a first sync's is written without its fsync): a durable batch of a base that a
-            // crash can take back is what FolderIndexFile.MakeBaseDurable is there to prevent.
-            index.MakeBaseDurable(indexPath);
             FolderIndexLog.Fsync(indexPath);
         }
         catch (IOException)
@@ -836,7 +833,6 @@ public sealed class MailFolder
         }
         else
         {
-            read.InheritBaseFsync(_index); // this process's own base read back: still owed if it was
             _index = read;
         }
 

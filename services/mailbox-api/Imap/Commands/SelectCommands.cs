@@ -57,7 +57,7 @@ internal static class SelectCommands
 
         var folder = await session.RequireMailbox().OpenFolderAsync(name, cancellationToken).ConfigureAwait(false);
         var readOnly = request.Name == "EXAMINE";
-        var mailbox = SelectedMailbox.Open(name, folder, readOnly);
+        var mailbox = await SelectedMailbox.OpenAsync(name, folder, readOnly, cancellationToken).ConfigureAwait(false);
         var reply = session.Reply;
         reply.Untagged("FLAGS " + ImapFlags.FolderFlags(mailbox.Keywords));
         reply.Untagged($"{mailbox.Count} EXISTS");

@@ -64,13 +64,11 @@ internal sealed class SelectedMailbox
 
     public uint LastUid => Messages.Count == 0 ? 0 : Messages.UidAt(Messages.Count - 1);
 
-    /// <summary>
-    /// The session's view of <paramref name="folder"/> as <see cref="UserMailbox.OpenFolderAsync"/> has just synced it in
-    /// this command. No second sync: after a first sync the folder's stamp is too fresh to trust without the lock, so
-    /// one more sync took the gate, the dot-lock and a stamp check to find what the first had just built.
-    /// A change that lands between the two is reported by the next command, as one just after the SELECT would be.
-    /// </summary>
-    public static SelectedMailbox Open(string name, MailFolder folder, bool readOnly) => new(name, folder, readOnly, folder.State);
+    public static async Task<SelectedMailbox> OpenAsync(string name, MailFolder folder, bool readOnly, CancellationToken cancellationToken)
+    {
+        var state = await folder.SyncAsync(cancellationToken).ConfigureAwait(false);
+        return new SelectedMailbox(name, folder, readOnly, state);
+    }
 
     /// <summary>1-based sequence number of a UID, or 0.</summary>
     public uint SequenceOf(uint uid) => Messages.IndexOfUid(uid) is var at and >= 0 ? (uint)at + 1 : 0;
