@@ -307,7 +307,7 @@ internal sealed class FolderIndexFile
             }
             else if (flagRecords && LogVersion < FolderIndexLog.Version)
             {
-                WriteBase(path); // an older Facteur's log has no F records: the next change starts a new one
+                WriteBase(path, flushLog); // an older Facteur's log has no F records: the next change starts a new one
                 return false;
             }
 
@@ -359,16 +359,21 @@ internal sealed class FolderIndexFile
             }
         }
 
-        WriteBase(path);
+        WriteBase(path, flushLog);
         return false;
     }
 
+    /// <param name="path">The index file.</param>
+    /// <param name="durableRename">True when the base is the batch of this process's own STORE/EXPUNGE/APPEND
+    /// (<see cref="Save"/> with flushLog): its rename is made durable too (the folder's directory fsynced) before the
+    /// reply. Otherwise a crash after the reply could bring back the previous base, whose HIGHESTMODSEQ is lower,
+    /// and mod-sequences already announced would be handed out again (RFC 7162 §3.1.1). A sync's base (what the
+    /// uidlist and the Maildir give back, as a sync's log batch) skips that fsync: rebuilt when missing or stale.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one call loops over every entry (a first sync writes 100,000)
-    private void WriteBase(string path)
+    private void WriteBase(string path, bool durableRename)
     {
         Generation = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
-        // No directory fsync: the index is rebuilt from the uidlist and the Maildir when it is missing or stale.
-        BaseLength = AtomicFile.Write(path, WriteBaseTo, syncDirectory: false);
+        BaseLength = AtomicFile.Write(path, WriteBaseTo, syncDirectory: durableRename);
 
         // The old log names the old generation, so it is never applied to the new base; it is replaced
         // by this base's log with the next small change (no second file write per big change).

@@ -11,6 +11,7 @@ namespace Facteur.MailStore.Tests.Index;
 /// one such fsync saw the UIDs the operation then announced (RFC 3501 §2.3.1.1: a UID is never given to another
 /// message under the same UIDVALIDITY, which a crash bringing back the previous list would do).
 /// </summary>
+[Collection(FsyncHookCollection.Name)]
 public sealed class UidListDurabilityTests : IDisposable
 {
     private readonly IndexTestMaildir maildir = new();
