@@ -136,7 +136,7 @@ public sealed class ClaimSyncRaceTests : IAsyncLifetime
             Assert.NotSame(Task.CompletedTask, spooled.EntryCreated);
             await spooled.EntryCreated.WaitAsync(TimeSpan.FromSeconds(30));
 
-            await intake.CommitAsync(Envelope(queueId), message, CancellationToken.None);
+            await intake.CommitAsync(TestHost.EnvelopeFor(queueId, "alice@esp.sn"), message, CancellationToken.None);
         }
 
         Assert.True(Facteur.Hosting.Bus.SpoolTrailer.TryVerify(claims.SpillPath(queueId), out var layout, out _, out _), "the claim is not whole after the 250");
@@ -153,16 +153,6 @@ public sealed class ClaimSyncRaceTests : IAsyncLifetime
         Assert.False(File.Exists(claims.SpillPath(abandoned)), "an abandoned message's claim file was left");
         Assert.Single(Directory.EnumerateFiles(gateway.Spool.Claims));
     }
-
-    private static Envelope Envelope(string queueId) => new()
-    {
-        QueueId = queueId,
-        ReversePath = "sender@example.org",
-        Recipients = ["alice@esp.sn"],
-        ReceivedAt = DateTimeOffset.UtcNow,
-        ClientAddress = "127.0.0.1",
-        HeloName = "client.example.org",
-    };
 
     [Fact]
     public async Task Over_an_smtp_socket_a_claim_deleted_by_delivery_before_its_fsync_still_gets_250_and_lands_once()

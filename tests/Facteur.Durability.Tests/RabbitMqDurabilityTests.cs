@@ -88,7 +88,7 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
             await message.Content.FlushAsync();
             Assert.False(File.Exists(gateway.Spool.MessagePath(small)), "a small message was written to a spool file");
             Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Claims));
-            await intake.CommitAsync(EnvelopeFor(small), message, CancellationToken.None);
+            await intake.CommitAsync(TestHost.EnvelopeFor(small, "alice@esp.sn"), message, CancellationToken.None);
         }
 
         await using (var message = await intake.BeginAsync(large, CancellationToken.None))
@@ -100,7 +100,7 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
             await message.Content.WriteAsync(largeContent.AsMemory(1000));
             Assert.True(File.Exists(claimPath), "a message past the inline threshold did not spill into its claim file");
             Assert.False(File.Exists(gateway.Spool.MessagePath(large)), "spilled into incoming/, not claims/");
-            await intake.CommitAsync(EnvelopeFor(large), message, CancellationToken.None);
+            await intake.CommitAsync(TestHost.EnvelopeFor(large, "alice@esp.sn"), message, CancellationToken.None);
         }
 
         await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 2, TimeSpan.FromSeconds(30), "both messages");
@@ -109,16 +109,6 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         Assert.Contains(contents, c => c.AsSpan().EndsWith(largeContent));
         await Wait.UntilAsync(() => !Directory.EnumerateFiles(gateway.Spool.Claims).Any(), TimeSpan.FromSeconds(10), "the claim to be deleted");
         Assert.Empty(Directory.EnumerateFiles(gateway.Spool.Incoming));
-
-        static Envelope EnvelopeFor(string queueId) => new()
-        {
-            QueueId = queueId,
-            ReversePath = "sender@example.org",
-            Recipients = ["alice@esp.sn"],
-            ReceivedAt = DateTimeOffset.UtcNow,
-            ClientAddress = "127.0.0.1",
-            HeloName = "client.example.org",
-        };
     }
 
     [Fact]

@@ -120,16 +120,19 @@ internal sealed class TestHost : IAsyncDisposable
         var intake = Services.GetRequiredService<IMailIntake>();
         await using var message = await intake.BeginAsync(queueId, cancellationToken);
         await message.Content.WriteAsync(content, cancellationToken);
-        await intake.CommitAsync(new Envelope
-        {
-            QueueId = queueId,
-            ReversePath = "sender@example.org",
-            Recipients = recipients,
-            ReceivedAt = DateTimeOffset.UtcNow,
-            ClientAddress = "127.0.0.1",
-            HeloName = "client.example.org",
-        }, message, cancellationToken);
+        await intake.CommitAsync(EnvelopeFor(queueId, recipients), message, cancellationToken);
     }
+
+    /// <summary>The envelope an SMTP session from 127.0.0.1 would commit for <paramref name="recipients"/>.</summary>
+    public static Envelope EnvelopeFor(string queueId, params string[] recipients) => new()
+    {
+        QueueId = queueId,
+        ReversePath = "sender@example.org",
+        Recipients = recipients,
+        ReceivedAt = DateTimeOffset.UtcNow,
+        ClientAddress = "127.0.0.1",
+        HeloName = "client.example.org",
+    };
 
     public string[] Files(string mailbox, string sub = "new")
     {
