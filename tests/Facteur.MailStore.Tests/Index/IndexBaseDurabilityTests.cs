@@ -54,10 +54,3 @@ public sealed class IndexBaseDurabilityTests : IDisposable
         Assert.Contains($"G{generation}", folderFsyncs); // the folder's directory fsynced after the new base's rename
     }
 }
-
-/// <summary>Tests that set the process-wide fsync hooks run one at a time.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class FsyncHookCollection
-{
-    public const string Name = "fsync hooks";
-}
