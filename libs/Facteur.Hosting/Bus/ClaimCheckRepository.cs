@@ -74,7 +74,7 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     /// finished, so <see cref="Get"/> verifies such a claim's footer and hash before anyone reads it.
     /// Readers get prefix + message.
     /// </summary>
-    public string SpillPath(string queueId) => Path.Combine(spool.Claims, SpoolFilePrefix + MailSpool.CheckedQueueId(queueId));
+    public string SpillPath(string queueId) => Path.Combine(spool.Claims, SpilledName(queueId));
 
     /// <summary>
     /// The claim written at <see cref="SpillPath"/> for <paramref name="queueId"/> (its name derives from
@@ -82,7 +82,9 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     /// unconfirmed publish.
     /// </summary>
     public MessageData<Stream> ForSpilled(string queueId) =>
-        new ClaimedContent(new Uri(ClaimPrefix + SpoolFilePrefix + MailSpool.CheckedQueueId(queueId)), this);
+        new ClaimedContent(new Uri(ClaimPrefix + SpilledName(queueId)), this);
+
+    private static string SpilledName(string queueId) => SpoolFilePrefix + MailSpool.CheckedQueueId(queueId);
 
     /// <summary>A reference to a standalone spool entry's message file (which the spool deletes, not the claim check).</summary>
     public MessageData<Stream> ForSpoolEntry(string queueId) =>
@@ -121,7 +123,7 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     public bool Exists(Uri address) => File.Exists(PathOf(address));
 
     /// <summary>
-    /// Whether the file behind an address is a spool file whose content is prefix + message: an
+    /// Whether the file behind an address is a spool file whose content is prefix + message: a
     /// spilled format-2 claim, or a standalone spool entry without the format-1 envelope file.
     /// Other claims (copies, <see cref="Put"/>) hold exactly the content: their last octets are the
     /// sender's and are never taken for a footer.

@@ -56,31 +56,13 @@ internal sealed partial class MailIntake(
             // under its claim's final name, and the fsync of claims/ starts with it: the entry is
             // durable before the message ends, and the commit waits for the file's own fsync only
             // (no rename into claims/ left to make durable after the last octet).
-            var claimPath = claims.SpillPath(queueId);
-            return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(
-                queueId, claimPath, () => CreateSpoolFile(claimPath), InlineThreshold,
-                () => DirectorySync.FsyncAsync(spool.Claims, CancellationToken.None)));
+            return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, claims.SpillPath(queueId), InlineThreshold));
         }
 
-        var path = spool.MessagePath(queueId);
-        var file = CreateSpoolFile(path);
-        // Standalone: the file is the spool entry. Its directory entry must be durable before the
-        // 250 (POSIX: only an fsync of the directory makes a new name durable); that fsync starts
-        // now and runs while the client sends the message, so the commit waits for one fsync, the
-        // file's, as Postfix's cleanup does. Sessions starting together share it (group commit).
-        var entryCreated = DirectorySync.FsyncAsync(spool.Incoming, CancellationToken.None);
-        return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, path, file, entryCreated));
+        // Standalone: the file is the spool entry, created now (SpooledMessage starts the fsync of
+        // incoming/ with it, so its name is durable by the time the message ends).
+        return ValueTask.FromResult<ISpooledMessage>(new SpooledMessage(queueId, spool.MessagePath(queueId), memoryLimit: 0));
     }
-
-    private static FileStream CreateSpoolFile(string path) =>
-        new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.Read,
-            BufferSize = 64 * 1024,
-            Options = FileOptions.Asynchronous,
-        });
 
     public async ValueTask CommitAsync(Envelope envelope, ISpooledMessage message, CancellationToken cancellationToken)
     {

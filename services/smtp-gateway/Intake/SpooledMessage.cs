@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Facteur.Hosting.Bus;
+using Facteur.MailStore;
 
 namespace Facteur.SmtpGateway.Intake;
 
@@ -11,41 +12,33 @@ namespace Facteur.SmtpGateway.Intake;
 /// <para>Over RabbitMQ a message that stays within the inline threshold never needs the file: it is
 /// published inline, and the file was neither fsynced nor kept (the broker's confirm is the
 /// durability, DESIGN.md promise 1). So the octets stay in memory up to a limit and the file is
-/// created only when the message outgrows it (and is then a claim check). That saves per message a create, an unlink, a reopen and read, and the
-/// file-system work of allocating and freeing an inode in a busy directory (ext4 scans past every
+/// created only when the message outgrows it (and is then a claim check). That saves per message
+/// a create, an unlink, a reopen and read, and the file-system work of allocating and freeing an inode in a busy directory (ext4 scans past every
 /// recently freed inode of the group on each create, which the profile showed).</para>
 /// </summary>
 internal sealed class SpooledMessage : ISpooledMessage
 {
-    private readonly Func<FileStream> openFile;
-    private readonly Func<Task>? syncEntry;
     private readonly int memoryLimit;
     private readonly IncrementalHash hash = SpoolTrailer.NewHash();
     private readonly HashingStream content;
     private FileStream? file;
     private MemoryStream? memory;
 
-    /// <summary>A message written straight into <paramref name="file"/> (the standalone spool entry).</summary>
-    public SpooledMessage(string queueId, string path, FileStream file, Task? entryCreated = null)
-        : this(queueId, path, () => file, memoryLimit: 0)
-    {
-        this.file = file;
-        EntryCreated = entryCreated ?? Task.CompletedTask;
-    }
-
     /// <summary>
-    /// A message kept in memory while it stays within <paramref name="memoryLimit"/> octets; the
-    /// file is opened with <paramref name="openFile"/> when it grows past it, and
-    /// <paramref name="syncEntry"/>, if given, then starts the fsync of its directory (<see cref="EntryCreated"/>).
+    /// A message kept in memory while it stays within <paramref name="memoryLimit"/> octets (0: straight
+    /// into the file, made now); past it the file is created at <paramref name="path"/> and the fsync of
+    /// its directory starts (<see cref="EntryCreated"/>).
     /// </summary>
-    public SpooledMessage(string queueId, string path, Func<FileStream> openFile, int memoryLimit, Func<Task>? syncEntry = null)
+    public SpooledMessage(string queueId, string path, int memoryLimit)
     {
         QueueId = queueId;
         Path = path;
-        this.openFile = openFile;
-        this.syncEntry = syncEntry;
         this.memoryLimit = memoryLimit;
         content = new HashingStream(this);
+        if (memoryLimit == 0)
+        {
+            EnsureFile();
+        }
     }
 
     public string QueueId { get; }
@@ -106,11 +99,19 @@ internal sealed class SpooledMessage : ISpooledMessage
             return;
         }
 
-        file = openFile();
-        if (syncEntry is not null)
+        file = new FileStream(Path, new FileStreamOptions
         {
-            EntryCreated = syncEntry();
-        }
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.Read,
+            BufferSize = 64 * 1024,
+            Options = FileOptions.Asynchronous,
+        });
+
+        // POSIX: only an fsync of the directory makes a new name durable. Started now, it runs while
+        // the client sends the rest, so the commit waits for one fsync, the file's, as Postfix's
+        // cleanup does; sessions creating files together share it (group commit).
+        EntryCreated = DirectorySync.FsyncAsync(System.IO.Path.GetDirectoryName(Path)!, CancellationToken.None);
 
         if (memory is not null)
         {
