@@ -27,6 +27,8 @@
 # dotnet build -c Release output; r2r: a ReadyToRun publish). FACTEUR_BENCH_GC=server|workstation and FACTEUR_BENCH_DATAS=0|1 override the GC
 # settings of every Facteur process, the webmail's and imapscale's included (default: what the
 # projects ship; recorded in the table).
+# FACTEUR_BENCH_DELIVERIES=N: delivery workers over RabbitMQ (default 1, docker-compose.yml's; recorded
+# in the table).
 #
 # Everything listens on 127.0.0.1 on OS-chosen free ports; Postfix, Dovecot and RabbitMQ run as
 # private instances with their state in the work folder (bench/anchors/*.sh, scripts/rabbitmq.sh).
@@ -381,16 +383,20 @@ elif wants smtp; then
   G_PID=$(launch smtp-gateway "$(bin smtp-gateway Facteur.SmtpGateway.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}" \
     Smtp__Port="$S_SMTP" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)")
   PIDS+=("$G_PID")
-  # shellcheck disable=SC2046
-  D1=$(launch delivery-1 "$(bin delivery Facteur.Delivery.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}")
-  PIDS+=("$D1")
-  # shellcheck disable=SC2046
-  D2=$(launch delivery-2 "$(bin delivery Facteur.Delivery.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}")
-  PIDS+=("$D2")
-  log "Facteur over RabbitMQ ready (gateway $G_PID, delivery $D1 $D2)"
+  # One delivery worker by default, as docker-compose.yml starts on one box: a second replica on the
+  # same two cores was slower in 13 of 15 paired 100 KB cells and cost more CPU per message (its idle threads
+  # and the broker's hand-offs between two consumers; bench/results/rabbit-deliveries-ab-*).
+  # FACTEUR_BENCH_DELIVERIES=N runs N competing workers, as the k8s base (2) or a scaled compose.
+  DELIVERY_PIDS=()
+  for i in $(seq 1 "${FACTEUR_BENCH_DELIVERIES:-1}"); do
+    # shellcheck disable=SC2046
+    D=$(launch "delivery-$i" "$(bin delivery Facteur.Delivery.dll)" "$(free_port)" $(facteur_env "$S/mail" "$S") "${BUS[@]}")
+    PIDS+=("$D"); DELIVERY_PIDS+=("$D")
+  done
+  log "Facteur over RabbitMQ ready (gateway $G_PID, delivery ${DELIVERY_PIDS[*]})"
   warm_up rabbitmq "$S_SMTP" "" 0 "$S/mail"
   timed smtp smtp_rows rabbitmq "$S_SMTP" "$S/mail"
-  for pid in "$G_PID" "$D1" "$D2"; do stop_pid "$pid"; done
+  for pid in "$G_PID" "${DELIVERY_PIDS[@]}"; do stop_pid "$pid"; done
 fi
 
 # --- 6. webmail: the inbox page through the edge vs Roundcube's inbox list ------------------------------
@@ -458,7 +464,7 @@ table_args=()
 [ -n "$IMAPSCALE" ] && table_args+=(--imapscale "$IMAPSCALE")
 for note in "${NOTES[@]}"; do table_args+=(--note "$note"); done
 python3 "$BENCH/results/tabulate.py" "$RESULTS" "${table_args[@]}" \
-  --quick "$QUICK" --partial "$PARTIAL" --kind "$KIND" --repeat "$REPEAT" --corpus "$CORPUS" --gc "$GC_NOTE" \
+  --quick "$QUICK" --partial "$PARTIAL" --kind "$KIND" --repeat "$REPEAT" --corpus "$CORPUS" --gc "$GC_NOTE" --deliveries "${FACTEUR_BENCH_DELIVERIES:-1}" \
   --postfix "$(postconf -d -h mail_version)" --dovecot "$(dovecot --version)" --roundcube "$ROUNDCUBE_VERSION" \
   --timings "$TIMINGS" --elapsed "$((SECONDS - RUN_STARTED))" \
   --out-dir "$BENCH/results" --stamp "$STAMP"

@@ -138,6 +138,7 @@ def machine(args):
         ("OS", run("sh", "-c", ". /etc/os-release; echo $PRETTY_NAME")),
         (".NET", f"SDK {run('dotnet', '--version')}; runtimes: {', '.join(l.split(' [')[0] for l in run('dotnet', '--list-runtimes').splitlines() if 'NETCore.App' in l)}"),
         ("GC (Facteur)", args.gc),
+        ("Topology over RabbitMQ", f"one gateway, {args.deliveries} delivery worker(s), one private broker (quorum queue)"),
         ("cgroup limits", f"cpu.max={read('/sys/fs/cgroup/cpu.max')}, memory.max={read('/sys/fs/cgroup/memory.max')}"),
         ("Load average at the end", read("/proc/loadavg")),
         ("Anchor", f"Postfix {args.postfix}, Dovecot {args.dovecot}; webmail: {args.roundcube}"),
@@ -254,6 +255,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--corpus", type=int, default=0)
     parser.add_argument("--gc", default="?")
+    parser.add_argument("--deliveries", type=int, default=2, help="delivery workers over RabbitMQ (runs before 2026-11-30 had 2)")
     parser.add_argument("--postfix", default="?")
     parser.add_argument("--dovecot", default="?")
     parser.add_argument("--roundcube", default="not run")

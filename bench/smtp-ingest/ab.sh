@@ -18,7 +18,8 @@
 # environment variables to that one (e.g. FACTEUR_AB_ENV_server="DOTNET_gcServer=1").
 # FACTEUR_AB_ERL_<NAME>="+S 1:1 ..." runs a rabbit: tree on a broker started with those extra Erlang
 # flags (scripts/rabbitmq.sh's FACTEUR_RABBITMQ_ERL_ARGS); the broker is restarted whenever the next
-# rabbit: tree asks for other flags than the running one has.
+# rabbit: tree asks for other flags than the running one has. FACTEUR_AB_DELIVERIES_<NAME>=N runs N
+# delivery workers for that rabbit: tree instead of two (docker-compose.yml starts one, the k8s base two).
 # Bounded: every measurement has a 300 s timeout.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -124,6 +125,20 @@ cpu_ticks() {
   done
   echo "$total"
 }
+# The same per process: "standalone" or "gateway delivery-1 … broker" ticks, in that order.
+cpu_parts() {
+  local pid f out=()
+  for pid in "${RABBIT_PIDS[@]}" $PID $(for b in $(pgrep -x beam.smp || true); do
+      grep -qz "^RABBITMQ_NODE_PORT=$RABBIT_PORT\$" "/proc/$b/environ" 2>/dev/null && echo "$b"; done); do
+    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null || echo "")
+    out+=("$(( ${f[11]:-0} + ${f[12]:-0} ))")
+  done
+  echo "${out[*]}"
+}
+cpu_split() { # "before" "after" messages -> JSON list of ms per message, per process
+  python3 -c "import os,sys; b,a=sys.argv[1].split(),sys.argv[2].split(); t=os.sysconf('SC_CLK_TCK')
+print('[' + ','.join(str(round((int(y)-int(x))*1000/t/int(sys.argv[3]),2)) for x,y in zip(b,a)) + ']')" "$1" "$2" "$3"
+}
 cpu_per_msg() { # before after messages
   if [ "$1" -lt 0 ]; then echo null; else python3 -c "import os,sys; print(round(($2-$1)*1000/os.sysconf('SC_CLK_TCK')/$3, 3))"; fi
 }
@@ -141,12 +156,12 @@ rows() { # stack port mailroot
     for c in $CONC; do
       for rep in $(seq 1 "$REPEAT"); do
         log "$1: $n x $size B, c=$c ($rep/$REPEAT), load $(cut -d' ' -f1 /proc/loadavg)"
-        cpu0=$(cpu_ticks)
+        cpu0=$(cpu_ticks); parts0=$(cpu_parts)
         if out=$(timeout 300 python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" \
             --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
             --probe-rcpt "probe@$DOMAIN" --probe-maildir "$3/$DOMAIN/probe" --timeout 280); then
-          printf '{"stack":"%s","set":"%s:%s","c":%s,"load":"%s","cpu_ms_per_msg":%s,"data":%s}\n' "$1" "$n" "$size" "$c" \
-            "$(cut -d' ' -f1-3 /proc/loadavg)" "$(cpu_per_msg "$cpu0" "$(cpu_ticks)" "$n")" "$out" | tee -a "$RESULTS"
+          printf '{"stack":"%s","set":"%s:%s","c":%s,"load":"%s","cpu_ms_per_msg":%s,"cpu_split":%s,"data":%s}\n' "$1" "$n" "$size" "$c" \
+            "$(cut -d' ' -f1-3 /proc/loadavg)" "$(cpu_per_msg "$cpu0" "$(cpu_ticks)" "$n")" "$(cpu_split "$parts0" "$(cpu_parts)" "$n")" "$out" | tee -a "$RESULTS"
         else
           log "$1: failed"
         fi
@@ -161,7 +176,7 @@ fresh "$W/anchor/mail"; A_SMTP=$(free_port)
 rows postfix "$A_SMTP" "$W/anchor/mail"
 "$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix" >/dev/null
 
-# One tree over RabbitMQ: its gateway and two deliveries on a fresh private broker.
+# One tree over RabbitMQ: its gateway and two deliveries (or FACTEUR_AB_DELIVERIES_<NAME>) on a fresh private broker.
 rabbit_tree() { # name [mode:]src
   local name=$1 F="$W/$1" gw dl smtp mgmt pid prefix
   facteur_spec "$2"
@@ -181,7 +196,9 @@ rabbit_tree() { # name [mode:]src
   prefix="$(echo "$name" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')."
   extra_var="FACTEUR_AB_ENV_$name"; read -r -a extra <<< "${!extra_var:-}"
   smtp=$(free_port)
-  for role in gateway delivery-1 delivery-2; do
+  deliveries_var="FACTEUR_AB_DELIVERIES_$name"; roles=(gateway)
+  for i in $(seq 1 "${!deliveries_var:-2}"); do roles+=("delivery-$i"); done
+  for role in "${roles[@]}"; do
     mgmt=$(free_port)
     # shellcheck disable=SC2068
     env ${extra[@]} Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$F/mail" \
