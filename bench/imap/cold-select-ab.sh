@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# One cold SELECT per round and stack, the stacks interleaved: for an A/B of the first sync of a folder
+# without an index (bench/imap/run.sh measures the same SELECT once per run, inside its other rows).
+#
+#   bench/imap/cold-select-ab.sh DATA ROUNDS REST_SECONDS STACK...
+#
+# DATA   a folder holding pristine/ and passwd made by bench/anchors/gen_maildir.py (domain bench.test,
+#        --corpus-user box --warm-user warm), optionally grown by bench/imap/replicate_maildir.py
+# STACK  dovecot | NAME=PATH/TO/Facteur.Standalone.dll[:VAR=VALUE,VAR=VALUE]
+# Per round and stack: a fresh copy of the Maildir and sync, the server started, bench/imap/imap_load.py's
+# warm-up on the warm user, REST_SECONDS of rest, LOGIN, one timed SELECT INBOX on the corpus user. Prints
+# its wall time and the server's CPU (schedstat run time of its threads) across it and until 1.5 s later.
+# Loopback only; the work folder is removed at the end.
+set -u
+BENCH=$(cd "$(dirname "$0")/.." && pwd); D=$(realpath "${1:?DATA}"); shift; W=$(mktemp -d); chmod 755 "$W"; DOMAIN=bench.test # (Dovecot reads it as its mail user)
+trap '"$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot" >/dev/null 2>&1; rm -rf "$W"' EXIT
+ROUNDS=$1 REST=$2; shift 2
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+cpu_of() { # pid -> sum of schedstat ns over the tree's threads
+  local total=0
+  for p in $(pgrep -P $1) $1; do for t in /proc/$p/task/*/schedstat; do read a b c < $t 2>/dev/null && total=$((total+a)); done; done
+  echo $total
+}
+for r in $(seq 1 $ROUNDS); do
+  for st in "$@"; do
+    name=${st%%=*}; mail=$W/$name/mail
+    rm -rf $W/$name; mkdir -p $W/$name/spool; : > $W/$name/aliases; cp -a $D/pristine $mail; sync
+    imap=$(free_port)
+    if [ $name = dovecot ]; then
+      $BENCH/anchors/dovecot.sh start $W/anchor/dovecot $imap $(free_port) $D/passwd $mail >/dev/null 2>&1
+      for _ in $(seq 1 50); do [ -s $W/anchor/dovecot/run/master.pid ] && break; sleep 0.1; done
+      pid=$(cat $W/anchor/dovecot/run/master.pid)
+    else
+      spec=${st#*=}; dll=${spec%%:*}; envs=""; [ "$spec" != "$dll" ] && envs=$(echo ${spec#*:} | tr ',' ' ')
+      mgmt=$(free_port)
+      env $envs Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$mail" \
+        Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$D/passwd" Facteur__AliasesFile="$W/$name/aliases" \
+        Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
+        Smtp__Port="$(free_port)" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
+        Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 Http__Port="$(free_port)" \
+        Management__Port="$mgmt" Logging__LogLevel__Default=Warning dotnet $dll > $W/$name.log 2>&1 &
+      pid=$!
+      for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+      # (the server's threads are summed from here on: no children)
+    fi
+    timeout 120 python3 $BENCH/imap/imap_load.py ops --port $imap --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1
+    sleep $REST
+    c0=$(cpu_of $pid)
+    ms=$(timeout 600 python3 - $imap <<'PY'
+import imaplib,sys,time
+m=imaplib.IMAP4("127.0.0.1",int(sys.argv[1])); m.login("box@bench.test","bench-password")
+t=time.perf_counter(); typ,data=m.select("INBOX"); ms=(time.perf_counter()-t)*1000
+print("%.1f"%ms if typ=="OK" else "failed:%s"%data)
+PY
+)
+    c1=$(cpu_of $pid); sleep 1.5; c2=$(cpu_of $pid)
+    echo "round $r $name cold_ms $ms cpu_ms $(( (c1-c0)/1000000 )) cpu1500_ms $(( (c2-c0)/1000000 )) load $(cut -d' ' -f1 /proc/loadavg)"
+    if [ $name = dovecot ]; then $BENCH/anchors/dovecot.sh stop $W/anchor/dovecot >/dev/null 2>&1; else kill $pid; wait $pid 2>/dev/null; fi
+  done
+done
