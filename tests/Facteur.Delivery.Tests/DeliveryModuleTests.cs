@@ -1,3 +1,5 @@
+using Facteur.Hosting;
+using Facteur.Hosting.Bus;
 using Facteur.MailStore;
 using Facteur.MailStore.Index;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,6 +11,21 @@ namespace Facteur.Delivery.Tests;
 
 public class DeliveryModuleTests
 {
+    [Theory]
+    [InlineData(FacteurTransport.RabbitMq, null, 32)]
+    [InlineData(FacteurTransport.InMemory, null, 16)]
+    [InlineData(FacteurTransport.RabbitMq, 8, 8)]
+    [InlineData(FacteurTransport.InMemory, 48, 48)]
+    public void A_worker_delivers_32_at_once_over_RabbitMQ_16_in_the_standalone_host_unless_configured(FacteurTransport transport, int? configured, int expected)
+    {
+        var definition = new MailReceivedConsumerDefinition(
+            Options.Create(new DeliveryOptions { ConcurrentMessageLimit = configured }),
+            Options.Create(new BusOptions()),
+            Options.Create(new FacteurOptions { Transport = transport }));
+
+        Assert.Equal(expected, definition.ConcurrentMessageLimit);
+    }
+
     [Fact]
     public async Task Readiness_includes_a_mail_root_check_that_passes_on_a_writable_root()
     {
