@@ -93,9 +93,9 @@ internal sealed class SelectedMailbox
     /// <summary>
     /// Marks the messages missing from <paramref name="records"/> gone and reports flag changes, giving every
     /// message its new record; true when any message is gone. Both lists are in increasing UID order, so one
-    /// forward walk finds each record (a binary search per message cost two delegate calls per step, 100,000
-    /// × 17 steps after a STORE 1:* at 100,000), and a record the session already holds (a STORE's own,
-    /// given by the command) is not compared again. Compiled optimized at once: see StoreCommand.TakeResult.
+    /// forward walk finds each record (<see cref="UidOrder.WalkTo"/>), and a record the session already holds
+    /// (a STORE's own, given by the command) is not compared again. Compiled optimized at once: see
+    /// StoreCommand.TakeResult.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool WalkChanges(ImapReplyWriter reply, IReadOnlyList<MessageRecord> records)
@@ -105,18 +105,12 @@ internal sealed class SelectedMailbox
         for (var i = 0; i < Messages.Count; i++)
         {
             var known = Messages[i];
-            while (at < records.Count && records[at].Uid < known.Uid)
-            {
-                at++;
-            }
-
-            if (at == records.Count || records[at].Uid != known.Uid)
+            if (UidOrder.WalkTo(records, ref at, known.Uid) is not { } now)
             {
                 known.Gone = anyGone = true;
                 continue;
             }
 
-            var now = records[at];
             if (ReferenceEquals(now, known.Record))
             {
                 anyGone |= known.Gone;
