@@ -107,44 +107,35 @@ python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user bo
   --empty-user bench --empty-user probe --passwd "$W/passwd" >/dev/null
 fresh() { rm -rf "$1"; mkdir -p "$(dirname "$1")"; cp -a "$W/pristine" "$1"; }
 
-# CPU (user + system, clock ticks) of the Facteur processes under test and the private broker's
-# beam: the steadier figure when the machine is shared (Postfix's processes are not counted: null).
-cpu_ticks() {
-  local pids=("${RABBIT_PIDS[@]}") pid total=0 f
+# CPU (user + system, clock ticks) of each process under test, in this order: the standalone, or the
+# gateway, the delivery workers and the private broker's beam; empty for Postfix (its processes are not
+# counted). The steadier figure when the machine is shared.
+cpu_parts() {
+  local pids=("${RABBIT_PIDS[@]}") pid f out=()
   [ -n "$PID" ] && pids+=("$PID")
-  [ ${#pids[@]} -gt 0 ] || { echo -1; return; }
   if [ -n "$RABBIT_PORT" ] && [ ${#RABBIT_PIDS[@]} -gt 0 ]; then
     for pid in $(pgrep -x beam.smp || true); do
       grep -qz "^RABBITMQ_NODE_PORT=$RABBIT_PORT\$" "/proc/$pid/environ" 2>/dev/null && pids+=("$pid")
     done
   fi
   for pid in "${pids[@]}"; do
-    [ -r "/proc/$pid/stat" ] || continue
-    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat")
-    total=$((total + f[11] + f[12]))
-  done
-  echo "$total"
-}
-# The same per process: "standalone" or "gateway delivery-1 … broker" ticks, in that order.
-cpu_parts() {
-  local pid f out=()
-  for pid in "${RABBIT_PIDS[@]}" $PID $(for b in $(pgrep -x beam.smp || true); do
-      grep -qz "^RABBITMQ_NODE_PORT=$RABBIT_PORT\$" "/proc/$b/environ" 2>/dev/null && echo "$b"; done); do
     read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null || echo "")
     out+=("$(( ${f[11]:-0} + ${f[12]:-0} ))")
   done
   echo "${out[*]}"
 }
-cpu_split() { # "before" "after" messages -> JSON list of ms per message, per process
+# "before" "after" messages (cpu_parts) -> ms of CPU per message, in all (null for Postfix) and per process.
+cpu_per_msg() {
+  python3 -c "import os,sys; b,a=sys.argv[1].split(),sys.argv[2].split(); t=os.sysconf('SC_CLK_TCK')
+print(round((sum(map(int,a))-sum(map(int,b)))*1000/t/int(sys.argv[3]),3) if b else 'null')" "$1" "$2" "$3"
+}
+cpu_split() {
   python3 -c "import os,sys; b,a=sys.argv[1].split(),sys.argv[2].split(); t=os.sysconf('SC_CLK_TCK')
 print('[' + ','.join(str(round((int(y)-int(x))*1000/t/int(sys.argv[3]),2)) for x,y in zip(b,a)) + ']')" "$1" "$2" "$3"
 }
-cpu_per_msg() { # before after messages
-  if [ "$1" -lt 0 ]; then echo null; else python3 -c "import os,sys; print(round(($2-$1)*1000/os.sysconf('SC_CLK_TCK')/$3, 3))"; fi
-}
 
 rows() { # stack port mailroot
-  local set n size c rep out
+  local set n size c rep out parts0 parts1
   # Warm-up as bench/run.sh's (not recorded): until the JIT has tiered the hot paths of both sizes
   # up, a fresh process spends more CPU per message on compiling than on mail.
   for set in 2000:2048 200:102400; do
@@ -156,12 +147,13 @@ rows() { # stack port mailroot
     for c in $CONC; do
       for rep in $(seq 1 "$REPEAT"); do
         log "$1: $n x $size B, c=$c ($rep/$REPEAT), load $(cut -d' ' -f1 /proc/loadavg)"
-        cpu0=$(cpu_ticks); parts0=$(cpu_parts)
+        parts0=$(cpu_parts)
         if out=$(timeout 300 python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" \
             --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
             --probe-rcpt "probe@$DOMAIN" --probe-maildir "$3/$DOMAIN/probe" --timeout 280); then
+          parts1=$(cpu_parts)
           printf '{"stack":"%s","set":"%s:%s","c":%s,"load":"%s","cpu_ms_per_msg":%s,"cpu_split":%s,"data":%s}\n' "$1" "$n" "$size" "$c" \
-            "$(cut -d' ' -f1-3 /proc/loadavg)" "$(cpu_per_msg "$cpu0" "$(cpu_ticks)" "$n")" "$(cpu_split "$parts0" "$(cpu_parts)" "$n")" "$out" | tee -a "$RESULTS"
+            "$(cut -d' ' -f1-3 /proc/loadavg)" "$(cpu_per_msg "$parts0" "$parts1" "$n")" "$(cpu_split "$parts0" "$parts1" "$n")" "$out" | tee -a "$RESULTS"
         else
           log "$1: failed"
         fi
