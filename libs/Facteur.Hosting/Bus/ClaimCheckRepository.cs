@@ -18,7 +18,7 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     private const string ClaimPrefix = "urn:facteur:claim:";
     private const string SpoolPrefix = "urn:facteur:spool:";
 
-    /// <summary>Claims the gateway spilled as format-2 spool files start with this letter (<c>m</c>: a plain adopted body, <c>c</c>: a copy).</summary>
+    /// <summary>Claims the gateway spilled as format-2 spool files start with this letter (<c>m</c>: the same from earlier versions, without a trailer; <c>c</c>: a relay copy).</summary>
     private const string SpoolFilePrefix = "s";
 
     public Task<Stream> Get(Uri address, CancellationToken cancellationToken = default)
@@ -54,15 +54,6 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
         var name = Guid.NewGuid().ToString("N");
         await WriteAsync(stream, name, cancellationToken).ConfigureAwait(false);
         return new Uri(ClaimPrefix + name);
-    }
-
-    /// <summary>Moves an fsynced file (the gateway's spool file) into the claims folder by rename.</summary>
-    public MessageData<Stream> Adopt(string path, string queueId)
-    {
-        spool.EnsureCreated();
-        var name = "m" + MailSpool.CheckedQueueId(queueId);
-        DurableFile.MoveDurably(path, Path.Combine(spool.Claims, name));
-        return new ClaimedContent(new Uri(ClaimPrefix + name), this);
     }
 
     /// <summary>
