@@ -12,9 +12,10 @@ namespace Facteur.SmtpGateway.Intake;
 /// <para>Over RabbitMQ a message that stays within the inline threshold never needs the file: it is
 /// published inline, and the file was neither fsynced nor kept (the broker's confirm is the
 /// durability, DESIGN.md promise 1). So the octets stay in memory up to a limit and the file is
-/// created only when the message outgrows it (and is then a claim check). That saves per message
-/// a create, an unlink, a reopen and read, and the file-system work of allocating and freeing an inode in a busy directory (ext4 scans past every
-/// recently freed inode of the group on each create, which the profile showed).</para>
+/// created only when the message outgrows it (and is then a claim check). That saves per message a
+/// create, an unlink, a reopen and read, and the file-system work of allocating and freeing an inode
+/// in a busy directory (ext4 scans past every recently freed inode of the group on each create, which
+/// the profile showed).</para>
 /// </summary>
 internal sealed class SpooledMessage : ISpooledMessage
 {
