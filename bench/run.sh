@@ -225,7 +225,7 @@ warm_up() { # stack smtp_port imap_port pop3_port mailroot
   log "$stack: warm-up (not recorded)"
   for set in 2000:2048 200:102400; do   # N:SIZE, as SMTP_SETS
     n=${set%%:*}; size=${set##*:}
-    timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" \
+    timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" --aside "$W/aside" \
       --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency 10 \
       --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout 100 >/dev/null 2>&1 || true
   done
@@ -242,7 +242,7 @@ smtp_rows() { # stack smtp_port mailroot
     for c in $CONCURRENCY; do
       for rep in $(seq 1 "$REPEAT"); do
         log "$stack: SMTP ingest $n x $size B at concurrency $c ($rep/$REPEAT)"
-        measure "$stack" "smtp:$n:$size:$c" python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$port" \
+        measure "$stack" "smtp:$n:$size:$c" python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$port" --aside "$W/aside" \
           --maildir "$mail/$DOMAIN/bench" --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
           --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout "$STEP_TIMEOUT"
       done

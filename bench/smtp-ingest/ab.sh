@@ -139,7 +139,7 @@ rows() { # stack port mailroot
   # Warm-up as bench/run.sh's (not recorded): until the JIT has tiered the hot paths of both sizes
   # up, a fresh process spends more CPU per message on compiling than on mail.
   for set in 2000:2048 200:102400; do
-    python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" --rcpt "bench@$DOMAIN" \
+    python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" --aside "$W/aside" --rcpt "bench@$DOMAIN" \
       --messages "${set%%:*}" --size "${set##*:}" --concurrency 10 --timeout 120 >/dev/null 2>&1 || true
   done
   for set in $SETS; do
@@ -148,7 +148,7 @@ rows() { # stack port mailroot
       for rep in $(seq 1 "$REPEAT"); do
         log "$1: $n x $size B, c=$c ($rep/$REPEAT), load $(cut -d' ' -f1 /proc/loadavg)"
         parts0=$(cpu_parts)
-        if out=$(timeout 300 python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" \
+        if out=$(timeout 300 python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" --aside "$W/aside" \
             --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
             --probe-rcpt "probe@$DOMAIN" --probe-maildir "$3/$DOMAIN/probe" --timeout 280); then
           parts1=$(cpu_parts)
