@@ -35,6 +35,12 @@ public sealed class MailFolder
     /// </summary>
     private const int ConcurrentRewriteFrom = 4096;
 
+    /// <summary>
+    /// Files from which a first sync (no index yet) runs inside a <see cref="CollectionPause"/>: below it the
+    /// sync allocates too little for a collection to land in the middle of it.
+    /// </summary>
+    private const int CollectionPauseFrom = 4096;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<uint, (string Key, MessageSummary Summary)> _pendingSummaries = new();
     private readonly ConcurrentDictionary<uint, (string Key, RenderedFetchItems Items)> _pendingFetchItems = new();
@@ -911,7 +917,7 @@ public sealed class MailFolder
         // A first sync of many files (no index yet) makes an index entry, a record and a uidlist line per
         // file, all kept: no collection in the middle of it (CollectionPause says why). About 1 KiB per file
         // covers them and the tables over them (96 MB were allocated by a first sync of 100,000).
-        using var pause = _index.Entries.Count == 0 && onDisk.Count >= ConcurrentRewriteFrom
+        using var pause = _index.Entries.Count == 0 && onDisk.Count >= CollectionPauseFrom
             ? CollectionPause.For((onDisk.Count * 1024L) + (16L << 20))
             : default;
         if (document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
