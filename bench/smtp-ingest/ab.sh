@@ -124,14 +124,12 @@ cpu_parts() {
   done
   echo "${out[*]}"
 }
-# "before" "after" messages (cpu_parts) -> ms of CPU per message, in all (null for Postfix) and per process.
-cpu_per_msg() {
-  python3 -c "import os,sys; b,a=sys.argv[1].split(),sys.argv[2].split(); t=os.sysconf('SC_CLK_TCK')
-print(round((sum(map(int,a))-sum(map(int,b)))*1000/t/int(sys.argv[3]),3) if b else 'null')" "$1" "$2" "$3"
-}
-cpu_split() {
-  python3 -c "import os,sys; b,a=sys.argv[1].split(),sys.argv[2].split(); t=os.sysconf('SC_CLK_TCK')
-print('[' + ','.join(str(round((int(y)-int(x))*1000/t/int(sys.argv[3]),2)) for x,y in zip(b,a)) + ']')" "$1" "$2" "$3"
+# "before" "after" messages (cpu_parts) -> the JSON fields "cpu_ms_per_msg" (in all; null for Postfix) and
+# "cpu_split" (per process), both in ms of CPU per message.
+cpu_fields() {
+  python3 -c "import os,sys; b,a=sys.argv[1].split(),sys.argv[2].split(); t=os.sysconf('SC_CLK_TCK'); n=int(sys.argv[3])
+parts=[(int(y)-int(x))*1000/t/n for x,y in zip(b,a)]
+print('\"cpu_ms_per_msg\":%s,\"cpu_split\":[%s]' % (round(sum(parts),3) if b else 'null', ','.join(str(round(p,2)) for p in parts)))" "$1" "$2" "$3"
 }
 
 rows() { # stack port mailroot
@@ -152,8 +150,8 @@ rows() { # stack port mailroot
             --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
             --probe-rcpt "probe@$DOMAIN" --probe-maildir "$3/$DOMAIN/probe" --timeout 280); then
           parts1=$(cpu_parts)
-          printf '{"stack":"%s","set":"%s:%s","c":%s,"load":"%s","cpu_ms_per_msg":%s,"cpu_split":%s,"data":%s}\n' "$1" "$n" "$size" "$c" \
-            "$(cut -d' ' -f1-3 /proc/loadavg)" "$(cpu_per_msg "$parts0" "$parts1" "$n")" "$(cpu_split "$parts0" "$parts1" "$n")" "$out" | tee -a "$RESULTS"
+          printf '{"stack":"%s","set":"%s:%s","c":%s,"load":"%s",%s,"data":%s}\n' "$1" "$n" "$size" "$c" \
+            "$(cut -d' ' -f1-3 /proc/loadavg)" "$(cpu_fields "$parts0" "$parts1" "$n")" "$out" | tee -a "$RESULTS"
         else
           log "$1: failed"
         fi
