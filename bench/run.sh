@@ -219,14 +219,18 @@ measure() {
 # while is in: a .NET process still tier-up compiles (with dynamic PGO) for its first ~2,000
 # messages, at several times the CPU per message of its steady state (bench/results/
 # rabbitq-queue-type-and-cpu-2026-11-29T1716Z.md) — three such processes over RabbitMQ — and 50
-# messages left the first SMTP cells measuring that instead of the mail path.
+# messages left the first SMTP cells measuring that instead of the mail path. The warm-up at c=10
+# does not warm one session at a time: after it, the first 2,000 messages at c=1 still cost a
+# Facteur stack twice its steady CPU per message (and Postfix needed 4,000 to reach its rate), so
+# the first c=1 cell measured the tiering; hence the last set, at c=1 (bench/results/
+# smtp-c1-warmup-2026-11-30T1245Z.md).
 warm_up() { # stack smtp_port imap_port pop3_port mailroot
-  local stack=$1 smtp=$2 imap=$3 pop3=$4 mail=$5 set n size
+  local stack=$1 smtp=$2 imap=$3 pop3=$4 mail=$5 set n size c
   log "$stack: warm-up (not recorded)"
-  for set in 2000:2048 200:102400; do   # N:SIZE, as SMTP_SETS
-    n=${set%%:*}; size=${set##*:}
+  for set in 2000:2048:10 200:102400:10 4000:2048:1; do   # N:SIZE:CONCURRENCY
+    n=${set%%:*}; size=${set#*:}; c=${size#*:}; size=${size%%:*}
     timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" --aside "$W/aside" \
-      --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency 10 \
+      --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
       --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout 100 >/dev/null 2>&1 || true
   done
   timeout 60 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "warm@$DOMAIN" --retr 20 --repeat 2 >/dev/null 2>&1 || true

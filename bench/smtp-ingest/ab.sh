@@ -135,10 +135,11 @@ print('\"cpu_ms_per_msg\":%s,\"cpu_split\":[%s]' % (round(sum(parts),3) if b els
 rows() { # stack port mailroot
   local set n size c rep out parts0 parts1
   # Warm-up as bench/run.sh's (not recorded): until the JIT has tiered the hot paths of both sizes
-  # up, a fresh process spends more CPU per message on compiling than on mail.
-  for set in 2000:2048 200:102400; do
+  # and of one session at a time up, a fresh process spends more CPU per message on compiling than on mail.
+  for set in 2000:2048:10 200:102400:10 4000:2048:1; do   # N:SIZE:CONCURRENCY
+    n=${set%%:*}; size=${set#*:}
     python3 "$HERE/smtp_source_ingest.py" --port "$2" --maildir "$3/$DOMAIN/bench" --aside "$W/aside" --rcpt "bench@$DOMAIN" \
-      --messages "${set%%:*}" --size "${set##*:}" --concurrency 10 --timeout 120 >/dev/null 2>&1 || true
+      --messages "$n" --size "${size%%:*}" --concurrency "${size#*:}" --timeout 120 >/dev/null 2>&1 || true
   done
   for set in $SETS; do
     n=${set%%:*}; size=${set##*:}
