@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Facteur.Bench.BrokerConfirm;
+
+/// <summary>Publish→confirm times of one probe's messages, taken one after the other.</summary>
+internal sealed class ConfirmLatencies(int count)
+{
+    private readonly double[] _milliseconds = new double[count];
+    private readonly Stopwatch _wall = new();
+    private int _taken;
+
+    /// <summary>Times <paramref name="publish"/> (which returns once the broker confirmed) <c>count</c> times.</summary>
+    public async Task<ConfirmLatencies> TakeAsync(Func<Task> publish, CancellationToken cancellationToken)
+    {
+        _wall.Start();
+        for (; _taken < _milliseconds.Length && !cancellationToken.IsCancellationRequested; _taken++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await publish().ConfigureAwait(false);
+            _milliseconds[_taken] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        _wall.Stop();
+        return this;
+    }
+
+    public string Describe(string probe)
+    {
+        var sorted = _milliseconds[.._taken];
+        Array.Sort(sorted);
+        double At(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{probe}: {_taken} × 2 KB, {_taken / _wall.Elapsed.TotalSeconds:F0} msgs/s, p50 {At(0.50):F3} p90 {At(0.90):F3} p99 {At(0.99):F3} ms");
+    }
+}
