@@ -3,14 +3,14 @@ using System.Globalization;
 
 namespace Facteur.Bench.BrokerConfirm;
 
-/// <summary>Publish→confirm times of one probe's messages, taken one after the other.</summary>
+/// <summary>Publish→confirm (or write→fsync) times of one probe's messages, taken one after the other.</summary>
 internal sealed class ConfirmLatencies(int count)
 {
     private readonly double[] _milliseconds = new double[count];
     private readonly Stopwatch _wall = new();
     private int _taken;
 
-    /// <summary>Times <paramref name="publish"/> (which returns once the broker confirmed) <c>count</c> times.</summary>
+    /// <summary>Times <paramref name="publish"/> (which returns once the message is durable) <c>count</c> times, or until cancelled.</summary>
     public async Task<ConfirmLatencies> TakeAsync(Func<Task> publish, CancellationToken cancellationToken)
     {
         _wall.Start();

@@ -3,8 +3,9 @@ using Facteur.Bench.BrokerConfirm;
 
 // The broker's share of a c=1 SMTP transaction: one persistent 2 KB message at a time, published
 // with publisher confirms and awaited before the next (what the gateway's 250 waits for, DESIGN.md
-// promise 1), against a private broker (scripts/rabbitmq.sh). Prints msgs/s and the publish→confirm (or write→fsync)
-// p50/p90/p99 per probe. Nothing consumes: the figure is the broker's store-and-confirm alone.
+// promise 1), against a private broker (scripts/rabbitmq.sh). Prints msgs/s and the publish→confirm
+// (or write→fsync) p50/p90/p99 per probe. Nothing consumes: the figure is the broker's store-and-confirm
+// alone. The raw probes delete their queue after each round; MassTransit's keeps what it was sent.
 //   raw-quorum / raw-classic   RabbitMQ.Client on a quorum / classic (version 1) durable queue
 //   masstransit-quorum         MassTransit's Publish, as the gateway calls it, bound to a quorum queue
 //   file-fsync                 no broker: a new 2 KB file written and fsynced (Postfix's cleanup, the standalone spool)
