@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using BenchmarkDotNet.Attributes;
@@ -19,18 +18,24 @@ namespace Facteur.Bench.Parsers;
 public class ImapParsingBenchmarks
 {
     private static readonly byte[] HeaderFetch = Encoding.ASCII.GetBytes(
-        "A003 UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])\r\n");
+        "A003 UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID " +
+        "Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])\r\n");
 
-    private static readonly byte[] Rfc3501Search = Encoding.ASCII.GetBytes("A282 SEARCH FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"\r\n");
+    private static readonly byte[] Rfc3501Search =
+        Encoding.ASCII.GetBytes("A282 SEARCH FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"\r\n");
 
-    private static readonly byte[] FlagStore = Encoding.ASCII.GetBytes("A005 UID STORE 4:9,12,20:25 +FLAGS.SILENT (\\Seen \\Flagged $Label1)\r\n");
+    private static readonly byte[] FlagStore =
+        Encoding.ASCII.GetBytes("A005 UID STORE 4:9,12,20:25 +FLAGS.SILENT (\\Seen \\Flagged $Label1)\r\n");
 
     private static readonly byte[] Burst = Encoding.ASCII.GetBytes(
         "a1 CAPABILITY\r\na2 SELECT INBOX\r\na3 UID FETCH 1:* (FLAGS)\r\n" +
         "a4 APPEND Sent (\\Seen) {64+}\r\n" + new string('x', 62) + "\r\n\r\n" +
         "a5 UID STORE 7 +FLAGS (\\Deleted)\r\na6 UID EXPUNGE 7\r\na7 NOOP\r\na8 LOGOUT\r\n");
 
-    /// <summary>A suite that measured a parse error or a cut-short burst would time the wrong path: each case is checked once first.</summary>
+    /// <summary>
+    /// A suite that measured a parse error or a cut-short burst would time the wrong path: each case is
+    /// checked once first.
+    /// </summary>
     [GlobalSetup]
     public void CheckTheCases()
     {
