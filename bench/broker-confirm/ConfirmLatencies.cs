@@ -6,12 +6,22 @@ namespace Facteur.Bench.BrokerConfirm;
 /// <summary>Publish→confirm (or write→fsync) times of one probe's messages, taken one after the other.</summary>
 internal sealed class ConfirmLatencies(int count)
 {
+    /// <summary>Messages sent, unrecorded, before a probe's measured ones (connection, channel and JIT warm).</summary>
+    private const int WarmUp = 1000;
+
     private readonly double[] _milliseconds = new double[count];
     private readonly Stopwatch _wall = new();
     private int _taken;
 
+    /// <summary><see cref="WarmUp"/> unrecorded calls of <paramref name="publish"/>, then <paramref name="count"/> timed ones.</summary>
+    public static async Task<ConfirmLatencies> MeasureAsync(Func<Task> publish, int count, CancellationToken cancellationToken)
+    {
+        await new ConfirmLatencies(WarmUp).TakeAsync(publish, cancellationToken).ConfigureAwait(false);
+        return await new ConfirmLatencies(count).TakeAsync(publish, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Times <paramref name="publish"/> (which returns once the message is durable) <c>count</c> times, or until cancelled.</summary>
-    public async Task<ConfirmLatencies> TakeAsync(Func<Task> publish, CancellationToken cancellationToken)
+    private async Task<ConfirmLatencies> TakeAsync(Func<Task> publish, CancellationToken cancellationToken)
     {
         _wall.Start();
         for (; _taken < _milliseconds.Length && !cancellationToken.IsCancellationRequested; _taken++)

@@ -8,8 +8,6 @@ namespace Facteur.Bench.BrokerConfirm;
 /// </summary>
 internal static class FileSyncProbe
 {
-    private const int WarmUp = 1000;
-
     public static async Task<ConfirmLatencies> RunAsync(byte[] body, int count, CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("facteur-fsync-probe.");
@@ -25,8 +23,7 @@ internal static class FileSyncProbe
 
         try
         {
-            await new ConfirmLatencies(WarmUp).TakeAsync(Write, cancellationToken);
-            return await new ConfirmLatencies(count).TakeAsync(Write, cancellationToken);
+            return await ConfirmLatencies.MeasureAsync(Write, count, cancellationToken);
         }
         finally
         {

@@ -5,8 +5,6 @@ namespace Facteur.Bench.BrokerConfirm;
 /// <summary>The gateway's way: MassTransit's Publish with publisher confirmation, bound to a quorum queue.</summary>
 internal static class MassTransitConfirmProbe
 {
-    private const int WarmUp = 1000;
-
     public static async Task<ConfirmLatencies> RunAsync(int port, byte[] body, int count, CancellationToken cancellationToken)
     {
         var bus = Bus.Factory.CreateUsingRabbitMq(configure =>
@@ -25,8 +23,7 @@ internal static class MassTransitConfirmProbe
         {
             var sequence = 0;
             Task Publish() => bus.Publish(new ConfirmProbeMessage { Sequence = ++sequence, Content = body }, context => context.Durable = true, cancellationToken);
-            await new ConfirmLatencies(WarmUp).TakeAsync(Publish, cancellationToken);
-            return await new ConfirmLatencies(count).TakeAsync(Publish, cancellationToken);
+            return await ConfirmLatencies.MeasureAsync(Publish, count, cancellationToken);
         }
         finally
         {

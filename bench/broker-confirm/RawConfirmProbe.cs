@@ -5,8 +5,6 @@ namespace Facteur.Bench.BrokerConfirm;
 /// <summary>RabbitMQ.Client alone: one channel with confirm tracking, the default exchange, a durable queue.</summary>
 internal static class RawConfirmProbe
 {
-    private const int WarmUp = 1000;
-
     public static async Task<ConfirmLatencies> RunAsync(int port, string queueType, byte[] body, int count, CancellationToken cancellationToken)
     {
         var factory = new ConnectionFactory { HostName = "127.0.0.1", Port = port };
@@ -22,8 +20,7 @@ internal static class RawConfirmProbe
         Task Publish() => channel.BasicPublishAsync("", queue, mandatory: true, properties, body, cancellationToken).AsTask();
         try
         {
-            await new ConfirmLatencies(WarmUp).TakeAsync(Publish, cancellationToken);
-            return await new ConfirmLatencies(count).TakeAsync(Publish, cancellationToken);
+            return await ConfirmLatencies.MeasureAsync(Publish, count, cancellationToken);
         }
         finally
         {

@@ -52,7 +52,6 @@ public class ImapParsingBenchmarks
     public int UidHeaderFetch()
     {
         var arguments = Command(HeaderFetch);
-        arguments.Space();
         var set = SequenceSet.Parse(arguments.ReadToken());
         arguments.Space();
         var items = FetchItem.ParseList(arguments);
@@ -64,7 +63,6 @@ public class ImapParsingBenchmarks
     public int Search()
     {
         var arguments = Command(Rfc3501Search);
-        arguments.Space();
         var program = SearchKey.ParseProgram(arguments);
         arguments.ExpectEnd();
         return program.Children.Count;
@@ -74,7 +72,6 @@ public class ImapParsingBenchmarks
     public int UidStore()
     {
         var arguments = Command(FlagStore);
-        arguments.Space();
         var set = SequenceSet.Parse(arguments.ReadToken());
         arguments.Space();
         var item = arguments.ReadAtom();
@@ -109,7 +106,10 @@ public class ImapParsingBenchmarks
         }
     }
 
-    /// <summary>The tag and the command name (the one after UID too), as ImapSession reads them; returns the parser at the arguments.</summary>
+    /// <summary>
+    /// The tag and the command name (the one after UID too), as ImapSession reads them, and the space
+    /// before the arguments; returns the parser at the arguments.
+    /// </summary>
     private static ImapParser Command(byte[] bytes)
     {
         var parser = new ImapParser(bytes);
@@ -121,6 +121,7 @@ public class ImapParsingBenchmarks
             parser.ReadAtom(allowBracket: false);
         }
 
+        parser.Space();
         return parser;
     }
 }
