@@ -76,7 +76,7 @@ internal sealed partial class MailReceivedConsumer(
         }
 
         // Every copy is durable and every hand-off confirmed: the body is no longer needed.
-        if (ClaimAddress(message.LargeContent) is { } claim)
+        if (ClaimCheckRepository.AddressOf(message.LargeContent) is { } claim)
         {
             claims.Delete(claim);
         }
@@ -219,7 +219,7 @@ internal sealed partial class MailReceivedConsumer(
             return new MemoryStream(inline, writable: false);
         }
 
-        if (ClaimAddress(message.LargeContent) is { } claim)
+        if (ClaimCheckRepository.AddressOf(message.LargeContent) is { } claim)
         {
             // A fresh stream per copy, read from the shared volume (never the whole body in memory).
             return await claims.Get(claim, cancellationToken).ConfigureAwait(false);
@@ -244,7 +244,7 @@ internal sealed partial class MailReceivedConsumer(
             DsnNotify = Only(message.DsnNotify, recipients),
             OriginalRecipients = Only(message.OriginalRecipients, recipients),
             Content = message.Content,
-            LargeContent = ClaimAddress(message.LargeContent) is { } claim
+            LargeContent = ClaimCheckRepository.AddressOf(message.LargeContent) is { } claim
                 ? await claims.CopyAsync(claim, key, cancellationToken).ConfigureAwait(false)
                 : null,
         };
@@ -268,26 +268,6 @@ internal sealed partial class MailReceivedConsumer(
         LogRelayed(logger, message.QueueId, recipients.Count, domain);
     }
 
-    /// <summary>
-    /// The claim-check address, or null: with message data enabled MassTransit hands the consumer
-    /// an empty placeholder (whose Address throws) instead of null for an absent claim.
-    /// </summary>
-    private static Uri? ClaimAddress(MessageData<Stream>? data)
-    {
-        if (data is null || !data.HasValue)
-        {
-            return null;
-        }
-
-        try
-        {
-            return data.Address;
-        }
-        catch (MessageDataException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>The RFC 3461 per-recipient parameters of these recipients (null when none).</summary>
     private static Dictionary<string, string>? Only(IReadOnlyDictionary<string, string>? values, List<string> recipients)

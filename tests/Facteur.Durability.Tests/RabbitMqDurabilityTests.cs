@@ -451,26 +451,111 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         await Wait.UntilAsync(() => quota.Calls == 3, TimeSpan.FromSeconds(30), "three attempts");
         var factory = new ConnectionFactory { Uri = TestBroker.Url };
         await using var connection = await factory.CreateConnectionAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        uint inError = 0;
-        while (inError == 0 && DateTime.UtcNow < deadline)
-        {
-            // A passive declare of a queue not yet created closes the channel: one channel per probe.
-            await using var channel = await connection.CreateChannelAsync();
-            try
-            {
-                inError = (await channel.QueueDeclarePassiveAsync(prefix + "delivery_error")).MessageCount;
-            }
-            catch (OperationInterruptedException)
-            {
-            }
+        await Wait.UntilAsync(async () => await MessageCountAsync(connection, prefix + "delivery_error") > 0, TimeSpan.FromSeconds(30), "the message in delivery_error");
 
-            await Task.Delay(100);
-        }
-
-        Assert.Equal(1u, inError);
+        Assert.Equal(1u, await MessageCountAsync(connection, prefix + "delivery_error"));
         Assert.Equal(3, quota.Calls);
         Assert.Empty(worker.Files("alice@esp.sn"));
+    }
+
+    [Fact]
+    public async Task A_large_message_in_the_error_queue_keeps_its_claim_past_the_retention_and_is_delivered_when_moved_back()
+    {
+        var quota = new FailingUntilHealed();
+        await using var worker = await TestHost.StartAsync(Worker(quota: quota));
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var large = Message("kept for the operator", bodyLines: 20_000);
+        Assert.True(large.Length > gateway.Setup.InlineThreshold);
+
+        await gateway.SendAsync(NewQueueId(), ["alice@esp.sn"], large);
+
+        var factory = new ConnectionFactory { Uri = TestBroker.Url };
+        await using var connection = await factory.CreateConnectionAsync();
+        await Wait.UntilAsync(async () => await MessageCountAsync(connection, prefix + "delivery_error") == 1, TimeSpan.FromSeconds(30), "the message in delivery_error");
+        var held = Assert.Single(Directory.GetFiles(worker.Spool.HeldClaims));
+        Assert.Empty(Directory.GetFiles(worker.Spool.Claims));
+
+        // Weeks later: the sweeper leaves a held claim alone, however old.
+        File.SetLastWriteTimeUtc(held, DateTime.UtcNow.AddDays(-30));
+        var sweeper = worker.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClaimSweeper>().Single();
+        Assert.Equal(0, sweeper.Sweep());
+        Assert.True(File.Exists(held));
+
+        // The operator fixes the cause and moves the message back, as a shovel does: same body and properties.
+        quota.Heal();
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            var faulted = await channel.BasicGetAsync(prefix + "delivery_error", autoAck: false);
+            Assert.NotNull(faulted);
+            var properties = new BasicProperties(faulted.BasicProperties);
+            await channel.BasicPublishAsync(string.Empty, prefix + "delivery", mandatory: true, properties, faulted.Body);
+            await channel.BasicAckAsync(faulted.DeliveryTag, multiple: false);
+        }
+
+        await Wait.UntilAsync(() => worker.Files("alice@esp.sn").Length == 1, TimeSpan.FromSeconds(30), "the message delivered");
+        var delivered = await File.ReadAllBytesAsync(worker.Files("alice@esp.sn")[0]);
+        Assert.True(delivered.AsSpan(delivered.Length - large.Length).SequenceEqual(large));
+        await Wait.UntilAsync(() => !File.Exists(held), TimeSpan.FromSeconds(10), "the held claim deleted after delivery");
+        Assert.Empty(Directory.GetFiles(worker.Spool.Claims));
+    }
+
+    [Fact]
+    public async Task A_message_whose_claim_is_incomplete_faults_without_holding_it_so_the_sweeper_still_removes_it()
+    {
+        await using var worker = await TestHost.StartAsync(Worker());
+        await using var gateway = await TestHost.StartAsync(Gateway());
+        var intake = gateway.Services.GetRequiredService<MailIntake>();
+        string? cut = null;
+        intake.BeforeClaimSync = path =>
+        {
+            // What a gateway crash before the fsync can leave: the broker has the message, the claim is cut short.
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+            {
+                file.SetLength(file.Length / 2);
+            }
+
+            cut = path;
+            return Task.CompletedTask;
+        };
+
+        await gateway.SendAsync(NewQueueId(), ["alice@esp.sn"], Message("cut short", bodyLines: 20_000));
+
+        var factory = new ConnectionFactory { Uri = TestBroker.Url };
+        await using var connection = await factory.CreateConnectionAsync();
+        await Wait.UntilAsync(async () => await MessageCountAsync(connection, prefix + "delivery_error") == 1, TimeSpan.FromSeconds(30), "the message in delivery_error");
+        Assert.NotNull(cut);
+        Assert.True(File.Exists(cut));
+        Assert.False(Directory.Exists(worker.Spool.HeldClaims) && Directory.EnumerateFiles(worker.Spool.HeldClaims).Any());
+        Assert.Empty(worker.Files("alice@esp.sn"));
+
+        File.SetLastWriteTimeUtc(cut, DateTime.UtcNow.AddDays(-30));
+        var sweeper = worker.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClaimSweeper>().Single();
+        Assert.Equal(1, sweeper.Sweep());
+        Assert.False(File.Exists(cut));
+    }
+
+    /// <summary>The message count of a queue, or 0 while it does not exist (a passive declare closes its channel, hence one each).</summary>
+    private static async Task<uint> MessageCountAsync(IConnection connection, string queue)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (OperationInterruptedException)
+        {
+            return 0;
+        }
+    }
+
+    private sealed class FailingUntilHealed : IMailboxQuota
+    {
+        private volatile bool healed;
+
+        public void Heal() => healed = true;
+
+        public ValueTask<bool> HasRoomAsync(string mailbox, long size, CancellationToken cancellationToken) =>
+            healed ? ValueTask.FromResult(true) : throw new IOException("the mail volume is unavailable");
     }
 
     private sealed class AlwaysFailing : IMailboxQuota

@@ -188,6 +188,20 @@ internal static class Wait
             await Task.Delay(50);
         }
     }
+
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
 }
 
 /// <summary>Recipients by table, standing in for the accounts library.</summary>

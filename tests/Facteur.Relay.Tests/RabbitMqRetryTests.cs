@@ -1,4 +1,8 @@
+using Facteur.Contracts;
+using Facteur.Hosting.Bus;
 using Facteur.IntegrationTests.Infrastructure;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
 namespace Facteur.Relay.Tests;
@@ -120,5 +124,58 @@ public sealed class RabbitMqRetryTests : IAsyncLifetime
         Assert.Equal(2, sink.RcptAttempts.Count(r => r == "greylisted@gmail.test"));
         Assert.Single(sink.Transactions, t => t.Recipients.Contains("greylisted@gmail.test"));
         Assert.Empty(second.Inbox("awa@esp.sn")); // delivered: no DSN
+    }
+
+    [Fact]
+    public async Task A_claim_waiting_for_a_relay_retry_counts_its_retention_from_the_last_attempt()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Relay:RetrySchedule:0"] = "00:00:04",
+            ["Relay:DelayWarningAfter"] = "01:00:00",
+        };
+        sink.Script("later@gmail.test", "451 4.3.0 Greylisted", "451 4.3.0 Greylisted");
+        await using var host = await RelayHost.StartAsync(dns, sink.Port, settings, rabbitUrl: broker.Url);
+        var claims = host.Services.GetRequiredService<ClaimCheckRepository>();
+        var spool = host.Services.GetRequiredService<MailSpool>();
+        var content = RelayHost.Message("Qlarge", "awa@esp.sn", ["later@gmail.test"],
+            body: string.Concat(Enumerable.Repeat("A line of a large message, sent by claim check.\r\n", 3000)));
+        await host.SubmitAsync(new MailReceived
+        {
+            QueueId = "Qlarge",
+            ReversePath = "awa@esp.sn",
+            Recipients = ["later@gmail.test"],
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Size = content.Length,
+            LargeContent = await claims.PutStream(new MemoryStream(content)),
+            AuthenticatedUser = "awa@esp.sn",
+        });
+
+        // First attempt deferred: the relay's copy of the claim waits with the retry.
+        await WaitAsync(() => sink.RcptAttempts.Count(r => r == "later@gmail.test") == 1, "the first attempt");
+        await WaitAsync(() => Directory.GetFiles(spool.Claims).Length == 1, "the relay's claim alone");
+        var claim = Directory.GetFiles(spool.Claims)[0];
+        File.SetLastWriteTimeUtc(claim, DateTime.UtcNow.AddDays(-30));
+
+        // The second attempt (deferred too) refreshes it: the sweep after it keeps the claim.
+        await WaitAsync(() => sink.RcptAttempts.Count(r => r == "later@gmail.test") == 2, "the second attempt");
+        await WaitAsync(() => File.GetLastWriteTimeUtc(claim) > DateTime.UtcNow.AddMinutes(-5), "the claim refreshed");
+        var sweeper = host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClaimSweeper>().Single();
+        Assert.Equal(0, sweeper.Sweep());
+
+        var delivered = await sink.WaitForAsync(t => t.Recipients.Contains("later@gmail.test"), TimeSpan.FromSeconds(60));
+        var relayed = System.Text.Encoding.UTF8.GetString(delivered.Data);
+        Assert.Equal(3000, relayed.Split("sent by claim check.").Length - 1); // the whole body, from the kept claim
+        await WaitAsync(() => !File.Exists(claim), "the claim deleted after delivery");
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(25);
+        }
     }
 }

@@ -55,7 +55,7 @@ public sealed class BusOptions
     /// <summary>A queue name with <see cref="EntityPrefix"/>.</summary>
     public string QueueName(string name) => EntityPrefix + name;
 
-    /// <summary>Claim-check files older than this are orphans (their message went to _error or was purged) and are swept.</summary>
+    /// <summary>Claim-check files in <c>claims/</c> unused for this long are orphans and are swept (<see cref="ClaimSweeper"/>; never those held for an <c>_error</c> queue).</summary>
     [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
     public TimeSpan ClaimRetention { get; set; } = TimeSpan.FromDays(7);
 }

@@ -12,6 +12,10 @@ namespace Facteur.Hosting.Bus;
 /// give copies deterministic names, and delete a claim once every copy is delivered.
 /// <para>Addresses: <c>urn:facteur:claim:&lt;name&gt;</c> (claims folder) and
 /// <c>urn:facteur:spool:&lt;queueid&gt;</c> (a standalone spool entry, owned by the spool).</para>
+/// <para>A claim whose message faulted into an <c>_error</c> queue is moved to <c>claims/held/</c>
+/// (<see cref="Hold"/>), where <see cref="ClaimSweeper"/> never looks: the message may wait there for
+/// an operator longer than <see cref="BusOptions.ClaimRetention"/>. Its address does not change;
+/// every lookup falls back to <c>held/</c>.</para>
 /// </summary>
 public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataRepository
 {
@@ -88,7 +92,7 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
     public async Task<MessageData<Stream>> CopyAsync(Uri source, string key, CancellationToken cancellationToken)
     {
         var name = "c" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)), 0, 16);
-        if (File.Exists(Path.Combine(spool.Claims, name)))
+        if (Exists(new Uri(ClaimPrefix + name)))
         {
             // An earlier attempt made it (written by rename, so it is complete); the source may be gone since.
             return new ClaimedContent(new Uri(ClaimPrefix + name), this);
@@ -131,12 +135,97 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
             && !File.Exists(spool.EnvelopePath(text[SpoolPrefix.Length..]));
     }
 
+    /// <summary>
+    /// The claim-check address of a message's body, or null: with message data enabled MassTransit
+    /// hands a consumer an empty placeholder (whose Address throws) instead of null for an absent claim.
+    /// </summary>
+    public static Uri? AddressOf(MessageData<Stream>? data)
+    {
+        if (data is null || !data.HasValue)
+        {
+            return null;
+        }
+
+        try
+        {
+            return data.Address;
+        }
+        catch (MessageDataException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Moves a claim into <c>claims/held/</c> because its message faulted into an <c>_error</c> queue:
+    /// an operator may move the message back after any time, and the body must still be there.
+    /// Returns false for a spool address or a claim that is not (or no longer) in <c>claims/</c>.
+    /// Both folders are fsynced: after a crash the claim is in one of them, and either is found.
+    /// </summary>
+    public bool Hold(Uri address)
+    {
+        if (!address.OriginalString.StartsWith(ClaimPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var name = CheckedName(address.OriginalString[ClaimPrefix.Length..]);
+        var source = Path.Combine(spool.Claims, name);
+        if (!File.Exists(source))
+        {
+            return false;
+        }
+
+        DurableFile.CreateDirectory(spool.HeldClaims);
+        try
+        {
+            File.Move(source, Path.Combine(spool.HeldClaims, name), overwrite: true);
+        }
+        catch (FileNotFoundException)
+        {
+            // Delivered and deleted by another worker in between (a duplicate publish): nothing to keep.
+            return false;
+        }
+
+        DurableFile.SyncDirectory(spool.HeldClaims);
+        DurableFile.SyncDirectory(spool.Claims);
+        return true;
+    }
+
+    /// <summary>
+    /// Marks a claim as still in use (its modification time becomes now), so that
+    /// <see cref="BusOptions.ClaimRetention"/> counts from its last use: the relay calls this for
+    /// each retry it schedules, however long <c>Relay:MaxLifetime</c> is.
+    /// </summary>
+    public void Refresh(Uri address)
+    {
+        if (!address.OriginalString.StartsWith(ClaimPrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        // Not fsynced: a time lost in a crash only brings the sweep back to the claim's first use.
+        var path = PathOf(address);
+        if (File.Exists(path))
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+        }
+    }
+
+    /// <summary>The file behind an address: in <c>claims/</c>, else in <c>claims/held/</c> if it is there.</summary>
     internal string PathOf(Uri address)
     {
         var text = address.OriginalString;
         if (text.StartsWith(ClaimPrefix, StringComparison.Ordinal))
         {
-            return Path.Combine(spool.Claims, CheckedName(text[ClaimPrefix.Length..]));
+            var name = CheckedName(text[ClaimPrefix.Length..]);
+            var path = Path.Combine(spool.Claims, name);
+            if (!File.Exists(path) && Path.Combine(spool.HeldClaims, name) is var held && File.Exists(held))
+            {
+                return held;
+            }
+
+            return path;
         }
 
         if (text.StartsWith(SpoolPrefix, StringComparison.Ordinal))

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Options;
 namespace Facteur.Hosting.Bus;
 
 /// <summary>
-/// Deletes claim-check files older than <see cref="BusOptions.ClaimRetention"/>: bodies whose
-/// message ended in an <c>_error</c> queue and was purged, or whose delivery crashed between the
-/// last copy and the delete. Runs hourly; the retention is long enough for any retry.
+/// Deletes claim-check files in <c>claims/</c> older than <see cref="BusOptions.ClaimRetention"/>:
+/// bodies a gateway crash left behind (never answered 250, or never published), and relay copies
+/// left by a crash after the last attempt. Runs hourly. It never enters <c>claims/held/</c>, where
+/// the claims of messages in an <c>_error</c> queue wait for an operator (<see cref="ClaimHoldFilter"/>);
+/// a relay retry refreshes its claim's time, so the retention counts from the last attempt.
 /// </summary>
 internal sealed partial class ClaimSweeper(MailSpool spool, IOptions<BusOptions> options, TimeProvider time, ILogger<ClaimSweeper> logger) : BackgroundService
 {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Facteur.Hosting.Bus;
@@ -57,6 +58,10 @@ public static class FacteurBus
                     rabbit.SetQuorumQueue();
                 }
 
+                // Before the retry, so it is outside it: only the fault that ends in _error holds the claim.
+                endpoint.UseFilter(new ClaimHoldFilter(
+                    context.GetRequiredService<ClaimCheckRepository>(),
+                    context.GetRequiredService<ILogger<ClaimHoldFilter>>()));
                 endpoint.UseMessageRetry(r =>
                 {
                     r.Intervals([.. options.EffectiveRetryIntervals]);

@@ -9,6 +9,7 @@ namespace Facteur.Hosting.Bus;
 /// <item><c>incoming/&lt;queueid&gt;.env</c>: format 1 only (earlier versions): the envelope (JSON),
 /// whose presence marked a committed entry; still recovered.</item>
 /// <item><c>claims/&lt;name&gt;</c>: claim-check bodies of large messages (<c>s…</c>: a format-2 spool file).</item>
+/// <item><c>claims/held/&lt;name&gt;</c>: claims whose message faulted into an <c>_error</c> queue, never swept.</item>
 /// </list>
 /// </summary>
 public sealed class MailSpool
@@ -19,6 +20,7 @@ public sealed class MailSpool
         Root = Path.GetFullPath(spoolRoot);
         Incoming = Path.Combine(Root, "incoming");
         Claims = Path.Combine(Root, "claims");
+        HeldClaims = Path.Combine(Claims, "held");
     }
 
     public string Root { get; }
@@ -26,6 +28,8 @@ public sealed class MailSpool
     public string Incoming { get; }
 
     public string Claims { get; }
+
+    public string HeldClaims { get; }
 
     public string MessagePath(string queueId) => Path.Combine(Incoming, CheckedQueueId(queueId) + ".eml");
 

@@ -106,13 +106,20 @@ internal sealed partial class RelayMailConsumer(
                 DelayWarned = relay.DelayWarned || warn,
             };
             var delay = options.DelayAfter(next.Attempts);
+            if (ClaimCheckRepository.AddressOf(relay.LargeContent) is { } body)
+            {
+                // Bus:ClaimRetention counts from the last attempt, not from the claim's creation:
+                // with Relay:MaxLifetime above it the body would be swept before the last retry.
+                claims.Refresh(body);
+            }
+
             await retries.ScheduleAsync(context, next, delay, ct => OpenContentAsync(context, ct)).ConfigureAwait(false);
             retryScheduled = true;
             LogDeferred(logger, relay.QueueId, deferred.Count, relay.Domain, delay);
         }
 
         await retries.CompleteAsync(context, retryScheduled).ConfigureAwait(false);
-        if (!retryScheduled && ClaimAddress(relay.LargeContent) is { } claim)
+        if (!retryScheduled && ClaimCheckRepository.AddressOf(relay.LargeContent) is { } claim)
         {
             claims.Delete(claim);
         }
@@ -181,7 +188,7 @@ internal sealed partial class RelayMailConsumer(
             return new MemoryStream(inline, writable: false);
         }
 
-        if (ClaimAddress(relay.LargeContent) is { } claim)
+        if (ClaimCheckRepository.AddressOf(relay.LargeContent) is { } claim)
         {
             return await claims.Get(claim, cancellationToken).ConfigureAwait(false);
         }
@@ -194,23 +201,6 @@ internal sealed partial class RelayMailConsumer(
         throw new MessageDataException($"Relay command {relay.QueueId} for {relay.Domain} carries neither content nor a claim check.");
     }
 
-    /// <summary>The claim-check address, or null (MassTransit hands an empty placeholder for an absent claim).</summary>
-    private static Uri? ClaimAddress(MessageData<Stream>? data)
-    {
-        if (data is null || !data.HasValue)
-        {
-            return null;
-        }
-
-        try
-        {
-            return data.Address;
-        }
-        catch (MessageDataException)
-        {
-            return null;
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relay {QueueId}: already finished, dropping this copy for {Domain}")]
     private static partial void LogAlreadyHandled(ILogger logger, string queueId, string domain);
