@@ -96,7 +96,7 @@ public class ImapParsingBenchmarks
         var framed = 0;
         while (true)
         {
-            var frame = await reader.ReadCommandAsync(8192, 1024 * 1024, static _ => ValueTask.CompletedTask, CancellationToken.None);
+            var frame = await reader.ReadCommandAsync(8192, 1024 * 1024, static _ => ValueTask.CompletedTask, spill: null, CancellationToken.None);
             if (frame.Status != ImapFrameStatus.Command)
             {
                 return framed;

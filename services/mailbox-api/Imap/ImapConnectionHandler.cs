@@ -1,5 +1,6 @@
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.MailboxApi.Imap.Framing;
 using Facteur.MailStore.Index;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,7 @@ internal sealed class ImapConnectionHandler(
             telemetry,
             store,
             services.GetService<IServerCertificate>(),
+            new LiteralSpill(Path.Combine(facteur.Value.SpoolRoot, "imap"), options.CurrentValue.LiteralMemoryLimit, logger),
             logger);
         var session = new ImapSession(connection, sessionServices);
         await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);

@@ -24,6 +24,13 @@ public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions
     [Range(1024, 1073741824, ErrorMessage = "Imap:MaxLiteralSize must be between 1024 and 1073741824")]
     public long MaxLiteralSize { get; set; } = 50L * 1024 * 1024;
 
+    /// <summary>
+    /// Literals up to this many octets are framed in memory; a logged-in user's larger ones (an APPEND
+    /// with attachments) go to an unlinked file in <c>{Facteur:SpoolRoot}/imap/</c> while they arrive.
+    /// </summary>
+    [Range(4096, 1073741824, ErrorMessage = "Imap:LiteralMemoryLimit must be between 4096 and 1073741824")]
+    public long LiteralMemoryLimit { get; set; } = 256 * 1024;
+
     /// <summary>Syntax errors, unknown commands and commands in the wrong state before the server closes.</summary>
     [Range(1, 1000, ErrorMessage = "Imap:MaxBadCommands must be between 1 and 1000")]
     public int MaxBadCommands { get; set; } = 20;

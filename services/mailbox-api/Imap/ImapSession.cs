@@ -208,7 +208,9 @@ internal sealed class ImapSession
                 idle.CancelAfter(IdleTimeout);
                 try
                 {
-                    frame = await Input.ReadCommandAsync(Options.MaxLineLength, Options.MaxLiteralSize, ContinueLiteralAsync, idle.Token).ConfigureAwait(false);
+                    // Only a logged-in user's literals may go to disk; before that they stay in memory (and within Imap:MaxLiteralSize).
+                    var spill = State is ImapState.Authenticated or ImapState.Selected ? Services.Spill : null;
+                    frame = await Input.ReadCommandAsync(Options.MaxLineLength, Options.MaxLiteralSize, ContinueLiteralAsync, spill, idle.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -242,7 +244,16 @@ internal sealed class ImapSession
                     return "non-synchronizing literal too big";
             }
 
-            var outcome = await ExecuteAsync(frame.Bytes, cancellationToken).ConfigureAwait(false);
+            string? outcome;
+            try
+            {
+                outcome = await ExecuteAsync(frame, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await frame.ReleaseAsync().ConfigureAwait(false);
+            }
+
             if (outcome is not null)
             {
                 return outcome;
@@ -265,9 +276,9 @@ internal sealed class ImapSession
     }
 
     /// <summary>Runs one command; returns a close reason or null to go on.</summary>
-    private async Task<string?> ExecuteAsync(byte[] bytes, CancellationToken cancellationToken)
+    private async Task<string?> ExecuteAsync(ImapFrame frame, CancellationToken cancellationToken)
     {
-        var parser = new ImapParser(bytes);
+        var parser = new ImapParser(frame.Bytes, frame.Spilled);
         string tag;
         string name;
         var uid = false;

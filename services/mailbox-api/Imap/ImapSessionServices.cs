@@ -1,5 +1,6 @@
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.MailboxApi.Imap.Framing;
 using Facteur.MailStore.Index;
 using Microsoft.Extensions.Logging;
 
@@ -16,4 +17,5 @@ internal sealed record ImapSessionServices(
     ImapTelemetry Telemetry,
     MessageStore Store,
     IServerCertificate? Certificate,
+    LiteralSpill Spill,
     ILogger Logger);

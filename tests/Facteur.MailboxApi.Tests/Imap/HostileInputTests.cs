@@ -435,6 +435,109 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_large_append_goes_to_an_unlinked_file_while_it_arrives_and_is_stored_whole()
+    {
+        await using var server = await ImapTestServer.StartAsync(new() { ["Imap:LiteralMemoryLimit"] = "65536" });
+        server.Deliver(MaildirSeed.Message("one", "x\r\n"));
+        var spill = Path.Combine(server.SpoolRoot, "imap");
+
+        // Before login a literal never goes to disk (the folder is not even made), whatever its size.
+        await using (var anonymous = await RawImapClient.ConnectAsync(server.Port))
+        {
+            await anonymous.SendAsync("x LOGIN {300000}\r\n");
+            Assert.StartsWith("+ ", await anonymous.ReadLineAsync());
+            await anonymous.SendRawAsync(Encoding.ASCII.GetBytes(new string('u', 300_000) + " \"nope\"\r\n"));
+            Assert.StartsWith("x NO ", await anonymous.ReadLineAsync());
+        }
+
+        Assert.False(Directory.Exists(spill), "a literal was spilled before login");
+
+        // 24 MiB in APPEND: part way through, the octets are in a file nobody else can see, not in memory.
+        const int size = 24 * 1024 * 1024;
+        var message = Encoding.ASCII.GetBytes("Subject: large\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('m', 1022) + "\r\n", size / 1024)));
+        message = message[..size];
+        await using var client = await LoginAsync(server);
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        await client.SendAsync($"a APPEND INBOX {{{size}}}\r\n");
+        Assert.StartsWith("+ ", await client.ReadLineAsync());
+        await client.SendRawAsync(message.AsMemory(0, 20 * 1024 * 1024));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (SpilledFiles(spill).Sum() < 19 * 1024 * 1024) // less what the file's buffer holds
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"19 MiB never reached an unlinked file in {spill}: {string.Join(", ", SpilledFiles(spill))}");
+            await Task.Delay(20);
+        }
+
+        var used = GC.GetTotalMemory(forceFullCollection: true) - baseline;
+        output.WriteLine($"live managed memory with 20 MiB of an APPEND received: {used / 1024} KiB above the baseline");
+        Assert.True(used < 8L * 1024 * 1024, $"live memory grew by {used / (1024 * 1024)} MB during a 24 MiB APPEND");
+        Assert.Empty(Directory.GetFiles(spill));
+
+        await client.SendRawAsync(message.AsMemory(20 * 1024 * 1024));
+        await client.SendAsync("\r\n");
+        Assert.StartsWith("a OK [APPENDUID ", await client.ReadLineAsync());
+        var stored = Directory.GetFiles(Path.Combine(server.Maildir(), "cur")).Select(File.ReadAllBytes).Single(b => b.Length == size);
+        Assert.True(stored.AsSpan().SequenceEqual(message));
+        Assert.Empty(SpilledFiles(spill));
+
+        // A spilled literal in a command that wants bytes (SEARCH) is read back from its file.
+        Assert.StartsWith("s0 OK", (await client.CommandAsync("s0", "SELECT INBOX"))[^1]);
+        await client.SendAsync("s1 SEARCH BODY {300000}\r\n");
+        Assert.StartsWith("+ ", await client.ReadLineAsync());
+        await client.SendRawAsync(Encoding.ASCII.GetBytes(new string('q', 300_000) + "\r\n"));
+        var search = await client.ReadUntilTaggedAsync("s1");
+        Assert.Equal("* SEARCH", search[0]);
+        Assert.StartsWith("s1 OK", search[^1]);
+
+        // A client that goes away in the middle of a literal leaves no open file behind.
+        var quitter = await LoginAsync(server);
+        await quitter.SendAsync($"q APPEND INBOX {{{size}}}\r\n");
+        Assert.StartsWith("+ ", await quitter.ReadLineAsync());
+        await quitter.SendRawAsync(message.AsMemory(0, 4 * 1024 * 1024));
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (SpilledFiles(spill).Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the quitter's literal never reached a file");
+            await Task.Delay(20);
+        }
+
+        await quitter.DisposeAsync();
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (SpilledFiles(spill).Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the file of an abandoned literal is still open");
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(2, MaildirSeed.FileCount(server.Maildir()));
+        await AssertHealthyAsync(server);
+    }
+
+    /// <summary>The sizes of this process's open files that were in <paramref name="folder"/> and are unlinked.</summary>
+    private static List<long> SpilledFiles(string folder)
+    {
+        var files = new List<long>();
+        foreach (var fd in new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos())
+        {
+            try
+            {
+                if (fd.LinkTarget is { } target && target.StartsWith(folder + "/", StringComparison.Ordinal) && target.EndsWith(" (deleted)", StringComparison.Ordinal))
+                {
+                    // The link's own stat says 64 octets; the file behind it is reopened for its length.
+                    using var handle = File.OpenHandle(fd.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                    files.Add(RandomAccess.GetLength(handle));
+                }
+            }
+            catch (IOException)
+            {
+                // Closed while we looked.
+            }
+        }
+
+        return files;
+    }
+
+    [Fact]
     public async Task A_client_that_pipelines_ten_thousand_commands_and_never_reads_is_dropped_while_others_are_served()
     {
         await using var server = await ImapTestServer.StartAsync(new() { ["Imap:OutputTimeout"] = "00:00:03" });

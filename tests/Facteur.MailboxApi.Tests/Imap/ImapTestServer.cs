@@ -33,6 +33,9 @@ internal sealed class ImapTestServer : IAsyncDisposable
 
     public string MailRoot { get; }
 
+    /// <summary>Facteur:SpoolRoot, beside the mail root (large literals go to its <c>imap/</c> folder).</summary>
+    public string SpoolRoot => MailRoot + "-spool";
+
     public IServiceProvider Services => _app.Services;
 
     public int Port { get; private set; }
@@ -50,6 +53,7 @@ internal sealed class ImapTestServer : IAsyncDisposable
         var configuration = new Dictionary<string, string?>
         {
             ["Facteur:MailRoot"] = mailRoot,
+            ["Facteur:SpoolRoot"] = mailRoot + "-spool",
             ["Facteur:Hostname"] = "imap.example.test",
             ["Facteur:ListenAddress"] = "127.0.0.1",
             ["Facteur:AllowPlaintextAuth"] = "true",
@@ -101,12 +105,18 @@ internal sealed class ImapTestServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        try
+        foreach (var root in (string[])[MailRoot, SpoolRoot])
         {
-            Directory.Delete(MailRoot, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                if (Directory.Exists(root))
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }

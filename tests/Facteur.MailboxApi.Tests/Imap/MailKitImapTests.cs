@@ -180,6 +180,35 @@ public sealed class MailKitImapTests
     }
 
     [Fact]
+    public async Task A_message_with_a_large_attachment_appended_past_the_literal_memory_limit_comes_back_whole()
+    {
+        await using var server = await ImapTestServer.StartAsync(new() { ["Imap:LiteralMemoryLimit"] = "65536" });
+        using var client = await ConnectAsync(server);
+        Assert.True(client.Capabilities.HasFlag(ImapCapabilities.LiteralPlus), "MailKit would not send a non-synchronizing literal");
+        var sent = await client.GetFolderAsync("Sent");
+        var attachment = new byte[3 * 1024 * 1024];
+        new Random(8).NextBytes(attachment);
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress("Alice", ImapTestServer.User));
+        message.To.Add(new MailboxAddress("Bob", ImapTestServer.OtherUser));
+        message.Subject = "Photos";
+        var body = new BodyBuilder { TextBody = "The photos, as promised." };
+        body.Attachments.Add("photos.bin", attachment);
+        message.Body = body.ToMessageBody();
+
+        var uid = await sent.AppendAsync(message, MessageFlags.Seen);
+
+        Assert.NotNull(uid);
+        await sent.OpenAsync(FolderAccess.ReadOnly);
+        var back = await sent.GetMessageAsync(uid!.Value);
+        var part = Assert.Single(back.Attachments.OfType<MimePart>());
+        using var decoded = new MemoryStream();
+        await part.Content!.DecodeToAsync(decoded);
+        Assert.True(decoded.ToArray().AsSpan().SequenceEqual(attachment));
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.SpoolRoot, "imap"))); // made by the spill, and nothing left in it
+    }
+
+    [Fact]
     public async Task Create_rename_delete_subscribe_and_status()
     {
         await using var server = await ImapTestServer.StartAsync();

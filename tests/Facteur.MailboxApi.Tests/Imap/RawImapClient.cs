@@ -29,7 +29,9 @@ internal sealed class RawImapClient : IAsyncDisposable
 
     public async Task SendAsync(string text) => await SendRawAsync(Encoding.UTF8.GetBytes(text));
 
-    public async Task SendRawAsync(byte[] bytes)
+    public Task SendRawAsync(byte[] bytes) => SendRawAsync(bytes.AsMemory());
+
+    public async Task SendRawAsync(ReadOnlyMemory<byte> bytes)
     {
         await _stream.WriteAsync(bytes);
         await _stream.FlushAsync();

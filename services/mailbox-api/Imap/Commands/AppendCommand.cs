@@ -28,7 +28,8 @@ internal static class AppendCommand
             arguments.Space();
         }
 
-        var content = arguments.ReadStringBytes();
+        // A large message is read from the file the framing spilled it into (Imap:LiteralMemoryLimit).
+        using var stream = arguments.ReadStringContent();
         arguments.ExpectEnd();
         var mailbox = session.RequireMailbox();
         if (!mailbox.FolderExists(name))
@@ -37,7 +38,6 @@ internal static class AppendCommand
         }
 
         var folder = await mailbox.OpenFolderAsync(name, cancellationToken).ConfigureAwait(false);
-        using var stream = new MemoryStream(content, writable: false);
         var result = await folder.AppendAsync(stream, new AppendRequest(flags, keywords, date), cancellationToken).ConfigureAwait(false);
         session.Services.Telemetry.Appended.Add(1);
         return ImapResult.Ok($"[APPENDUID {result.UidValidity} {result.Uid}] Append completed.");

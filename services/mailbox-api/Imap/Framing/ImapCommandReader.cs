@@ -7,14 +7,43 @@ namespace Facteur.MailboxApi.Imap.Framing;
 /// Frames client input into whole IMAP commands: a line, and when it ends with a literal
 /// announcement <c>{n}</c> (synchronizing, RFC 3501 §4.3) or <c>{n+}</c> (LITERAL+, RFC 7888) the
 /// n octets and the rest of the command after them, repeatedly. Lines are limited, literals are
-/// limited, and an overlong line is skipped to its LF without being buffered.
+/// limited, and an overlong line is skipped to its LF without being buffered. A literal above
+/// the <see cref="LiteralSpill"/>'s limit goes to a file instead of the command's bytes.
 /// </summary>
 internal sealed class ImapCommandReader(PipeReader reader)
 {
+    /// <summary>The files of the command being framed (one command at a time per connection).</summary>
+    private List<SpilledLiteral>? _spilled;
+
     public PipeReader Reader { get; } = reader;
 
     /// <param name="continueLiteral">Sends "+ ..." before the client sends a synchronizing literal.</param>
-    public async ValueTask<ImapFrame> ReadCommandAsync(int maxLineLength, long maxLiteralSize, Func<CancellationToken, ValueTask> continueLiteral, CancellationToken cancellationToken)
+    /// <param name="spill">Where literals above its limit go instead of memory; null keeps every literal in memory.</param>
+    public async ValueTask<ImapFrame> ReadCommandAsync(int maxLineLength, long maxLiteralSize, Func<CancellationToken, ValueTask> continueLiteral, LiteralSpill? spill, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var frame = await ReadFrameAsync(maxLineLength, maxLiteralSize, continueLiteral, spill, cancellationToken).ConfigureAwait(false);
+            if (frame.Status == ImapFrameStatus.Command && _spilled is { } spilled)
+            {
+                _spilled = null;
+                return frame with { Spilled = spilled };
+            }
+
+            return frame;
+        }
+        finally
+        {
+            // Not handed over with a command (refused, closed, cancelled, failed): nothing reads these files.
+            if (_spilled is { } left)
+            {
+                _spilled = null;
+                await SpilledLiteral.ReleaseAsync(left).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<ImapFrame> ReadFrameAsync(int maxLineLength, long maxLiteralSize, Func<CancellationToken, ValueTask> continueLiteral, LiteralSpill? spill, CancellationToken cancellationToken)
     {
         var command = new ArrayBufferWriter<byte>();
         long literalTotal = 0;
@@ -50,6 +79,18 @@ internal sealed class ImapCommandReader(PipeReader reader)
             if (synchronizing)
             {
                 await continueLiteral(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (spill is not null && size > spill.MemoryLimit && spill.TryCreate() is { } file)
+            {
+                (_spilled ??= []).Add(new SpilledLiteral(command.WrittenCount, size, file));
+                if (!await CopyExactlyAsync(file, size, cancellationToken).ConfigureAwait(false))
+                {
+                    return ImapFrame.Closed;
+                }
+
+                file.Position = 0;
+                continue;
             }
 
             if (!await ReadExactlyAsync(command, size, cancellationToken).ConfigureAwait(false))
@@ -175,6 +216,28 @@ internal sealed class ImapCommandReader(PipeReader reader)
 
             Reader.AdvanceTo(discarding ? buffer.End : buffer.Start, buffer.End);
         }
+    }
+
+    private async ValueTask<bool> CopyExactlyAsync(FileStream into, long size, CancellationToken cancellationToken)
+    {
+        while (size > 0)
+        {
+            var result = await Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var slice = result.Buffer.Slice(0, Math.Min(size, result.Buffer.Length));
+            foreach (var segment in slice)
+            {
+                await into.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            }
+
+            size -= slice.Length;
+            Reader.AdvanceTo(slice.End);
+            if (size > 0 && (result.IsCompleted || result.IsCanceled))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async ValueTask<bool> ReadExactlyAsync(ArrayBufferWriter<byte> into, long size, CancellationToken cancellationToken)

@@ -21,8 +21,16 @@ internal enum ImapFrameStatus
     NonSyncLiteralTooBig,
 }
 
-/// <summary>One framed command. <see cref="Bytes"/> holds the command (for refused ones: the first line, to recover the tag).</summary>
+/// <summary>
+/// One framed command. <see cref="Bytes"/> holds the command (for refused ones: the first line, to
+/// recover the tag), without the octets of the literals in <see cref="Spilled"/>, whose files the
+/// reader of the frame closes (<see cref="ReleaseAsync"/>).
+/// </summary>
 internal readonly record struct ImapFrame(ImapFrameStatus Status, byte[] Bytes)
 {
     public static ImapFrame Closed => new(ImapFrameStatus.Closed, []);
+
+    public IReadOnlyList<SpilledLiteral>? Spilled { get; init; }
+
+    public ValueTask ReleaseAsync() => SpilledLiteral.ReleaseAsync(Spilled);
 }

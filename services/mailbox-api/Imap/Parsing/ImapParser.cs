@@ -1,4 +1,5 @@
 using System.Text;
+using Facteur.MailboxApi.Imap.Framing;
 
 namespace Facteur.MailboxApi.Imap.Parsing;
 
@@ -6,7 +7,7 @@ namespace Facteur.MailboxApi.Imap.Parsing;
 /// A cursor over one framed command (RFC 3501 §9 grammar): atoms, quoted strings, literals,
 /// parenthesised lists, numbers. Every method throws <see cref="ImapParseException"/> on bad syntax.
 /// </summary>
-internal sealed class ImapParser(byte[] command)
+internal sealed class ImapParser(byte[] command, IReadOnlyList<SpilledLiteral>? spilled = null)
 {
     private readonly byte[] _bytes = command;
     private int _position;
@@ -257,6 +258,51 @@ internal sealed class ImapParser(byte[] command)
             }
         }
 
+        var size = ReadLiteralAnnouncement();
+        if (SpilledHere() is { } file)
+        {
+            // The octets are in a file (LiteralSpill); a command that wants them as bytes gets them back.
+            var octets = new byte[size];
+            file.File.Position = 0;
+            file.File.ReadExactly(octets);
+            return octets;
+        }
+
+        if (_position + size > _bytes.Length)
+        {
+            throw new ImapParseException("Literal shorter than announced");
+        }
+
+        var bytes = _bytes[_position..(_position + (int)size)];
+        _position += (int)size;
+        return bytes;
+    }
+
+    /// <summary>
+    /// A string as a stream, for a message (APPEND): a literal the framing kept in a file is read
+    /// from that file, so a large message is never held in memory. The frame owns the file.
+    /// </summary>
+    public Stream ReadStringContent()
+    {
+        if (!PeekIs('"'))
+        {
+            var start = _position;
+            ReadLiteralAnnouncement();
+            if (SpilledHere() is { } file)
+            {
+                file.File.Position = 0;
+                return file.File;
+            }
+
+            _position = start;
+        }
+
+        return new MemoryStream(ReadStringBytes(), writable: false);
+    }
+
+    /// <summary><c>{n}</c>, <c>{n+}</c> or <c>~{n}</c> and the line end after it (RFC 3501 §4.3, RFC 7888, RFC 3516).</summary>
+    private uint ReadLiteralAnnouncement()
+    {
         TryConsume('~');
         Expect('{');
         var size = ReadNumber();
@@ -268,14 +314,21 @@ internal sealed class ImapParser(byte[] command)
         }
 
         Expect('\n');
-        if (_position + size > _bytes.Length)
+        return size;
+    }
+
+    /// <summary>The spilled literal whose octets belong where the cursor is, if any.</summary>
+    private SpilledLiteral? SpilledHere()
+    {
+        foreach (var literal in spilled ?? [])
         {
-            throw new ImapParseException("Literal shorter than announced");
+            if (literal.Offset == _position)
+            {
+                return literal;
+            }
         }
 
-        var bytes = _bytes[_position..(_position + (int)size)];
-        _position += (int)size;
-        return bytes;
+        return null;
     }
 
     /// <summary>nstring: NIL or a string.</summary>
