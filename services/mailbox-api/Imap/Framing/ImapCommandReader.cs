@@ -23,14 +23,62 @@ internal sealed class ImapCommandReader(PipeReader reader)
     {
         try
         {
-            var frame = await ReadFrameAsync(maxLineLength, maxLiteralSize, continueLiteral, spill, cancellationToken).ConfigureAwait(false);
-            if (frame.Status == ImapFrameStatus.Command && _spilled is { } spilled)
+            var command = new ArrayBufferWriter<byte>();
+            long literalTotal = 0;
+            long lineTotal = 0;
+            while (true)
             {
-                _spilled = null;
-                return frame with { Spilled = spilled };
-            }
+                var (status, line) = await ReadLineAsync(maxLineLength, cancellationToken).ConfigureAwait(false);
+                if (status != ImapFrameStatus.Command)
+                {
+                    return new ImapFrame(status, []);
+                }
 
-            return frame;
+                // The line limit is for the whole command without its literals (RFC 7162 §4): otherwise
+                // endless short lines joined by empty literals ("x {0+}" …) would be buffered without end.
+                lineTotal += line.Length;
+                if (lineTotal > maxLineLength)
+                {
+                    return new ImapFrame(ImapFrameStatus.LineTooLong, []);
+                }
+
+                command.Write(line);
+                if (!TryParseLiteral(line, out var size, out var synchronizing))
+                {
+                    // Whole: the files of its spilled literals go with it, the caller closes them.
+                    var spilled = _spilled;
+                    _spilled = null;
+                    return new ImapFrame(ImapFrameStatus.Command, command.WrittenSpan.ToArray()) { Spilled = spilled };
+                }
+
+                literalTotal += size;
+                if (size > maxLiteralSize || literalTotal > maxLiteralSize)
+                {
+                    return new ImapFrame(synchronizing ? ImapFrameStatus.LiteralTooBig : ImapFrameStatus.NonSyncLiteralTooBig, command.WrittenSpan.ToArray());
+                }
+
+                if (synchronizing)
+                {
+                    await continueLiteral(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (spill is not null && size > spill.MemoryLimit && spill.TryCreate() is { } file)
+                {
+                    (_spilled ??= []).Add(new SpilledLiteral(command.WrittenCount, size, file));
+                    if (!await CopyExactlyAsync(file, size, cancellationToken).ConfigureAwait(false))
+                    {
+                        return ImapFrame.Closed;
+                    }
+
+                    file.Position = 0;
+                    continue;
+                }
+
+                if (!await ReadExactlyAsync(command, size, cancellationToken).ConfigureAwait(false))
+                {
+                    return ImapFrame.Closed;
+                }
+            }
         }
         finally
         {
@@ -39,63 +87,6 @@ internal sealed class ImapCommandReader(PipeReader reader)
             {
                 _spilled = null;
                 await SpilledLiteral.ReleaseAsync(left).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async ValueTask<ImapFrame> ReadFrameAsync(int maxLineLength, long maxLiteralSize, Func<CancellationToken, ValueTask> continueLiteral, LiteralSpill? spill, CancellationToken cancellationToken)
-    {
-        var command = new ArrayBufferWriter<byte>();
-        long literalTotal = 0;
-        long lineTotal = 0;
-        while (true)
-        {
-            var (status, line) = await ReadLineAsync(maxLineLength, cancellationToken).ConfigureAwait(false);
-            if (status != ImapFrameStatus.Command)
-            {
-                return new ImapFrame(status, []);
-            }
-
-            // The line limit is for the whole command without its literals (RFC 7162 §4): otherwise
-            // endless short lines joined by empty literals ("x {0+}" …) would be buffered without end.
-            lineTotal += line.Length;
-            if (lineTotal > maxLineLength)
-            {
-                return new ImapFrame(ImapFrameStatus.LineTooLong, []);
-            }
-
-            command.Write(line);
-            if (!TryParseLiteral(line, out var size, out var synchronizing))
-            {
-                return new ImapFrame(ImapFrameStatus.Command, command.WrittenSpan.ToArray());
-            }
-
-            literalTotal += size;
-            if (size > maxLiteralSize || literalTotal > maxLiteralSize)
-            {
-                return new ImapFrame(synchronizing ? ImapFrameStatus.LiteralTooBig : ImapFrameStatus.NonSyncLiteralTooBig, command.WrittenSpan.ToArray());
-            }
-
-            if (synchronizing)
-            {
-                await continueLiteral(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (spill is not null && size > spill.MemoryLimit && spill.TryCreate() is { } file)
-            {
-                (_spilled ??= []).Add(new SpilledLiteral(command.WrittenCount, size, file));
-                if (!await CopyExactlyAsync(file, size, cancellationToken).ConfigureAwait(false))
-                {
-                    return ImapFrame.Closed;
-                }
-
-                file.Position = 0;
-                continue;
-            }
-
-            if (!await ReadExactlyAsync(command, size, cancellationToken).ConfigureAwait(false))
-            {
-                return ImapFrame.Closed;
             }
         }
     }
