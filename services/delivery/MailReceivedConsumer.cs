@@ -268,7 +268,6 @@ internal sealed partial class MailReceivedConsumer(
         LogRelayed(logger, message.QueueId, recipients.Count, domain);
     }
 
-
     /// <summary>The RFC 3461 per-recipient parameters of these recipients (null when none).</summary>
     private static Dictionary<string, string>? Only(IReadOnlyDictionary<string, string>? values, List<string> recipients)
     {
