@@ -21,6 +21,8 @@ internal sealed class ImapConnectionHandler(
     IServiceProvider services,
     ILogger<ImapConnectionHandler> logger) : ConnectionHandler
 {
+    private readonly LiteralSpill _spill = new(Path.Combine(facteur.Value.SpoolRoot, "imap"), options, logger);
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var sessionServices = new ImapSessionServices(
@@ -33,7 +35,7 @@ internal sealed class ImapConnectionHandler(
             telemetry,
             store,
             services.GetService<IServerCertificate>(),
-            new LiteralSpill(Path.Combine(facteur.Value.SpoolRoot, "imap"), options.CurrentValue.LiteralMemoryLimit, logger),
+            _spill,
             logger);
         var session = new ImapSession(connection, sessionServices);
         await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);

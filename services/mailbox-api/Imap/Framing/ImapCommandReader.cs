@@ -62,19 +62,13 @@ internal sealed class ImapCommandReader(PipeReader reader)
                     await continueLiteral(cancellationToken).ConfigureAwait(false);
                 }
 
-                if (spill is not null && size > spill.MemoryLimit && spill.TryCreate() is { } file)
+                var file = spill is not null && size > spill.MemoryLimit ? spill.TryCreate() : null;
+                if (file is not null)
                 {
                     (_spilled ??= []).Add(new SpilledLiteral(command.WrittenCount, size, file));
-                    if (!await CopyExactlyAsync(file, size, cancellationToken).ConfigureAwait(false))
-                    {
-                        return ImapFrame.Closed;
-                    }
-
-                    file.Position = 0;
-                    continue;
                 }
 
-                if (!await ReadExactlyAsync(command, size, cancellationToken).ConfigureAwait(false))
+                if (!await ReadExactlyAsync(command, file, size, cancellationToken).ConfigureAwait(false))
                 {
                     return ImapFrame.Closed;
                 }
@@ -209,7 +203,11 @@ internal sealed class ImapCommandReader(PipeReader reader)
         }
     }
 
-    private async ValueTask<bool> CopyExactlyAsync(FileStream into, long size, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves a literal's <paramref name="size"/> octets into the command's bytes, or into
+    /// <paramref name="file"/> when it is spilled; false when the client closed first.
+    /// </summary>
+    private async ValueTask<bool> ReadExactlyAsync(ArrayBufferWriter<byte> command, FileStream? file, long size, CancellationToken cancellationToken)
     {
         while (size > 0)
         {
@@ -217,34 +215,17 @@ internal sealed class ImapCommandReader(PipeReader reader)
             var slice = result.Buffer.Slice(0, Math.Min(size, result.Buffer.Length));
             foreach (var segment in slice)
             {
-                await into.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                if (file is null)
+                {
+                    command.Write(segment.Span);
+                }
+                else
+                {
+                    await file.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             size -= slice.Length;
-            Reader.AdvanceTo(slice.End);
-            if (size > 0 && (result.IsCompleted || result.IsCanceled))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private async ValueTask<bool> ReadExactlyAsync(ArrayBufferWriter<byte> into, long size, CancellationToken cancellationToken)
-    {
-        while (size > 0)
-        {
-            var result = await Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var take = Math.Min(size, buffer.Length);
-            var slice = buffer.Slice(0, take);
-            foreach (var segment in slice)
-            {
-                into.Write(segment.Span);
-            }
-
-            size -= take;
             Reader.AdvanceTo(slice.End);
             if (size > 0 && (result.IsCompleted || result.IsCanceled))
             {

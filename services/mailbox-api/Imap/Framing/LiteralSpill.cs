@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Facteur.MailboxApi.Imap.Framing;
 
@@ -7,15 +8,16 @@ namespace Facteur.MailboxApi.Imap.Framing;
 /// in <see cref="Folder"/> (<c>{SpoolRoot}/imap/</c>, on the spool volume, not the container's
 /// memory-backed /tmp), unlinked as soon as it is created. A 50 MB APPEND then costs the server
 /// page cache, not three copies of the message on the managed heap, and a crash leaves no file.
+/// One per listener, shared by its connections.
 /// </summary>
-internal sealed partial class LiteralSpill(string folder, long memoryLimit, ILogger logger)
+internal sealed partial class LiteralSpill(string folder, IOptionsMonitor<ImapOptions> options, ILogger logger)
 {
     private int _failureLogged;
 
     public string Folder { get; } = folder;
 
-    /// <summary>Literals up to this many octets stay in memory.</summary>
-    public long MemoryLimit { get; } = memoryLimit;
+    /// <summary>Literals up to this many octets stay in memory (<c>Imap:LiteralMemoryLimit</c>, read as it is now).</summary>
+    public long MemoryLimit => options.CurrentValue.LiteralMemoryLimit;
 
     /// <summary>
     /// A new anonymous file open for reading and writing, or null when the folder cannot be

@@ -258,13 +258,38 @@ internal sealed class ImapParser(byte[] command, IReadOnlyList<SpilledLiteral>? 
             }
         }
 
-        var size = ReadLiteralAnnouncement();
-        if (SpilledHere() is { } file)
+        return ReadLiteralOctets(ReadLiteralAnnouncement());
+    }
+
+    /// <summary>
+    /// A string as a stream, for a message (APPEND): a literal the framing kept in a file is read
+    /// from that file, so a large message is never held in memory. The frame owns the file.
+    /// </summary>
+    public Stream ReadStringContent()
+    {
+        if (PeekIs('"'))
         {
-            // The octets are in a file (LiteralSpill); a command that wants them as bytes gets them back.
+            return new MemoryStream(ReadStringBytes(), writable: false);
+        }
+
+        var size = ReadLiteralAnnouncement();
+        if (SpilledHere() is { } spilledLiteral)
+        {
+            spilledLiteral.File.Position = 0;
+            return spilledLiteral.File;
+        }
+
+        return new MemoryStream(ReadLiteralOctets(size), writable: false);
+    }
+
+    /// <summary>The literal's octets after its announcement: from the command, or back from its file (LiteralSpill).</summary>
+    private byte[] ReadLiteralOctets(uint size)
+    {
+        if (SpilledHere() is { } spilledLiteral)
+        {
             var octets = new byte[size];
-            file.File.Position = 0;
-            file.File.ReadExactly(octets);
+            spilledLiteral.File.Position = 0;
+            spilledLiteral.File.ReadExactly(octets);
             return octets;
         }
 
@@ -276,28 +301,6 @@ internal sealed class ImapParser(byte[] command, IReadOnlyList<SpilledLiteral>? 
         var bytes = _bytes[_position..(_position + (int)size)];
         _position += (int)size;
         return bytes;
-    }
-
-    /// <summary>
-    /// A string as a stream, for a message (APPEND): a literal the framing kept in a file is read
-    /// from that file, so a large message is never held in memory. The frame owns the file.
-    /// </summary>
-    public Stream ReadStringContent()
-    {
-        if (!PeekIs('"'))
-        {
-            var start = _position;
-            ReadLiteralAnnouncement();
-            if (SpilledHere() is { } file)
-            {
-                file.File.Position = 0;
-                return file.File;
-            }
-
-            _position = start;
-        }
-
-        return new MemoryStream(ReadStringBytes(), writable: false);
     }
 
     /// <summary><c>{n}</c>, <c>{n+}</c> or <c>~{n}</c> and the line end after it (RFC 3501 §4.3, RFC 7888, RFC 3516).</summary>
