@@ -477,8 +477,7 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
 
         // Weeks later: the sweeper leaves a held claim alone, however old.
         File.SetLastWriteTimeUtc(held, DateTime.UtcNow.AddDays(-30));
-        var sweeper = worker.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClaimSweeper>().Single();
-        Assert.Equal(0, sweeper.Sweep());
+        Assert.Equal(0, worker.Sweeper.Sweep());
         Assert.True(File.Exists(held));
 
         // The operator fixes the cause and moves the message back, as a shovel does: same body and properties.
@@ -529,8 +528,7 @@ public sealed class RabbitMqDurabilityTests : IAsyncLifetime
         Assert.Empty(worker.Files("alice@esp.sn"));
 
         File.SetLastWriteTimeUtc(cut, DateTime.UtcNow.AddDays(-30));
-        var sweeper = worker.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClaimSweeper>().Single();
-        Assert.Equal(1, sweeper.Sweep());
+        Assert.Equal(1, worker.Sweeper.Sweep());
         Assert.False(File.Exists(cut));
     }
 

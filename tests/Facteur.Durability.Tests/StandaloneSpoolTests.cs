@@ -190,9 +190,8 @@ public sealed class StandaloneSpoolTests : IDisposable
         var fresh = await claims.Put(new MemoryStream(Message("fresh")));
         var stale = await claims.Put(new MemoryStream(Message("stale")));
         File.SetLastWriteTimeUtc(claims.PathOf(stale), DateTime.UtcNow.AddDays(-30));
-        var sweeper = host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClaimSweeper>().Single();
 
-        Assert.Equal(1, sweeper.Sweep());
+        Assert.Equal(1, host.Sweeper.Sweep());
 
         Assert.True(claims.Exists(fresh));
         Assert.False(claims.Exists(stale));

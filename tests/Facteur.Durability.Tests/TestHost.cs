@@ -56,6 +56,9 @@ internal sealed class TestHost : IAsyncDisposable
 
     public MailSpool Spool => Services.GetRequiredService<MailSpool>();
 
+    /// <summary>The host's claim sweeper, to run a sweep now.</summary>
+    public ClaimSweeper Sweeper => Services.GetServices<IHostedService>().OfType<ClaimSweeper>().Single();
+
     public static TestHost Build(HostSetup setup)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -205,10 +205,13 @@ public sealed class ClaimCheckRepository(MailSpool spool) : IMessageDataReposito
         }
 
         // Not fsynced: a time lost in a crash only brings the sweep back to the claim's first use.
-        var path = PathOf(address);
-        if (File.Exists(path))
+        try
         {
-            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+            File.SetLastWriteTimeUtc(PathOf(address), DateTime.UtcNow);
+        }
+        catch (FileNotFoundException)
+        {
+            // Gone already (delivered by a duplicate): nothing left to keep.
         }
     }
 
