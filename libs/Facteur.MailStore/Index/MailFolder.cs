@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Facteur.MailStore.Folders;
@@ -916,7 +915,10 @@ public sealed class MailFolder
         var onDisk = Scan();
         // A first sync of many files (no index yet) makes an index entry, a record and a uidlist line per
         // file, all kept: no collection in the middle of it (CollectionPause says why). About 1 KiB per file
-        // covers them and the tables over them (96 MB were allocated by a first sync of 100,000).
+        // covers them and the tables over them (96 MB were allocated by a first sync of 100,000). Started
+        // after the listing on purpose: begun before its names were made (the count known from the raw
+        // listing), the collection after the pause had those names to copy too, and cold SELECTs of 10,000
+        // were ≈ 6 ms slower (bench/imap/cold-select-ab.sh, 2026-11-30).
         using var pause = _index.Entries.Count == 0 && onDisk.Count >= CollectionPauseFrom
             ? CollectionPause.For((onDisk.Count * 1024L) + (16L << 20))
             : default;
@@ -1930,14 +1932,20 @@ public sealed class MailFolder
     {
         // new/ before cur/: a file moving new/ → cur/ during the scan is then seen at least once. Both are
         // listed before the dictionary is made, so it is made at its size (100,000 names: no rehashing).
-        var fresh = Enumerate(System.IO.Path.Combine(Path, "new"));
-        var current = Enumerate(System.IO.Path.Combine(Path, "cur"));
+        using var fresh = DirectoryListing.Read(System.IO.Path.Combine(Path, "new"));
+        using var current = DirectoryListing.Read(System.IO.Path.Combine(Path, "cur"));
         var entries = new Dictionary<string, DiskFile>(fresh.Count + current.Count, StringComparer.Ordinal);
-        foreach (var (names, isNew) in (ReadOnlySpan<(List<string>, bool)>)[(fresh, true), (current, false)])
+        Add(entries, fresh, isNew: true);
+        Add(entries, current, isNew: false);
+        return entries;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+        static void Add(Dictionary<string, DiskFile> entries, DirectoryListing listing, bool isNew)
         {
-            foreach (var fileName in names)
+            foreach (var name in listing)
             {
                 // The key is the name before ':' (MaildirEntryName.Key); the rest is parsed only for files new to the index.
+                var fileName = Encoding.UTF8.GetString(name);
                 var colon = fileName.IndexOf(':', StringComparison.Ordinal);
                 var key = colon < 0 ? fileName : fileName[..colon];
                 if (key.Length > 0)
@@ -1946,8 +1954,6 @@ public sealed class MailFolder
                 }
             }
         }
-
-        return entries;
     }
 
     private DiskFile? Relocate(string key)
@@ -1966,25 +1972,10 @@ public sealed class MailFolder
         return null;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked: a first sync lists 100,000 names through it
     private static List<string> Enumerate(string directory)
     {
-        try
-        {
-            // Names only, from readdir's d_type: no full path built and no stat per file.
-            var names = new FileSystemEnumerable<string>(directory,
-                [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (ref FileSystemEntry entry) => entry.FileName.ToString(),
-                new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false })
-            {
-                ShouldIncludePredicate = [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (ref FileSystemEntry entry) =>
-                    !entry.IsDirectory && entry.FileName.Length > 0 && entry.FileName[0] != '.',
-            };
-            return [.. names];
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return [];
-        }
+        using var listing = DirectoryListing.Read(directory);
+        return listing.ToStrings();
     }
 
     private bool LinkOrCopy(MessageRecord message, string tmpPath, out long size)
