@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -193,14 +192,10 @@ public sealed class MaildirFolder
         foreach (var isNew in (bool[])[false, true])
         {
             var directory = System.IO.Path.Combine(Path, isNew ? "new" : "cur");
-            foreach (var name in SafeEnumerate(directory))
+            if (FindByKey(directory, message.Key) is { } name)
             {
-                if (name.StartsWith(message.Key, StringComparison.Ordinal)
-                    && (name.Length == message.Key.Length || name[message.Key.Length] == ':'))
-                {
-                    var parsed = MaildirEntryName.Parse(name);
-                    return message with { FileName = name, IsNew = isNew, Flags = parsed.Flags, Keywords = parsed.Keywords };
-                }
+                var parsed = MaildirEntryName.Parse(name);
+                return message with { FileName = name, IsNew = isNew, Flags = parsed.Flags, Keywords = parsed.Keywords };
             }
         }
 
@@ -338,28 +333,32 @@ public sealed class MaildirFolder
     }
 
     /// <summary>
-    /// The file names in <paramref name="directory"/> (no dot files, no directories), or none when it is gone.
-    /// Names straight from readdir(2): no full path built and split again per file, which on a
-    /// 10,000-message folder is most of a scan's allocations.
+    /// The file names in <paramref name="directory"/> (no dot files, no directories), or none when it is gone or
+    /// cannot be read (a POP3 maildrop then shows what it can, as before).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per sync over every file (see SynchronizeLocked)
     private static List<string> SafeEnumerate(string directory)
     {
         try
         {
-            var names = new FileSystemEnumerable<string>(
-                directory,
-                static (ref FileSystemEntry entry) => entry.FileName.ToString(),
-                new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0, RecurseSubdirectories = false })
-            {
-                ShouldIncludePredicate = static (ref FileSystemEntry entry) =>
-                    !entry.IsDirectory && entry.FileName.Length > 0 && entry.FileName[0] != '.',
-            };
-            return [.. names];
+            using var listing = DirectoryListing.Read(directory);
+            return listing.ToStrings();
         }
-        catch (DirectoryNotFoundException)
+        catch (UnauthorizedAccessException)
         {
             return [];
+        }
+    }
+
+    /// <summary>The file in <paramref name="directory"/> with Maildir key <paramref name="key"/>, or null (see <see cref="SafeEnumerate"/>).</summary>
+    private static string? FindByKey(string directory, string key)
+    {
+        try
+        {
+            return DirectoryListing.FindByKey(directory, key);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

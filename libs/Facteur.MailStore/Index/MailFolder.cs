@@ -1960,22 +1960,13 @@ public sealed class MailFolder
     {
         foreach (var isNew in (bool[])[false, true])
         {
-            foreach (var fileName in Enumerate(System.IO.Path.Combine(Path, isNew ? "new" : "cur")))
+            if (DirectoryListing.FindByKey(System.IO.Path.Combine(Path, isNew ? "new" : "cur"), key) is { } fileName)
             {
-                if (fileName.StartsWith(key, StringComparison.Ordinal) && (fileName.Length == key.Length || fileName[key.Length] == ':'))
-                {
-                    return new DiskFile(key, fileName, isNew);
-                }
+                return new DiskFile(key, fileName, isNew);
             }
         }
 
         return null;
-    }
-
-    private static List<string> Enumerate(string directory)
-    {
-        using var listing = DirectoryListing.Read(directory);
-        return listing.ToStrings();
     }
 
     private bool LinkOrCopy(MessageRecord message, string tmpPath, out long size)

@@ -67,4 +67,21 @@ public class DirectoryListingTests
 
         Assert.True(accented);
     }
+
+    [Fact]
+    public void Finds_a_file_by_its_whole_maildir_key_only()
+    {
+        using var root = new TempMailRoot();
+        var cur = Directory.CreateDirectory(Path.Combine(root.Path, "cur")).FullName;
+        File.WriteAllText(Path.Combine(cur, "1.ab:2,S"), "longer key");
+        File.WriteAllText(Path.Combine(cur, "1.a:2,FS"), "one");
+        File.WriteAllText(Path.Combine(cur, "2.b"), "two");
+
+        Assert.Equal("1.a:2,FS", DirectoryListing.FindByKey(cur, "1.a"));
+        Assert.Equal("1.ab:2,S", DirectoryListing.FindByKey(cur, "1.ab"));
+        Assert.Equal("2.b", DirectoryListing.FindByKey(cur, "2.b"));
+        Assert.Null(DirectoryListing.FindByKey(cur, "2"));
+        Assert.Null(DirectoryListing.FindByKey(cur, "3.c"));
+        Assert.Null(DirectoryListing.FindByKey(Path.Combine(root.Path, "absent"), "1.a"));
+    }
 }
