@@ -6,13 +6,12 @@ namespace Facteur.MailStore.Folders;
 
 /// <summary>
 /// The file names of one Maildir directory (<c>new/</c> or <c>cur/</c>): no dot files, no directories, nothing
-/// when the directory is gone. On Linux every entry is read with <c>getdents64(2)</c> into one native buffer
-/// before any string is made, so the caller knows how many files there are before allocating for them — a
-/// first sync sizes its <see cref="Index.CollectionPause"/> from that count and makes the names inside it.
-/// It is also cheaper: <see cref="System.IO.Enumeration.FileSystemEnumerable{TResult}"/> costs a P/Invoke and a
-/// managed entry per name, ≈ 25 ms on top of the kernel's 35 ms for a 100,000-file <c>cur/</c> (perf,
-/// 2026-11-30), and the collections it set off in the middle of a cold SELECT copied the names already listed.
-/// Elsewhere (or without the libc entry point) the names come from that enumerable, stored the same way.
+/// when the directory is gone. On Linux every entry is read with <c>getdents64(2)</c> into one native buffer, and
+/// a caller makes strings only of the names it keeps (a first sync: all of them, into a table sized from
+/// <see cref="Count"/>; a message looked for after a rename: one). <see cref="System.IO.Enumeration.FileSystemEnumerable{TResult}"/>
+/// cost a P/Invoke and a managed entry per name: ≈ 62 ms against the kernel's 35 ms for a 100,000-file
+/// <c>cur/</c> (bench/results/imap-cold-select-gc-and-listing-2026-11-30T1800Z.md). Elsewhere, or without the
+/// libc entry point, the names come from that enumerable, stored the same way.
 /// </summary>
 internal sealed unsafe partial class DirectoryListing : IDisposable
 {
@@ -157,7 +156,10 @@ internal sealed unsafe partial class DirectoryListing : IDisposable
                     var length = *(ushort*)(entry + 16);
                     var type = entry[18];
                     var name = new ReadOnlySpan<byte>(entry + 19, length - 19);
-                    name = name[..name.IndexOf((byte)0)];
+                    if (name.IndexOf((byte)0) is var end and >= 0)
+                    {
+                        name = name[..end]; // d_name is NUL-terminated, then padded to an 8-byte boundary
+                    }
                     offset += length;
                     if (name.IsEmpty || name[0] == (byte)'.' || type == DtDir)
                     {
