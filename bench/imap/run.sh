@@ -20,6 +20,8 @@
 # --idle-only       only the IDLE wake rows, idle server and under SMTP load (smtp-source -s 10 to the
 #                   corpus user, as bench/run.sh), --repeat times with the stacks interleaved per round
 #                   (a fresh copy and server each time), so a loaded machine's swings hit every stack.
+# --idle-user NAME  the mailbox the IDLE rows watch and deliver to (default idle: an empty one; box: the
+#                   corpus, so each wake is a sync of a --corpus-sized folder).
 # --anchor-conns L  idle-connection levels for Dovecot (default: --conns); Dovecot forks one process
 #                   per connection, so 10,000 of them take minutes of a shared machine.
 # --data DIR        use DIR/pristine and DIR/passwd, made beforehand by bench/anchors/gen_maildir.py with
@@ -34,7 +36,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH="$ROOT/bench"
 CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 CONNS="1000,10000" IDLE_SAMPLES=200 BUILD=1 KEEP=0 REST=10
-STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0 IDLE_ONLY=0
+STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0 IDLE_ONLY=0 IDLE_USER=idle
 ALSO=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
     --data) DATA=$(realpath "${2:?}"); shift ;;
     --no-extra) NO_EXTRA=1 ;;
     --idle-only) IDLE_ONLY=1 ;;
+    --idle-user) IDLE_USER=${2:?}; shift ;;
     --quick) CORPORA=300 REPEAT=1 FETCHES=50 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
     -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "imap/run.sh: unknown option $1" >&2; exit 2 ;;
@@ -58,6 +61,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 ANCHOR_CONNS=${ANCHOR_CONNS:-$CONNS}
+# The load of the "under SMTP load" IDLE row goes to the corpus user, unless the IDLE rows watch it: then to
+# the empty one, so each EXISTS the watcher sees is one of its own samples.
+LOAD_USER=box
+[ "$IDLE_USER" = box ] && LOAD_USER=idle
 [[ "$CORPORA" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "imap/run.sh: --corpus is a comma-separated list of sizes" >&2; exit 2; }
 DOMAIN=bench.test
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
@@ -114,7 +121,12 @@ measure() { # stack corpus row command...
     printf '{"stack":"%s","corpus":%s,"row":"%s","error":"%s"}\n' "$stack" "$corpus" "$row" "${why:-timed out}" >> "$RESULTS"
   fi
 }
-fresh_copy() { rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -a "$1" "$2"; }
+# A measured copy is moved aside, never deleted, until the run ends: on an ext4 without a journal (this
+# machine's) every file created within a minute of a deletion walks past each inode freed in its block
+# group, so deleting one stack's 100,000 files slowed the next stack's deliveries (the IDLE rows).
+# bench/run.sh does the same for the SMTP cells (bench/results/maildir-aside-ab-2026-11-30T1010Z.md).
+set_aside() { [ -e "$1" ] || return 0; mkdir -p "$W/aside"; mv "$1" "$W/aside/$(date +%s%N)"; }
+fresh_copy() { set_aside "$2"; mkdir -p "$(dirname "$2")"; cp -a "$1" "$2"; }
 
 start_facteur() { # name src mailroot smtp imap -> pid
   local name=$1 src=$2 mail=$3 smtp=$4 imap=$5 mgmt
@@ -167,15 +179,15 @@ run_stack() { # stack corpus pristine extra
   timeout 120 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1 || true
   if [ "$extra" = idle ]; then
     log "$stack: IDLE wake latency after SMTP accept (idle server)"
-    measure "$stack" "$corpus" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
-      --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
+    measure "$stack" "$corpus" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "$IDLE_USER@$DOMAIN" \
+      --smtp-port "$smtp" --rcpt "$IDLE_USER@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
     # Issue 8's goal is stated at SMTP concurrency 10: the same samples while smtp-source keeps 10
     # sessions delivering to the corpus user (as bench/run.sh does), stopped right after.
-    log "$stack: IDLE wake latency under SMTP load (smtp-source -s 10)"
-    /usr/sbin/smtp-source -s 10 -m 1000000 -l 2048 -f load@load.test -t "box@$DOMAIN" "127.0.0.1:$smtp" >/dev/null 2>&1 &
+    log "$stack: IDLE wake latency under SMTP load (smtp-source -s 10 to $LOAD_USER)"
+    /usr/sbin/smtp-source -s 10 -m 1000000 -l 2048 -f load@load.test -t "$LOAD_USER@$DOMAIN" "127.0.0.1:$smtp" >/dev/null 2>&1 &
     local load=$!
-    measure "$stack" "$corpus" imap:idle-load python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
-      --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
+    measure "$stack" "$corpus" imap:idle-load python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "$IDLE_USER@$DOMAIN" \
+      --smtp-port "$smtp" --rcpt "$IDLE_USER@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
     kill "$load" 2>/dev/null || true
     wait "$load" 2>/dev/null || true
   else
@@ -185,8 +197,8 @@ run_stack() { # stack corpus pristine extra
   fi
   if [ "$extra" = 1 ]; then
     log "$stack: IDLE wake latency after SMTP accept"
-    measure "$stack" "$corpus" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
-      --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
+    measure "$stack" "$corpus" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "$IDLE_USER@$DOMAIN" \
+      --smtp-port "$smtp" --rcpt "$IDLE_USER@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
     local conns=$CONNS
     [ "$stack" = dovecot ] && conns=$ANCHOR_CONNS
     log "$stack: $conns idle connections"
@@ -199,7 +211,7 @@ run_stack() { # stack corpus pristine extra
   else
     stop_pid "$pid"
   fi
-  rm -rf "$W/$stack-$corpus"
+  set_aside "$W/$stack-$corpus"
 }
 
 first=1
