@@ -55,7 +55,7 @@ while [ $# -gt 0 ]; do
     --idle-only) IDLE_ONLY=1 ;;
     --idle-user) IDLE_USER=${2:?}; shift ;;
     --quick) CORPORA=300 REPEAT=1 FETCHES=50 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "imap/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
