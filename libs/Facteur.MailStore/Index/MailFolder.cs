@@ -922,45 +922,39 @@ public sealed class MailFolder
         using var pause = _index.Entries.Count == 0 && onDisk.Count >= CollectionPauseFrom
             ? CollectionPause.For((onDisk.Count * 1024L) + (16L << 20))
             : default;
-        if (document.Records.Any(r => !onDisk.ContainsKey(r.Key)))
-        {
-            // A concurrent rename (flags, new/ → cur/) can hide a file from one listing: look again.
-            foreach (var (key, entry) in Scan())
-            {
-                onDisk.TryAdd(key, entry);
-            }
-        }
-
         // keptFiles[i] is the listing's file of kept[i]: BuildEntries takes it from here instead of looking
         // every key up again (a first sync of 100,000: the second lookup was ≈ 7 % of its CPU, cache misses
         // in a dictionary in readdir order walked in UID order).
         var capacity = Math.Max(document.Records.Count, onDisk.Count);
         var kept = new List<UidListRecord>(capacity);
         var keptFiles = new List<DiskFile>(capacity);
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var record in document.Records)
+        // Each record takes its file out of the listing, so what is left is exactly the new files. One lookup per
+        // record: a check of every record first and a set of the keys seen made it three more, ≈ 40 % of a
+        // 100,000-message sync between the listing and the entries (probe, 2026-11-30) — on every delivery's wake.
+        if (!TakeFiles(document.Records, onDisk, kept, keptFiles))
         {
-            if (!onDisk.TryGetValue(record.Key, out var file) || !known.Add(record.Key))
+            // A record without its file: gone, or hidden from this listing by a concurrent rename (flags, new/ →
+            // cur/), or a second record of one key. Look again, then take what is there; a record still without
+            // a file (gone, or the key's file already taken) is dropped and the list rewritten without it.
+            for (var i = 0; i < kept.Count; i++)
             {
-                rewriteUidList = true;
-                continue;
+                onDisk.Add(kept[i].Key, keptFiles[i]);
             }
 
-            kept.Add(record);
-            keptFiles.Add(file);
+            kept.Clear();
+            keptFiles.Clear();
+            foreach (var (key, entry) in Scan())
+            {
+                onDisk.TryAdd(key, entry);
+            }
+
+            rewriteUidList |= !TakeFiles(document.Records, onDisk, kept, keptFiles);
         }
 
         // New files get UIDs in ordinal name order (Maildir names start with the delivery time, so older mail gets lower UIDs).
-        // known holds only keys that are on disk, so the difference counts the new files exactly.
-        var unseen = new DiskFile[onDisk.Count - known.Count];
-        var count = 0;
-        foreach (var file in onDisk.Values)
-        {
-            if (known.Count == 0 || !known.Contains(file.Key))
-            {
-                unseen[count++] = file;
-            }
-        }
+        var count = onDisk.Count;
+        var unseen = new DiskFile[count];
+        onDisk.Values.CopyTo(unseen, 0);
 
         OrdinalKeyOrder.Sort(unseen, count, static file => file.Key);
         var appended = new List<UidListRecord>(count);
@@ -1954,6 +1948,30 @@ public sealed class MailFolder
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Moves each record's file from <paramref name="onDisk"/> into <paramref name="keptFiles"/> (the record into
+    /// <paramref name="kept"/>, same position); a record whose key is not there is skipped. False when one was.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+    private static bool TakeFiles(List<UidListRecord> records, Dictionary<string, DiskFile> onDisk, List<UidListRecord> kept, List<DiskFile> keptFiles)
+    {
+        var all = true;
+        foreach (var record in records)
+        {
+            if (onDisk.Remove(record.Key, out var file))
+            {
+                kept.Add(record);
+                keptFiles.Add(file);
+            }
+            else
+            {
+                all = false;
+            }
+        }
+
+        return all;
     }
 
     private DiskFile? Relocate(string key)

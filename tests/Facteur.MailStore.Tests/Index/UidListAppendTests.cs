@@ -149,4 +149,25 @@ public sealed class UidListAppendTests
         Assert.Equal([$"2 :{KeyOf(second)}", $"3 :{KeyOf(third)}"], lines[1..]);
         Assert.Equal([2u, 3u], state.Messages.Select(m => m.Uid));
     }
+
+    [Fact]
+    public async Task A_key_listed_twice_keeps_its_first_uid_and_the_list_is_rewritten_without_the_second()
+    {
+        using var maildir = new IndexTestMaildir();
+        var first = maildir.Deliver(IndexTestMaildir.Message("1"));
+        var second = maildir.Deliver(IndexTestMaildir.Message("2"));
+        // As a broken tool could leave it: the first key a second time, under a UID of its own.
+        File.WriteAllText(UidListPath(maildir), $"3 V1700000000 N6\n3 :{KeyOf(first)}\n4 :{KeyOf(second)}\n5 :{KeyOf(first)}\n");
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var third = maildir.Deliver(IndexTestMaildir.Message("3"));
+        var state = await inbox.SyncAsync();
+
+        Assert.Equal([3u, 4u, 6u], state.Messages.Select(m => m.Uid));
+        Assert.Equal([KeyOf(first), KeyOf(second), KeyOf(third)], state.Messages.Select(m => m.Key));
+        var lines = File.ReadAllText(UidListPath(maildir)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // Rewritten without the second record by the first sync; the third file's record appended after it.
+        Assert.StartsWith("3 V1700000000 N6", lines[0], StringComparison.Ordinal);
+        Assert.Equal([$"3 :{KeyOf(first)}", $"4 :{KeyOf(second)}", $"6 :{KeyOf(third)}"], lines[1..]);
+    }
 }
