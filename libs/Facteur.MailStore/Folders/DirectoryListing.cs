@@ -118,8 +118,7 @@ internal sealed unsafe partial class DirectoryListing : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadNative(string directory)
     {
-        // O_RDONLY alone opens a directory too; getdents64 then answers ENOTDIR for anything else.
-        var fd = OpenNative(directory, DirectoryDescriptor.OCloExec);
+        var fd = DirectoryDescriptor.Open(directory); // ENOTDIR for a file in the directory's place: nothing listed
         if (fd < 0)
         {
             ThrowUnlessGone(Marshal.GetLastPInvokeError(), directory);
@@ -233,9 +232,6 @@ internal sealed unsafe partial class DirectoryListing : IDisposable
                 throw new IOException($"Listing '{directory}' failed: {Marshal.GetPInvokeErrorMessage(errno)}.");
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int OpenNative(string path, int flags);
 
     [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
     private static partial nint GetDents64(int fd, byte* buffer, nuint count);
