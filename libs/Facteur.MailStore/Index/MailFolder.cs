@@ -61,6 +61,7 @@ public sealed class MailFolder
     private int _waiters;
     private volatile VerifiedStamp? _verified;
     private OwnStamp? _ownStamp;
+    private KnownCur? _knownCur;
     private TimeSpan _pollInterval;
     private CancellationTokenSource? _poll;
 
@@ -798,6 +799,7 @@ public sealed class MailFolder
                 // Another process appended to the log: only its new records were read.
                 _byUid = _index.Entries.ToDictionary(e => e.Uid);
                 _keywords = DovecotKeywords.Read(Path);
+                _knownCur = null; // the entries are the other process's now: one full listing matches them to the files
                 Publish();
             }
             else if (freshness != IndexFreshness.Current)
@@ -844,6 +846,7 @@ public sealed class MailFolder
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
         _keywords = DovecotKeywords.Read(Path);
         _verified = null;
+        _knownCur = null;
         _loaded = true;
         if (read is null)
         {
@@ -905,6 +908,13 @@ public sealed class MailFolder
         _ownStamp = null; // the listing below decides afresh
         var modSeqBefore = _index.HighestModSeq;
 
+        if (_knownCur is { } known && known.Matches(stamp) && _loaded && _index.UidValidity != 0 && File.Exists(IndexPath)
+            && SyncNewLocked(stamp, stampReadUtc, known, modSeqBefore) is { } newOnly)
+        {
+            return newOnly;
+        }
+
+        _knownCur = null; // set again below when this listing's cur/ had settled
         var document = ReadUidList();
         // Written whole when it is new or loses records, or gains some but cannot take appends (version 1,
         // a damaged line); new files alone are appended.
@@ -1039,6 +1049,24 @@ public sealed class MailFolder
         }
 
         _byUid = byUid;
+        // What the next sync may take as known without listing cur/ again (SyncNewLocked): cur/ had settled before this
+        // listing, so any later change to it moves its time; the uidlist is this sync's own write under the lock, or
+        // had settled too.
+        var settledBefore = (stampReadUtc - DirectoryStamp.SettleTime).Ticks;
+        var trustable = stamp.CurTicks < settledBefore && (uidListChanged || stamp.UidListTicks < settledBefore);
+        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged, trustable ? canAppend || rewriteUidList : null, indexChanged, modSeqBefore);
+    }
+
+    /// <summary>
+    /// The end of a sync that listed the directories (<see cref="SyncLocked"/>, <see cref="SyncNewLocked"/>), once the
+    /// entries are in place: the stamps that let the next syncs skip listing, the published state, the waiters'
+    /// signal and the index batch. <paramref name="appendableWhenKnown"/>: null when cur/ or the uidlist as this sync
+    /// found them cannot be trusted by the next one (<see cref="KnownCur"/>), else whether the uidlist now takes appends.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+    private bool FinishSyncLocked(DirectoryStamp stamp, DateTime stampReadUtc, bool uidListChanged, bool? appendableWhenKnown,
+        bool indexChanged, ulong modSeqBefore)
+    {
         indexChanged |= FlushSummariesLocked();
 
         if (uidListChanged)
@@ -1064,6 +1092,7 @@ public sealed class MailFolder
         // write under the lock (TrustSettledListing).
         var complete = stamp.DirectoriesSettled(stampReadUtc) && (uidListChanged || stamp.IsSettled(stampReadUtc));
         _ownStamp = trusted is null ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false, complete) : null;
+        _knownCur = appendableWhenKnown is { } appendable ? new KnownCur(stamp.CurTicks, stamp.UidListTicks, stamp.UidListSize, appendable) : null;
         if (!File.Exists(IndexPath))
         {
             _index.RequireRewrite();
@@ -1159,31 +1188,122 @@ public sealed class MailFolder
                 previous[entry.Uid] = entry; // same UID, other file: the old one is gone
             }
 
-            // Indexed from the listing alone, as Dovecot does: the size comes from the name's ,W= or the
-            // uidlist's W when there is one; otherwise it and the internal date (the mtime) are read from the
-            // file on first use (MessageFileFacts). A first SELECT of 100,000 files neither stats nor reads one.
-            long? size = MaildirEntryName.VirtualSizeOfKey(record.Key);
-            if (size is null && record.Extension('W') is { } w && long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var listed))
-            {
-                size = listed;
-            }
-
-            var added = new IndexEntry
-            {
-                Uid = record.Uid,
-                Key = record.Key,
-                FileName = disk.FileName,
-                IsNew = disk.IsNew,
-                ModSeq = ++_index.HighestModSeq,
-                Size = size ?? -1,
-                InternalDateMs = MessageFileFacts.UnknownDateMs,
-            };
-            entries.Add(added);
-            _index.MarkChanged(added);
+            entries.Add(NewEntry(record, disk));
             indexChanged = true;
         }
 
         return previous;
+    }
+
+    /// <summary>
+    /// The index entry of a file new to the index, with the next mod-sequence. Indexed from the listing alone, as
+    /// Dovecot does: the size comes from the name's ,W= or the uidlist's W when there is one; otherwise it and the
+    /// internal date (the mtime) are read from the file on first use (MessageFileFacts). A first SELECT of 100,000
+    /// files neither stats nor reads one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+    private IndexEntry NewEntry(UidListRecord record, DiskFile disk)
+    {
+        long? size = MaildirEntryName.VirtualSizeOfKey(record.Key);
+        if (size is null && record.Extension('W') is { } w && long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var listed))
+        {
+            size = listed;
+        }
+
+        var added = new IndexEntry
+        {
+            Uid = record.Uid,
+            Key = record.Key,
+            FileName = disk.FileName,
+            IsNew = disk.IsNew,
+            ModSeq = ++_index.HighestModSeq,
+            Size = size ?? -1,
+            InternalDateMs = MessageFileFacts.UnknownDateMs,
+        };
+        _index.MarkChanged(added);
+        return added;
+    }
+
+    /// <summary>
+    /// The sync of a folder whose cur/ and uidlist are as this process last knew them (<see cref="KnownCur"/>), so only
+    /// new/ can have changed: new/ alone is listed and its new files get UIDs appended to the uidlist, as Dovecot's
+    /// maildir sync skips cur/ while its mtime is unchanged. Every IDLE wake after a delivery is such a sync: in a
+    /// 100,000-message folder the full one parsed the whole uidlist and listed cur/ (200–400 ms under SMTP load,
+    /// bench/results/imap-idle-on-corpus-2026-11-30T1853Z.md). Anything else new/ shows — a file the index has there
+    /// gone or renamed (moved to cur/ by a program in the same tick, deleted), two names of one key — returns null,
+    /// and the full sync decides, as before. A new/ file whose key the index has in cur/ (a copy made by hand) gets a
+    /// UID of its own here; the next full sync drops that record again, as it does any second record of a key.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+    private bool? SyncNewLocked(DirectoryStamp stamp, DateTime stampReadUtc, KnownCur known, ulong modSeqBefore)
+    {
+        var listed = new Dictionary<string, DiskFile>(StringComparer.Ordinal);
+        using (var listing = DirectoryListing.Read(System.IO.Path.Combine(Path, "new")))
+        {
+            foreach (var name in listing)
+            {
+                var fileName = Encoding.UTF8.GetString(name);
+                var colon = fileName.IndexOf(':', StringComparison.Ordinal);
+                var key = colon < 0 ? fileName : fileName[..colon];
+                if (key.Length > 0 && !listed.TryAdd(key, new DiskFile(key, fileName, IsNew: true)))
+                {
+                    return null;
+                }
+            }
+        }
+
+        foreach (var entry in _index.Entries)
+        {
+            if (entry.IsNew && !(listed.Remove(entry.Key, out var file) && file.FileName == entry.FileName))
+            {
+                return null;
+            }
+        }
+
+        var count = listed.Count;
+        if (count > 0 && !known.Appendable)
+        {
+            return null; // the full sync rewrites a list that cannot take appends
+        }
+
+        var indexChanged = false;
+        if (count > 0)
+        {
+            // The list is as this process left it, but its first line and tail are read again rather than trusting
+            // _uidNext: the UIDs must follow the file's, whatever set the field since.
+            if (ReadUidListHeader() is not { } header || header.UidValidity != _index.UidValidity)
+            {
+                return null;
+            }
+
+            var unseen = new DiskFile[count];
+            listed.Values.CopyTo(unseen, 0);
+            OrdinalKeyOrder.Sort(unseen, count, static file => file.Key);
+            var nextUid = header.NextUid;
+            var appended = new UidListRecord[count];
+            for (var i = 0; i < count; i++)
+            {
+                appended[i] = new UidListRecord(nextUid++, unseen[i].Key, []);
+            }
+
+            // Flushed before anyone is told of their UIDs (RFC 3501 §2.3.1.1), as in SyncLocked, and before the index
+            // holds them. Should it fail, nothing is known any more: the next sync is a full one.
+            _knownCur = null;
+            UidListDocument.AppendTo(UidListPath, appended);
+            _uidNext = nextUid;
+            var byUid = new Dictionary<uint, IndexEntry>(_byUid);
+            for (var i = 0; i < count; i++)
+            {
+                var entry = NewEntry(appended[i], unseen[i]);
+                _index.Entries.Add(entry); // above every UID the index has: the list stays in UID order
+                byUid.Add(entry.Uid, entry);
+            }
+
+            _byUid = byUid;
+            indexChanged = true;
+        }
+
+        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged: count > 0, known.Appendable, indexChanged, modSeqBefore);
     }
 
     // A STORE 1:* runs this loop and its per-message callees (MaildirInfo, FolderRenames, NewRecord) once per
@@ -2079,6 +2199,19 @@ public sealed class MailFolder
     /// second listing (<see cref="TrustSettledListing"/>).
     /// </summary>
     private sealed record OwnStamp(DirectoryStamp Stamp, DateTime VerifyByUtc, bool AfterRenames, bool Complete = false);
+
+    /// <summary>
+    /// cur/'s time and the uidlist's time and size as a listing of this process found or left them, when neither can
+    /// have changed since without moving those values: cur/ had settled before that listing, and the uidlist had too
+    /// or was the listing's own write under the lock. While the disk still shows them, the index holds cur/ and the
+    /// uidlist as they are, and a sync lists new/ alone (<see cref="SyncNewLocked"/>). <paramref name="Appendable"/>:
+    /// the uidlist takes appended records (<see cref="UidListDocument.CanAppend"/>).
+    /// </summary>
+    private sealed record KnownCur(long CurTicks, long UidListTicks, long UidListSize, bool Appendable)
+    {
+        public bool Matches(DirectoryStamp stamp) =>
+            stamp.CurTicks == CurTicks && stamp.UidListTicks == UidListTicks && stamp.UidListSize == UidListSize;
+    }
 
     /// <summary>A message's rename as planned by a STORE: the index entry already holds the new name.</summary>
     private readonly record struct PlannedRename(IndexEntry Entry, string OldName, bool FromNew);

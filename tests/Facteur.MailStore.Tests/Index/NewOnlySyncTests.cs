@@ -1,0 +1,144 @@
+using Facteur.MailStore.Folders;
+using Facteur.MailStore.Index;
+using Xunit;
+
+namespace Facteur.MailStore.Tests.Index;
+
+/// <summary>
+/// While cur/ and the uidlist are as this process last knew them (cur/ settled before that listing), a sync lists
+/// new/ alone, as Dovecot's maildir sync does while cur/'s mtime is unchanged; anything new/ cannot explain, or a
+/// change of cur/ or of the list, takes the full listing.
+/// </summary>
+public sealed class NewOnlySyncTests
+{
+    private static string UidListPath(IndexTestMaildir maildir) => Path.Combine(maildir.UserPath, "dovecot-uidlist");
+
+    private static string Cur(IndexTestMaildir maildir) => Path.Combine(maildir.UserPath, "cur");
+
+    private static string KeyOf(string path) => MaildirEntryName.Parse(Path.GetFileName(path)).Key;
+
+    /// <summary>A folder of <paramref name="count"/> read messages in cur/, whose time is a minute old when it is first listed.</summary>
+    private static async Task<MailFolder> OpenWithSettledCurAsync(IndexTestMaildir maildir, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            maildir.Deliver(IndexTestMaildir.Message($"old {i}"), info: "S");
+        }
+
+        Directory.SetLastWriteTimeUtc(Cur(maildir), DateTime.UtcNow.AddMinutes(-1));
+        return await maildir.Mailbox.OpenFolderAsync("INBOX");
+    }
+
+    [Fact]
+    public async Task A_delivery_is_found_by_listing_new_alone_while_cur_keeps_its_time()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await OpenWithSettledCurAsync(maildir, 3);
+        var before = File.ReadAllText(UidListPath(maildir));
+
+        // A file slipped into cur/ with cur/'s time put back: only a listing of cur/ could find it.
+        var curTime = Directory.GetLastWriteTimeUtc(Cur(maildir));
+        var hidden = maildir.Deliver(IndexTestMaildir.Message("hidden"), info: "S");
+        Directory.SetLastWriteTimeUtc(Cur(maildir), curTime);
+        var delivered = maildir.Deliver(IndexTestMaildir.Message("delivered"));
+
+        var state = await inbox.SyncAsync();
+
+        Assert.Equal([1u, 2u, 3u, 4u], state.Messages.Select(m => m.Uid));
+        Assert.Equal(KeyOf(delivered), state.Messages[^1].Key);
+        Assert.True(state.Messages[^1].IsNew);
+        Assert.Equal(5u, state.UidNext);
+        Assert.Equal(before + $"4 :{KeyOf(delivered)}\n", File.ReadAllText(UidListPath(maildir)));
+
+        // Once cur/'s time moves, the full listing finds the file too, with the next UID.
+        Directory.SetLastWriteTimeUtc(Cur(maildir), DateTime.UtcNow);
+        state = await inbox.SyncAsync();
+        Assert.Equal([1u, 2u, 3u, 4u, 5u], state.Messages.Select(m => m.Uid));
+        Assert.Equal(KeyOf(hidden), state.Messages[^1].Key);
+    }
+
+    [Fact]
+    public async Task A_file_deleted_from_new_by_another_program_is_expunged_and_its_record_dropped()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await OpenWithSettledCurAsync(maildir, 2);
+        var first = maildir.Deliver(IndexTestMaildir.Message("first"));
+        var second = maildir.Deliver(IndexTestMaildir.Message("second"));
+        var state = await inbox.SyncAsync();
+        Assert.Equal(4, state.Count);
+        var highest = state.HighestModSeq;
+
+        File.Delete(first);
+        var third = maildir.Deliver(IndexTestMaildir.Message("third"));
+        state = await inbox.SyncAsync();
+
+        Assert.Equal([KeyOf(second), KeyOf(third)], state.Messages.Skip(2).Select(m => m.Key));
+        Assert.Equal([1u, 2u, 4u, 5u], state.Messages.Select(m => m.Uid));
+        Assert.Contains(3u, inbox.ExpungedSince(highest));
+        Assert.DoesNotContain(KeyOf(first), File.ReadAllText(UidListPath(maildir)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_new_file_moved_into_cur_within_cur_s_old_time_keeps_its_uid_and_takes_its_flags()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await OpenWithSettledCurAsync(maildir, 2);
+        var delivered = maildir.Deliver(IndexTestMaildir.Message("delivered"));
+        var state = await inbox.SyncAsync();
+        var uid = state.Messages[^1].Uid;
+
+        // Another program reads it: new/ → cur/ with the Seen flag, and cur/'s time happens to stay (a coarse clock).
+        var curTime = Directory.GetLastWriteTimeUtc(Cur(maildir));
+        File.Move(delivered, Path.Combine(Cur(maildir), Path.GetFileName(delivered) + ":2,S"));
+        Directory.SetLastWriteTimeUtc(Cur(maildir), curTime);
+        state = await inbox.SyncAsync();
+
+        var moved = Assert.Single(state.Messages, m => m.Key == KeyOf(delivered));
+        Assert.Equal(uid, moved.Uid);
+        Assert.False(moved.IsNew);
+        Assert.True(moved.Flags.HasFlag(MessageFlags.Seen));
+        Assert.Equal(3, state.Count);
+    }
+
+    [Fact]
+    public async Task A_record_another_program_appended_to_the_list_keeps_its_uid()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await OpenWithSettledCurAsync(maildir, 2);
+
+        // Dovecot delivers and gives the file UID 7 (its N may run ahead of the records); then one more arrives.
+        var theirs = maildir.Deliver(IndexTestMaildir.Message("theirs"));
+        File.AppendAllText(UidListPath(maildir), $"7 :{KeyOf(theirs)}\n");
+        var ours = maildir.Deliver(IndexTestMaildir.Message("ours"));
+        var state = await inbox.SyncAsync();
+
+        Assert.Equal([(7u, KeyOf(theirs)), (8u, KeyOf(ours))], state.Messages.Skip(2).Select(m => (m.Uid, m.Key)));
+        Assert.Equal(9u, state.UidNext);
+    }
+
+    [Fact]
+    public async Task Deliveries_synced_one_by_one_leave_the_list_another_replica_reads_the_same()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await OpenWithSettledCurAsync(maildir, 5);
+        var delivered = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            delivered.Add(KeyOf(maildir.Deliver(IndexTestMaildir.Message($"new {i}"))));
+            if (i % 3 != 0)
+            {
+                await inbox.SyncAsync(); // one, two or three files per sync
+            }
+        }
+
+        var state = await inbox.SyncAsync();
+        Assert.Equal(Enumerable.Range(1, 45).Select(i => (uint)i), state.Messages.Select(m => m.Uid));
+        Assert.Equal(delivered.Order(StringComparer.Ordinal), state.Messages.Skip(5).Select(m => m.Key).Order(StringComparer.Ordinal));
+
+        var replica = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal(state.Messages.Select(m => (m.Uid, m.Key)), replica.State.Messages.Select(m => (m.Uid, m.Key)));
+        Assert.Equal(46u, replica.State.UidNext);
+        var records = File.ReadAllLines(UidListPath(maildir)).Skip(1).Select(l => l.Split(' ')[0]).ToList();
+        Assert.Equal(records.Distinct().Count(), records.Count);
+    }
+}
