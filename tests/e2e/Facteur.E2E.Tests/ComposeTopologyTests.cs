@@ -241,9 +241,11 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
                 await pop3.DisconnectAsync(true, ct);
                 successes++;
             }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ProtocolException or Pop3CommandException or Pop3ProtocolException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or TimeoutException or System.Net.Sockets.SocketException or ProtocolException or Pop3CommandException or Pop3ProtocolException or OperationCanceledException)
             {
-                // The replica being killed, or the maildrop locked by the other poller: a client tries again.
+                // The replica being killed, or the maildrop locked by the other poller, or a reply later than the
+                // client's 10 s while two cores run the whole topology through a kill and a broker restart (one such
+                // timeout failed a CI run, 2026-11-30): a client tries again. Delivery is what this test judges.
             }
 
             try
