@@ -434,13 +434,15 @@ fi
 # --- 7. IMAP at scale: 10,000 and 100,000 messages, Dovecot vs Facteur standalone ---------------------
 # bench/imap/run.sh (its own imap-<date>.md too): SELECT, ENVELOPE/header FETCH, body FETCH, UID SEARCH,
 # STORE on all and on one, folded into this table. --no-extra: the IDLE and idle-connection rows are
-# the imap and conns groups' above (10,000 Dovecot processes are not worth holding twice).
+# the imap and conns groups' above (10,000 Dovecot processes are not worth holding twice). --corpus-idle:
+# IDLE wake rows in the corpus mailbox itself, where each wake syncs a folder of that size (the imap
+# group's IDLE rows watch an empty mailbox).
 IMAPSCALE=
 if wants imapscale; then
   log "IMAP at scale (bench/imap/run.sh)"
   marker="$W/imapscale.marker"; : > "$marker"
-  scale_args=(--skip-build --no-extra --repeat "$REPEAT")
-  [ "$QUICK" = 1 ] && scale_args=(--skip-build --no-extra --quick)
+  scale_args=(--skip-build --no-extra --corpus-idle --repeat "$REPEAT")
+  [ "$QUICK" = 1 ] && scale_args=(--skip-build --no-extra --corpus-idle --quick)
   # The 10,000-message rows are the imap group's when it runs (always in --medium): only the
   # 100,000-message ones here, rather than the same rows measured twice.
   if [ "$QUICK" != 1 ] && { [ "$MEDIUM" = 1 ] || wants imap; }; then scale_args+=(--corpus 100000); fi

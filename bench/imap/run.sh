@@ -5,7 +5,8 @@
 # Markdown table of medians, ranges and ratios (Facteur ÷ Dovecot) to bench/results/imap-<date>.md.
 #
 #   bench/imap/run.sh [--corpus 10000,100000] [--repeat N] [--repeat-large N] [--fetches N]
-#                     [--conns 1000,10000] [--anchor-conns LIST] [--idle-samples N] [--skip-build] [--quick]
+#                     [--conns 1000,10000] [--anchor-conns LIST] [--idle-samples N] [--corpus-idle]
+#                     [--idle-only] [--idle-user NAME] [--data DIR] [--skip-build] [--quick]
 #                     [--also NAME=SOURCE_ROOT]... [--keep]
 #
 # --corpus LIST     mailbox sizes (default 10000,100000); the IDLE and idle-connection rows run once,
@@ -22,6 +23,8 @@
 #                   (a fresh copy and server each time), so a loaded machine's swings hit every stack.
 # --idle-user NAME  the mailbox the IDLE rows watch and deliver to (default idle: an empty one; box: the
 #                   corpus, so each wake is a sync of a --corpus-sized folder).
+# --corpus-idle     after each corpus's IMAP ops, the IDLE wake rows on the corpus mailbox itself (load to
+#                   the empty one), on the same server: a large INBOX a client has just used, then IDLEs in.
 # --anchor-conns L  idle-connection levels for Dovecot (default: --conns); Dovecot forks one process
 #                   per connection, so 10,000 of them take minutes of a shared machine.
 # --data DIR        use DIR/pristine and DIR/passwd, made beforehand by bench/anchors/gen_maildir.py with
@@ -36,7 +39,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH="$ROOT/bench"
 CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 CONNS="1000,10000" IDLE_SAMPLES=200 BUILD=1 KEEP=0 REST=10
-STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0 IDLE_ONLY=0 IDLE_USER=idle
+STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0 IDLE_ONLY=0 IDLE_USER=idle CORPUS_IDLE=0
 ALSO=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -54,8 +57,9 @@ while [ $# -gt 0 ]; do
     --no-extra) NO_EXTRA=1 ;;
     --idle-only) IDLE_ONLY=1 ;;
     --idle-user) IDLE_USER=${2:?}; shift ;;
+    --corpus-idle) CORPUS_IDLE=1 ;;
     --quick) CORPORA=300 REPEAT=1 FETCHES=50 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "imap/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -151,6 +155,25 @@ start_facteur() { # name src mailroot smtp imap -> pid
 }
 stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 75); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done; kill -KILL "$1" 2>/dev/null || true; }
 
+# The IDLE wake rows: idle server, then under SMTP load. Rows imap:idle(-load), or imap:idle-corpus(-load)
+# when the watched mailbox is the corpus (each wake is then a sync of a corpus-sized folder).
+idle_rows() { # stack corpus imap_port smtp_port watched_user load_user
+  local stack=$1 corpus=$2 imap=$3 smtp=$4 watched=$5 load_user=$6 row=imap:idle
+  [ "$watched" = box ] && row=imap:idle-corpus
+  log "$stack: IDLE wake latency in $watched after SMTP accept (idle server)"
+  measure "$stack" "$corpus" "$row" python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "$watched@$DOMAIN" \
+    --smtp-port "$smtp" --rcpt "$watched@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
+  # Issue 8's goal is stated at SMTP concurrency 10: the same samples while smtp-source keeps 10
+  # sessions delivering to another user (as bench/run.sh does), stopped right after.
+  log "$stack: IDLE wake latency in $watched under SMTP load (smtp-source -s 10 to $load_user)"
+  /usr/sbin/smtp-source -s 10 -m 1000000 -l 2048 -f load@load.test -t "$load_user@$DOMAIN" "127.0.0.1:$smtp" >/dev/null 2>&1 &
+  local load=$!
+  measure "$stack" "$corpus" "$row-load" python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "$watched@$DOMAIN" \
+    --smtp-port "$smtp" --rcpt "$watched@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
+  kill "$load" 2>/dev/null || true
+  wait "$load" 2>/dev/null || true
+}
+
 # One stack on one corpus: SELECT/FETCH/SEARCH/STORE; with "extra" 1 also IDLE wake latency and idle connections;
 # with "extra" idle only the IDLE wake rows (idle server, then under SMTP load).
 run_stack() { # stack corpus pristine extra
@@ -178,22 +201,13 @@ run_stack() { # stack corpus pristine extra
   # Unrecorded warm-up (JIT, caches) on the small user; the corpus user stays cold for SELECT.
   timeout 120 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1 || true
   if [ "$extra" = idle ]; then
-    log "$stack: IDLE wake latency after SMTP accept (idle server)"
-    measure "$stack" "$corpus" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "$IDLE_USER@$DOMAIN" \
-      --smtp-port "$smtp" --rcpt "$IDLE_USER@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
-    # Issue 8's goal is stated at SMTP concurrency 10: the same samples while smtp-source keeps 10
-    # sessions delivering to the corpus user (as bench/run.sh does), stopped right after.
-    log "$stack: IDLE wake latency under SMTP load (smtp-source -s 10 to $LOAD_USER)"
-    /usr/sbin/smtp-source -s 10 -m 1000000 -l 2048 -f load@load.test -t "$LOAD_USER@$DOMAIN" "127.0.0.1:$smtp" >/dev/null 2>&1 &
-    local load=$!
-    measure "$stack" "$corpus" imap:idle-load python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "$IDLE_USER@$DOMAIN" \
-      --smtp-port "$smtp" --rcpt "$IDLE_USER@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
-    kill "$load" 2>/dev/null || true
-    wait "$load" 2>/dev/null || true
+    idle_rows "$stack" "$corpus" "$imap" "$smtp" "$IDLE_USER" "$LOAD_USER"
   else
     log "$stack: IMAP ops on $corpus messages ($repeat repetition(s))"
     measure "$stack" "$corpus" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
       --fetches "$FETCHES" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
+    # The same server, its corpus mailbox just selected, fetched and stored on: a client now IDLEs in it.
+    [ "$CORPUS_IDLE" = 1 ] && idle_rows "$stack" "$corpus" "$imap" "$smtp" box idle
   fi
   if [ "$extra" = 1 ]; then
     log "$stack: IDLE wake latency after SMTP accept"

@@ -31,15 +31,16 @@ def rows_of(record):
         yield f"UID SEARCH TEXT ({n:,})", "ms", False, ms("search_text_s")
         yield f"STORE +FLAGS then -FLAGS \\Flagged on 1:* ({n:,})", "ms", False, ms("store_s")
         yield f"STORE ±\\Flagged on one message ({n:,})", "ms", False, ms("store_one_s")
-    elif row in ("imap:idle", "imap:idle-load"):
+    elif row in ("imap:idle", "imap:idle-load", "imap:idle-corpus", "imap:idle-corpus-load"):
         xs = sorted(x * 1000 for x in d["idle_wake_s"])
         # Older runs sent one message at a time; imap_load.py idle now says how many senders it ran.
         at = f" (c={d['concurrency']})" if "concurrency" in d else ""
-        if row == "imap:idle-load":
+        if row.endswith("-load"):
             at += " under SMTP load (smtp-source -s 10)"
+        where = f" in the {n:,}-message mailbox" if row.startswith("imap:idle-corpus") else ""
         if xs:
-            yield f"IDLE wake after SMTP accept{at}, p50", "ms", False, [xs[len(xs) // 2]]
-            yield f"IDLE wake after SMTP accept{at}, p99", "ms", False, [xs[min(len(xs) - 1, int(len(xs) * 0.99))]]
+            yield f"IDLE wake{where} after SMTP accept{at}, p50", "ms", False, [xs[len(xs) // 2]]
+            yield f"IDLE wake{where} after SMTP accept{at}, p99", "ms", False, [xs[min(len(xs) - 1, int(len(xs) * 0.99))]]
     elif row == "imap:conns":
         for count, level in d.items():
             if "per_conn_bytes" in level:
