@@ -241,7 +241,11 @@ public sealed class UidListDocument
         stream.Position = length;
         stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
         stream.Flush(flushToDisk: true);
+        AfterAppendFlush?.Invoke(path);
     }
+
+    /// <summary>Called with the list's path right after an append reached the disk (tests look at what was durable then).</summary>
+    internal static Action<string>? AfterAppendFlush { get; set; }
 
     public override string ToString()
     {

@@ -62,6 +62,7 @@ public sealed class MailFolder
     private volatile VerifiedStamp? _verified;
     private OwnStamp? _ownStamp;
     private KnownCur? _knownCur;
+    private ListStamp? _appendableList;
     private TimeSpan _pollInterval;
     private CancellationTokenSource? _poll;
 
@@ -909,7 +910,7 @@ public sealed class MailFolder
         var modSeqBefore = _index.HighestModSeq;
 
         if (_knownCur is { } known && known.Matches(stamp) && _loaded && _index.UidValidity != 0 && File.Exists(IndexPath)
-            && SyncNewLocked(stamp, stampReadUtc, known, modSeqBefore) is { } newOnly)
+            && SyncNewLocked(stamp, stampReadUtc, modSeqBefore) is { } newOnly)
         {
             return newOnly;
         }
@@ -1054,17 +1055,18 @@ public sealed class MailFolder
         // had settled too.
         var settledBefore = (stampReadUtc - DirectoryStamp.SettleTime).Ticks;
         var trustable = stamp.CurTicks < settledBefore && (uidListChanged || stamp.UidListTicks < settledBefore);
-        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged, trustable ? canAppend || rewriteUidList : null, indexChanged, modSeqBefore);
+        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged, canAppend || rewriteUidList, trustable, indexChanged, modSeqBefore);
     }
 
     /// <summary>
     /// The end of a sync that listed the directories (<see cref="SyncLocked"/>, <see cref="SyncNewLocked"/>), once the
     /// entries are in place: the stamps that let the next syncs skip listing, the published state, the waiters'
-    /// signal and the index batch. <paramref name="appendableWhenKnown"/>: null when cur/ or the uidlist as this sync
-    /// found them cannot be trusted by the next one (<see cref="KnownCur"/>), else whether the uidlist now takes appends.
+    /// signal and the index batch. <paramref name="listAppendable"/>: the uidlist as this sync leaves it takes appends;
+    /// <paramref name="curKnown"/>: cur/ and the uidlist as this sync found them can be trusted by the next one
+    /// (<see cref="KnownCur"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-    private bool FinishSyncLocked(DirectoryStamp stamp, DateTime stampReadUtc, bool uidListChanged, bool? appendableWhenKnown,
+    private bool FinishSyncLocked(DirectoryStamp stamp, DateTime stampReadUtc, bool uidListChanged, bool listAppendable, bool curKnown,
         bool indexChanged, ulong modSeqBefore)
     {
         indexChanged |= FlushSummariesLocked();
@@ -1092,7 +1094,8 @@ public sealed class MailFolder
         // write under the lock (TrustSettledListing).
         var complete = stamp.DirectoriesSettled(stampReadUtc) && (uidListChanged || stamp.IsSettled(stampReadUtc));
         _ownStamp = trusted is null ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false, complete) : null;
-        _knownCur = appendableWhenKnown is { } appendable ? new KnownCur(stamp.CurTicks, stamp.UidListTicks, stamp.UidListSize, appendable) : null;
+        _knownCur = curKnown ? new KnownCur(stamp.CurTicks, stamp.UidListTicks, stamp.UidListSize) : null;
+        _appendableList = listAppendable ? new ListStamp(stamp.UidListTicks, stamp.UidListSize) : null;
         if (!File.Exists(IndexPath))
         {
             _index.RequireRewrite();
@@ -1235,7 +1238,7 @@ public sealed class MailFolder
     /// UID of its own here; the next full sync drops that record again, as it does any second record of a key.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-    private bool? SyncNewLocked(DirectoryStamp stamp, DateTime stampReadUtc, KnownCur known, ulong modSeqBefore)
+    private bool? SyncNewLocked(DirectoryStamp stamp, DateTime stampReadUtc, ulong modSeqBefore)
     {
         var listed = new Dictionary<string, DiskFile>(StringComparer.Ordinal);
         using (var listing = DirectoryListing.Read(System.IO.Path.Combine(Path, "new")))
@@ -1261,7 +1264,8 @@ public sealed class MailFolder
         }
 
         var count = listed.Count;
-        if (count > 0 && !known.Appendable)
+        var appendable = _appendableList == new ListStamp(stamp.UidListTicks, stamp.UidListSize);
+        if (count > 0 && !appendable)
         {
             return null; // the full sync rewrites a list that cannot take appends
         }
@@ -1303,7 +1307,7 @@ public sealed class MailFolder
             indexChanged = true;
         }
 
-        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged: count > 0, known.Appendable, indexChanged, modSeqBefore);
+        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged: count > 0, appendable, curKnown: true, indexChanged, modSeqBefore);
     }
 
     // A STORE 1:* runs this loop and its per-message callees (MaildirInfo, FolderRenames, NewRecord) once per
@@ -1711,6 +1715,7 @@ public sealed class MailFolder
         {
             document.Records.RemoveAll(r => removedKeys.Contains(r.Key));
             AtomicFile.Write(UidListPath, document.ToString());
+            RememberAppendableList();
         }
 
         WriteIndex();
@@ -1721,13 +1726,28 @@ public sealed class MailFolder
 
     private List<uint> AddFilesLocked(IReadOnlyList<PendingFile> files)
     {
-        var document = ReadUidList();
-        if (document is null || document.UidValidity != _index.UidValidity)
+        // The new files' records are appended to the uidlist, as Dovecot does, while it is as this process last read
+        // or wrote it and takes appends: an APPEND or COPY into a 100,000-message folder read and rewrote 100,000
+        // lines, and a migration by APPEND did that for every message. Otherwise the list is read and written whole.
+        UidListDocument? document = null;
+        uint nextUid;
+        if (ListTakesAppends() && ReadUidListHeader() is { } head && head.UidValidity == _index.UidValidity)
         {
-            SyncLocked(CancellationToken.None);
-            document = ReadUidList() ?? throw new IOException($"{UidListPath} could not be read back.");
+            nextUid = head.NextUid;
+        }
+        else
+        {
+            document = ReadUidList();
+            if (document is null || document.UidValidity != _index.UidValidity)
+            {
+                SyncLocked(CancellationToken.None);
+                document = ReadUidList() ?? throw new IOException($"{UidListPath} could not be read back.");
+            }
+
+            nextUid = document.NextUid;
         }
 
+        var records = new List<UidListRecord>(files.Count);
         var uids = new List<uint>(files.Count);
         var keywordsAdded = false;
         var cur = System.IO.Path.Combine(Path, "cur");
@@ -1747,8 +1767,8 @@ public sealed class MailFolder
             var flags = FlagLetters.ToMaildirFlags(file.Flags);
             var fileName = new MaildirEntryName(file.Key, flags, letters.ToString(), null, null).WithInfo(flags, letters.ToString());
             File.Move(file.TmpPath, System.IO.Path.Combine(cur, fileName), overwrite: false);
-            var uid = document.NextUid++;
-            document.Records.Add(new UidListRecord(uid, file.Key, []));
+            var uid = nextUid++;
+            records.Add(new UidListRecord(uid, file.Key, []));
             var added = new IndexEntry
             {
                 Uid = uid,
@@ -1770,13 +1790,38 @@ public sealed class MailFolder
             _keywords.Write(Path);
         }
 
-        AtomicFile.Write(UidListPath, document.ToString());
-        _uidNext = document.NextUid;
+        if (document is null)
+        {
+            UidListDocument.AppendTo(UidListPath, records);
+        }
+        else
+        {
+            document.Records.AddRange(records);
+            document.NextUid = nextUid;
+            AtomicFile.Write(UidListPath, document.ToString());
+        }
+
+        RememberAppendableList(); // appended to one that took appends, or written whole as version 3
+        _uidNext = nextUid;
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
         WriteIndex();
         Publish();
         Mailbox.InvalidateQuota();
         return uids;
+    }
+
+    /// <summary>True when the uidlist is as this process last read it whole (and found it could take appends) or wrote it.</summary>
+    private bool ListTakesAppends()
+    {
+        var list = new FileInfo(UidListPath);
+        return _appendableList is { } known && list.Exists && known == new ListStamp(list.LastWriteTimeUtc.Ticks, list.Length);
+    }
+
+    /// <summary>Notes the uidlist's time and size now, after this process wrote it under the lock, as one that takes appends.</summary>
+    private void RememberAppendableList()
+    {
+        var list = new FileInfo(UidListPath);
+        _appendableList = list.Exists ? new ListStamp(list.LastWriteTimeUtc.Ticks, list.Length) : null;
     }
 
     /// <summary>
@@ -2204,14 +2249,20 @@ public sealed class MailFolder
     /// cur/'s time and the uidlist's time and size as a listing of this process found or left them, when neither can
     /// have changed since without moving those values: cur/ had settled before that listing, and the uidlist had too
     /// or was the listing's own write under the lock. While the disk still shows them, the index holds cur/ and the
-    /// uidlist as they are, and a sync lists new/ alone (<see cref="SyncNewLocked"/>). <paramref name="Appendable"/>:
-    /// the uidlist takes appended records (<see cref="UidListDocument.CanAppend"/>).
+    /// uidlist as they are, and a sync lists new/ alone (<see cref="SyncNewLocked"/>).
     /// </summary>
-    private sealed record KnownCur(long CurTicks, long UidListTicks, long UidListSize, bool Appendable)
+    private sealed record KnownCur(long CurTicks, long UidListTicks, long UidListSize)
     {
         public bool Matches(DirectoryStamp stamp) =>
             stamp.CurTicks == CurTicks && stamp.UidListTicks == UidListTicks && stamp.UidListSize == UidListSize;
     }
+
+    /// <summary>
+    /// The uidlist's time and size when this process last read it whole and found that it takes appended records
+    /// (<see cref="UidListDocument.CanAppend"/>: version 3, no damaged line), or wrote it: while the file shows them,
+    /// new records are appended without reading it whole.
+    /// </summary>
+    private readonly record struct ListStamp(long Ticks, long Size);
 
     /// <summary>A message's rename as planned by a STORE: the index entry already holds the new name.</summary>
     private readonly record struct PlannedRename(IndexEntry Entry, string OldName, bool FromNew);

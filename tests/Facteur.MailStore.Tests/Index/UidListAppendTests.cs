@@ -1,3 +1,4 @@
+using System.Text;
 using Facteur.MailStore.Folders;
 using Facteur.MailStore.Index;
 using Xunit;
@@ -5,9 +6,9 @@ using Xunit;
 namespace Facteur.MailStore.Tests.Index;
 
 /// <summary>
-/// A sync that only finds new files appends their records to <c>dovecot-uidlist</c>, as Dovecot does,
-/// instead of rewriting the whole list (the IDLE wake path after every delivery); anything else — a
-/// record dropped, a version 1 list, a damaged line — still rewrites it whole.
+/// A sync that only finds new files, an APPEND and a COPY append their records to <c>dovecot-uidlist</c>, as
+/// Dovecot does, instead of rewriting the whole list (the IDLE wake path after every delivery; a migration by
+/// APPEND); anything else — a record dropped, a version 1 list, a damaged line — still rewrites it whole.
 /// </summary>
 public sealed class UidListAppendTests
 {
@@ -169,5 +170,64 @@ public sealed class UidListAppendTests
         // Rewritten without the second record by the first sync; the third file's record appended after it.
         Assert.StartsWith("3 V1700000000 N6", lines[0], StringComparison.Ordinal);
         Assert.Equal([$"3 :{KeyOf(first)}", $"4 :{KeyOf(second)}", $"6 :{KeyOf(third)}"], lines[1..]);
+    }
+
+    [Fact]
+    public async Task An_append_and_a_copy_add_their_records_after_the_lines_already_there()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("1"));
+        maildir.Deliver(IndexTestMaildir.Message("2"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var before = File.ReadAllText(UidListPath(maildir));
+
+        var appended = await inbox.AppendAsync(new MemoryStream(Encoding.ASCII.GetBytes(IndexTestMaildir.Message("3"))), new AppendRequest(MessageFlags.Seen));
+        var copied = await inbox.CopyAsync([1u, 2u], inbox);
+
+        // Rewritten whole, the header's N would have moved: the old text is still the file's start.
+        var after = File.ReadAllText(UidListPath(maildir));
+        Assert.StartsWith(before, after, StringComparison.Ordinal);
+        var keys = inbox.State.Messages.ToDictionary(m => m.Uid, m => m.Key);
+        Assert.Equal([$"3 :{keys[3]}", $"4 :{keys[4]}", $"5 :{keys[5]}"], after[before.Length..].Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(3u, appended.Uid);
+        Assert.Equal([4u, 5u], copied.TargetUids);
+
+        var replica = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal(inbox.State.Messages.Select(m => (m.Uid, m.Key, m.Flags)), replica.State.Messages.Select(m => (m.Uid, m.Key, m.Flags)));
+        Assert.Equal(6u, replica.State.UidNext);
+    }
+
+    [Fact]
+    public async Task An_append_to_a_list_with_a_damaged_line_rewrites_it_whole_without_that_line()
+    {
+        using var maildir = new IndexTestMaildir();
+        var first = maildir.Deliver(IndexTestMaildir.Message("1"));
+        File.WriteAllText(UidListPath(maildir), $"3 V1700000000 N2\n1 :{KeyOf(first)}\nnot a record\n");
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+
+        var appended = await inbox.AppendAsync(new MemoryStream(Encoding.ASCII.GetBytes(IndexTestMaildir.Message("2"))), new AppendRequest());
+
+        var lines = File.ReadAllText(UidListPath(maildir)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("3 V1700000000 N3", lines[0], StringComparison.Ordinal);
+        Assert.Equal([$"1 :{KeyOf(first)}", $"2 :{inbox.State.FindByUid(2)!.Key}"], lines[1..]);
+        Assert.Equal(2u, appended.Uid);
+    }
+
+    [Fact]
+    public async Task An_append_after_another_program_rewrote_the_list_reads_the_new_list_whole()
+    {
+        using var maildir = new IndexTestMaildir();
+        var first = maildir.Deliver(IndexTestMaildir.Message("1"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var validity = inbox.State.UidValidity;
+        // Another program rewrites the list with a higher N (as Dovecot may after expunges), its first record kept.
+        File.WriteAllText(UidListPath(maildir), $"3 V{validity} N40\n1 :{KeyOf(first)}\n");
+
+        var appended = await inbox.AppendAsync(new MemoryStream(Encoding.ASCII.GetBytes(IndexTestMaildir.Message("2"))), new AppendRequest());
+
+        Assert.Equal(40u, appended.Uid);
+        var lines = File.ReadAllText(UidListPath(maildir)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"40 :{inbox.State.FindByUid(40)!.Key}", lines[^1]);
+        Assert.Equal(41u, inbox.State.UidNext);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Facteur.MailStore.Folders;
 using Facteur.MailStore.Index;
 using Xunit;
 
@@ -7,15 +8,16 @@ namespace Facteur.MailStore.Tests.Index;
 
 /// <summary>
 /// A rewritten dovecot-uidlist is renamed into place; the rename is durable only once the folder's directory is
-/// fsynced (POSIX). These tests look at the uidlist each time the folder's directory is fsynced and require that
-/// one such fsync saw the UIDs the operation then announced (RFC 3501 §2.3.1.1: a UID is never given to another
-/// message under the same UIDVALIDITY, which a crash bringing back the previous list would do).
+/// fsynced (POSIX). These tests look at the uidlist each time the folder's directory is fsynced, or an append to it
+/// is flushed, and require that one of them saw the UIDs the operation then announced (RFC 3501 §2.3.1.1: a UID is
+/// never given to another message under the same UIDVALIDITY, which a crash bringing back the previous list would do).
 /// </summary>
 [Collection(FsyncHookCollection.Name)]
 public sealed class UidListDurabilityTests : IDisposable
 {
     private readonly IndexTestMaildir maildir = new();
     private readonly ConcurrentQueue<string> listsAtFolderFsync = new();
+    private readonly ConcurrentQueue<string> listsAtAppendFlush = new();
 
     public UidListDurabilityTests()
     {
@@ -30,11 +32,19 @@ public sealed class UidListDurabilityTests : IDisposable
             var list = Path.Combine(folder, "dovecot-uidlist");
             listsAtFolderFsync.Enqueue(File.Exists(list) ? File.ReadAllText(list) : "");
         };
+        UidListDocument.AfterAppendFlush = path =>
+        {
+            if (Path.GetFullPath(path) == Path.Combine(folder, "dovecot-uidlist"))
+            {
+                listsAtAppendFlush.Enqueue(File.ReadAllText(path));
+            }
+        };
     }
 
     public void Dispose()
     {
         DirectorySync.BeforeFsync = null;
+        UidListDocument.AfterAppendFlush = null;
         maildir.Dispose();
     }
 
@@ -61,8 +71,24 @@ public sealed class UidListDurabilityTests : IDisposable
 
         var result = await inbox.AppendAsync(new MemoryStream(Encoding.ASCII.GetBytes(IndexTestMaildir.Message("appended"))), new AppendRequest());
 
+        // Appended to the list the first sync wrote (no rename): durable with the append's own flush.
         var key = inbox.State.FindByUid(result.Uid)!.FileName.Split(':')[0];
-        Assert.Contains(listsAtFolderFsync, list => ListsUid(list, result.Uid, key));
+        Assert.Contains(listsAtAppendFlush, list => ListsUid(list, result.Uid, key));
+    }
+
+    [Fact]
+    public async Task An_append_to_a_list_it_must_rewrite_makes_its_uid_durable_before_it_is_returned()
+    {
+        var first = maildir.Deliver(IndexTestMaildir.Message("existing"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        // Another program rewrites the list (as version 1): it is read whole and written whole, by a rename.
+        File.WriteAllText(Path.Combine(maildir.UserPath, "dovecot-uidlist"),
+            $"1 {inbox.State.UidValidity} 2\n1 {first.Split('/')[^1]}\n");
+
+        var result = await inbox.AppendAsync(new MemoryStream(Encoding.ASCII.GetBytes(IndexTestMaildir.Message("appended"))), new AppendRequest());
+
+        var key = inbox.State.FindByUid(result.Uid)!.FileName.Split(':')[0];
+        Assert.Contains(listsAtFolderFsync, list => ListsUid(list, result.Uid, key) && list.StartsWith("3 ", StringComparison.Ordinal));
     }
 
     // A dovecot-uidlist record line: "<uid> [extensions] :<key>" (Dovecot's format, version 3).
