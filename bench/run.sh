@@ -57,10 +57,10 @@ done
 [[ "$REPEAT" =~ ^[1-9][0-9]?$ ]] || { echo "run.sh: --repeat is 1..99" >&2; exit 2; }
 
 if [ "$QUICK" = 1 ]; then
-  SMTP_SETS="60:2048 10:102400"; CONCURRENCY="1 10"; CORPUS=300; POP_RETR=50; IMAP_FETCH=50
+  SMTP_SETS="60:2048 10:102400"; CONCURRENCY="1 10"; CORPUS=300; POP_RETR=50; IMAP_FETCH=50; IMAP_APPENDS=10
   IDLE_SAMPLES=3; CONNS="50"; REST=2; [ "$REPEAT" = 3 ] && REPEAT=1; STEP_TIMEOUT=60; WEBMAIL_SECONDS=3
 else
-  SMTP_SETS="10000:2048 1000:102400"; CONCURRENCY="1 10 50"; CORPUS=10000; POP_RETR=1000; IMAP_FETCH=1000
+  SMTP_SETS="10000:2048 1000:102400"; CONCURRENCY="1 10 50"; CORPUS=10000; POP_RETR=1000; IMAP_FETCH=1000; IMAP_APPENDS=100
   IDLE_SAMPLES=200; CONNS="1000,10000"; REST=10; STEP_TIMEOUT=900; WEBMAIL_SECONDS=10
   if [ "$MEDIUM" = 1 ]; then [ "$REPEAT" = 3 ] && REPEAT=1; IDLE_SAMPLES=20; WEBMAIL_SECONDS=5; fi
 fi
@@ -272,7 +272,7 @@ read_rows() { # stack imap_port pop3_port smtp_port root_pid mailroot
     if [ -n "$imap" ] && listening "$imap"; then
       log "$stack: IMAP SELECT/FETCH/SEARCH/STORE on $CORPUS messages"
       measure "$stack" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
-        --fetches "$IMAP_FETCH" --repeat "$REPEAT" --timeout "$STEP_TIMEOUT"
+        --fetches "$IMAP_FETCH" --appends "$IMAP_APPENDS" --repeat "$REPEAT" --timeout "$STEP_TIMEOUT"
       log "$stack: IMAP IDLE wake latency"
       measure "$stack" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
         --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout "$STEP_TIMEOUT"

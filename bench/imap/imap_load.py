@@ -7,7 +7,8 @@ imap_load.py ops   --port P --user U [--fetches 1000] [--repeat 3]
     copies), SELECT warm, FETCH 1:* (BODY.PEEK[HEADER]), UID FETCH 1:* (FLAGS RFC822.SIZE
     INTERNALDATE ENVELOPE) (a client's header sync; its first run is reported apart: cold caches),
     --fetches random BODY.PEEK[] FETCHes, SEARCH (SUBJECT, FROM, UNSEEN) and UID SEARCH SUBJECT /
-    FROM / TEXT one by one, STORE +FLAGS/-FLAGS \\Flagged on 1:* and STORE on one message.
+    FROM / TEXT one by one, STORE +FLAGS/-FLAGS \\Flagged on 1:* and STORE on one message, and
+    with --appends N, N APPENDs of a 2 KB message to the same INBOX, one after another.
 imap_load.py idle  --port P --user U --smtp-port S --rcpt ADDR [--samples 200] [--concurrency 10] [--warmup 20]
     IDLE wake latency: time from the SMTP server's 250 after DATA to "* n EXISTS" on an IDLE
     connection (RFC 2177), with --concurrency SMTP senders delivering --samples messages at once.
@@ -69,6 +70,18 @@ class Imap:
                 return untagged
             untagged.append(line)
 
+    def append(self, mailbox, message):
+        """APPEND with a non-synchronizing literal (RFC 7888 LITERAL+, which both servers announce): one round trip."""
+        self.tag += 1
+        tag = b"b%d" % self.tag
+        self.sock.sendall(tag + b" APPEND " + mailbox.encode() + b" {%d+}\r\n" % len(message) + message + b"\r\n")
+        while True:
+            line = self.read_response_line()
+            if line.startswith(tag + b" "):
+                if not line[len(tag) + 1:].startswith(b"OK"):
+                    raise RuntimeError(f"APPEND -> {line!r}")
+                return
+
     def login(self, user, password):
         self.command(f'LOGIN "{user}" "{password}"')
 
@@ -97,7 +110,7 @@ def timed(fn):
 def ops(args):
     out = {k: [] for k in ("select_cold_s", "select_warm_s", "fetch_headers_s", "fetch_envelope_cold_s",
                            "fetch_envelope_s", "fetch_bodies_s", "search_s", "search_subject_s", "search_from_s",
-                           "search_text_s", "store_s", "store_one_s")}
+                           "search_text_s", "store_s", "store_one_s", "append_s")}
     deadline = time.monotonic() + args.timeout
     for rep in range(max(1, min(args.repeat, 20))):
         if time.monotonic() > deadline:
@@ -142,6 +155,18 @@ def ops(args):
         middle = max(1, count // 2)
         out["store_one_s"].append(timed(lambda: (c.command(f"STORE {middle} +FLAGS.SILENT (\\Flagged)"),
                                                  c.command(f"STORE {middle} -FLAGS.SILENT (\\Flagged)")))[0] / 2)
+        if args.appends > 0:
+            # A client filing mail into a large folder one message at a time (a move by APPEND, a migration tool).
+            message = (f"From: <bench@load.test>\r\nTo: <{args.user}>\r\nSubject: appended {rep}\r\n\r\n"
+                       + ("y" * 76 + "\r\n") * 25)
+
+            def appends():
+                for _ in range(min(args.appends, 10_000)):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("timed out during APPENDs")
+                    c.append("INBOX", message.encode())
+            out["append_s"].append(timed(appends)[0])
+            out["appends"] = min(args.appends, 10_000)
         c.close()
         out["messages"] = count
         out["fetches"] = len(picks)
@@ -365,6 +390,7 @@ def main():
     parser.add_argument("--user", required=True)
     parser.add_argument("--password", default="bench-password")
     parser.add_argument("--fetches", type=int, default=1000)
+    parser.add_argument("--appends", type=int, default=0, help="ops: 2 KB APPENDs to INBOX at the end of each repetition")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--smtp-port", type=int)
     parser.add_argument("--rcpt")

@@ -4,7 +4,7 @@
 # copies of the same generated Maildir, at each corpus size, in one run. Prints and writes a
 # Markdown table of medians, ranges and ratios (Facteur ÷ Dovecot) to bench/results/imap-<date>.md.
 #
-#   bench/imap/run.sh [--corpus 10000,100000] [--repeat N] [--repeat-large N] [--fetches N]
+#   bench/imap/run.sh [--corpus 10000,100000] [--repeat N] [--repeat-large N] [--fetches N] [--appends N]
 #                     [--conns 1000,10000] [--anchor-conns LIST] [--idle-samples N] [--corpus-idle]
 #                     [--idle-only] [--idle-user NAME] [--data DIR] [--skip-build] [--quick]
 #                     [--also NAME=SOURCE_ROOT]... [--keep]
@@ -13,6 +13,8 @@
 #                   on an empty mailbox of their own.
 # --repeat N        repetitions at sizes up to 10,000 (default 3); --repeat-large N above it (default 1:
 #                   one pass of SEARCH TEXT over 100,000 messages already takes minutes on Dovecot).
+# --appends N       APPENDs of a 2 KB message to the corpus INBOX, one by one, at the end of each
+#                   repetition of the IMAP ops (default 100).
 # --also NAME=DIR   another Facteur source tree to bench in the same run (built unless --skip-build,
 #                   as bench/facteur-build.sh's FACTEUR_BENCH_BUILD says, default dotnet build
 #                   -c Release; a jit: or r2r: prefix on DIR picks that tree's own), e.g.
@@ -38,7 +40,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH="$ROOT/bench"
-CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 CONNS="1000,10000" IDLE_SAMPLES=200 BUILD=1 KEEP=0 REST=10
+CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 APPENDS=100 CONNS="1000,10000" IDLE_SAMPLES=200 BUILD=1 KEEP=0 REST=10
 STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0 IDLE_ONLY=0 IDLE_USER=idle CORPUS_IDLE=0
 ALSO=()
 while [ $# -gt 0 ]; do
@@ -58,8 +60,9 @@ while [ $# -gt 0 ]; do
     --idle-only) IDLE_ONLY=1 ;;
     --idle-user) IDLE_USER=${2:?}; shift ;;
     --corpus-idle) CORPUS_IDLE=1 ;;
-    --quick) CORPORA=300 REPEAT=1 FETCHES=50 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    --appends) APPENDS=${2:?}; shift ;;
+    --quick) CORPORA=300 REPEAT=1 FETCHES=50 APPENDS=10 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "imap/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -205,7 +208,7 @@ run_stack() { # stack corpus pristine extra
   else
     log "$stack: IMAP ops on $corpus messages ($repeat repetition(s))"
     measure "$stack" "$corpus" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
-      --fetches "$FETCHES" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
+      --fetches "$FETCHES" --appends "$APPENDS" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
     # The same server, its corpus mailbox just selected, fetched and stored on: a client now IDLEs in it.
     [ "$CORPUS_IDLE" = 1 ] && idle_rows "$stack" "$corpus" "$imap" "$smtp" box idle
   fi

@@ -31,6 +31,8 @@ def rows_of(record):
         yield f"UID SEARCH TEXT ({n:,})", "ms", False, ms("search_text_s")
         yield f"STORE +FLAGS then -FLAGS \\Flagged on 1:* ({n:,})", "ms", False, ms("store_s")
         yield f"STORE ±\\Flagged on one message ({n:,})", "ms", False, ms("store_one_s")
+        appends = d.get("appends", 0)
+        yield f"APPEND × {appends:,} of 2 KB, one by one ({n:,})", "append/s", True, [appends / x for x in d.get("append_s", []) if x]
     elif row in ("imap:idle", "imap:idle-load", "imap:idle-corpus", "imap:idle-corpus-load"):
         xs = sorted(x * 1000 for x in d["idle_wake_s"])
         # Older runs sent one message at a time; imap_load.py idle now says how many senders it ran.

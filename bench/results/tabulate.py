@@ -62,6 +62,9 @@ def metric_rows(results):
                 [d.get("fetches", 0) / x for x in d["fetch_bodies_s"]])
             add("IMAP SEARCH (SUBJECT, FROM, UNSEEN)", "ms", False, stack, [x * 1000 for x in d["search_s"]])
             add("IMAP STORE ±\\Flagged on 1:*", "ms", False, stack, [x * 1000 for x in d["store_s"]])
+            if d.get("append_s"):
+                add(f"IMAP APPEND × {d.get('appends', 0):,} of 2 KB, one by one", "append/s", True, stack,
+                    [d.get("appends", 0) / x for x in d["append_s"] if x])
         elif row in ("imap:idle", "imap:idle-load"):
             xs = sorted(x * 1000 for x in d["idle_wake_s"])
             when = "idle server" if row == "imap:idle" else "SMTP load c=10"
