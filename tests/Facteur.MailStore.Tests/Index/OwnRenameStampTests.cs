@@ -1,12 +1,13 @@
+using System.Text;
 using Facteur.MailStore.Index;
 using Xunit;
 
 namespace Facteur.MailStore.Tests.Index;
 
 /// <summary>
-/// After its own STORE renames, a process trusts the directory stamp they left instead of listing cur/ again,
-/// but only until that stamp settles: a change by another program is still found — at once when it moves
-/// the directory's mtime, by one listing once the stamp settles when it hid in the same clock tick.
+/// After its own STORE renames, or its own APPEND/COPY, a process trusts the directory stamp they left instead of
+/// listing cur/ again, but only until that stamp settles: a change by another program is still found — at once
+/// when it moves the directory's mtime, by one listing once the stamp settles when it hid in the same clock tick.
 /// </summary>
 public sealed class OwnRenameStampTests
 {
@@ -93,6 +94,47 @@ public sealed class OwnRenameStampTests
 
         Assert.Equal(ours.Messages.Select(m => (m.Uid, m.Flags, m.FileName)), fresh.State.Messages.Select(m => (m.Uid, m.Flags, m.FileName)));
         Assert.Equal([MessageFlags.Flagged, MessageFlags.None, MessageFlags.Flagged, MessageFlags.None, MessageFlags.Flagged], ours.Messages.Select(m => m.Flags));
+    }
+
+    [Fact]
+    public async Task A_change_hidden_in_the_same_instant_as_our_append_is_found_once_the_stamp_settles()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await SettledInboxAsync(maildir, 3);
+        var appended = DateTime.UtcNow;
+        var result = await inbox.AppendAsync(new MemoryStream(Encoding.ASCII.GetBytes(IndexTestMaildir.Message("appended"))), new AppendRequest());
+        HiddenRename(maildir, inbox.State.FindByUid(2)!.FileName, "S");
+
+        var soon = await inbox.SyncAsync();
+        if (DateTime.UtcNow - appended < DirectoryStamp.SettleTime - TimeSpan.FromMilliseconds(500))
+        {
+            Assert.Equal(MessageFlags.None, soon.FindByUid(2)!.Flags); // trusted our own stamp: no listing yet
+        }
+
+        Assert.Equal(4u, result.Uid);
+        Assert.NotNull(soon.FindByUid(4));
+
+        await Task.Delay(DirectoryStamp.SettleTime + TimeSpan.FromMilliseconds(300));
+        var later = await inbox.SyncAsync();
+        Assert.Equal(MessageFlags.Seen, later.FindByUid(2)!.Flags);
+        Assert.Equal([1u, 2u, 3u, 4u], later.Messages.Select(m => m.Uid));
+    }
+
+    [Fact]
+    public async Task A_delivery_into_new_between_appends_is_seen_by_the_sync_after_them()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await SettledInboxAsync(maildir, 2);
+        await inbox.AppendAsync(new MemoryStream(Encoding.ASCII.GetBytes(IndexTestMaildir.Message("a1"))), new AppendRequest());
+        var delivered = maildir.Deliver(IndexTestMaildir.Message("delivered"));
+        await inbox.AppendAsync(new MemoryStream(Encoding.ASCII.GetBytes(IndexTestMaildir.Message("a2"))), new AppendRequest());
+
+        var state = await inbox.SyncAsync();
+
+        Assert.Contains(state.Messages, m => m.FileName == Path.GetFileName(delivered));
+        Assert.Equal(5, state.Count);
+        var fresh = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal(state.Messages.Select(m => (m.Uid, m.FileName)), fresh.State.Messages.Select(m => (m.Uid, m.FileName)));
     }
 
     /// <summary>A folder of <paramref name="count"/> messages in cur/ whose directory stamp has settled and been recorded.</summary>
