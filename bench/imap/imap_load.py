@@ -8,7 +8,7 @@ imap_load.py ops   --port P --user U [--fetches 1000] [--repeat 3]
     INTERNALDATE ENVELOPE) (a client's header sync; its first run is reported apart: cold caches),
     --fetches random BODY.PEEK[] FETCHes, SEARCH (SUBJECT, FROM, UNSEEN) and UID SEARCH SUBJECT /
     FROM / TEXT one by one, STORE +FLAGS/-FLAGS \\Flagged on 1:* and STORE on one message, and
-    with --appends N, N APPENDs of a 2 KB message to the same INBOX, one after another.
+    with --appends N, N APPENDs of a 2 KB message to the same INBOX, one after another (expunged again after).
 imap_load.py idle  --port P --user U --smtp-port S --rcpt ADDR [--samples 200] [--concurrency 10] [--warmup 20]
     IDLE wake latency: time from the SMTP server's 250 after DATA to "* n EXISTS" on an IDLE
     connection (RFC 2177), with --concurrency SMTP senders delivering --samples messages at once.
@@ -124,7 +124,7 @@ def ops(args):
         first.close()
         c = Imap(args.host, args.port)
         c.login(args.user, args.password)
-        seconds, _ = timed(lambda: c.command("SELECT INBOX"))
+        seconds, selected = timed(lambda: c.command("SELECT INBOX"))
         out["select_warm_s"].append(seconds)
         seconds, lines = timed(lambda: c.command("FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER])"))
         if len(lines) < count:
@@ -167,6 +167,11 @@ def ops(args):
                     c.append("INBOX", message.encode())
             out["append_s"].append(timed(appends)[0])
             out["appends"] = min(args.appends, 10_000)
+            # Removed again, unmeasured (UIDPLUS, RFC 4315): the later repetitions, and the POP3 rows after them,
+            # see the corpus as it was.
+            uidnext = next(int(m.group(1)) for line in selected if (m := re.search(rb"\[UIDNEXT (\d+)\]", line)))
+            c.command(f"UID STORE {uidnext}:* +FLAGS.SILENT (\\Deleted)")
+            c.command(f"UID EXPUNGE {uidnext}:*")
         c.close()
         out["messages"] = count
         out["fetches"] = len(picks)
