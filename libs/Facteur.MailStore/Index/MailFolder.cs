@@ -1796,30 +1796,41 @@ public sealed class MailFolder
             uids.Add(uid);
         }
 
-        DirectorySync.Fsync(cur);
-        if (keywordsAdded)
+        // The renames' directory fsync runs beside the list's and the index's own: all three are on disk before the
+        // reply, and none has to be before another — a record or an entry whose file a crash took (the rename not yet
+        // durable) is dropped by the next sync, its UID not handed out again, and no client was told of it. One
+        // journal commit can then carry them (an APPEND into 10,000 messages made its three fsyncs one after another).
+        var curSync = Task.Run(() => DirectorySync.Fsync(cur), CancellationToken.None);
+        try
         {
-            _keywords.Write(Path);
-        }
+            if (keywordsAdded)
+            {
+                _keywords.Write(Path);
+            }
 
-        if (document is null)
-        {
-            UidListDocument.AppendTo(UidListPath, records);
-        }
-        else
-        {
-            document.Records.AddRange(records);
-            document.NextUid = nextUid;
-            AtomicFile.Write(UidListPath, document.ToString());
-        }
+            if (document is null)
+            {
+                UidListDocument.AppendTo(UidListPath, records);
+            }
+            else
+            {
+                document.Records.AddRange(records);
+                document.NextUid = nextUid;
+                AtomicFile.Write(UidListPath, document.ToString());
+            }
 
-        RememberAppendableList(); // appended to one that took appends, or written whole as version 3
-        _uidNext = nextUid;
-        _byUid = byUid;
-        // new/ is not ours to hold: a delivery there meanwhile (it takes no lock) leaves the chain, and the next sync lists.
-        var after = DirectoryStamp.Read(Path, UidListPath);
-        _ownStamp = verifyBy is { } by && after.NewTicks == before.NewTicks ? new OwnStamp(after, by, AfterRenames: true) : null;
-        WriteIndex();
+            RememberAppendableList(); // appended to one that took appends, or written whole as version 3
+            _uidNext = nextUid;
+            _byUid = byUid;
+            // new/ is not ours to hold: a delivery there meanwhile (it takes no lock) leaves the chain, and the next sync lists.
+            var after = DirectoryStamp.Read(Path, UidListPath);
+            _ownStamp = verifyBy is { } by && after.NewTicks == before.NewTicks ? new OwnStamp(after, by, AfterRenames: true) : null;
+            WriteIndex();
+        }
+        finally
+        {
+            curSync.GetAwaiter().GetResult(); // never a reply, nor the lock released, before the files are durable
+        }
         if (_ownStamp is { } mine)
         {
             _verified = new VerifiedStamp(mine.Stamp, mine.VerifyByUtc);
