@@ -909,13 +909,14 @@ public sealed class MailFolder
         _ownStamp = null; // the listing below decides afresh
         var modSeqBefore = _index.HighestModSeq;
 
-        if (_knownCur is { } known && known.Matches(stamp) && _loaded && _index.UidValidity != 0 && File.Exists(IndexPath)
-            && SyncNewLocked(stamp, stampReadUtc, modSeqBefore) is { } newOnly)
+        if (_knownCur is { } known && known.Matches(stamp) && stampReadUtc < known.TrustUntilUtc
+            && _loaded && _index.UidValidity != 0 && File.Exists(IndexPath)
+            && SyncNewLocked(stamp, stampReadUtc, known.TrustUntilUtc, modSeqBefore) is { } newOnly)
         {
             return newOnly;
         }
 
-        _knownCur = null; // set again below when this listing's cur/ had settled
+        _knownCur = null; // set again below from this listing
         var document = ReadUidList();
         // Written whole when it is new or loses records, or gains some but cannot take appends (version 1,
         // a damaged line); new files alone are appended.
@@ -1050,23 +1051,27 @@ public sealed class MailFolder
         }
 
         _byUid = byUid;
-        // What the next sync may take as known without listing cur/ again (SyncNewLocked): cur/ had settled before this
-        // listing, so any later change to it moves its time; the uidlist is this sync's own write under the lock, or
-        // had settled too.
+        // What the next sync may take as known without listing cur/ again (SyncNewLocked): when cur/ had settled before
+        // this listing, any later change to it moves its time, for good; when it had not (a STORE, an APPEND, a
+        // delivery moved to cur/ just before), a change in the same tick of a coarse clock could hide from this
+        // listing, so that trust ends when the tick settles and one listing then looks again — as a STORE's own stamp
+        // (OwnStamp). The uidlist is this sync's own write under the lock, or had settled.
         var settledBefore = (stampReadUtc - DirectoryStamp.SettleTime).Ticks;
-        var trustable = stamp.CurTicks < settledBefore && (uidListChanged || stamp.UidListTicks < settledBefore);
-        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged, canAppend || rewriteUidList, trustable, indexChanged, modSeqBefore);
+        DateTime? curTrustedUntil = !uidListChanged && stamp.UidListTicks >= settledBefore ? null
+            : stamp.CurTicks < settledBefore ? DateTime.MaxValue
+            : new DateTime(stamp.CurTicks, DateTimeKind.Utc) + DirectoryStamp.SettleTime;
+        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged, canAppend || rewriteUidList, curTrustedUntil, indexChanged, modSeqBefore);
     }
 
     /// <summary>
     /// The end of a sync that listed the directories (<see cref="SyncLocked"/>, <see cref="SyncNewLocked"/>), once the
     /// entries are in place: the stamps that let the next syncs skip listing, the published state, the waiters'
     /// signal and the index batch. <paramref name="listAppendable"/>: the uidlist as this sync leaves it takes appends;
-    /// <paramref name="curKnown"/>: cur/ and the uidlist as this sync found them can be trusted by the next one
-    /// (<see cref="KnownCur"/>).
+    /// <paramref name="curTrustedUntil"/>: until when cur/ and the uidlist as this sync found them can be trusted by
+    /// the next one (<see cref="KnownCur"/>), null when not at all.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-    private bool FinishSyncLocked(DirectoryStamp stamp, DateTime stampReadUtc, bool uidListChanged, bool listAppendable, bool curKnown,
+    private bool FinishSyncLocked(DirectoryStamp stamp, DateTime stampReadUtc, bool uidListChanged, bool listAppendable, DateTime? curTrustedUntil,
         bool indexChanged, ulong modSeqBefore)
     {
         indexChanged |= FlushSummariesLocked();
@@ -1094,7 +1099,7 @@ public sealed class MailFolder
         // write under the lock (TrustSettledListing).
         var complete = stamp.DirectoriesSettled(stampReadUtc) && (uidListChanged || stamp.IsSettled(stampReadUtc));
         _ownStamp = trusted is null ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false, complete) : null;
-        _knownCur = curKnown ? new KnownCur(stamp.CurTicks, stamp.UidListTicks, stamp.UidListSize) : null;
+        _knownCur = curTrustedUntil is { } until ? new KnownCur(stamp.CurTicks, stamp.UidListTicks, stamp.UidListSize, until) : null;
         _appendableList = listAppendable ? new ListStamp(stamp.UidListTicks, stamp.UidListSize) : null;
         if (!File.Exists(IndexPath))
         {
@@ -1238,7 +1243,7 @@ public sealed class MailFolder
     /// UID of its own here; the next full sync drops that record again, as it does any second record of a key.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-    private bool? SyncNewLocked(DirectoryStamp stamp, DateTime stampReadUtc, ulong modSeqBefore)
+    private bool? SyncNewLocked(DirectoryStamp stamp, DateTime stampReadUtc, DateTime curTrustedUntil, ulong modSeqBefore)
     {
         var listed = new Dictionary<string, DiskFile>(StringComparer.Ordinal);
         using (var listing = DirectoryListing.Read(System.IO.Path.Combine(Path, "new")))
@@ -1307,7 +1312,7 @@ public sealed class MailFolder
             indexChanged = true;
         }
 
-        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged: count > 0, appendable, curKnown: true, indexChanged, modSeqBefore);
+        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged: count > 0, appendable, curTrustedUntil, indexChanged, modSeqBefore);
     }
 
     // A STORE 1:* runs this loop and its per-message callees (MaildirInfo, FolderRenames, NewRecord) once per
@@ -2278,11 +2283,13 @@ public sealed class MailFolder
 
     /// <summary>
     /// cur/'s time and the uidlist's time and size as a listing of this process found or left them, when neither can
-    /// have changed since without moving those values: cur/ had settled before that listing, and the uidlist had too
-    /// or was the listing's own write under the lock. While the disk still shows them, the index holds cur/ and the
-    /// uidlist as they are, and a sync lists new/ alone (<see cref="SyncNewLocked"/>).
+    /// have changed since without moving those values: the uidlist had settled or was the listing's own write under
+    /// the lock, and cur/ had settled before that listing (<paramref name="TrustUntilUtc"/> = MaxValue) or will have
+    /// at <paramref name="TrustUntilUtc"/> (a change in its last tick could hide from that listing until then). While
+    /// the disk still shows them, the index holds cur/ and the uidlist as they are, and a sync lists new/ alone
+    /// (<see cref="SyncNewLocked"/>).
     /// </summary>
-    private sealed record KnownCur(long CurTicks, long UidListTicks, long UidListSize)
+    private sealed record KnownCur(long CurTicks, long UidListTicks, long UidListSize, DateTime TrustUntilUtc)
     {
         public bool Matches(DirectoryStamp stamp) =>
             stamp.CurTicks == CurTicks && stamp.UidListTicks == UidListTicks && stamp.UidListSize == UidListSize;

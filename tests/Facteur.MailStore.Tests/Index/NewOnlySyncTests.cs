@@ -5,9 +5,9 @@ using Xunit;
 namespace Facteur.MailStore.Tests.Index;
 
 /// <summary>
-/// While cur/ and the uidlist are as this process last knew them (cur/ settled before that listing), a sync lists
-/// new/ alone, as Dovecot's maildir sync does while cur/'s mtime is unchanged; anything new/ cannot explain, or a
-/// change of cur/ or of the list, takes the full listing.
+/// While cur/ and the uidlist are as this process last knew them, a sync lists new/ alone, as Dovecot's maildir sync
+/// does while cur/'s mtime is unchanged — for good when cur/ had settled before that listing, else until its time
+/// settles; anything new/ cannot explain, or a change of cur/ or of the list, takes the full listing.
 /// </summary>
 public sealed class NewOnlySyncTests
 {
@@ -55,6 +55,42 @@ public sealed class NewOnlySyncTests
         state = await inbox.SyncAsync();
         Assert.Equal([1u, 2u, 3u, 4u, 5u], state.Messages.Select(m => m.Uid));
         Assert.Equal(KeyOf(hidden), state.Messages[^1].Key);
+    }
+
+    [Fact]
+    public async Task Right_after_cur_changed_new_alone_is_listed_until_cur_s_time_settles_then_cur_is_listed_again()
+    {
+        using var maildir = new IndexTestMaildir();
+        for (var i = 0; i < 3; i++)
+        {
+            maildir.Deliver(IndexTestMaildir.Message($"fresh {i}"), info: "");
+        }
+
+        var opened = DateTime.UtcNow;
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX"); // cur/ changed just now: trusted until it settles
+
+        // Another program flags a message in the same tick of a coarse clock (cur/'s time put back), and mail arrives.
+        var cur = Cur(maildir);
+        var curTime = Directory.GetLastWriteTimeUtc(cur);
+        var target = inbox.State.FindByUid(2)!;
+        File.Move(Path.Combine(cur, target.FileName), Path.Combine(cur, target.FileName + "S"));
+        Directory.SetLastWriteTimeUtc(cur, curTime);
+        var delivered = maildir.Deliver(IndexTestMaildir.Message("delivered"));
+
+        var soon = await inbox.SyncAsync();
+        Assert.Equal(KeyOf(delivered), soon.Messages[^1].Key);
+        if (DateTime.UtcNow - opened < DirectoryStamp.SettleTime - TimeSpan.FromMilliseconds(500))
+        {
+            Assert.Equal(MessageFlags.None, soon.FindByUid(2)!.Flags); // new/ alone was listed
+        }
+
+        // Once cur/'s time has settled, the next sync lists cur/ again and finds the flag.
+        await Task.Delay(DirectoryStamp.SettleTime + TimeSpan.FromMilliseconds(300));
+        var second = maildir.Deliver(IndexTestMaildir.Message("second"));
+        var later = await inbox.SyncAsync();
+        Assert.Equal(MessageFlags.Seen, later.FindByUid(2)!.Flags);
+        Assert.Equal(KeyOf(second), later.Messages[^1].Key);
+        Assert.Equal(5, later.Count);
     }
 
     [Fact]
