@@ -202,7 +202,7 @@ run_stack() { # stack corpus pristine extra
     PIDS+=("$pid")
   fi
   # Unrecorded warm-up (JIT, caches) on the small user; the corpus user stays cold for SELECT.
-  timeout 120 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1 || true
+  timeout 120 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --appends 20 --repeat 2 >/dev/null 2>&1 || true
   if [ "$extra" = idle ]; then
     idle_rows "$stack" "$corpus" "$imap" "$smtp" "$IDLE_USER" "$LOAD_USER"
   else
