@@ -19,7 +19,8 @@
 # FACTEUR_AB_ERL_<NAME>="+S 1:1 ..." runs a rabbit: tree on a broker started with those extra Erlang
 # flags (scripts/rabbitmq.sh's FACTEUR_RABBITMQ_ERL_ARGS); the broker is restarted whenever the next
 # rabbit: tree asks for other flags than the running one has. FACTEUR_AB_DELIVERIES_<NAME>=N runs N
-# delivery workers for that rabbit: tree instead of two (docker-compose.yml starts one, the k8s base two).
+# delivery workers for that rabbit: tree instead of two (docker-compose.yml starts one, the k8s base two);
+# FACTEUR_AB_ENV_DELIVERY_<NAME>="VAR=VALUE ..." adds variables to its delivery workers only.
 # Bounded: every measurement has a 300 s timeout.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -189,10 +190,12 @@ rabbit_tree() { # name [mode:]src
   smtp=$(free_port)
   deliveries_var="FACTEUR_AB_DELIVERIES_$name"; roles=(gateway)
   for i in $(seq 1 "${!deliveries_var:-2}"); do roles+=("delivery-$i"); done
+  delivery_var="FACTEUR_AB_ENV_DELIVERY_$name"; read -r -a delivery_extra <<< "${!delivery_var:-}"
   for role in "${roles[@]}"; do
     mgmt=$(free_port)
+    role_extra=(); [ "$role" = gateway ] || role_extra=("${delivery_extra[@]}")
     # shellcheck disable=SC2068
-    env ${extra[@]} Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$F/mail" \
+    env ${extra[@]} ${role_extra[@]} Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$F/mail" \
       Facteur__SpoolRoot="$F/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$F/aliases" \
       Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Smtp__MaxConnectionsPerIp=1000 \
       Facteur__Transport=RabbitMq "ConnectionStrings__RabbitMq=amqp://guest:guest@127.0.0.1:$RABBIT_PORT/" Bus__EntityPrefix="$prefix" \
