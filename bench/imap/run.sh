@@ -210,7 +210,7 @@ run_stack() { # stack corpus pristine extra
     measure "$stack" "$corpus" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
       --fetches "$FETCHES" --appends "$APPENDS" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
     # The same server, its corpus mailbox just selected, fetched and stored on: a client now IDLEs in it.
-    [ "$CORPUS_IDLE" = 1 ] && idle_rows "$stack" "$corpus" "$imap" "$smtp" box idle
+    if [ "$CORPUS_IDLE" = 1 ]; then idle_rows "$stack" "$corpus" "$imap" "$smtp" box idle; fi
   fi
   if [ "$extra" = 1 ]; then
     log "$stack: IDLE wake latency after SMTP accept"

@@ -1250,10 +1250,7 @@ public sealed class MailFolder
         {
             foreach (var name in listing)
             {
-                var fileName = Encoding.UTF8.GetString(name);
-                var colon = fileName.IndexOf(':', StringComparison.Ordinal);
-                var key = colon < 0 ? fileName : fileName[..colon];
-                if (key.Length > 0 && !listed.TryAdd(key, new DiskFile(key, fileName, IsNew: true)))
+                if (DiskFile.FromName(name, isNew: true) is { } file && !listed.TryAdd(file.Key, file))
                 {
                     return null;
                 }
@@ -1361,10 +1358,7 @@ public sealed class MailFolder
         // hid in the same instant (a coarse mtime cannot tell it from ours) is found by a listing then.
         var before = DirectoryStamp.Read(Path, UidListPath);
         var now = DateTime.UtcNow;
-        var startsChain = _loaded && _index.UidValidity != 0 && before == _index.Stamp;
-        DateTime? verifyBy = startsChain ? now + DirectoryStamp.SettleTime
-            : _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own.VerifyByUtc
-            : null;
+        var verifyBy = OwnChainDeadline(before, now, out var startsChain);
         var renamed = false;
         var movedFromNew = false;
         var surprised = false; // the index did not match the files: let the next sync list them
@@ -1758,9 +1752,7 @@ public sealed class MailFolder
         // into 100,000 messages, most of its time (perf, 2026-11-30).
         var before = DirectoryStamp.Read(Path, UidListPath);
         var now = DateTime.UtcNow;
-        DateTime? verifyBy = _loaded && _index.UidValidity != 0 && before == _index.Stamp ? now + DirectoryStamp.SettleTime
-            : _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own.VerifyByUtc
-            : null;
+        var verifyBy = OwnChainDeadline(before, now, out _);
         var records = new List<UidListRecord>(files.Count);
         var uids = new List<uint>(files.Count);
         // Copied, not rebuilt from the entries: one bulk copy of the table (a rebuild hashed 100,000 UIDs per APPEND).
@@ -1847,17 +1839,29 @@ public sealed class MailFolder
     }
 
     /// <summary>True when the uidlist is as this process last read it whole (and found it could take appends) or wrote it.</summary>
-    private bool ListTakesAppends()
-    {
-        var list = new FileInfo(UidListPath);
-        return _appendableList is { } known && list.Exists && known == new ListStamp(list.LastWriteTimeUtc.Ticks, list.Length);
-    }
+    private bool ListTakesAppends() => _appendableList is { } known && known == ReadListStamp();
 
     /// <summary>Notes the uidlist's time and size now, after this process wrote it under the lock, as one that takes appends.</summary>
-    private void RememberAppendableList()
+    private void RememberAppendableList() => _appendableList = ReadListStamp();
+
+    private ListStamp? ReadListStamp()
     {
         var list = new FileInfo(UidListPath);
-        _appendableList = list.Exists ? new ListStamp(list.LastWriteTimeUtc.Ticks, list.Length) : null;
+        return list.Exists ? new ListStamp(list.LastWriteTimeUtc.Ticks, list.Length) : null;
+    }
+
+    /// <summary>
+    /// Until when the stamp right after this process's own changes may stand in for a listing (a STORE's renames, an
+    /// APPEND's files), or null: the directories were, before them (<paramref name="before"/>), as this process had
+    /// verified them — the index's settled stamp (<paramref name="startsChain"/>: the chain starts now) or the last
+    /// stamp of a chain not yet settled.
+    /// </summary>
+    private DateTime? OwnChainDeadline(DirectoryStamp before, DateTime now, out bool startsChain)
+    {
+        startsChain = _loaded && _index.UidValidity != 0 && before == _index.Stamp;
+        return startsChain ? now + DirectoryStamp.SettleTime
+            : _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own.VerifyByUtc
+            : null;
     }
 
     /// <summary>
@@ -2139,13 +2143,9 @@ public sealed class MailFolder
         {
             foreach (var name in listing)
             {
-                // The key is the name before ':' (MaildirEntryName.Key); the rest is parsed only for files new to the index.
-                var fileName = Encoding.UTF8.GetString(name);
-                var colon = fileName.IndexOf(':', StringComparison.Ordinal);
-                var key = colon < 0 ? fileName : fileName[..colon];
-                if (key.Length > 0)
+                if (DiskFile.FromName(name, isNew) is { } file)
                 {
-                    entries[key] = new DiskFile(key, fileName, isNew);
+                    entries[file.Key] = file;
                 }
             }
         }
@@ -2309,6 +2309,16 @@ public sealed class MailFolder
     private readonly record struct DiskFile(string Key, string FileName, bool IsNew)
     {
         public MaildirEntryName Name => MaildirEntryName.Parse(FileName);
+
+        /// <summary>A listed name; its key is the part before ':' (MaildirEntryName.Key), the rest is parsed only for files new to the index. Null for an empty key.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+        public static DiskFile? FromName(ReadOnlySpan<byte> name, bool isNew)
+        {
+            var fileName = Encoding.UTF8.GetString(name);
+            var colon = fileName.IndexOf(':', StringComparison.Ordinal);
+            var key = colon < 0 ? fileName : fileName[..colon];
+            return key.Length > 0 ? new DiskFile(key, fileName, isNew) : null;
+        }
 
         public string SubDirectory => IsNew ? "new" : "cur";
     }
