@@ -310,8 +310,12 @@ read_rows() { # stack imap_port pop3_port smtp_port root_pid mailroot
   if wants pop3; then
     quiesce
     log "$stack: POP3 UIDL/LIST on $CORPUS, RETR of $POP_RETR"
+    # Three sessions per repetition: a session takes ≈ 0.3 s, and a LIST of 10,000 is ≈ 95 % poplib's own
+    # parsing, whose CPU time alone swings between ≈ 6 and ≈ 11 ms from one session to the next on this
+    # machine, for either server (bench/results/pop3-list-client-cpu-2026-11-30T2345Z.md); a median of
+    # three was a coin toss between the two modes.
     measure "$stack" pop3 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "box@$DOMAIN" \
-      --retr "$POP_RETR" --repeat "$REPEAT" --timeout "$STEP_TIMEOUT"
+      --retr "$POP_RETR" --repeat "$((REPEAT * 3))" --timeout "$STEP_TIMEOUT"
     echo "pop3 $((SECONDS - started))" >> "$TIMINGS"; started=$SECONDS
   fi
   if wants conns && [ -n "$imap" ] && listening "$imap"; then

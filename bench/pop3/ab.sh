@@ -13,7 +13,9 @@
 # --corpus N        messages in the maildrop (default 10,000, as bench/run.sh).
 # --retr N          RETRs per session (default 1,000, as bench/run.sh).
 # --also NAME=DIR   another Facteur source tree (built in Release unless --skip-build): a column
-#                   "facteur-NAME", e.g. --also before=/tmp/facteur-main.
+#                   "facteur-NAME", e.g. --also before=/tmp/facteur-main. The same tree may be given
+#                   twice under two names; FACTEUR_POP3AB_ENV_<NAME>="VAR=VALUE ..." adds environment
+#                   variables to that column's server (FACTEUR_POP3AB_ENV_facteur to this tree's).
 # --priority MODE   (root) from the warm-up on, every server (all threads, and what Dovecot forks)
 #                   and every client at a higher priority than the rest of the machine, the same for
 #                   every stack, so other work (builds) skews the figures less:
@@ -122,7 +124,9 @@ for stack in "${STACKS[@]}"; do
   name=${stack%%|*} src=${stack#*|}
   fresh_copy "$W/$name-mail"; mkdir -p "$W/$name/spool"; : > "$W/$name/aliases"
   PORT[$name]=$(free_port); mgmt=$(free_port)
-  env Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$W/$name-mail" \
+  extra_var="FACTEUR_POP3AB_ENV_${name#facteur-}"
+  read -r -a extra <<< "${!extra_var:-}"
+  env "${extra[@]}" Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$W/$name-mail" \
     Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$W/$name/aliases" \
     Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
     Smtp__Port="$(free_port)" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
@@ -171,8 +175,15 @@ for line in open(path):
     for key in ("login_s", "uidl_s", "list_s"):
         rows.setdefault(key, {}).setdefault(r["stack"], []).extend(v * 1000 for v in d[key])
     rows.setdefault("retr", {}).setdefault(r["stack"], []).extend(d["retr"] / v for v in d["retr_s"])
+    if "list_cpu_s" in d:
+        rows.setdefault("list_cpu", {}).setdefault(r["stack"], []).extend(v * 1000 for v in d["list_cpu_s"])
+        rows.setdefault("list_idle", {}).setdefault(r["stack"], []).extend(
+            (t - c) * 1000 for t, c in zip(d["list_s"], d["list_cpu_s"]))
+        rows.setdefault("list_waits", {}).setdefault(r["stack"], []).extend(d["list_waits"])
 labels = {"login_s": (f"USER/PASS on {int(corpus):,} msgs", "ms ↓"), "uidl_s": (f"UIDL of {int(corpus):,}", "ms ↓"),
-          "list_s": (f"LIST of {int(corpus):,}", "ms ↓"), "retr": (f"RETR of {int(retr):,}", "msgs/s ↑")}
+          "list_s": (f"LIST of {int(corpus):,}", "ms ↓"), "list_cpu": ("LIST: the client's CPU", "ms"),
+          "list_idle": ("LIST: the client not on a CPU", "ms ↓"), "list_waits": ("LIST: the client blocked", "times ↓"),
+          "retr": (f"RETR of {int(retr):,}", "msgs/s ↑")}
 def fmt(v):
     return f"{v:,.0f}" if v >= 100 else f"{v:.2f}"
 def cell(values):
@@ -189,6 +200,6 @@ for key, (label, unit) in labels.items():
         continue
     anchor = statistics.median(by["dovecot"])
     print(f"| {label} | {unit} | " + " | ".join(cell(by[n]) for n in names) + " | "
-          + " | ".join(f"{statistics.median(by[n]) / anchor:.2f}" for n in facteurs) + " |")
+          + " | ".join(f"{statistics.median(by[n]) / anchor:.2f}" if anchor else "—" for n in facteurs) + " |")
 print("\nper round, LIST ms: " + "; ".join(f"{n} " + " ".join(f"{v:.2f}" for v in rows["list_s"][n]) for n in names))
 PY
