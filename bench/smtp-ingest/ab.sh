@@ -21,6 +21,8 @@
 # rabbit: tree asks for other flags than the running one has. FACTEUR_AB_DELIVERIES_<NAME>=N runs N
 # delivery workers for that rabbit: tree instead of two (docker-compose.yml starts one, the k8s base two);
 # FACTEUR_AB_ENV_DELIVERY_<NAME>="VAR=VALUE ..." adds variables to its delivery workers only.
+# FACTEUR_AB_BROKER_REST=S: a newly started broker idles S seconds before the first stack uses it (is a slow
+# first stack the broker's youth or its first traffic?).
 # Bounded: every measurement has a 300 s timeout.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -184,6 +186,9 @@ rabbit_tree() { # name [mode:]src
         FACTEUR_RABBITMQ_ERL_ARGS="$RABBIT_ERL" "$(dirname "$BENCH")/scripts/rabbitmq.sh" start | tail -1)" = started ] \
       || { log "the private RabbitMQ did not start"; exit 1; }
     log "private RabbitMQ on 127.0.0.1:$RABBIT_PORT, extra Erlang flags: ${RABBIT_ERL:-none}"
+    if [ "${FACTEUR_AB_BROKER_REST:-0}" -gt 0 ]; then
+      log "the broker rests ${FACTEUR_AB_BROKER_REST} s before the first stack on it"; sleep "$FACTEUR_AB_BROKER_REST"
+    fi
   fi
   prefix="$(echo "$name" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')."
   extra_var="FACTEUR_AB_ENV_$name"; read -r -a extra <<< "${!extra_var:-}"
