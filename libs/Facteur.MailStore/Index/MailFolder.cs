@@ -1665,9 +1665,25 @@ public sealed class MailFolder
     {
         var expunged = new List<uint>();
         var removedKeys = new HashSet<string>(StringComparer.Ordinal);
+        // As after a STORE's renames: when the directories are as this process last verified them, the stamp
+        // after its own deletions stands in for a listing until the chain settles. Without it the sync that
+        // ends the EXPUNGE listed the whole folder again (half of an EXPUNGE in 100,000 messages, perf).
+        var before = DirectoryStamp.Read(Path, UidListPath);
+        var verifyBy = OwnChainDeadline(before, DateTime.UtcNow, out _);
+        var surprised = false; // a file not where the index had it, or not deletable: the next sync lists
         foreach (var entry in _index.Entries.ToList())
         {
             if (uids is not null && !uids.Contains(entry.Uid))
+            {
+                continue;
+            }
+
+            // The index's name is the one the last sync found or this process's own rename left, the flags the
+            // session was shown: without \Deleted there, the message is not a candidate, and its file is not looked
+            // at. A stat per message made an EXPUNGE of one message in 100,000 cost ≈ 0.5 s. A \Deleted set by
+            // another program since that sync waits for the next sync, as if this EXPUNGE came first (RFC 3501
+            // §6.4.3 removes what has the flag; a client only knows of it after the sync that shows it).
+            if (requireDeleted && !MaildirEntryName.FlagsOf(entry.FileName).HasFlag(MaildirFlags.Trashed))
             {
                 continue;
             }
@@ -1678,6 +1694,7 @@ public sealed class MailFolder
             {
                 current = System.IO.Path.Combine(Path, found.SubDirectory, found.FileName);
                 name = found.FileName;
+                surprised = true;
             }
 
             if (requireDeleted && !MaildirEntryName.Parse(name).Flags.HasFlag(MaildirFlags.Trashed))
@@ -1688,6 +1705,7 @@ public sealed class MailFolder
             TryDelete(current);
             if (File.Exists(current))
             {
+                surprised = true;
                 continue; // could not delete: keep it
             }
 
@@ -1710,14 +1728,26 @@ public sealed class MailFolder
         }
 
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
+        var listWritten = false;
         if (ReadUidList() is { } document)
         {
             document.Records.RemoveAll(r => removedKeys.Contains(r.Key));
             AtomicFile.Write(UidListPath, document.ToString());
             RememberAppendableList();
+            listWritten = true;
         }
 
+        // new/ is not ours to hold (a delivery takes no lock): a deletion there, or a delivery meanwhile, ends the chain.
+        var after = DirectoryStamp.Read(Path, UidListPath);
+        _ownStamp = verifyBy is { } by && listWritten && !surprised && after.NewTicks == before.NewTicks
+            ? new OwnStamp(after, by, AfterRenames: true)
+            : null;
         WriteIndex();
+        if (_ownStamp is { } mine)
+        {
+            _verified = new VerifiedStamp(mine.Stamp, mine.VerifyByUtc);
+        }
+
         Publish();
         Mailbox.InvalidateQuota();
         return expunged;

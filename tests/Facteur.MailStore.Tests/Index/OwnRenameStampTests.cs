@@ -5,7 +5,7 @@ using Xunit;
 namespace Facteur.MailStore.Tests.Index;
 
 /// <summary>
-/// After its own STORE renames, or its own APPEND/COPY, a process trusts the directory stamp they left instead of
+/// After its own STORE renames, its own APPEND/COPY, or its own EXPUNGE, a process trusts the directory stamp they left instead of
 /// listing cur/ again, but only until that stamp settles: a change by another program is still found — at once
 /// when it moves the directory's mtime, by one listing once the stamp settles when it hid in the same clock tick.
 /// </summary>
@@ -135,6 +135,65 @@ public sealed class OwnRenameStampTests
         Assert.Equal(5, state.Count);
         var fresh = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
         Assert.Equal(state.Messages.Select(m => (m.Uid, m.FileName)), fresh.State.Messages.Select(m => (m.Uid, m.FileName)));
+    }
+
+    [Fact]
+    public async Task A_change_hidden_in_the_same_instant_as_our_expunge_is_found_once_the_stamp_settles()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await SettledInboxAsync(maildir, 4);
+        await inbox.UpdateFlagsAsync(new FlagChange([1u], FlagChangeMode.Add, MessageFlags.Deleted, []));
+        var expunged = DateTime.UtcNow;
+        Assert.Equal([1u], await inbox.ExpungeAsync());
+        HiddenRename(maildir, inbox.State.FindByUid(2)!.FileName, "S");
+
+        var soon = await inbox.SyncAsync();
+        if (DateTime.UtcNow - expunged < DirectoryStamp.SettleTime - TimeSpan.FromMilliseconds(500))
+        {
+            Assert.Equal(MessageFlags.None, soon.FindByUid(2)!.Flags); // trusted our own stamp: no listing yet
+        }
+
+        Assert.Equal([2u, 3u, 4u], soon.Messages.Select(m => m.Uid));
+
+        await Task.Delay(DirectoryStamp.SettleTime + TimeSpan.FromMilliseconds(300));
+        var later = await inbox.SyncAsync();
+        Assert.Equal(MessageFlags.Seen, later.FindByUid(2)!.Flags);
+        Assert.True(later.FindByUid(2)!.ModSeq > soon.FindByUid(2)!.ModSeq);
+    }
+
+    [Fact]
+    public async Task An_expunge_then_a_sync_matches_what_a_fresh_replica_reads_from_the_files()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await SettledInboxAsync(maildir, 5);
+        await inbox.UpdateFlagsAsync(new FlagChange([2u, 4u], FlagChangeMode.Add, MessageFlags.Deleted, []));
+        Assert.Equal([2u, 4u], await inbox.ExpungeAsync());
+        var delivered = maildir.Deliver(IndexTestMaildir.Message("after the expunge"));
+        var ours = await inbox.SyncAsync();
+
+        var fresh = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+
+        Assert.Equal([1u, 3u, 5u, 6u], ours.Messages.Select(m => m.Uid));
+        Assert.Contains(ours.Messages, m => m.FileName == Path.GetFileName(delivered));
+        Assert.Equal(ours.Messages.Select(m => (m.Uid, m.Flags, m.FileName)), fresh.State.Messages.Select(m => (m.Uid, m.Flags, m.FileName)));
+    }
+
+    [Fact]
+    public async Task A_deleted_flag_set_by_another_program_is_expunged_once_a_sync_has_shown_it()
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await SettledInboxAsync(maildir, 3);
+        await inbox.UpdateFlagsAsync(new FlagChange([1u], FlagChangeMode.Add, MessageFlags.Deleted, []));
+        await Task.Delay(50); // a later tick: cur/'s mtime moves
+        RenameAsAnotherProgram(maildir, inbox.State.FindByUid(3)!.FileName, "T");
+
+        // The EXPUNGE removes what the index (the session's view) has flagged; message 3's \Deleted is not
+        // known until a sync shows it (RFC 3501 §6.4.3: as if this EXPUNGE came before the other program's STORE).
+        Assert.Equal([1u], await inbox.ExpungeAsync());
+        Assert.Equal(MessageFlags.Deleted, (await inbox.SyncAsync()).FindByUid(3)!.Flags);
+        Assert.Equal([3u], await inbox.ExpungeAsync());
+        Assert.Equal([2u], inbox.State.Messages.Select(m => m.Uid));
+        Assert.Single(maildir.Files());
     }
 
     /// <summary>A folder of <paramref name="count"/> messages in cur/ whose directory stamp has settled and been recorded.</summary>
