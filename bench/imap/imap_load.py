@@ -110,7 +110,7 @@ def timed(fn):
 def ops(args):
     out = {k: [] for k in ("select_cold_s", "select_warm_s", "fetch_headers_s", "fetch_envelope_cold_s",
                            "fetch_envelope_s", "fetch_bodies_s", "search_s", "search_subject_s", "search_from_s",
-                           "search_text_s", "store_s", "store_one_s", "append_s")}
+                           "search_text_s", "store_s", "store_one_s", "append_s", "delete_one_s")}
     deadline = time.monotonic() + args.timeout
     for rep in range(max(1, min(args.repeat, 20))):
         if time.monotonic() > deadline:
@@ -167,11 +167,23 @@ def ops(args):
                     c.append("INBOX", message.encode())
             out["append_s"].append(timed(appends)[0])
             out["appends"] = min(args.appends, 10_000)
-            # Removed again, unmeasured (UIDPLUS, RFC 4315): the later repetitions, and the POP3 rows after them,
-            # see the corpus as it was.
+            # Removed again (UIDPLUS, RFC 4315), so the later repetitions, and the POP3 rows after them, see the
+            # corpus as it was. The first few one at a time as a client deletes a message — its \Deleted, then a
+            # plain EXPUNGE (the corpus has no other \Deleted message) — timed per message; the rest unmeasured.
             uidnext = next(int(m.group(1)) for line in selected if (m := re.search(rb"\[UIDNEXT (\d+)\]", line)))
-            c.command(f"UID STORE {uidnext}:* +FLAGS.SILENT (\\Deleted)")
-            c.command(f"UID EXPUNGE {uidnext}:*")
+            deletes = min(args.appends, 20)
+
+            def delete_one_by_one():
+                for uid in range(uidnext, uidnext + deletes):
+                    c.command(f"UID STORE {uid} +FLAGS.SILENT (\\Deleted)")
+                    c.command("EXPUNGE")
+            out["delete_one_s"].append(timed(delete_one_by_one)[0] / deletes)
+            if args.appends > deletes:
+                # Never "{uidnext}:*" once they are all gone: with no UID that high, * is the highest UID there is and
+                # the set would name the corpus's last message (RFC 3501 §9, seq-range).
+                rest = f"{uidnext + deletes}:{uidnext + min(args.appends, 10_000) - 1}"
+                c.command(f"UID STORE {rest} +FLAGS.SILENT (\\Deleted)")
+                c.command(f"UID EXPUNGE {rest}")
         c.close()
         out["messages"] = count
         out["fetches"] = len(picks)

@@ -33,6 +33,7 @@ def rows_of(record):
         yield f"STORE ±\\Flagged on one message ({n:,})", "ms", False, ms("store_one_s")
         appends = d.get("appends", 0)
         yield f"APPEND × {appends:,} of 2 KB, one by one ({n:,})", "append/s", True, [appends / x for x in d.get("append_s", []) if x]
+        yield f"Delete one message: UID STORE \\Deleted, then EXPUNGE ({n:,})", "ms", False, ms("delete_one_s")
     elif row in ("imap:idle", "imap:idle-load", "imap:idle-corpus", "imap:idle-corpus-load"):
         xs = sorted(x * 1000 for x in d["idle_wake_s"])
         # Older runs sent one message at a time; imap_load.py idle now says how many senders it ran.

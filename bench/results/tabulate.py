@@ -65,6 +65,9 @@ def metric_rows(results):
             if d.get("append_s"):
                 add(f"IMAP APPEND × {d.get('appends', 0):,} of 2 KB, one by one", "append/s", True, stack,
                     [d.get("appends", 0) / x for x in d["append_s"] if x])
+            if d.get("delete_one_s"):
+                add("IMAP delete one message: UID STORE \\Deleted, then EXPUNGE", "ms", False, stack,
+                    [x * 1000 for x in d["delete_one_s"]])
         elif row in ("imap:idle", "imap:idle-load"):
             xs = sorted(x * 1000 for x in d["idle_wake_s"])
             when = "idle server" if row == "imap:idle" else "SMTP load c=10"
