@@ -1679,10 +1679,11 @@ public sealed class MailFolder
             }
 
             // The index's name is the one the last sync found or this process's own rename left, the flags the
-            // session was shown: without \Deleted there, the message is not a candidate, and its file is not looked
-            // at. A stat per message made an EXPUNGE of one message in 100,000 cost ≈ 0.5 s. A \Deleted set by
-            // another program since that sync waits for the next sync, as if this EXPUNGE came first (RFC 3501
-            // §6.4.3 removes what has the flag; a client only knows of it after the sync that shows it).
+            // session was shown: without \Deleted there, the message is not a candidate, and its file is not
+            // looked at. A stat per message was ≈ 0.2 s of the ≈ 0.5 s an EXPUNGE of one message in 100,000 took.
+            // A \Deleted set by another program since that sync waits for the next sync, as if this EXPUNGE came
+            // first (RFC 3501 §6.4.3 removes what has the flag; a client only knows of it after the sync that
+            // shows it).
             if (requireDeleted && !MaildirEntryName.FlagsOf(entry.FileName).HasFlag(MaildirFlags.Trashed))
             {
                 continue;
