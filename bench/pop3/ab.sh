@@ -124,8 +124,9 @@ for stack in "${STACKS[@]}"; do
   name=${stack%%|*} src=${stack#*|}
   fresh_copy "$W/$name-mail"; mkdir -p "$W/$name/spool"; : > "$W/$name/aliases"
   PORT[$name]=$(free_port); mgmt=$(free_port)
-  extra_var="FACTEUR_POP3AB_ENV_${name#facteur-}"
-  read -r -a extra <<< "${!extra_var:-}"
+  extra_var="FACTEUR_POP3AB_ENV_${name#facteur-}"; extra=()
+  # (a column name that is no shell identifier, e.g. "before-fix", has no such variable)
+  if [[ $extra_var =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; then read -r -a extra <<< "${!extra_var:-}"; fi
   env "${extra[@]}" Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$W/$name-mail" \
     Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$W/$name/aliases" \
     Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
