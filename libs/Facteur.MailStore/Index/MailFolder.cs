@@ -1690,17 +1690,15 @@ public sealed class MailFolder
             }
 
             var current = System.IO.Path.Combine(Path, entry.SubDirectory, entry.FileName);
-            var name = entry.FileName;
             if (!File.Exists(current) && Relocate(entry.Key) is { } found)
             {
-                current = System.IO.Path.Combine(Path, found.SubDirectory, found.FileName);
-                name = found.FileName;
                 surprised = true;
-            }
+                if (requireDeleted && !MaildirEntryName.FlagsOf(found.FileName).HasFlag(MaildirFlags.Trashed))
+                {
+                    continue; // renamed by another program without \Deleted meanwhile: kept
+                }
 
-            if (requireDeleted && !MaildirEntryName.Parse(name).Flags.HasFlag(MaildirFlags.Trashed))
-            {
-                continue;
+                current = System.IO.Path.Combine(Path, found.SubDirectory, found.FileName);
             }
 
             TryDelete(current);
@@ -1738,11 +1736,7 @@ public sealed class MailFolder
             listWritten = true;
         }
 
-        // new/ is not ours to hold (a delivery takes no lock): a deletion there, or a delivery meanwhile, ends the chain.
-        var after = DirectoryStamp.Read(Path, UidListPath);
-        _ownStamp = verifyBy is { } by && listWritten && !surprised && after.NewTicks == before.NewTicks
-            ? new OwnStamp(after, by, AfterRenames: true)
-            : null;
+        _ownStamp = listWritten && !surprised ? OwnStampAfter(before, verifyBy) : null;
         WriteIndex();
         if (_ownStamp is { } mine)
         {
@@ -1850,9 +1844,7 @@ public sealed class MailFolder
             RememberAppendableList(); // appended to one that took appends, or written whole as version 3
             _uidNext = nextUid;
             _byUid = byUid;
-            // new/ is not ours to hold: a delivery there meanwhile (it takes no lock) leaves the chain, and the next sync lists.
-            var after = DirectoryStamp.Read(Path, UidListPath);
-            _ownStamp = verifyBy is { } by && after.NewTicks == before.NewTicks ? new OwnStamp(after, by, AfterRenames: true) : null;
+            _ownStamp = OwnStampAfter(before, verifyBy);
             WriteIndex();
         }
         finally
@@ -1893,6 +1885,17 @@ public sealed class MailFolder
         return startsChain ? now + DirectoryStamp.SettleTime
             : _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own.VerifyByUtc
             : null;
+    }
+
+    /// <summary>
+    /// The stamp right after this process's own APPEND or EXPUNGE, to stand in for a listing until
+    /// <paramref name="verifyBy"/> (<see cref="OwnChainDeadline"/>), or null. new/ is not ours to hold: a delivery there
+    /// meanwhile (it takes no lock), or our own deletion there, moves its time, ends the chain, and the next sync lists.
+    /// </summary>
+    private OwnStamp? OwnStampAfter(DirectoryStamp before, DateTime? verifyBy)
+    {
+        var after = DirectoryStamp.Read(Path, UidListPath);
+        return verifyBy is { } by && after.NewTicks == before.NewTicks ? new OwnStamp(after, by, AfterRenames: true) : null;
     }
 
     /// <summary>
