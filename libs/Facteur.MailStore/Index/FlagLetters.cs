@@ -10,25 +10,28 @@ namespace Facteur.MailStore.Index;
 /// </summary>
 internal static class FlagLetters
 {
+    // Bit tests, not Enum.HasFlag: until the JIT's tier 1 takes over, HasFlag boxes both of its operands, and a
+    // first sync calls this once per message before that happens (a cold SELECT of 10,000 allocated ≈ 3 MB of
+    // boxed flags here: dotnet-trace allocation ticks, 2026-12-01).
     public static MessageFlags ToMessageFlags(MaildirFlags flags)
     {
         var result = MessageFlags.None;
-        if (flags.HasFlag(MaildirFlags.Seen)) result |= MessageFlags.Seen;
-        if (flags.HasFlag(MaildirFlags.Replied)) result |= MessageFlags.Answered;
-        if (flags.HasFlag(MaildirFlags.Flagged)) result |= MessageFlags.Flagged;
-        if (flags.HasFlag(MaildirFlags.Trashed)) result |= MessageFlags.Deleted;
-        if (flags.HasFlag(MaildirFlags.Draft)) result |= MessageFlags.Draft;
+        if ((flags & MaildirFlags.Seen) != 0) result |= MessageFlags.Seen;
+        if ((flags & MaildirFlags.Replied) != 0) result |= MessageFlags.Answered;
+        if ((flags & MaildirFlags.Flagged) != 0) result |= MessageFlags.Flagged;
+        if ((flags & MaildirFlags.Trashed) != 0) result |= MessageFlags.Deleted;
+        if ((flags & MaildirFlags.Draft) != 0) result |= MessageFlags.Draft;
         return result;
     }
 
     public static MaildirFlags ToMaildirFlags(MessageFlags flags)
     {
         var result = MaildirFlags.None;
-        if (flags.HasFlag(MessageFlags.Seen)) result |= MaildirFlags.Seen;
-        if (flags.HasFlag(MessageFlags.Answered)) result |= MaildirFlags.Replied;
-        if (flags.HasFlag(MessageFlags.Flagged)) result |= MaildirFlags.Flagged;
-        if (flags.HasFlag(MessageFlags.Deleted)) result |= MaildirFlags.Trashed;
-        if (flags.HasFlag(MessageFlags.Draft)) result |= MaildirFlags.Draft;
+        if ((flags & MessageFlags.Seen) != 0) result |= MaildirFlags.Seen;
+        if ((flags & MessageFlags.Answered) != 0) result |= MaildirFlags.Replied;
+        if ((flags & MessageFlags.Flagged) != 0) result |= MaildirFlags.Flagged;
+        if ((flags & MessageFlags.Deleted) != 0) result |= MaildirFlags.Trashed;
+        if ((flags & MessageFlags.Draft) != 0) result |= MaildirFlags.Draft;
         return result;
     }
 
