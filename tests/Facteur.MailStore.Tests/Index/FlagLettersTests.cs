@@ -1,7 +1,7 @@
 using Facteur.MailStore.Folders;
 using Facteur.MailStore.Index;
 
-namespace Facteur.MailStore.Tests.Folders;
+namespace Facteur.MailStore.Tests.Index;
 
 public class FlagLettersTests
 {
