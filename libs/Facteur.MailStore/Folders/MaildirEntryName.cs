@@ -45,23 +45,6 @@ public readonly record struct MaildirEntryName(string Key, MaildirFlags Flags, s
         return new MaildirEntryName(key, flags, keywords, SizeField(key, ",S="), SizeField(key, ",W="));
     }
 
-    /// <summary>The flags of a file name, as <see cref="Parse"/> reads them, without its allocations (EXPUNGE looks at every name of a folder).</summary>
-    public static MaildirFlags FlagsOf(string fileName)
-    {
-        ArgumentNullException.ThrowIfNull(fileName);
-        var colon = fileName.IndexOf(':', StringComparison.Ordinal);
-        var flags = MaildirFlags.None;
-        if (colon >= 0 && fileName.AsSpan(colon).StartsWith(InfoPrefix, StringComparison.Ordinal))
-        {
-            foreach (var c in fileName.AsSpan(colon + InfoPrefix.Length))
-            {
-                flags |= FlagOf(c);
-            }
-        }
-
-        return flags;
-    }
-
     /// <summary>The file name for this key with the given flags: flags in ASCII order then keyword letters, as Dovecot writes them.</summary>
     public string WithInfo(MaildirFlags flags, string keywords)
     {

@@ -1684,7 +1684,7 @@ public sealed class MailFolder
             // A \Deleted set by another program since that sync waits for the next sync, as if this EXPUNGE came
             // first (RFC 3501 §6.4.3 removes what has the flag; a client only knows of it after the sync that
             // shows it).
-            if (requireDeleted && !MaildirEntryName.FlagsOf(entry.FileName).HasFlag(MaildirFlags.Trashed))
+            if (requireDeleted && !CarriesDeleted(entry.FileName))
             {
                 continue;
             }
@@ -1693,7 +1693,7 @@ public sealed class MailFolder
             if (!File.Exists(current) && Relocate(entry.Key) is { } found)
             {
                 surprised = true;
-                if (requireDeleted && !MaildirEntryName.FlagsOf(found.FileName).HasFlag(MaildirFlags.Trashed))
+                if (requireDeleted && !CarriesDeleted(found.FileName))
                 {
                     continue; // renamed by another program without \Deleted meanwhile: kept
                 }
@@ -1886,6 +1886,9 @@ public sealed class MailFolder
             : _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own.VerifyByUtc
             : null;
     }
+
+    /// <summary>Whether a file name's info carries T (\Deleted): a bit test on MaildirInfo's flags, no allocation, no boxing.</summary>
+    private static bool CarriesDeleted(string fileName) => (MaildirInfo.Parse(fileName, out _).Flags & MaildirFlags.Trashed) != 0;
 
     /// <summary>
     /// The stamp right after this process's own APPEND or EXPUNGE, to stand in for a listing until

@@ -19,19 +19,6 @@ public sealed class MaildirEntryNameTests
         Assert.Equal(vsize, name.VirtualSize);
     }
 
-    [Theory]
-    [InlineData("1491941793.M41850P8566.mx,S=10956:2,STln", MaildirFlags.Seen | MaildirFlags.Trashed)]
-    [InlineData("1.M2P3.h,S=10,W=12", MaildirFlags.None)]
-    [InlineData("1.M2P3.h,S=10,W=12:2,", MaildirFlags.None)]
-    [InlineData("1.M2P3.h:2,DFPRS", MaildirFlags.Draft | MaildirFlags.Flagged | MaildirFlags.Passed | MaildirFlags.Replied | MaildirFlags.Seen)]
-    [InlineData("1.M2P3.h:2,abt", MaildirFlags.None)] // keyword letters are lower case: t is a keyword, not \Deleted
-    [InlineData("1.M2P3.h:1,T", MaildirFlags.None)] // experimental info (":1,") carries no flags
-    public void Flags_alone_are_read_as_parse_reads_them(string fileName, MaildirFlags flags)
-    {
-        Assert.Equal(flags, MaildirEntryName.FlagsOf(fileName));
-        Assert.Equal(MaildirEntryName.Parse(fileName).Flags, MaildirEntryName.FlagsOf(fileName));
-    }
-
     [Fact]
     public void Info_is_written_with_flags_in_ascii_order_then_keyword_letters()
     {
