@@ -261,6 +261,9 @@ public sealed class MailFolder
         }
     }
 
+    /// <summary>How many syncs of this process listed new/ and cur/ and read the uidlist whole (tests: which syncs did without).</summary>
+    internal int FullSyncs { get; private set; }
+
     /// <summary>Sessions waiting in <see cref="WaitForChangeAsync"/> now (tests, telemetry).</summary>
     internal int Waiters
     {
@@ -906,17 +909,19 @@ public sealed class MailFolder
             return false;
         }
 
+        var knownCur = KnownCurAt(stamp); // read before the own stamp is dropped: it may be what knows cur/
         _ownStamp = null; // the listing below decides afresh
         var modSeqBefore = _index.HighestModSeq;
 
-        if (_knownCur is { } known && known.Matches(stamp) && stampReadUtc < known.TrustUntilUtc
-            && _loaded && _index.UidValidity != 0 && File.Exists(IndexPath)
-            && SyncNewLocked(stamp, stampReadUtc, known.TrustUntilUtc, modSeqBefore) is { } newOnly)
+        if (knownCur is { } known && _loaded && _index.UidValidity != 0 && File.Exists(IndexPath)
+            && CurTrustedUntil(known, stamp, stampReadUtc) is { } trustedUntil
+            && SyncNewLocked(stamp, stampReadUtc, trustedUntil, modSeqBefore) is { } newOnly)
         {
             return newOnly;
         }
 
         _knownCur = null; // set again below from this listing
+        FullSyncs++;
         var document = ReadUidList();
         // Written whole when it is new or loses records, or gains some but cannot take appends (version 1,
         // a damaged line); new files alone are appended.
@@ -1054,12 +1059,10 @@ public sealed class MailFolder
         // What the next sync may take as known without listing cur/ again (SyncNewLocked): when cur/ had settled before
         // this listing, any later change to it moves its time, for good; when it had not (a STORE, an APPEND, a
         // delivery moved to cur/ just before), a change in the same tick of a coarse clock could hide from this
-        // listing, so that trust ends when the tick settles and one listing then looks again — as a STORE's own stamp
-        // (OwnStamp). The uidlist is this sync's own write under the lock, or had settled.
+        // listing, so that trust ends when the tick settles and one look at cur/ then checks it (CurTrustedUntil) — as a
+        // STORE's own stamp (OwnStamp). The uidlist is this sync's own write under the lock, or had settled.
         var settledBefore = (stampReadUtc - DirectoryStamp.SettleTime).Ticks;
-        DateTime? curTrustedUntil = !uidListChanged && stamp.UidListTicks >= settledBefore ? null
-            : stamp.CurTicks < settledBefore ? DateTime.MaxValue
-            : new DateTime(stamp.CurTicks, DateTimeKind.Utc) + DirectoryStamp.SettleTime;
+        DateTime? curTrustedUntil = !uidListChanged && stamp.UidListTicks >= settledBefore ? null : CurTrustAfterListing(stamp, stampReadUtc);
         return FinishSyncLocked(stamp, stampReadUtc, uidListChanged, canAppend || rewriteUidList, curTrustedUntil, indexChanged, modSeqBefore);
     }
 
@@ -1098,7 +1101,9 @@ public sealed class MailFolder
         // Complete: new/ and cur/ were settled before the listing, and the uidlist's time is settled or our own
         // write under the lock (TrustSettledListing).
         var complete = stamp.DirectoriesSettled(stampReadUtc) && (uidListChanged || stamp.IsSettled(stampReadUtc));
-        _ownStamp = trusted is null ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false, complete) : null;
+        _ownStamp = trusted is null
+            ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false, complete, CurKnown: curTrustedUntil is not null)
+            : null;
         _knownCur = curTrustedUntil is { } until ? new KnownCur(stamp.CurTicks, stamp.UidListTicks, stamp.UidListSize, until) : null;
         _appendableList = listAppendable ? new ListStamp(stamp.UidListTicks, stamp.UidListSize) : null;
         if (!File.Exists(IndexPath))
@@ -1233,6 +1238,96 @@ public sealed class MailFolder
     }
 
     /// <summary>
+    /// cur/ and the uidlist as this process knows them, when <paramref name="stamp"/> still shows them: from its last
+    /// listing (<see cref="_knownCur"/>), or from its own changes since — a STORE's renames, an APPEND, an EXPUNGE on a
+    /// chain rooted in a known state (<see cref="OwnStamp.CurKnown"/>) — when only new/ moved after them (a delivery).
+    /// Without the second, the first delivery after a client's own STORE, APPEND or EXPUNGE was found by a full sync of
+    /// the folder, which in 100,000 messages under SMTP load can take 0.7 s of an IDLE wake (docs/README-perf.md).
+    /// </summary>
+    private KnownCur? KnownCurAt(DirectoryStamp stamp)
+    {
+        if (_knownCur is { } known && known.Matches(stamp))
+        {
+            return known;
+        }
+
+        if (_ownStamp is not { CurKnown: true } own)
+        {
+            return null;
+        }
+
+        // Trusted no longer than the chain, nor past the settling of cur/'s own tick: a sync after that must look.
+        var until = new DateTime(Math.Min(own.VerifyByUtc.Ticks, own.Stamp.CurTicks + DirectoryStamp.SettleTime.Ticks), DateTimeKind.Utc);
+        var mine = new KnownCur(own.Stamp.CurTicks, own.Stamp.UidListTicks, own.Stamp.UidListSize, until);
+        return mine.Matches(stamp) ? mine : null;
+    }
+
+    /// <summary>
+    /// Until when <paramref name="known"/> may stand in for a listing of cur/ in this sync and the next, or null for a
+    /// full sync. Within its trust, as it is. Past it, the tick of cur/'s last change has settled, and one look at cur/
+    /// must catch a change another program made in that same tick (a coarse clock cannot tell it from ours): cur/ is
+    /// listed and its names compared with the index's, nothing parsed or built. That look used to be a full sync, which
+    /// also parses the whole uidlist and makes a record, a key and a name per message, and an IDLE wake two seconds
+    /// after a client's own changes waited for it; in 100,000 messages the look takes 65–95 ms on the bench machine
+    /// (docs/README-perf.md, stop 28). Any difference, and the full sync decides as before.
+    /// </summary>
+    private DateTime? CurTrustedUntil(KnownCur known, DirectoryStamp stamp, DateTime stampReadUtc) =>
+        stampReadUtc < known.TrustUntilUtc ? known.TrustUntilUtc
+        : CurListingMatchesIndex() ? CurTrustAfterListing(stamp, stampReadUtc)
+        : null;
+
+    /// <summary>
+    /// How long a listing of cur/ made after <paramref name="stamp"/> was read (at <paramref name="stampReadUtc"/>) holds:
+    /// for good when cur/ had settled before it (any later change moves cur/'s time), else until its time settles (a
+    /// change in the same tick could hide from it until then, as a STORE's own stamp: <see cref="OwnStamp"/>).
+    /// </summary>
+    private static DateTime CurTrustAfterListing(DirectoryStamp stamp, DateTime stampReadUtc) =>
+        stamp.CurTicks < (stampReadUtc - DirectoryStamp.SettleTime).Ticks
+            ? DateTime.MaxValue
+            : new DateTime(stamp.CurTicks, DateTimeKind.Utc) + DirectoryStamp.SettleTime;
+
+    /// <summary>
+    /// Whether cur/ holds exactly the names the index has there: every listed name the full listing would take
+    /// (<see cref="DiskFile.FromName"/>) is one of the index's cur/ names, and as many. Names in a directory are unique,
+    /// so equal counts and no stranger mean equal sets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+    private bool CurListingMatchesIndex()
+    {
+        var expected = new HashSet<string>(_index.Entries.Count, StringComparer.Ordinal);
+        foreach (var entry in _index.Entries)
+        {
+            if (!entry.IsNew && !expected.Add(entry.FileName))
+            {
+                return false;
+            }
+        }
+
+        var names = expected.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> chars = stackalloc char[512]; // a name is at most 255 bytes, so at most 255 UTF-16 units
+        var listed = 0;
+        using var listing = DirectoryListing.Read(System.IO.Path.Combine(Path, "cur"));
+        foreach (var name in listing)
+        {
+            // Decoded as DiskFile.FromName decodes it (invalid bytes replaced alike), so the same name compares equal.
+            var fileName = chars[..Encoding.UTF8.GetChars(name, chars)];
+            if (fileName.IsEmpty || fileName[0] == ':')
+            {
+                continue; // no key: the full listing skips it too
+            }
+
+            if (!names.Contains(fileName))
+            {
+                return false;
+            }
+
+            listed++;
+        }
+
+        return listed == expected.Count;
+    }
+
+    /// <summary>
     /// The sync of a folder whose cur/ and uidlist are as this process last knew them (<see cref="KnownCur"/>), so only
     /// new/ can have changed: new/ alone is listed and its new files get UIDs appended to the uidlist, as Dovecot's
     /// maildir sync skips cur/ while its mtime is unchanged. Every IDLE wake after a delivery is such a sync: in a
@@ -1358,7 +1453,7 @@ public sealed class MailFolder
         // hid in the same instant (a coarse mtime cannot tell it from ours) is found by a listing then.
         var before = DirectoryStamp.Read(Path, UidListPath);
         var now = DateTime.UtcNow;
-        var verifyBy = OwnChainDeadline(before, now, out var startsChain);
+        var verifyBy = OwnChainDeadline(before, now, out var startsChain, out var curKnown);
         var renamed = false;
         var movedFromNew = false;
         var surprised = false; // the index did not match the files: let the next sync list them
@@ -1509,7 +1604,7 @@ public sealed class MailFolder
             _ownStamp = verifyBy is { } by && !surprised
                 && (after.NewTicks == before.NewTicks || movedFromNew)
                 && after.UidListTicks == before.UidListTicks && after.UidListSize == before.UidListSize
-                ? new OwnStamp(after, by, AfterRenames: true)
+                ? new OwnStamp(after, by, AfterRenames: true, CurKnown: curKnown)
                 : null;
         }
 
@@ -1669,7 +1764,7 @@ public sealed class MailFolder
         // after its own deletions stands in for a listing until the chain settles. Without it the sync that
         // ends the EXPUNGE listed the whole folder again (half of an EXPUNGE in 100,000 messages, perf).
         var before = DirectoryStamp.Read(Path, UidListPath);
-        var verifyBy = OwnChainDeadline(before, DateTime.UtcNow, out _);
+        var verifyBy = OwnChainDeadline(before, DateTime.UtcNow, out _, out var curKnown);
         var surprised = false; // a file not where the index had it, or not deletable: the next sync lists
         foreach (var entry in _index.Entries.ToList())
         {
@@ -1736,7 +1831,7 @@ public sealed class MailFolder
             listWritten = true;
         }
 
-        _ownStamp = listWritten && !surprised ? OwnStampAfter(before, verifyBy) : null;
+        _ownStamp = listWritten && !surprised ? OwnStampAfter(before, verifyBy, curKnown) : null;
         WriteIndex();
         if (_ownStamp is { } mine)
         {
@@ -1777,7 +1872,7 @@ public sealed class MailFolder
         // into 100,000 messages, most of its time (perf, 2026-11-30).
         var before = DirectoryStamp.Read(Path, UidListPath);
         var now = DateTime.UtcNow;
-        var verifyBy = OwnChainDeadline(before, now, out _);
+        var verifyBy = OwnChainDeadline(before, now, out _, out var curKnown);
         var records = new List<UidListRecord>(files.Count);
         var uids = new List<uint>(files.Count);
         // Copied, not rebuilt from the entries: one bulk copy of the table (a rebuild hashed 100,000 UIDs per APPEND).
@@ -1844,7 +1939,7 @@ public sealed class MailFolder
             RememberAppendableList(); // appended to one that took appends, or written whole as version 3
             _uidNext = nextUid;
             _byUid = byUid;
-            _ownStamp = OwnStampAfter(before, verifyBy);
+            _ownStamp = OwnStampAfter(before, verifyBy, curKnown);
             WriteIndex();
         }
         finally
@@ -1877,14 +1972,21 @@ public sealed class MailFolder
     /// Until when the stamp right after this process's own changes may stand in for a listing (a STORE's renames, an
     /// APPEND's files), or null: the directories were, before them (<paramref name="before"/>), as this process had
     /// verified them — the index's settled stamp (<paramref name="startsChain"/>: the chain starts now) or the last
-    /// stamp of a chain not yet settled.
+    /// stamp of a chain not yet settled. <paramref name="curKnown"/>: the chain's root knows cur/ and the uidlist for
+    /// good (<see cref="OwnStamp.CurKnown"/>), as the index's settled stamp does.
     /// </summary>
-    private DateTime? OwnChainDeadline(DirectoryStamp before, DateTime now, out bool startsChain)
+    private DateTime? OwnChainDeadline(DirectoryStamp before, DateTime now, out bool startsChain, out bool curKnown)
     {
         startsChain = _loaded && _index.UidValidity != 0 && before == _index.Stamp;
-        return startsChain ? now + DirectoryStamp.SettleTime
-            : _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own.VerifyByUtc
-            : null;
+        if (startsChain)
+        {
+            curKnown = true;
+            return now + DirectoryStamp.SettleTime;
+        }
+
+        var continued = _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own : null;
+        curKnown = continued is { CurKnown: true };
+        return continued?.VerifyByUtc;
     }
 
     /// <summary>Whether a file name's info carries T (\Deleted): a bit test on MaildirInfo's flags, no allocation, no boxing.</summary>
@@ -1895,10 +1997,10 @@ public sealed class MailFolder
     /// <paramref name="verifyBy"/> (<see cref="OwnChainDeadline"/>), or null. new/ is not ours to hold: a delivery there
     /// meanwhile (it takes no lock), or our own deletion there, moves its time, ends the chain, and the next sync lists.
     /// </summary>
-    private OwnStamp? OwnStampAfter(DirectoryStamp before, DateTime? verifyBy)
+    private OwnStamp? OwnStampAfter(DirectoryStamp before, DateTime? verifyBy, bool curKnown)
     {
         var after = DirectoryStamp.Read(Path, UidListPath);
-        return verifyBy is { } by && after.NewTicks == before.NewTicks ? new OwnStamp(after, by, AfterRenames: true) : null;
+        return verifyBy is { } by && after.NewTicks == before.NewTicks ? new OwnStamp(after, by, AfterRenames: true, CurKnown: curKnown) : null;
     }
 
     /// <summary>
@@ -2315,8 +2417,11 @@ public sealed class MailFolder
     /// <paramref name="Complete"/>: a listing's stamp whose new/ and cur/ had settled before the listing
     /// (its uidlist part settled or written by that listing): once it settles unchanged, it is trusted with no
     /// second listing (<see cref="TrustSettledListing"/>).
+    /// <paramref name="CurKnown"/>: cur/ and the uidlist as this stamp shows them are what the index holds, the uidlist
+    /// for good (settled, or written under the lock by this process, as for <see cref="KnownCur"/>); only a change in
+    /// cur/'s last tick could hide, until <paramref name="VerifyByUtc"/>. A chain of own changes keeps it from its root.
     /// </summary>
-    private sealed record OwnStamp(DirectoryStamp Stamp, DateTime VerifyByUtc, bool AfterRenames, bool Complete = false);
+    private sealed record OwnStamp(DirectoryStamp Stamp, DateTime VerifyByUtc, bool AfterRenames, bool Complete = false, bool CurKnown = false);
 
     /// <summary>
     /// cur/'s time and the uidlist's time and size as a listing of this process found or left them, when neither can

@@ -11,6 +11,8 @@ namespace Facteur.MailStore.Tests.Index;
 /// </summary>
 public sealed class NewOnlySyncTests
 {
+    private static readonly TimeSpan PastSettling = DirectoryStamp.SettleTime + TimeSpan.FromMilliseconds(300);
+
     private static string UidListPath(IndexTestMaildir maildir) => Path.Combine(maildir.UserPath, "dovecot-uidlist");
 
     private static string Cur(IndexTestMaildir maildir) => Path.Combine(maildir.UserPath, "cur");
@@ -91,6 +93,117 @@ public sealed class NewOnlySyncTests
         Assert.Equal(MessageFlags.Seen, later.FindByUid(2)!.Flags);
         Assert.Equal(KeyOf(second), later.Messages[^1].Key);
         Assert.Equal(5, later.Count);
+    }
+
+    [Fact]
+    public async Task Once_cur_s_time_settles_one_look_at_cur_that_matches_the_index_stands_for_a_full_sync_for_good()
+    {
+        using var maildir = new IndexTestMaildir();
+        for (var i = 0; i < 3; i++)
+        {
+            maildir.Deliver(IndexTestMaildir.Message($"fresh {i}"), info: "");
+        }
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX"); // cur/ changed just now: trusted until it settles
+        var full = inbox.FullSyncs;
+        await Task.Delay(PastSettling);
+
+        // cur/ is looked at (its names are the index's), new/ alone is synced: no full sync.
+        var first = maildir.Deliver(IndexTestMaildir.Message("first"));
+        var state = await inbox.SyncAsync();
+        Assert.Equal(full, inbox.FullSyncs);
+        Assert.Equal([1u, 2u, 3u, 4u], state.Messages.Select(m => m.Uid));
+        Assert.Equal(KeyOf(first), state.Messages[^1].Key);
+
+        // cur/ had settled before that look, so it holds until cur/'s time moves: a file slipped in with the time put
+        // back stays unseen, as after a full listing of settled directories.
+        var cur = Cur(maildir);
+        var curTime = Directory.GetLastWriteTimeUtc(cur);
+        var hidden = maildir.Deliver(IndexTestMaildir.Message("hidden"), info: "S");
+        Directory.SetLastWriteTimeUtc(cur, curTime);
+        maildir.Deliver(IndexTestMaildir.Message("second"));
+        state = await inbox.SyncAsync();
+        Assert.Equal(5, state.Count);
+        Assert.Equal(full, inbox.FullSyncs);
+
+        Directory.SetLastWriteTimeUtc(cur, DateTime.UtcNow);
+        state = await inbox.SyncAsync();
+        Assert.Equal(KeyOf(hidden), state.Messages[^1].Key);
+        Assert.Equal(full + 1, inbox.FullSyncs);
+    }
+
+    [Fact]
+    public async Task A_file_deleted_from_cur_in_cur_s_last_tick_is_found_by_the_look_once_the_tick_settles()
+    {
+        using var maildir = new IndexTestMaildir();
+        for (var i = 0; i < 3; i++)
+        {
+            maildir.Deliver(IndexTestMaildir.Message($"fresh {i}"), info: "");
+        }
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var full = inbox.FullSyncs;
+        var highest = inbox.State.HighestModSeq;
+
+        // Another program deletes a message in the same tick of a coarse clock: cur/'s time does not move.
+        var cur = Cur(maildir);
+        var curTime = Directory.GetLastWriteTimeUtc(cur);
+        File.Delete(Path.Combine(cur, inbox.State.FindByUid(2)!.FileName));
+        Directory.SetLastWriteTimeUtc(cur, curTime);
+        await Task.Delay(PastSettling);
+        maildir.Deliver(IndexTestMaildir.Message("delivered"));
+        var state = await inbox.SyncAsync();
+
+        Assert.Equal([1u, 3u, 4u], state.Messages.Select(m => m.Uid));
+        Assert.Contains(2u, inbox.ExpungedSince(highest));
+        Assert.Equal(full + 1, inbox.FullSyncs); // the look found one name fewer than the index: the full sync decided
+    }
+
+    [Theory]
+    [InlineData("store")]
+    [InlineData("append")]
+    [InlineData("expunge")]
+    public async Task After_this_process_s_own_change_to_cur_a_delivery_is_synced_by_listing_new_alone_until_cur_s_tick_settles(string change)
+    {
+        using var maildir = new IndexTestMaildir();
+        var inbox = await OpenWithSettledCurAsync(maildir, 3);
+        switch (change)
+        {
+            case "store":
+                await inbox.UpdateFlagsAsync(new FlagChange([2u], FlagChangeMode.Add, MessageFlags.Flagged, []));
+                break;
+            case "append":
+                await inbox.AppendAsync(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(IndexTestMaildir.Message("appended"))), new AppendRequest());
+                break;
+            default:
+                await inbox.UpdateFlagsAsync(new FlagChange([2u], FlagChangeMode.Add, MessageFlags.Deleted, []));
+                await inbox.ExpungeAsync();
+                break;
+        }
+
+        var full = inbox.FullSyncs;
+        var count = inbox.State.Count;
+
+        // Another program slips a file into cur/ in the same tick as that change (cur/'s time put back), and mail arrives:
+        // the delivery is found without listing cur/ (the client's change is what the index already holds).
+        var cur = Cur(maildir);
+        var curTime = Directory.GetLastWriteTimeUtc(cur);
+        var hidden = maildir.Deliver(IndexTestMaildir.Message("hidden"), info: "S");
+        Directory.SetLastWriteTimeUtc(cur, curTime);
+        var delivered = maildir.Deliver(IndexTestMaildir.Message("delivered"));
+        var soon = await inbox.SyncAsync();
+        Assert.Equal(full, inbox.FullSyncs);
+        Assert.Equal(count + 1, soon.Count);
+        Assert.Equal(KeyOf(delivered), soon.Messages[^1].Key);
+
+        // Once that tick has settled, the look at cur/ finds the stranger and the full sync takes it in.
+        await Task.Delay(PastSettling);
+        var later = maildir.Deliver(IndexTestMaildir.Message("later"));
+        var state = await inbox.SyncAsync();
+        Assert.Equal(full + 1, inbox.FullSyncs);
+        Assert.Equal(count + 3, state.Count);
+        Assert.Contains(state.Messages, m => m.Key == KeyOf(hidden));
+        Assert.Contains(state.Messages, m => m.Key == KeyOf(later));
     }
 
     [Fact]
