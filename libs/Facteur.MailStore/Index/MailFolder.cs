@@ -62,6 +62,7 @@ public sealed class MailFolder
     private volatile VerifiedStamp? _verified;
     private OwnStamp? _ownStamp;
     private KnownCur? _knownCur;
+    private Task _curLook = Task.CompletedTask;
     private ListStamp? _appendableList;
     private TimeSpan _pollInterval;
     private CancellationTokenSource? _poll;
@@ -913,11 +914,30 @@ public sealed class MailFolder
         _ownStamp = null; // the listing below decides afresh
         var modSeqBefore = _index.HighestModSeq;
 
-        if (knownCur is { } known && _loaded && _index.UidValidity != 0 && File.Exists(IndexPath)
-            && CurTrustedUntil(known, stamp, stampReadUtc) is { } trustedUntil
-            && SyncNewLocked(stamp, stampReadUtc, trustedUntil, modSeqBefore) is { } newOnly)
+        if (knownCur is { } known && _loaded && _index.UidValidity != 0 && File.Exists(IndexPath))
         {
-            return newOnly;
+            // Past the trust, one look at cur/ (StartCurLookLocked says why): here, before this sync's reply, unless
+            // new/ has just changed — a delivery, which IDLE sessions are waiting to hear of: then on a pool thread,
+            // while this sync and the next ones list new/ alone.
+            DateTime? trustedUntil = known.TrustUntilUtc;
+            var deferred = false;
+            if (stampReadUtc >= known.TrustUntilUtc)
+            {
+                if (stamp.NewTicks >= (stampReadUtc - DirectoryStamp.SettleTime).Ticks)
+                {
+                    StartCurLookLocked(known);
+                    deferred = true;
+                }
+                else
+                {
+                    trustedUntil = CurListingMatches(IndexCurNames()) ? DateTime.MaxValue : null; // cur/ had settled
+                }
+            }
+
+            if (trustedUntil is { } until && SyncNewLocked(stamp, stampReadUtc, until, modSeqBefore, curUnverified: deferred) is { } newOnly)
+            {
+                return newOnly;
+            }
         }
 
         _knownCur = null; // set again below from this listing
@@ -1059,11 +1079,13 @@ public sealed class MailFolder
         // What the next sync may take as known without listing cur/ again (SyncNewLocked): when cur/ had settled before
         // this listing, any later change to it moves its time, for good; when it had not (a STORE, an APPEND, a
         // delivery moved to cur/ just before), a change in the same tick of a coarse clock could hide from this
-        // listing, so that trust ends when the tick settles and one look at cur/ then checks it (CurTrustedUntil) — as a
+        // listing, so that trust ends when the tick settles and one look at cur/ then checks it (StartCurLookLocked) — as a
         // STORE's own stamp (OwnStamp). The uidlist is this sync's own write under the lock, or had settled.
         var settledBefore = (stampReadUtc - DirectoryStamp.SettleTime).Ticks;
-        DateTime? curTrustedUntil = !uidListChanged && stamp.UidListTicks >= settledBefore ? null : CurTrustAfterListing(stamp, stampReadUtc);
-        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged, canAppend || rewriteUidList, curTrustedUntil, indexChanged, modSeqBefore);
+        DateTime? curTrustedUntil = !uidListChanged && stamp.UidListTicks >= settledBefore ? null
+            : stamp.CurTicks < settledBefore ? DateTime.MaxValue
+            : new DateTime(stamp.CurTicks, DateTimeKind.Utc) + DirectoryStamp.SettleTime;
+        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged, canAppend || rewriteUidList, curTrustedUntil, curUnverified: false, indexChanged, modSeqBefore);
     }
 
     /// <summary>
@@ -1071,11 +1093,14 @@ public sealed class MailFolder
     /// entries are in place: the stamps that let the next syncs skip listing, the published state, the waiters'
     /// signal and the index batch. <paramref name="listAppendable"/>: the uidlist as this sync leaves it takes appends;
     /// <paramref name="curTrustedUntil"/>: until when cur/ and the uidlist as this sync found them can be trusted by
-    /// the next one (<see cref="KnownCur"/>), null when not at all.
+    /// the next one (<see cref="KnownCur"/>), null when not at all. <paramref name="curUnverified"/>: cur/ was taken as
+    /// known while the look that checks it still runs (<see cref="LookAtCurAsync"/>): no stamp of this sync is trusted
+    /// for good or marked complete (its new/ had just changed, so neither would be unless the sync outlasted the settle
+    /// time; said here so that nothing rests on that).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private bool FinishSyncLocked(DirectoryStamp stamp, DateTime stampReadUtc, bool uidListChanged, bool listAppendable, DateTime? curTrustedUntil,
-        bool indexChanged, ulong modSeqBefore)
+        bool curUnverified, bool indexChanged, ulong modSeqBefore)
     {
         indexChanged |= FlushSummariesLocked();
 
@@ -1088,7 +1113,7 @@ public sealed class MailFolder
             };
         }
 
-        DirectoryStamp? trusted = stamp.IsSettled(DateTime.UtcNow) ? stamp : null;
+        DirectoryStamp? trusted = !curUnverified && stamp.IsSettled(DateTime.UtcNow) ? stamp : null;
         if (trusted != _index.Stamp)
         {
             _index.Stamp = trusted;
@@ -1100,7 +1125,7 @@ public sealed class MailFolder
         // finds the directories still so may chain its own stamp to this listing (see UpdateFlagsLocked).
         // Complete: new/ and cur/ were settled before the listing, and the uidlist's time is settled or our own
         // write under the lock (TrustSettledListing).
-        var complete = stamp.DirectoriesSettled(stampReadUtc) && (uidListChanged || stamp.IsSettled(stampReadUtc));
+        var complete = !curUnverified && stamp.DirectoriesSettled(stampReadUtc) && (uidListChanged || stamp.IsSettled(stampReadUtc));
         _ownStamp = trusted is null
             ? new OwnStamp(stamp, DateTime.UtcNow + DirectoryStamp.SettleTime, AfterRenames: false, complete, CurKnown: curTrustedUntil is not null)
             : null;
@@ -1256,54 +1281,123 @@ public sealed class MailFolder
             return null;
         }
 
-        // Trusted no longer than the chain, nor past the settling of cur/'s own tick: a sync after that must look.
-        var until = new DateTime(Math.Min(own.VerifyByUtc.Ticks, own.Stamp.CurTicks + DirectoryStamp.SettleTime.Ticks), DateTimeKind.Utc);
+        // Until cur/'s last tick settles: every change of the chain was in that tick or an earlier one, and no other
+        // change showed between them (each link found the directories as the one before left them).
+        var until = new DateTime(own.Stamp.CurTicks, DateTimeKind.Utc) + DirectoryStamp.SettleTime;
         var mine = new KnownCur(own.Stamp.CurTicks, own.Stamp.UidListTicks, own.Stamp.UidListSize, until);
         return mine.Matches(stamp) ? mine : null;
     }
 
-    /// <summary>
-    /// Until when <paramref name="known"/> may stand in for a listing of cur/ in this sync and the next, or null for a
-    /// full sync. Within its trust, as it is. Past it, the tick of cur/'s last change has settled, and one look at cur/
-    /// must catch a change another program made in that same tick (a coarse clock cannot tell it from ours): cur/ is
-    /// listed and its names compared with the index's, nothing parsed or built. That look used to be a full sync, which
-    /// also parses the whole uidlist and makes a record, a key and a name per message, and an IDLE wake two seconds
-    /// after a client's own changes waited for it; in 100,000 messages the look takes 65–95 ms on the bench machine
-    /// (docs/README-perf.md, stop 28). Any difference, and the full sync decides as before.
-    /// </summary>
-    private DateTime? CurTrustedUntil(KnownCur known, DirectoryStamp stamp, DateTime stampReadUtc) =>
-        stampReadUtc < known.TrustUntilUtc ? known.TrustUntilUtc
-        : CurListingMatchesIndex() ? CurTrustAfterListing(stamp, stampReadUtc)
-        : null;
+    /// <summary>The look at cur/ started last (<see cref="LookAtCurAsync"/>); tests wait for it.</summary>
+    internal Task CurLook => _curLook;
 
     /// <summary>
-    /// How long a listing of cur/ made after <paramref name="stamp"/> was read (at <paramref name="stampReadUtc"/>) holds:
-    /// for good when cur/ had settled before it (any later change moves cur/'s time), else until its time settles (a
-    /// change in the same tick could hide from it until then, as a STORE's own stamp: <see cref="OwnStamp"/>).
+    /// Starts the look at cur/ that ends <paramref name="known"/>'s trust, unless one is running: the index's cur/ names
+    /// are copied here, under the lock, and compared with a listing on a pool thread (<see cref="LookAtCurAsync"/>).
+    /// Once the tick of cur/'s last change has settled, one look at cur/ must catch a change another program made in
+    /// that same tick (a coarse clock cannot tell it from ours; Dovecot waits 1 s for the same reason). That look was a
+    /// full sync, which also parses the whole uidlist and makes a record, a key and a name per message: in 100,000
+    /// messages under SMTP load it held an IDLE wake for 650 ms, and the listing and comparison alone took 300–800 ms
+    /// there, so a sync for a delivery does not wait for them (docs/README-perf.md, stop 28).
     /// </summary>
-    private static DateTime CurTrustAfterListing(DirectoryStamp stamp, DateTime stampReadUtc) =>
-        stamp.CurTicks < (stampReadUtc - DirectoryStamp.SettleTime).Ticks
-            ? DateTime.MaxValue
-            : new DateTime(stamp.CurTicks, DateTimeKind.Utc) + DirectoryStamp.SettleTime;
-
-    /// <summary>
-    /// Whether cur/ holds exactly the names the index has there: every listed name the full listing would take
-    /// (<see cref="DiskFile.FromName"/>) is one of the index's cur/ names, and as many. Names in a directory are unique,
-    /// so equal counts and no stranger mean equal sets.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-    private bool CurListingMatchesIndex()
+    private void StartCurLookLocked(KnownCur known)
     {
-        var expected = new HashSet<string>(_index.Entries.Count, StringComparer.Ordinal);
+        if (!_curLook.IsCompleted)
+        {
+            return;
+        }
+
+        var names = IndexCurNames();
+        _curLook = Task.Run(() => LookAtCurAsync(known, names));
+    }
+
+    /// <summary>The names the index has in cur/.</summary>
+    private List<string> IndexCurNames()
+    {
+        var names = new List<string>(_index.Entries.Count);
         foreach (var entry in _index.Entries)
         {
-            if (!entry.IsNew && !expected.Add(entry.FileName))
+            if (!entry.IsNew)
+            {
+                names.Add(entry.FileName);
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// Compares cur/ with <paramref name="names"/> (the index's names there when <paramref name="known"/> was taken), off
+    /// the lock; then, under it: the same, and cur/ still at that time → <paramref name="known"/> holds for good (any later
+    /// change moves cur/'s time); different, or unreadable → nothing this process knew of cur/ holds any more, and a sync is
+    /// asked for, which lists everything.
+    /// </summary>
+    private async Task LookAtCurAsync(KnownCur known, List<string> names)
+    {
+        bool same;
+        try
+        {
+            same = CurListingMatches(names);
+        }
+        catch (IOException)
+        {
+            same = false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            same = false;
+        }
+
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!same)
+            {
+                _knownCur = null;
+                _ownStamp = null;
+                _verified = null;
+                _index.Stamp = null; // never trusted while the look ran (FinishSyncLocked), but nothing of cur/ is now
+            }
+            else if (_knownCur is { } current && current.Matches(known)
+                && Directory.GetLastWriteTimeUtc(System.IO.Path.Combine(Path, "cur")).Ticks == known.CurTicks)
+            {
+                _knownCur = current with { TrustUntilUtc = DateTime.MaxValue };
+            }
+        }
+        catch (IOException)
+        {
+            _knownCur = null;
+            same = false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        if (!same)
+        {
+            RequestSync();
+        }
+    }
+
+    /// <summary>
+    /// Whether cur/ holds exactly <paramref name="names"/>: every listed name the full listing would take
+    /// (<see cref="DiskFile.FromName"/>) is one of them, and as many. Names in a directory are unique, so equal counts
+    /// and no stranger mean equal sets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+    private bool CurListingMatches(List<string> names)
+    {
+        var expected = new HashSet<string>(names.Count, StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (!expected.Add(name))
             {
                 return false;
             }
         }
 
-        var names = expected.GetAlternateLookup<ReadOnlySpan<char>>();
+        var lookup = expected.GetAlternateLookup<ReadOnlySpan<char>>();
         Span<char> chars = stackalloc char[512]; // a name is at most 255 bytes, so at most 255 UTF-16 units
         var listed = 0;
         using var listing = DirectoryListing.Read(System.IO.Path.Combine(Path, "cur"));
@@ -1316,7 +1410,7 @@ public sealed class MailFolder
                 continue; // no key: the full listing skips it too
             }
 
-            if (!names.Contains(fileName))
+            if (!lookup.Contains(fileName))
             {
                 return false;
             }
@@ -1338,7 +1432,7 @@ public sealed class MailFolder
     /// UID of its own here; the next full sync drops that record again, as it does any second record of a key.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-    private bool? SyncNewLocked(DirectoryStamp stamp, DateTime stampReadUtc, DateTime curTrustedUntil, ulong modSeqBefore)
+    private bool? SyncNewLocked(DirectoryStamp stamp, DateTime stampReadUtc, DateTime curTrustedUntil, ulong modSeqBefore, bool curUnverified)
     {
         var listed = new Dictionary<string, DiskFile>(StringComparer.Ordinal);
         using (var listing = DirectoryListing.Read(System.IO.Path.Combine(Path, "new")))
@@ -1404,7 +1498,7 @@ public sealed class MailFolder
             indexChanged = true;
         }
 
-        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged: count > 0, appendable, curTrustedUntil, indexChanged, modSeqBefore);
+        return FinishSyncLocked(stamp, stampReadUtc, uidListChanged: count > 0, appendable, curTrustedUntil, curUnverified, indexChanged, modSeqBefore);
     }
 
     // A STORE 1:* runs this loop and its per-message callees (MaildirInfo, FolderRenames, NewRecord) once per
@@ -2435,6 +2529,9 @@ public sealed class MailFolder
     {
         public bool Matches(DirectoryStamp stamp) =>
             stamp.CurTicks == CurTicks && stamp.UidListTicks == UidListTicks && stamp.UidListSize == UidListSize;
+
+        public bool Matches(KnownCur other) =>
+            other.CurTicks == CurTicks && other.UidListTicks == UidListTicks && other.UidListSize == UidListSize;
     }
 
     /// <summary>

@@ -86,9 +86,12 @@ public sealed class NewOnlySyncTests
             Assert.Equal(MessageFlags.None, soon.FindByUid(2)!.Flags); // new/ alone was listed
         }
 
-        // Once cur/'s time has settled, the next sync lists cur/ again and finds the flag.
+        // Once cur/'s time has settled, the next sync starts a look at cur/, which finds the rename and asks for a sync
+        // that lists cur/ again.
         await Task.Delay(DirectoryStamp.SettleTime + TimeSpan.FromMilliseconds(300));
         var second = maildir.Deliver(IndexTestMaildir.Message("second"));
+        await inbox.SyncAsync();
+        await inbox.CurLook;
         var later = await inbox.SyncAsync();
         Assert.Equal(MessageFlags.Seen, later.FindByUid(2)!.Flags);
         Assert.Equal(KeyOf(second), later.Messages[^1].Key);
@@ -108,12 +111,13 @@ public sealed class NewOnlySyncTests
         var full = inbox.FullSyncs;
         await Task.Delay(PastSettling);
 
-        // cur/ is looked at (its names are the index's), new/ alone is synced: no full sync.
+        // new/ alone is synced, and cur/ is looked at beside it (its names are the index's): no full sync.
         var first = maildir.Deliver(IndexTestMaildir.Message("first"));
         var state = await inbox.SyncAsync();
-        Assert.Equal(full, inbox.FullSyncs);
         Assert.Equal([1u, 2u, 3u, 4u], state.Messages.Select(m => m.Uid));
         Assert.Equal(KeyOf(first), state.Messages[^1].Key);
+        await inbox.CurLook;
+        Assert.Equal(full, inbox.FullSyncs);
 
         // cur/ had settled before that look, so it holds until cur/'s time moves: a file slipped in with the time put
         // back stays unseen, as after a full listing of settled directories.
@@ -152,11 +156,14 @@ public sealed class NewOnlySyncTests
         Directory.SetLastWriteTimeUtc(cur, curTime);
         await Task.Delay(PastSettling);
         maildir.Deliver(IndexTestMaildir.Message("delivered"));
+        Assert.Equal(4, (await inbox.SyncAsync()).Count); // new/ alone; the look starts
+
+        await inbox.CurLook; // one name fewer than the index: a sync is asked for, and it lists everything
         var state = await inbox.SyncAsync();
 
         Assert.Equal([1u, 3u, 4u], state.Messages.Select(m => m.Uid));
         Assert.Contains(2u, inbox.ExpungedSince(highest));
-        Assert.Equal(full + 1, inbox.FullSyncs); // the look found one name fewer than the index: the full sync decided
+        Assert.Equal(full + 1, inbox.FullSyncs);
     }
 
     [Theory]
@@ -196,9 +203,11 @@ public sealed class NewOnlySyncTests
         Assert.Equal(count + 1, soon.Count);
         Assert.Equal(KeyOf(delivered), soon.Messages[^1].Key);
 
-        // Once that tick has settled, the look at cur/ finds the stranger and the full sync takes it in.
+        // Once that tick has settled, the look at cur/ finds the stranger and the full sync it asks for takes it in.
         await Task.Delay(PastSettling);
         var later = maildir.Deliver(IndexTestMaildir.Message("later"));
+        await inbox.SyncAsync();
+        await inbox.CurLook;
         var state = await inbox.SyncAsync();
         Assert.Equal(full + 1, inbox.FullSyncs);
         Assert.Equal(count + 3, state.Count);
