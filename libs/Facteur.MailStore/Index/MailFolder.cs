@@ -1079,8 +1079,8 @@ public sealed class MailFolder
         // What the next sync may take as known without listing cur/ again (SyncNewLocked): when cur/ had settled before
         // this listing, any later change to it moves its time, for good; when it had not (a STORE, an APPEND, a
         // delivery moved to cur/ just before), a change in the same tick of a coarse clock could hide from this
-        // listing, so that trust ends when the tick settles and one look at cur/ then checks it (StartCurLookLocked) — as a
-        // STORE's own stamp (OwnStamp). The uidlist is this sync's own write under the lock, or had settled.
+        // listing, so that trust ends when the tick settles and one look at cur/ then checks it (StartCurLookLocked) —
+        // as a STORE's own stamp (OwnStamp). The uidlist is this sync's own write under the lock, or had settled.
         var settledBefore = (stampReadUtc - DirectoryStamp.SettleTime).Ticks;
         DateTime? curTrustedUntil = !uidListChanged && stamp.UidListTicks >= settledBefore ? null
             : stamp.CurTicks < settledBefore ? DateTime.MaxValue

@@ -7,7 +7,8 @@ namespace Facteur.MailStore.Tests.Index;
 /// <summary>
 /// While cur/ and the uidlist are as this process last knew them, a sync lists new/ alone, as Dovecot's maildir sync
 /// does while cur/'s mtime is unchanged — for good when cur/ had settled before that listing, else until its time
-/// settles; anything new/ cannot explain, or a change of cur/ or of the list, takes the full listing.
+/// settles, when one look at cur/ (its names against the index's; for a delivery's sync, on a pool thread) decides;
+/// anything new/ cannot explain, a change of cur/ or of the list, or a look that differs, takes the full listing.
 /// </summary>
 public sealed class NewOnlySyncTests
 {
