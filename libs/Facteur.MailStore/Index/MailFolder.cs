@@ -1358,14 +1358,15 @@ public sealed class MailFolder
                 _verified = null;
                 _index.Stamp = null; // never trusted while the look ran (FinishSyncLocked), but nothing of cur/ is now
             }
-            else if (_knownCur is { } current && current.Matches(known)
-                && Directory.GetLastWriteTimeUtc(System.IO.Path.Combine(Path, "cur")).Ticks == known.CurTicks)
+            else if (_knownCur is { } current && DirectoryStamp.Read(Path, UidListPath) is var now
+                && current.Matches(now) && known.Matches(now))
             {
                 _knownCur = current with { TrustUntilUtc = DateTime.MaxValue };
             }
         }
         catch (IOException)
         {
+            // The stamp could not be read: nothing is known, and the sync asked for below lists everything.
             _knownCur = null;
             same = false;
         }
@@ -2530,8 +2531,6 @@ public sealed class MailFolder
         public bool Matches(DirectoryStamp stamp) =>
             stamp.CurTicks == CurTicks && stamp.UidListTicks == UidListTicks && stamp.UidListSize == UidListSize;
 
-        public bool Matches(KnownCur other) =>
-            other.CurTicks == CurTicks && other.UidListTicks == UidListTicks && other.UidListSize == UidListSize;
     }
 
     /// <summary>
