@@ -1358,9 +1358,11 @@ public sealed class MailFolder
                 _verified = null;
                 _index.Stamp = null; // never trusted while the look ran (FinishSyncLocked), but nothing of cur/ is now
             }
-            else if (_knownCur is { } current && DirectoryStamp.Read(Path, UidListPath) is var now
-                && current.Matches(now) && known.Matches(now))
+            else if (_knownCur is { } current && current.CurTicks == known.CurTicks
+                && DirectoryStamp.Read(Path, UidListPath).CurTicks == known.CurTicks)
             {
+                // cur/ alone was looked at: the uidlist's time and size are the later syncs' own appends under the
+                // lock (a delivery's sync appends), which the known state already follows.
                 _knownCur = current with { TrustUntilUtc = DateTime.MaxValue };
             }
         }

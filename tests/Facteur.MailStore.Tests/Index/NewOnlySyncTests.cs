@@ -128,6 +128,8 @@ public sealed class NewOnlySyncTests
         Directory.SetLastWriteTimeUtc(cur, curTime);
         maildir.Deliver(IndexTestMaildir.Message("second"));
         state = await inbox.SyncAsync();
+        await inbox.CurLook; // had the first look not held for good, this sync would have started another
+        state = await inbox.SyncAsync();
         Assert.Equal(5, state.Count);
         Assert.Equal(full, inbox.FullSyncs);
 
