@@ -47,6 +47,21 @@ public sealed class OrdinalKeyOrderTests
     }
 
     [Fact]
+    public void Sorts_random_keys_alike_in_long_prefixes_with_units_on_both_sides_of_one_byte()
+    {
+        // Many keys alike in long prefixes (the first 14 units from three letters), so both packs and the
+        // string comparison decide some pairs, with units on either side of one byte and of U+00FF.
+        char[] alphabet = ['\0', '1', '7', '9', '.', 'M', '\u00fe', '\u00ff', '\u0100', '\u2603'];
+        var random = new Random(24);
+        var keys = Enumerable.Range(0, 4_000)
+            .Select(_ => new string(Enumerable.Range(0, random.Next(0, 30)).Select(i => i < 14 ? alphabet[random.Next(3)] : alphabet[random.Next(alphabet.Length)]).ToArray()))
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+
+        AssertSortsAsOrdinal(keys);
+    }
+
+    [Fact]
     public void Sorts_only_the_first_count_items_and_leaves_the_rest()
     {
         string[] keys = ["d", "c", "b", "a"];
