@@ -31,8 +31,8 @@ internal static class StatusCommand
     /// <summary>Writes "* STATUS name (...)" (also used by LIST-STATUS, RFC 5819).</summary>
     public static async Task WriteAsync(ImapSession session, string name, IReadOnlyCollection<string> items, CancellationToken cancellationToken)
     {
-        var folder = await session.RequireMailbox().OpenFolderAsync(name, cancellationToken).ConfigureAwait(false);
-        var snapshot = await folder.SyncAsync(cancellationToken).ConfigureAwait(false);
+        // OpenFolderAsync syncs the folder: its state is this command's (LIST-STATUS asks this of every folder).
+        var snapshot = (await session.RequireMailbox().OpenFolderAsync(name, cancellationToken).ConfigureAwait(false)).State;
         var values = items.Distinct().Select(item => item + " " + item switch
         {
             "MESSAGES" => snapshot.Messages.Count,

@@ -65,11 +65,13 @@ internal sealed class SelectedMailbox
 
     public uint LastUid => Messages.Count == 0 ? 0 : Messages.UidAt(Messages.Count - 1);
 
-    public static async Task<SelectedMailbox> OpenAsync(string name, MailFolder folder, bool readOnly, CancellationToken cancellationToken)
-    {
-        var state = await folder.SyncAsync(cancellationToken).ConfigureAwait(false);
-        return new SelectedMailbox(name, folder, readOnly, state);
-    }
+    /// <summary>
+    /// The view of <paramref name="folder"/> as its last sync left it: the caller has just synced it (SELECT opens the
+    /// folder with <see cref="UserMailbox.OpenFolderAsync"/>, which syncs), so a second sync would only take the folder's
+    /// gate and lock file again to find what the first found. After a first sync of a folder the directories have not
+    /// settled, and that second sync took the lock file, reread the uidlist's first line and checked the index.
+    /// </summary>
+    public static SelectedMailbox Open(string name, MailFolder folder, bool readOnly) => new(name, folder, readOnly, folder.State);
 
     /// <summary>1-based sequence number of a UID, or 0.</summary>
     public uint SequenceOf(uint uid) => Messages.IndexOfUid(uid) is var at and >= 0 ? (uint)at + 1 : 0;
