@@ -10,7 +10,8 @@ ROOT=$PWD
 # Debian packages the tests use: add new ones to this list.
 # isync (mbsync), offlineimap3: the IMAP real-client sync tests.
 # chromium: the webmail browser tests (Playwright drives /usr/bin/chromium).
-APT_PACKAGES=(rabbitmq-server swaks python3 python3-dkim curl openssl whois postfix dovecot-core dovecot-imapd dovecot-pop3d fetchmail getmail6 isync offlineimap3 docker-compose chromium libsodium23 e2fsprogs)
+APT_PACKAGES=(rabbitmq-server swaks libnet-ssleay-perl python3 python3-dkim curl openssl whois postfix dovecot-core dovecot-imapd dovecot-pop3d fetchmail getmail6 isync offlineimap3 docker-compose chromium libsodium23 e2fsprogs)
+# libnet-ssleay-perl: swaks's STARTTLS and implicit TLS (only a Recommends of swaks, and the install skips those).
 # e2fsprogs: chattr (an immutable file is how the MailStore tests make rename(2) fail as root).
 # libsodium23: native {ARGON2ID}/{ARGON2I} (as Dovecot); the managed fallback is tested too.
 # Node for deploy/validate (kubernetes-models); Debian's nodejs/npm only when no node is installed.
