@@ -57,7 +57,7 @@ internal static class SelectCommands
 
         var folder = await session.RequireMailbox().OpenFolderAsync(name, cancellationToken).ConfigureAwait(false);
         var readOnly = request.Name == "EXAMINE";
-        var mailbox = SelectedMailbox.Open(name, folder, readOnly); // OpenFolderAsync synced it (RFC 3501 §6.3.1: the state now)
+        var mailbox = SelectedMailbox.Open(name, folder, readOnly); // as OpenFolderAsync's sync just found it (RFC 3501 §6.3.1)
         var reply = session.Reply;
         reply.Untagged("FLAGS " + ImapFlags.FolderFlags(mailbox.Keywords));
         reply.Untagged($"{mailbox.Count} EXISTS");

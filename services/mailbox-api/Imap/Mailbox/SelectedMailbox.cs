@@ -67,9 +67,9 @@ internal sealed class SelectedMailbox
 
     /// <summary>
     /// The view of <paramref name="folder"/> as its last sync left it: the caller has just synced it (SELECT opens the
-    /// folder with <see cref="UserMailbox.OpenFolderAsync"/>, which syncs), so a second sync would only take the folder's
-    /// gate and lock file again to find what the first found. After a first sync of a folder the directories have not
-    /// settled, and that second sync took the lock file, reread the uidlist's first line and checked the index.
+    /// folder with <see cref="UserMailbox.OpenFolderAsync"/>, which syncs), so a second sync would only find what the
+    /// first found. It cost the directories' times and an open and read of the index's header, and when the folder had
+    /// changed in the last two seconds (a delivery, a STORE) the folder's gate and lock file as well.
     /// </summary>
     public static SelectedMailbox Open(string name, MailFolder folder, bool readOnly) => new(name, folder, readOnly, folder.State);
 
