@@ -7,9 +7,10 @@ namespace Facteur.Hosting.Tests;
 public sealed class TelemetryTests
 {
     [Fact]
-    public async Task Activities_of_every_facteur_source_and_of_masstransit_are_recorded_by_a_started_host()
+    public async Task Activities_of_every_facteur_source_and_of_masstransit_are_recorded_by_a_host_that_exports_them()
     {
-        await using var host = await ManagementHost.StartAsync();
+        // Nothing listens there: the spans are recorded and their export fails quietly.
+        await using var host = await ManagementHost.StartAsync(settings: new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9" });
         using var smtp = new ActivitySource("Facteur.Smtp");
         using var delivery = new ActivitySource("Facteur.Delivery");
         using var unrelated = new ActivitySource("SomeoneElse.Library");
@@ -21,8 +22,52 @@ public sealed class TelemetryTests
         Assert.NotNull(session);
         Assert.True(session.Recorded);
         Assert.NotNull(write);
+        Assert.True(write.Recorded);
         Assert.Null(other);
         Assert.True(new ActivitySource(FacteurTelemetry.MassTransit).HasListeners());
+    }
+
+    [Fact]
+    public async Task A_host_without_an_otlp_endpoint_records_no_span_but_keeps_the_trace_context()
+    {
+        await using var host = await ManagementHost.StartAsync();
+        using var smtp = new ActivitySource("Facteur.Smtp");
+
+        using var session = smtp.StartActivity("smtp.session");
+
+        // Created for propagation only: no tags are filled in and nothing is exported.
+        Assert.NotNull(session);
+        Assert.False(session.Recorded);
+        Assert.False(session.IsAllDataRequested);
+        Assert.NotEqual(default, session.TraceId);
+    }
+
+    [Fact]
+    public async Task A_sampler_chosen_with_OTEL_TRACES_SAMPLER_records_spans_without_an_otlp_endpoint()
+    {
+        await using var host = await ManagementHost.StartAsync(settings: new Dictionary<string, string?> { ["OTEL_TRACES_SAMPLER"] = "always_on" });
+        using var smtp = new ActivitySource("Facteur.Smtp");
+
+        using var session = smtp.StartActivity("smtp.session");
+
+        Assert.NotNull(session);
+        Assert.True(session.Recorded);
+    }
+
+    [Theory]
+    [InlineData(null, null, false)]
+    [InlineData("", "", false)]
+    [InlineData("http://127.0.0.1:4317", null, true)]
+    [InlineData(null, "parentbased_traceidratio", true)]
+    public void Spans_are_recorded_only_when_exported_or_a_sampler_is_chosen(string? endpoint, string? sampler, bool expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
+            ["OTEL_TRACES_SAMPLER"] = sampler,
+        }).Build();
+
+        Assert.Equal(expected, FacteurTelemetry.RecordsSpans(configuration));
     }
 
     [Fact]

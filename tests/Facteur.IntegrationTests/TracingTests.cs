@@ -28,6 +28,9 @@ public sealed class TracingTests
             builder.Configuration[key.Replace("__", ":")] = value;
         }
 
+        // No OTLP endpoint here: the test exports in memory, so it chooses a sampler as an operator
+        // would (without one the services record no span, FacteurDefaults says why).
+        builder.Configuration["OTEL_TRACES_SAMPLER"] = "always_on";
         builder.AddFacteurDefaults();
         builder.AddSmtpGateway();
         builder.AddDelivery();

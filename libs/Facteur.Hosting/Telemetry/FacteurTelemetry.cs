@@ -25,4 +25,12 @@ internal static class FacteurTelemetry
 
     public static bool OtlpEnabled(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>
+    /// Spans are recorded when something exports them (an OTLP endpoint) or when the operator
+    /// chose a sampler (<c>OTEL_TRACES_SAMPLER</c>, which the SDK then reads itself); otherwise
+    /// the tracer provider samples nothing.
+    /// </summary>
+    public static bool RecordsSpans(IConfiguration configuration) =>
+        OtlpEnabled(configuration) || !string.IsNullOrWhiteSpace(configuration["OTEL_TRACES_SAMPLER"]);
 }
