@@ -198,6 +198,9 @@ trap 'exit 130' INT TERM
 log "generating $CORPUS messages (work folder $W)"
 timed setup python3 "$BENCH/anchors/gen_maildir.py" "$W/pristine" "$DOMAIN" --corpus-user box --messages "$CORPUS" \
   --empty-user bench --empty-user probe --empty-user idle --warm-user warm --passwd "$W/passwd"
+# shellcheck source=imap/cold-copies.sh
+. "$BENCH/imap/cold-copies.sh"
+cold_users_passwd "$W/passwd" "$DOMAIN" "$REPEAT"
 fresh_copy() { rm -rf "$1"; mkdir -p "$(dirname "$1")"; cp -a "$W/pristine" "$1"; }
 
 # One measurement: runs the command, appends {"stack","row","data"} (or "error") to results.jsonl.
@@ -286,7 +289,9 @@ read_rows() { # stack imap_port pop3_port smtp_port root_pid mailroot
   if wants imap; then
     if [ -n "$imap" ] && listening "$imap"; then
       log "$stack: IMAP SELECT/FETCH/SEARCH/STORE on $CORPUS messages"
+      cold_copies "$mail" "$DOMAIN" "$REPEAT"
       measure "$stack" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
+        --cold-users "$(cold_users "$REPEAT" "$DOMAIN")" \
         --fetches "$IMAP_FETCH" --appends "$IMAP_APPENDS" --repeat "$REPEAT" --timeout "$STEP_TIMEOUT"
       log "$stack: IMAP IDLE wake latency"
       measure "$stack" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \

@@ -7,7 +7,7 @@
 #   bench/imap/run.sh [--corpus 10000,100000] [--repeat N] [--repeat-large N] [--fetches N] [--appends N]
 #                     [--conns 1000,10000] [--anchor-conns LIST] [--idle-samples N] [--corpus-idle]
 #                     [--idle-only] [--idle-user NAME] [--data DIR] [--skip-build] [--quick]
-#                     [--also NAME=SOURCE_ROOT]... [--keep]
+#                     [--cold-selects N] [--also NAME=SOURCE_ROOT]... [--keep]
 #
 # --corpus LIST     mailbox sizes (default 10000,100000); the IDLE and idle-connection rows run once,
 #                   on an empty mailbox of their own.
@@ -19,6 +19,8 @@
 #                   as bench/facteur-build.sh's FACTEUR_BENCH_BUILD says, default dotnet build
 #                   -c Release; a jit: or r2r: prefix on DIR picks that tree's own), e.g.
 #                   --also before=/tmp/facteur-main or --also r2r=r2r:. : a column "Facteur (NAME)".
+# --cold-selects N  cold SELECTs per stack and corpus (default: --repeat): the corpus mailbox's first, then
+#                   one each of N-1 copies made beside it just before (bench/imap/cold-copies.sh).
 # --no-extra        leave out the IDLE and idle-connection rows (e.g. a second run for another size).
 # --idle-only       only the IDLE wake rows, idle server and under SMTP load (smtp-source -s 10 to the
 #                   corpus user, as bench/run.sh), --repeat times with the stacks interleaved per round
@@ -41,7 +43,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH="$ROOT/bench"
 CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 APPENDS=100 CONNS="1000,10000" IDLE_SAMPLES=200 BUILD=1 KEEP=0 REST=10
-STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0 IDLE_ONLY=0 IDLE_USER=idle CORPUS_IDLE=0
+STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0 IDLE_ONLY=0 IDLE_USER=idle CORPUS_IDLE=0 COLD_SELECTS=
 ALSO=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -61,13 +63,16 @@ while [ $# -gt 0 ]; do
     --idle-user) IDLE_USER=${2:?}; shift ;;
     --corpus-idle) CORPUS_IDLE=1 ;;
     --appends) APPENDS=${2:?}; shift ;;
+    --cold-selects) COLD_SELECTS=${2:?}; shift ;;
     --quick) CORPORA=300 REPEAT=1 FETCHES=50 APPENDS=10 CONNS=50 IDLE_SAMPLES=3 REST=2 STEP_TIMEOUT=120 ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "imap/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 ANCHOR_CONNS=${ANCHOR_CONNS:-$CONNS}
+COLD_SELECTS=${COLD_SELECTS:-$REPEAT}
+[[ "$COLD_SELECTS" =~ ^[1-9]$ ]] || { echo "imap/run.sh: --cold-selects is 1..9" >&2; exit 2; }
 # The load of the "under SMTP load" IDLE row goes to the corpus user, unless the IDLE rows watch it: then to
 # the empty one, so each EXISTS the watcher sees is one of its own samples.
 LOAD_USER=box
@@ -85,6 +90,8 @@ done
 # tree in FACTEUR_BENCH_BUILD's mode, an --also tree in its own prefix's or the same).
 # shellcheck source=../facteur-build.sh
 . "$BENCH/facteur-build.sh"
+# shellcheck source=cold-copies.sh
+. "$BENCH/imap/cold-copies.sh"
 facteur_check_mode "$FACTEUR_BENCH_BUILD" || exit 2
 STACKS=("facteur|$FACTEUR_BENCH_BUILD:$ROOT")
 for also in "${ALSO[@]}"; do
@@ -207,8 +214,9 @@ run_stack() { # stack corpus pristine extra
     idle_rows "$stack" "$corpus" "$imap" "$smtp" "$IDLE_USER" "$LOAD_USER"
   else
     log "$stack: IMAP ops on $corpus messages ($repeat repetition(s))"
+    cold_copies "$mail" "$DOMAIN" "$COLD_SELECTS"
     measure "$stack" "$corpus" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
-      --fetches "$FETCHES" --appends "$APPENDS" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
+      --cold-users "$(cold_users "$COLD_SELECTS" "$DOMAIN")" --fetches "$FETCHES" --appends "$APPENDS" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
     # The same server, its corpus mailbox just selected, fetched and stored on: a client now IDLEs in it.
     if [ "$CORPUS_IDLE" = 1 ]; then idle_rows "$stack" "$corpus" "$imap" "$smtp" box idle; fi
   fi
@@ -251,6 +259,7 @@ for corpus in ${CORPORA//,/ }; do
     [ "$times" = 1 ] || python3 "$BENCH/imap/replicate_maildir.py" "$W/pristine/$DOMAIN/box" --times "$times"
     printf '{"stack":"data","corpus":%s,"row":"generate","data":{"seconds":%s}}\n' "$corpus" "$(( $(date +%s) - started ))" >> "$RESULTS"
   fi
+  cold_users_passwd "$W/passwd" "$DOMAIN" "$COLD_SELECTS"
   if [ "$IDLE_ONLY" = 1 ]; then
     for round in $(seq 1 "$REPEAT"); do
       log "IDLE rows, round $round of $REPEAT"
