@@ -4,8 +4,9 @@ it runs against Dovecot today and against Facteur's mailbox-api unchanged once I
 
 imap_load.py ops   --port P --user U [--fetches 1000] [--repeat 3]
     SELECT cold (first SELECT of the session that follows a fresh copy of the data — the caller
-    copies; with --cold-users u2,u3 also the first SELECT of each of those copies), SELECT warm, FETCH 1:* (BODY.PEEK[HEADER]), UID FETCH 1:* (FLAGS RFC822.SIZE
-    INTERNALDATE ENVELOPE) (a client's header sync; its first run is reported apart: cold caches),
+    copies; with --cold-users u2,u3 also the first SELECT of each of those copies), SELECT warm,
+    FETCH 1:* (BODY.PEEK[HEADER]), UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE ENVELOPE) (a client's
+    header sync; its first run is reported apart: cold caches),
     --fetches random BODY.PEEK[] FETCHes, SEARCH (SUBJECT, FROM, UNSEEN) and UID SEARCH SUBJECT /
     FROM / TEXT one by one, STORE +FLAGS/-FLAGS \\Flagged on 1:* and STORE on one message, and
     with --appends N, N APPENDs of a 2 KB message to the same INBOX, one after another (expunged again after).
