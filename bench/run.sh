@@ -284,14 +284,14 @@ drain() {
 }
 
 read_rows() { # stack imap_port pop3_port smtp_port root_pid mailroot
-  local stack=$1 imap=$2 pop3=$3 smtp=$4 pid=$5 mail=$6
+  local stack=$1 imap=$2 pop3=$3 smtp=$4 pid=$5 mail=$6 cold
   local started=$SECONDS
   if wants imap; then
     if [ -n "$imap" ] && listening "$imap"; then
       log "$stack: IMAP SELECT/FETCH/SEARCH/STORE on $CORPUS messages"
-      cold_copies "$mail" "$DOMAIN" "$REPEAT"
+      cold=$(cold_copies "$mail" "$DOMAIN" "$REPEAT")
       measure "$stack" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
-        --cold-users "$(cold_users "$REPEAT" "$DOMAIN")" \
+        --cold-users "$cold" \
         --fetches "$IMAP_FETCH" --appends "$IMAP_APPENDS" --repeat "$REPEAT" --timeout "$STEP_TIMEOUT"
       log "$stack: IMAP IDLE wake latency"
       measure "$stack" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \

@@ -187,7 +187,7 @@ idle_rows() { # stack corpus imap_port smtp_port watched_user load_user
 # One stack on one corpus: SELECT/FETCH/SEARCH/STORE; with "extra" 1 also IDLE wake latency and idle connections;
 # with "extra" idle only the IDLE wake rows (idle server, then under SMTP load).
 run_stack() { # stack corpus pristine extra
-  local stack=$1 corpus=$2 pristine=$3 extra=$4 mail="$W/$1-$2/mail" repeat=$REPEAT imap smtp pid
+  local stack=$1 corpus=$2 pristine=$3 extra=$4 mail="$W/$1-$2/mail" repeat=$REPEAT imap smtp pid cold
   [ "$corpus" -gt 10000 ] && repeat=$REPEAT_LARGE
   fresh_copy "$pristine" "$mail"
   imap=$(free_port); smtp=$(free_port)
@@ -214,9 +214,9 @@ run_stack() { # stack corpus pristine extra
     idle_rows "$stack" "$corpus" "$imap" "$smtp" "$IDLE_USER" "$LOAD_USER"
   else
     log "$stack: IMAP ops on $corpus messages ($repeat repetition(s))"
-    cold_copies "$mail" "$DOMAIN" "$COLD_SELECTS"
+    cold=$(cold_copies "$mail" "$DOMAIN" "$COLD_SELECTS")
     measure "$stack" "$corpus" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
-      --cold-users "$(cold_users "$COLD_SELECTS" "$DOMAIN")" --fetches "$FETCHES" --appends "$APPENDS" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
+      --cold-users "$cold" --fetches "$FETCHES" --appends "$APPENDS" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
     # The same server, its corpus mailbox just selected, fetched and stored on: a client now IDLEs in it.
     if [ "$CORPUS_IDLE" = 1 ]; then idle_rows "$stack" "$corpus" "$imap" "$smtp" box idle; fi
   fi
