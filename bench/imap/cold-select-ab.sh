@@ -10,6 +10,10 @@
 # Per round and stack: a fresh copy of the Maildir and sync, the server started, bench/imap/imap_load.py's
 # warm-up on the warm user, REST_SECONDS of rest, LOGIN, one timed SELECT INBOX on the corpus user. Prints
 # its wall time and the server's CPU (schedstat run time of its threads) across it and until 1.5 s later.
+# AFTER_RESTART=1: the SELECT measured is the first one of a new server process on a folder whose index the
+# previous process built (the server is started, the corpus SELECTed once, the server stopped and started
+# again): what a restart costs each user, and what a Facteur folder state let go of (Mailbox:
+# FolderStateRetention) costs to reload. Dovecot's own warm SELECT is always this (a process per login).
 # Loopback only; the work folder is removed at the end.
 set -u
 BENCH=$(cd "$(dirname "$0")/.." && pwd); D=$(realpath "${1:?DATA}"); shift; W=$(mktemp -d); chmod 755 "$W"; DOMAIN=bench.test # (Dovecot reads it as its mail user)
@@ -26,6 +30,7 @@ for r in $(seq 1 $ROUNDS); do
     name=${st%%=*}; mail=$W/$name/mail
     rm -rf $W/$name; mkdir -p $W/$name/spool; : > $W/$name/aliases; cp -a $D/pristine $mail; sync
     imap=$(free_port)
+    start_stack() {
     if [ $name = dovecot ]; then
       $BENCH/anchors/dovecot.sh start $W/anchor/dovecot $imap $(free_port) $D/passwd $mail >/dev/null 2>&1
       for _ in $(seq 1 50); do [ -s $W/anchor/dovecot/run/master.pid ] && break; sleep 0.1; done
@@ -44,6 +49,16 @@ for r in $(seq 1 $ROUNDS); do
       # (the server's threads are summed from here on: no children)
     fi
     timeout 120 python3 $BENCH/imap/imap_load.py ops --port $imap --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1
+    }
+    stop_stack() {
+      if [ $name = dovecot ]; then $BENCH/anchors/dovecot.sh stop $W/anchor/dovecot >/dev/null 2>&1; else kill $pid; wait $pid 2>/dev/null; fi
+    }
+    start_stack
+    if [ -n "${AFTER_RESTART:-}" ]; then
+      timeout 600 python3 -c 'import imaplib,sys; m=imaplib.IMAP4("127.0.0.1",int(sys.argv[1])); m.login("box@bench.test","bench-password"); m.select("INBOX"); m.logout()' $imap
+      sleep 3 # a restart comes later than this: what a server writes once the first sync's listing settles is written
+      stop_stack; start_stack
+    fi
     sleep $REST
     c0=$(cpu_of $pid)
     ms=$(timeout 600 python3 - $imap <<'PY'
@@ -54,7 +69,7 @@ print("%.1f"%ms if typ=="OK" else "failed:%s"%data)
 PY
 )
     c1=$(cpu_of $pid); sleep 1.5; c2=$(cpu_of $pid)
-    echo "round $r $name cold_ms $ms cpu_ms $(( (c1-c0)/1000000 )) cpu1500_ms $(( (c2-c0)/1000000 )) load $(cut -d' ' -f1 /proc/loadavg)"
-    if [ $name = dovecot ]; then $BENCH/anchors/dovecot.sh stop $W/anchor/dovecot >/dev/null 2>&1; else kill $pid; wait $pid 2>/dev/null; fi
+    echo "round $r $name ${AFTER_RESTART:+after_restart_}cold_ms $ms cpu_ms $(( (c1-c0)/1000000 )) cpu1500_ms $(( (c2-c0)/1000000 )) load $(cut -d' ' -f1 /proc/loadavg)"
+    stop_stack
   done
 done

@@ -14,6 +14,37 @@ public sealed class FirstSyncTests
     private const int LargeFolder = 5_000;
 
     [Fact]
+    public async Task A_first_sync_left_alone_writes_its_stamp_once_settled_so_the_next_process_lists_nothing()
+    {
+        using var maildir = new IndexTestMaildir();
+        for (var i = 0; i < 3; i++)
+        {
+            maildir.Deliver(IndexTestMaildir.Message($"m{i}"));
+        }
+
+        // Settled directories (delivered a minute ago): the first sync's listing is complete, but its own uidlist
+        // write is too recent to trust, so no stamp goes into the index with it.
+        foreach (var sub in (string[])["new", "cur"])
+        {
+            Directory.SetLastWriteTimeUtc(Path.Combine(maildir.UserPath, sub), DateTime.UtcNow.AddMinutes(-1));
+        }
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX"); // then the client logs out: no later command
+        var indexPath = Path.Combine(maildir.UserPath, FolderIndexFile.FileName);
+        Assert.Null(FolderIndexFile.Read(indexPath)!.Stamp);
+        for (var i = 0; i < 100 && FolderIndexFile.Read(indexPath)?.Stamp is null; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.NotNull(FolderIndexFile.Read(indexPath)?.Stamp);
+        var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX"); // a restart
+        Assert.Equal(0, other.FullSyncs);
+        Assert.Equal(inbox.State.Messages.Select(m => (m.Uid, m.Key)), other.State.Messages.Select(m => (m.Uid, m.Key)));
+        Assert.Equal(1, inbox.FullSyncs);
+    }
+
+    [Fact]
     public async Task A_key_listed_in_both_new_and_cur_on_a_first_sync_gets_one_uid_as_its_cur_file()
     {
         using var maildir = new IndexTestMaildir();
