@@ -66,6 +66,7 @@ public sealed class MailFolder
     private ListStamp? _appendableList;
     private TimeSpan _pollInterval;
     private CancellationTokenSource? _poll;
+    private long _lastUsed = Environment.TickCount64;
     private int _trustScheduled;
 
     internal MailFolder(UserMailbox mailbox, string name, string path)
@@ -101,7 +102,16 @@ public sealed class MailFolder
     /// files become expunges, renamed files (flag changes by others) get new mod-sequences. Cheap
     /// when nothing changed. Concurrent callers share one sync.
     /// </summary>
-    public async Task<FolderState> SyncAsync(CancellationToken cancellationToken = default)
+    public Task<FolderState> SyncAsync(CancellationToken cancellationToken = default)
+    {
+        // A session's use (IMAP syncs after each command): the store keeps the state while it is used. The
+        // syncs a delivery or the IDLE poll start do not count, or a folder that keeps getting mail would
+        // stay in memory with nobody reading it.
+        Volatile.Write(ref _lastUsed, Environment.TickCount64);
+        return SyncUnusedAsync(cancellationToken);
+    }
+
+    private async Task<FolderState> SyncUnusedAsync(CancellationToken cancellationToken = default)
     {
         if (IsUnchangedOnDisk())
         {
@@ -184,7 +194,7 @@ public sealed class MailFolder
         Volatile.Write(ref _syncQueued, 0);
         try
         {
-            await SyncAsync().ConfigureAwait(false);
+            await SyncUnusedAsync().ConfigureAwait(false);
         }
         catch (IOException)
         {
@@ -263,6 +273,13 @@ public sealed class MailFolder
         }
     }
 
+    /// <summary>
+    /// True when a session synced this state within <paramref name="retention"/> (IMAP syncs after each command)
+    /// or waits on it in IDLE: the store keeps it for the next SELECT, counting the retention from then.
+    /// </summary>
+    internal bool InUseWithin(TimeSpan retention) =>
+        Environment.TickCount64 - Volatile.Read(ref _lastUsed) < retention.TotalMilliseconds || Waiters > 0;
+
     /// <summary>How many syncs of this process listed new/ and cur/ and read the uidlist whole (tests: which syncs did without).</summary>
     internal int FullSyncs { get; private set; }
 
@@ -327,7 +344,7 @@ public sealed class MailFolder
                         continue;
                     }
 
-                    await SyncAsync(stop.Token).ConfigureAwait(false);
+                    await SyncUnusedAsync(stop.Token).ConfigureAwait(false);
                     last = stamp;
                 }
                 catch (IOException)
@@ -2237,6 +2254,18 @@ public sealed class MailFolder
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// The store lets go of this state (no session opened it for the retention): what was parsed and not yet
+    /// written goes to <c>facteur-cache</c> now rather than being parsed again by the state that replaces it.
+    /// </summary>
+    internal void FlushPendingInBackground()
+    {
+        if ((!_pendingSummaries.IsEmpty || !_pendingFetchItems.IsEmpty || !_pendingFacts.IsEmpty) && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
+        {
+            _ = Task.Run(FlushSummariesInBackgroundAsync);
+        }
     }
 
     private async Task FlushSummariesInBackgroundAsync()

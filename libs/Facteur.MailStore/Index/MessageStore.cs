@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Facteur.MailStore.Folders;
 
 namespace Facteur.MailStore.Index;
@@ -11,7 +10,7 @@ namespace Facteur.MailStore.Index;
 public sealed class MessageStore
 {
     private const int AnnouncedGeneration = 4096;
-    private readonly ConcurrentDictionary<string, UserMailbox> _users = new(StringComparer.Ordinal);
+    private readonly SharedInstances<UserMailbox> _users = new();
     private readonly Lock _announcedLock = new();
     private HashSet<string> _announced = new(StringComparer.Ordinal);
     private HashSet<string> _announcedBefore = new(StringComparer.Ordinal);
@@ -24,6 +23,7 @@ public sealed class MessageStore
         ArgumentNullException.ThrowIfNull(options);
         MailRoot = System.IO.Path.GetFullPath(mailRoot);
         Options = options;
+        StartReleasingIdle(this, options.FolderStateRetention);
     }
 
     public string MailRoot { get; }
@@ -57,7 +57,24 @@ public sealed class MessageStore
             return null;
         }
 
-        return _users.TryGetValue(maildir.Path, out var mailbox) ? mailbox.OpenedFolder(folder) : null;
+        return _users.Find(maildir.Path)?.OpenedFolder(folder);
+    }
+
+    /// <summary>
+    /// Lets go of the folder states and mailboxes unused for <see cref="MailboxOptions.FolderStateRetention"/>: each
+    /// stays alive while a session holds it, and is collected once none does. A timer calls this; tests call it.
+    /// </summary>
+    public void ReleaseIdle()
+    {
+        var retention = Options.FolderStateRetention;
+        foreach (var mailbox in _users.Alive())
+        {
+            mailbox.ReleaseIdleFolders(retention);
+        }
+
+        // A mailbox goes with its last folder state: a folder holds its mailbox, so a mailbox released while
+        // the folder was still held would take the folder's state with it to the collector.
+        _users.ReleaseIdle(retention, static mailbox => mailbox.HoldsFolders, static _ => { });
     }
 
     /// <summary>
@@ -67,18 +84,19 @@ public sealed class MessageStore
     /// </summary>
     public void NotifyChanged(string user, string folder)
     {
-        UserMailbox mailbox;
+        UserMailbox? mailbox;
         try
         {
-            mailbox = OpenUser(user);
+            // Only a mailbox this process has open has a quota cached or a folder to wake.
+            mailbox = _users.Find(UserMaildir.Open(MailRoot, user).Path);
         }
         catch (ArgumentException)
         {
             return;
         }
 
-        mailbox.InvalidateQuota();
-        mailbox.OpenedFolder(folder)?.RequestSync();
+        mailbox?.InvalidateQuota();
+        mailbox?.OpenedFolder(folder)?.RequestSync();
     }
 
     /// <summary>
@@ -125,6 +143,32 @@ public sealed class MessageStore
 
         var usage = await GetQuotaAsync(user, cancellationToken).ConfigureAwait(false);
         return !usage.WouldExceed(size);
+    }
+
+    /// <summary>
+    /// Sweeps every quarter of the retention (1 s to 1 min) on a timer that holds the store weakly: a store
+    /// nobody uses any more (tests make many) is collected, and its timer stops at its next tick.
+    /// </summary>
+    private static void StartReleasingIdle(MessageStore store, TimeSpan retention)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+        var weak = new WeakReference<MessageStore>(store);
+        Timer? timer = null;
+        timer = new Timer(
+            _ =>
+            {
+                if (weak.TryGetTarget(out var alive))
+                {
+                    alive.ReleaseIdle();
+                }
+                else
+                {
+                    timer?.Dispose();
+                }
+            },
+            null,
+            period,
+            period);
     }
 
     private static string NormalizeUser(string user)

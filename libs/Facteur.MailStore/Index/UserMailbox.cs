@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Facteur.MailStore.Folders;
 
 namespace Facteur.MailStore.Index;
@@ -19,7 +18,7 @@ public sealed class UserMailbox
         [("Drafts", SpecialUse.Drafts), ("Sent", SpecialUse.Sent), ("Trash", SpecialUse.Trash), ("Junk", SpecialUse.Junk), ("Archive", SpecialUse.Archive)];
 
     private const int MaxDirectoryNameLength = 250;
-    private readonly ConcurrentDictionary<string, MailFolder> _folders = new(StringComparer.Ordinal);
+    private readonly SharedInstances<MailFolder> _folders = new();
     private readonly SemaphoreSlim _quotaGate = new(1, 1);
     private (QuotaUsage Usage, DateTimeOffset At)? _quota;
 
@@ -140,7 +139,8 @@ public sealed class UserMailbox
             throw new MailStoreException(MailStoreError.NonExistent, $"Folder {name} does not exist.", ex);
         }
 
-        _folders.TryRemove(Normalize(name), out _);
+        var deleted = Normalize(name);
+        _folders.RemoveWhere(key => key == deleted);
         Directory.Delete(trash, recursive: true);
         InvalidateQuota();
         return Task.CompletedTask;
@@ -206,10 +206,7 @@ public sealed class UserMailbox
             Directory.Move(FolderPath(child), FolderPath(newNormalized + child[normalized.Length..]));
         }
 
-        foreach (var key in _folders.Keys.Where(k => k == normalized || k.StartsWith(normalized + ".", StringComparison.Ordinal)).ToList())
-        {
-            _folders.TryRemove(key, out _);
-        }
+        _folders.RemoveWhere(k => k == normalized || k.StartsWith(normalized + ".", StringComparison.Ordinal));
 
         DirectorySync.Fsync(Path);
         await ChangeSubscriptionsAsync(names =>
@@ -287,7 +284,7 @@ public sealed class UserMailbox
         var normalized = Normalize(name);
         if (!IsInbox(name) && !Directory.Exists(System.IO.Path.Combine(path, "cur")))
         {
-            _folders.TryRemove(normalized, out _);
+            _folders.RemoveWhere(key => key == normalized);
             throw new MailStoreException(MailStoreError.NonExistent, $"Folder {name} does not exist.");
         }
 
@@ -343,7 +340,14 @@ public sealed class UserMailbox
     }
 
     /// <summary>The folder object if this process has it open, else null.</summary>
-    internal MailFolder? OpenedFolder(string name) => _folders.TryGetValue(Normalize(name), out var folder) ? folder : null;
+    internal MailFolder? OpenedFolder(string name) => _folders.Find(Normalize(name));
+
+    /// <summary>True while a folder state of this mailbox is held for reuse: the mailbox is kept with it.</summary>
+    internal bool HoldsFolders => _folders.HoldsAny;
+
+    /// <summary>Lets go of the folder states unused for <paramref name="retention"/> (see <see cref="SharedInstances{T}"/>).</summary>
+    internal void ReleaseIdleFolders(TimeSpan retention) =>
+        _folders.ReleaseIdle(retention, folder => folder.InUseWithin(retention), static folder => folder.FlushPendingInBackground());
 
     internal void InvalidateQuota() => _quota = null;
 

@@ -10,9 +10,14 @@ internal sealed class IndexTestMaildir : IDisposable
     private static int counter;
     private readonly TempMailRoot _root = new();
 
-    public IndexTestMaildir(long quotaBytes = 0)
+    public IndexTestMaildir(long quotaBytes = 0, TimeSpan? folderStateRetention = null)
     {
         Options = new MailboxOptions { QuotaBytes = quotaBytes, LockTimeout = TimeSpan.FromSeconds(20), QuotaCacheDuration = TimeSpan.Zero };
+        if (folderStateRetention is { } retention)
+        {
+            Options.FolderStateRetention = retention;
+        }
+
         Store = new MessageStore(_root.Path, Options);
         UserPath = Path.Combine(_root.Path, "example.org", "alice");
         foreach (var sub in (string[])["cur", "new", "tmp"])
