@@ -31,24 +31,24 @@ for r in $(seq 1 $ROUNDS); do
     rm -rf $W/$name; mkdir -p $W/$name/spool; : > $W/$name/aliases; cp -a $D/pristine $mail; sync
     imap=$(free_port)
     start_stack() {
-    if [ $name = dovecot ]; then
-      $BENCH/anchors/dovecot.sh start $W/anchor/dovecot $imap $(free_port) $D/passwd $mail >/dev/null 2>&1
-      for _ in $(seq 1 50); do [ -s $W/anchor/dovecot/run/master.pid ] && break; sleep 0.1; done
-      pid=$(cat $W/anchor/dovecot/run/master.pid)
-    else
-      spec=${st#*=}; dll=${spec%%:*}; envs=""; [ "$spec" != "$dll" ] && envs=$(echo ${spec#*:} | tr ',' ' ')
-      mgmt=$(free_port)
-      env $envs Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$mail" \
-        Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$D/passwd" Facteur__AliasesFile="$W/$name/aliases" \
-        Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
-        Smtp__Port="$(free_port)" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
-        Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 Http__Port="$(free_port)" \
-        Management__Port="$mgmt" Logging__LogLevel__Default=Warning dotnet $dll > $W/$name.log 2>&1 &
-      pid=$!
-      for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-      # (the server's threads are summed from here on: no children)
-    fi
-    timeout 120 python3 $BENCH/imap/imap_load.py ops --port $imap --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1
+      if [ $name = dovecot ]; then
+        $BENCH/anchors/dovecot.sh start $W/anchor/dovecot $imap $(free_port) $D/passwd $mail >/dev/null 2>&1
+        for _ in $(seq 1 50); do [ -s $W/anchor/dovecot/run/master.pid ] && break; sleep 0.1; done
+        pid=$(cat $W/anchor/dovecot/run/master.pid)
+      else
+        spec=${st#*=}; dll=${spec%%:*}; envs=""; [ "$spec" != "$dll" ] && envs=$(echo ${spec#*:} | tr ',' ' ')
+        mgmt=$(free_port)
+        env $envs Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$mail" \
+          Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$D/passwd" Facteur__AliasesFile="$W/$name/aliases" \
+          Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
+          Smtp__Port="$(free_port)" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
+          Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 Http__Port="$(free_port)" \
+          Management__Port="$mgmt" Logging__LogLevel__Default=Warning dotnet $dll > $W/$name.log 2>&1 &
+        pid=$!
+        for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+        # (the server's threads are summed from here on: no children)
+      fi
+      timeout 120 python3 $BENCH/imap/imap_load.py ops --port $imap --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1
     }
     stop_stack() {
       if [ $name = dovecot ]; then $BENCH/anchors/dovecot.sh stop $W/anchor/dovecot >/dev/null 2>&1; else kill $pid; wait $pid 2>/dev/null; fi

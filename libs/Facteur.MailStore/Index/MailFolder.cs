@@ -217,7 +217,7 @@ public sealed class MailFolder
     /// </summary>
     private bool IsUnchangedOnDisk()
     {
-        if (_verified is not { } verified || !_pendingSummaries.IsEmpty || !_pendingFetchItems.IsEmpty || !_pendingFacts.IsEmpty)
+        if (_verified is not { } verified || HasPending)
         {
             return false;
         }
@@ -453,7 +453,18 @@ public sealed class MailFolder
     /// </summary>
     private void FlushWhenEnoughPending()
     {
-        if (Interlocked.Increment(ref _pendingAdditions) % SummaryFlushThreshold == 0 && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
+        if (Interlocked.Increment(ref _pendingAdditions) % SummaryFlushThreshold == 0)
+        {
+            StartBackgroundFlush();
+        }
+    }
+
+    /// <summary>Summaries, rendered items or file facts kept and not yet written.</summary>
+    private bool HasPending => !_pendingSummaries.IsEmpty || !_pendingFetchItems.IsEmpty || !_pendingFacts.IsEmpty;
+
+    private void StartBackgroundFlush()
+    {
+        if (Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
         {
             // On a pool thread, not inline: the dot-lock is usually free, so an inline start ran the whole flush
             // (index log append, a new base after a rebuild, their fsync) on the thread of the FETCH that
@@ -2123,19 +2134,10 @@ public sealed class MailFolder
     }
 
     /// <summary>
-    /// The stamp of this process's last listing, found unchanged once it has settled, becomes the index's
-    /// trusted stamp without a second listing — when that listing was complete (<see cref="OwnStamp.Complete"/>):
-    /// new/ and cur/ were settled when the stamp was read before it, so any change to them since has moved
-    /// their times, and the uidlist's time was its own write under the lock. Its first line must still name
-    /// the same UIDVALIDITY (a list recreated by someone else in the same tick is listed again). A header
-    /// FETCH of 100,000 messages that outlasted the settle time relisted every name at its end (≈ 11 % of
-    /// its time, dotnet-trace 2026-11-29) only to conclude this.
-    /// </summary>
-    /// <summary>
     /// A complete listing too recent to trust is trusted by the first sync after it settles (TrustSettledListing),
     /// which writes its stamp into the index. A first SELECT followed by nothing (a LOGOUT) left no such sync, so
     /// the next process to open the folder — after a restart, or once this state was let go — found no stamp and
-    /// listed every file again: 100,000 files took 0.88–0.93 s against 0.36–0.62 with the stamp
+    /// listed every file again: 100,000 files took 0.88–0.97 s against 0.44–0.46 with the stamp
     /// (bench/imap/cold-select-ab.sh with AFTER_RESTART=1). One requested sync once it has settled writes it: four
     /// stat calls and a line of index log.
     /// </summary>
@@ -2157,6 +2159,15 @@ public sealed class MailFolder
         }
     }
 
+    /// <summary>
+    /// The stamp of this process's last listing, found unchanged once it has settled, becomes the index's
+    /// trusted stamp without a second listing — when that listing was complete (<see cref="OwnStamp.Complete"/>):
+    /// new/ and cur/ were settled when the stamp was read before it, so any change to them since has moved
+    /// their times, and the uidlist's time was its own write under the lock. Its first line must still name
+    /// the same UIDVALIDITY (a list recreated by someone else in the same tick is listed again). A header
+    /// FETCH of 100,000 messages that outlasted the settle time relisted every name at its end (≈ 11 % of
+    /// its time, dotnet-trace 2026-11-29) only to conclude this.
+    /// </summary>
     private void TrustSettledListing(DirectoryStamp stamp, DateTime nowUtc)
     {
         _ownStamp = null;
@@ -2262,9 +2273,9 @@ public sealed class MailFolder
     /// </summary>
     internal void FlushPendingInBackground()
     {
-        if ((!_pendingSummaries.IsEmpty || !_pendingFetchItems.IsEmpty || !_pendingFacts.IsEmpty) && Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
+        if (HasPending)
         {
-            _ = Task.Run(FlushSummariesInBackgroundAsync);
+            StartBackgroundFlush();
         }
     }
 

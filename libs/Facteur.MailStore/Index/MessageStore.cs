@@ -47,17 +47,7 @@ public sealed class MessageStore
     public MailFolder? FindOpenFolder(string user, string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
-        UserMaildir maildir;
-        try
-        {
-            maildir = UserMaildir.Open(MailRoot, user);
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-
-        return _users.Find(maildir.Path)?.OpenedFolder(folder);
+        return FindUser(user)?.OpenedFolder(folder);
     }
 
     /// <summary>
@@ -74,7 +64,7 @@ public sealed class MessageStore
 
         // A mailbox goes with its last folder state: a folder holds its mailbox, so a mailbox released while
         // the folder was still held would take the folder's state with it to the collector.
-        _users.ReleaseIdle(retention, static mailbox => mailbox.HoldsFolders, static _ => { });
+        _users.ReleaseIdle(retention, static mailbox => mailbox.HoldsFolders);
     }
 
     /// <summary>
@@ -84,17 +74,8 @@ public sealed class MessageStore
     /// </summary>
     public void NotifyChanged(string user, string folder)
     {
-        UserMailbox? mailbox;
-        try
-        {
-            // Only a mailbox this process has open has a quota cached or a folder to wake.
-            mailbox = _users.Find(UserMaildir.Open(MailRoot, user).Path);
-        }
-        catch (ArgumentException)
-        {
-            return;
-        }
-
+        // Only a mailbox this process has open has a quota cached or a folder to wake.
+        var mailbox = FindUser(user);
         mailbox?.InvalidateQuota();
         mailbox?.OpenedFolder(folder)?.RequestSync();
     }
@@ -169,6 +150,19 @@ public sealed class MessageStore
             null,
             period,
             period);
+    }
+
+    /// <summary>The mailbox of <paramref name="user"/> if this process has it alive; null for a name that is not a safe user@domain.</summary>
+    private UserMailbox? FindUser(string user)
+    {
+        try
+        {
+            return _users.Find(UserMaildir.Open(MailRoot, user).Path);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static string NormalizeUser(string user)

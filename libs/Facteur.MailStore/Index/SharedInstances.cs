@@ -46,12 +46,7 @@ internal sealed class SharedInstances<T>
                 }
 
                 slot.LastUsed = Environment.TickCount64;
-                if (slot.Strong is null && slot.Weak?.TryGetTarget(out var held) == true)
-                {
-                    slot.Strong = held;
-                }
-
-                if (slot.Strong is null)
+                if ((slot.Strong = slot.Target) is null)
                 {
                     slot.Strong = create(key);
                     slot.Weak = new WeakReference<T>(slot.Strong);
@@ -70,7 +65,7 @@ internal sealed class SharedInstances<T>
             T? alive;
             lock (slot)
             {
-                alive = slot.Strong ?? (slot.Weak?.TryGetTarget(out var held) == true ? held : null);
+                alive = slot.Target;
             }
 
             if (alive is not null)
@@ -90,11 +85,20 @@ internal sealed class SharedInstances<T>
 
         lock (slot)
         {
-            return slot.Strong ?? (slot.Weak?.TryGetTarget(out var held) == true ? held : null);
+            return slot.Target;
         }
     }
 
-    /// <summary>Forgets the instances whose key matches (a folder deleted or renamed): the next open makes a new one.</summary>
+    /// <summary>Forgets the instance of <paramref name="key"/> (its folder is gone): the next open makes a new one.</summary>
+    public void Remove(string key)
+    {
+        if (_slots.TryGetValue(key, out var slot))
+        {
+            Drop(key, slot);
+        }
+    }
+
+    /// <summary>Forgets the instances whose key matches (a folder renamed with its children): the next open makes a new one.</summary>
     public void RemoveWhere(Func<string, bool> match)
     {
         foreach (var (key, slot) in _slots)
@@ -107,11 +111,11 @@ internal sealed class SharedInstances<T>
     }
 
     /// <summary>
-    /// Holds only weakly each instance unused for <paramref name="retention"/> (<paramref name="released"/> is told
-    /// of each), and forgets the slots of instances already collected. <paramref name="keep"/> says an instance is
-    /// still in use: it vetoes a release, and holds strongly again a released one that a session used since.
+    /// Holds only weakly each instance unused for <paramref name="retention"/> (<paramref name="released"/>, if
+    /// given, is told of each), and forgets the slots of instances already collected. <paramref name="keep"/> says an
+    /// instance is still in use: it vetoes a release, and holds strongly again a released one that a session used since.
     /// </summary>
-    public void ReleaseIdle(TimeSpan retention, Func<T, bool> keep, Action<T> released)
+    public void ReleaseIdle(TimeSpan retention, Func<T, bool> keep, Action<T>? released = null)
     {
         var now = Environment.TickCount64;
         foreach (var (key, slot) in _slots)
@@ -141,7 +145,7 @@ internal sealed class SharedInstances<T>
 
             if (instance is not null)
             {
-                released(instance);
+                released?.Invoke(instance);
             }
             else if (slot.Removed)
             {
@@ -168,5 +172,8 @@ internal sealed class SharedInstances<T>
         public WeakReference<T>? Weak;
         public long LastUsed;
         public bool Removed;
+
+        /// <summary>The instance if it is alive, held strongly or not (read under the slot's lock).</summary>
+        public T? Target => Strong ?? (Weak?.TryGetTarget(out var held) == true ? held : null);
     }
 }

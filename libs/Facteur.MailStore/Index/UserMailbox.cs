@@ -139,8 +139,7 @@ public sealed class UserMailbox
             throw new MailStoreException(MailStoreError.NonExistent, $"Folder {name} does not exist.", ex);
         }
 
-        var deleted = Normalize(name);
-        _folders.RemoveWhere(key => key == deleted);
+        _folders.Remove(Normalize(name));
         Directory.Delete(trash, recursive: true);
         InvalidateQuota();
         return Task.CompletedTask;
@@ -284,7 +283,7 @@ public sealed class UserMailbox
         var normalized = Normalize(name);
         if (!IsInbox(name) && !Directory.Exists(System.IO.Path.Combine(path, "cur")))
         {
-            _folders.RemoveWhere(key => key == normalized);
+            _folders.Remove(normalized);
             throw new MailStoreException(MailStoreError.NonExistent, $"Folder {name} does not exist.");
         }
 
