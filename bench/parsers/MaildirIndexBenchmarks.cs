@@ -85,9 +85,20 @@ public class MaildirIndexBenchmarks
     [IterationSetup(Target = nameof(LoadImapIndex))]
     public void NewProcess()
     {
-        if (!File.Exists(Path.Combine(imapFolder, "facteur-index")))
+        var indexPath = Path.Combine(imapFolder, "facteur-index");
+        if (!File.Exists(indexPath))
         {
-            new MessageStore(mailRoot, new MailboxOptions()).OpenUser("box@bench.test").OpenFolderAsync("INBOX").GetAwaiter().GetResult();
+            // The first process's SELECT, then its background sync once the listing has settled (MailFolder.TrustWhenSettled):
+            // it writes the directory stamp, so the measured load is a restart's (the index read, no listing).
+            var first = new MessageStore(mailRoot, new MailboxOptions());
+            first.OpenUser("box@bench.test").OpenFolderAsync("INBOX").GetAwaiter().GetResult();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!File.ReadLines(indexPath).First().Contains(" D", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100);
+            }
+
+            GC.KeepAlive(first);
         }
 
         store = new MessageStore(mailRoot, new MailboxOptions());
@@ -96,7 +107,7 @@ public class MaildirIndexBenchmarks
     [Benchmark(Description = "IMAP: build the index (first SELECT, no uidlist, no W=)")]
     public async Task<int> BuildImapIndex() => (await store!.OpenUser("box@bench.test").OpenFolderAsync("INBOX")).State.Count;
 
-    [Benchmark(Description = "IMAP: load facteur-index (another process)")]
+    [Benchmark(Description = "IMAP: load facteur-index (another process, directories unchanged)")]
     public async Task<int> LoadImapIndex() => (await store!.OpenUser("box@bench.test").OpenFolderAsync("INBOX")).State.Count;
 
     [Benchmark(Description = "parse dovecot-uidlist")]

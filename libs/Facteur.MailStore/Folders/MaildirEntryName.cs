@@ -20,7 +20,7 @@ public readonly record struct MaildirEntryName(string Key, MaildirFlags Flags, s
     {
         ArgumentNullException.ThrowIfNull(fileName);
         var colon = fileName.IndexOf(':', StringComparison.Ordinal);
-        var key = colon < 0 ? fileName : fileName[..colon];
+        var key = KeyOf(fileName, colon);
         var flags = MaildirFlags.None;
         var keywords = string.Empty;
         if (colon >= 0 && fileName.AsSpan(colon).StartsWith(InfoPrefix, StringComparison.Ordinal))
@@ -44,6 +44,11 @@ public readonly record struct MaildirEntryName(string Key, MaildirFlags Flags, s
 
         return new MaildirEntryName(key, flags, keywords, SizeField(key, ",S="), SizeField(key, ",W="));
     }
+
+    /// <summary>The key of <paramref name="fileName"/>: everything before its first ':' (the whole name when it has none).</summary>
+    public static string KeyOf(string fileName) => KeyOf(fileName, fileName.IndexOf(':', StringComparison.Ordinal));
+
+    private static string KeyOf(string fileName, int colon) => colon < 0 ? fileName : fileName[..colon];
 
     /// <summary>The file name for this key with the given flags: flags in ASCII order then keyword letters, as Dovecot writes them.</summary>
     public string WithInfo(MaildirFlags flags, string keywords)

@@ -1,3 +1,5 @@
+using Facteur.MailStore.Folders;
+
 namespace Facteur.MailStore.Index;
 
 /// <summary>One message line of <c>facteur-index</c>, mutable while the folder's lock is held.</summary>
@@ -5,7 +7,21 @@ internal sealed class IndexEntry
 {
     public required uint Uid { get; init; }
 
-    public required string Key { get; init; }
+    private string? _key;
+
+    /// <summary>
+    /// The Maildir key. An entry read from <c>facteur-index</c> cuts it from <see cref="FileName"/> on first use: a
+    /// restart's SELECT of 100,000 messages reads as many names and needs none of their keys (11 MB less to allocate).
+    /// A rename keeps the key, so a name taken later gives the same one.
+    /// </summary>
+    public string Key
+    {
+        get => _key ??= MaildirEntryName.KeyOf(FileName);
+        init => _key = value;
+    }
+
+    /// <summary>The key if it was given or cut already, else null (a record takes it from its file name when asked).</summary>
+    public string? KnownKey => _key;
 
     public required string FileName { get; set; }
 

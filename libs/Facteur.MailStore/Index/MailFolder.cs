@@ -2378,11 +2378,11 @@ public sealed class MailFolder
         var dateKnown = entry.InternalDateMs != MessageFileFacts.UnknownDateMs;
         if (entry.Size < 0 || !dateKnown)
         {
-            facts = entry.Facts ??= new MessageFileFacts(this, entry.Uid, entry.Key);
+            facts = entry.Facts ??= new MessageFileFacts(this, entry);
             facts.Seed(entry.Size, entry.InternalDateMs);
         }
 
-        return new MessageRecord(entry.Uid, entry.Key, entry.FileName, entry.IsNew, flags, keywords, entry.ModSeq, entry.Size,
+        return new MessageRecord(entry.Uid, entry.KnownKey!, entry.FileName, entry.IsNew, flags, keywords, entry.ModSeq, entry.Size,
             dateKnown ? DateTimeOffset.FromUnixTimeMilliseconds(entry.InternalDateMs) : DateTimeOffset.MinValue)
         {
             Facts = facts,

@@ -12,7 +12,7 @@ namespace Facteur.MailStore.Index;
 /// the folder's next locked operation, so each file is read once per index, not once per SELECT.
 /// Shared by every record of the message; thread-safe.
 /// </summary>
-internal sealed class MessageFileFacts(MailFolder folder, uint uid, string key)
+internal sealed class MessageFileFacts(MailFolder folder, IndexEntry entry)
 {
     /// <summary>The index's "not read yet" internal date (Unix ms).</summary>
     public const long UnknownDateMs = long.MinValue;
@@ -23,11 +23,12 @@ internal sealed class MessageFileFacts(MailFolder folder, uint uid, string key)
     private long _size = -1;
     private long _dateMs = UnknownDateMs;
 
-    public uint Uid => uid;
+    public uint Uid => entry.Uid;
 
     private Lock Gate => Volatile.Read(ref _lock) ?? Interlocked.CompareExchange(ref _lock, new Lock(), null) ?? _lock;
 
-    public string Key => key;
+    /// <summary>The message's key: the entry's, cut from its name only when a file is opened or the facts are remembered.</summary>
+    public string Key => entry.Key;
 
     /// <summary>The size if known, else -1.</summary>
     public long KnownSize => Volatile.Read(ref _size);
@@ -140,7 +141,7 @@ internal sealed class MessageFileFacts(MailFolder folder, uint uid, string key)
                 return;
             }
 
-            if (folder.OpenMessageHandle(uid, key) is not { } file)
+            if (folder.OpenMessageHandle(Uid, Key) is not { } file)
             {
                 return;
             }

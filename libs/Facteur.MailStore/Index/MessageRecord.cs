@@ -1,10 +1,12 @@
+using Facteur.MailStore.Folders;
+
 namespace Facteur.MailStore.Index;
 
 /// <summary>
 /// One message of a folder as the index knows it, without opening its file.
 /// </summary>
 /// <param name="Uid">The IMAP UID, from <c>dovecot-uidlist</c>.</param>
-/// <param name="Key">The Maildir base name (before <c>:2,</c>), stable across flag changes.</param>
+/// <param name="Key">The Maildir base name (before <c>:2,</c>), stable across flag changes; null to cut it from <paramref name="FileName"/> when first asked.</param>
 /// <param name="FileName">The current file name (key + info), as last seen.</param>
 /// <param name="IsNew">True while the file is still in <c>new/</c>.</param>
 /// <param name="Flags">System flags.</param>
@@ -23,7 +25,17 @@ public sealed record MessageRecord(
     long Size,
     DateTimeOffset InternalDate)
 {
+    private string? _key = Key;
     private readonly long _size = Size;
+
+    /// <summary>The Maildir base name (before <c>:2,</c>), stable across flag changes.</summary>
+    public string Key
+    {
+        // Cut on first use when not given: a restart's SELECT builds a record per message and asks none its key.
+        get => _key ??= MaildirEntryName.KeyOf(FileName);
+        init => _key = value;
+    }
+
     private readonly DateTimeOffset _internalDate = InternalDate;
 
     /// <summary>
