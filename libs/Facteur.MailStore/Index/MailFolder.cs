@@ -2374,18 +2374,17 @@ public sealed class MailFolder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private MessageRecord BuildRecord(IndexEntry entry, MessageFlags flags, IReadOnlyList<string> keywords)
     {
-        MessageFileFacts? facts = null;
         var dateKnown = entry.InternalDateMs != MessageFileFacts.UnknownDateMs;
         if (entry.Size < 0 || !dateKnown)
         {
-            facts = entry.Facts ??= new MessageFileFacts(this, entry);
-            facts.Seed(entry.Size, entry.InternalDateMs);
+            (entry.Facts ??= new MessageFileFacts(this, entry)).Seed(entry.Size, entry.InternalDateMs);
         }
 
+        // The entry's key if it was cut already, else the record takes it from the entry when asked: one string for both.
         return new MessageRecord(entry.Uid, entry.KnownKey!, entry.FileName, entry.IsNew, flags, keywords, entry.ModSeq, entry.Size,
             dateKnown ? DateTimeOffset.FromUnixTimeMilliseconds(entry.InternalDateMs) : DateTimeOffset.MinValue)
         {
-            Facts = facts,
+            Entry = entry,
         };
     }
 

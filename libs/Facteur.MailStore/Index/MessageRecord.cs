@@ -31,18 +31,24 @@ public sealed record MessageRecord(
     /// <summary>The Maildir base name (before <c>:2,</c>), stable across flag changes.</summary>
     public string Key
     {
-        // Cut on first use when not given: a restart's SELECT builds a record per message and asks none its key.
-        get => _key ??= MaildirEntryName.KeyOf(FileName);
+        // Taken on first use when not given: a restart's SELECT builds a record per message and asks none its key.
+        get => _key ??= Entry?.Key ?? MaildirEntryName.KeyOf(FileName);
         init => _key = value;
     }
 
     private readonly DateTimeOffset _internalDate = InternalDate;
 
     /// <summary>
+    /// The index entry this record was built from, or null for a record made elsewhere. Its key is the record's (one
+    /// string for both, cut from the name on first use: see <see cref="IndexEntry.Key"/>), and so are its facts.
+    /// </summary>
+    internal IndexEntry? Entry { get; init; }
+
+    /// <summary>
     /// Where <see cref="Size"/> and <see cref="InternalDate"/> come from while the index does not hold them
     /// (a folder indexed from its file names alone): read from the file on first use, once per message.
     /// </summary>
-    internal MessageFileFacts? Facts { get; init; }
+    internal MessageFileFacts? Facts => Entry?.Facts;
 
     /// <summary>RFC822.SIZE: the message's octets with every line ending counted as CRLF.</summary>
     public long Size

@@ -14,6 +14,8 @@ public sealed class IndexBaseReadTests : IDisposable
 
     private string IndexPath => Path.Combine(_directory, FolderIndexFile.FileName);
 
+    private static string IndexPathOf(IndexTestMaildir maildir) => Path.Combine(maildir.UserPath, FolderIndexFile.FileName);
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static IndexEntry Entry(uint uid, string name, bool isNew = false) => new()
@@ -59,6 +61,7 @@ public sealed class IndexBaseReadTests : IDisposable
         Assert.Equal(written.Generation, read.Generation);
         Assert.Equal((written.UidValidity, written.HighestModSeq, written.Stamp), (read.UidValidity, read.HighestModSeq, read.Stamp));
         Assert.Equal(written.Expunged, read.Expunged);
+        Assert.All(read.Entries, e => Assert.Null(e.KnownKey)); // not cut until asked
         Assert.Equal(entries.Select(Fields), read.Entries.Select(Fields));
         Assert.False(read.HasChanges);
     }
@@ -113,6 +116,37 @@ public sealed class IndexBaseReadTests : IDisposable
         File.AppendAllText(IndexPath, "9 9 1 1 -1 0 -1 0 c " + new string('k', 70 * 1024) + ":2,S\n");
 
         Assert.Null(FolderIndexFile.Read(IndexPath));
+    }
+
+    [Fact]
+    public async Task A_record_and_its_index_entry_share_one_key_string_cut_when_first_asked()
+    {
+        using var maildir = new IndexTestMaildir();
+        var delivered = Enumerable.Range(0, 3).Select(i => Path.GetFileName(maildir.Deliver(IndexTestMaildir.Message($"m{i}"), info: "S"))).ToList();
+        foreach (var sub in (string[])["new", "cur"])
+        {
+            Directory.SetLastWriteTimeUtc(Path.Combine(maildir.UserPath, sub), DateTime.UtcNow.AddMinutes(-1));
+        }
+
+        await maildir.Mailbox.OpenFolderAsync("INBOX");
+        for (var i = 0; i < 100 && FolderIndexFile.Read(IndexPathOf(maildir))?.Stamp is null; i++)
+        {
+            await Task.Delay(100); // the stamp, once the first sync's listing settles (see FirstSyncTests)
+        }
+
+        // A restart: the index is read, the directories are not listed.
+        var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        var state = other.State;
+
+        Assert.Equal(0, other.FullSyncs);
+        Assert.Equal(3, state.Count);
+        foreach (var record in state.Messages)
+        {
+            Assert.NotNull(record.Entry);
+            Assert.Null(record.Entry.KnownKey);
+            Assert.Same(record.Key, record.Entry.Key);
+            Assert.Contains(record.Key + ":2,S", delivered);
+        }
     }
 
     [Fact]
