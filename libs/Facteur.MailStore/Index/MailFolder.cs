@@ -40,6 +40,9 @@ public sealed class MailFolder
     /// </summary>
     private const int CollectionPauseFrom = 4096;
 
+    /// <summary>The size of a <c>facteur-index</c> base (≈ 4,096 lines) from which its load runs inside a <see cref="CollectionPause"/>.</summary>
+    private const long CollectionPauseFromIndexBytes = 4096 * 100;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<uint, (string Key, MessageSummary Summary)> _pendingSummaries = new();
     private readonly ConcurrentDictionary<uint, (string Key, RenderedFetchItems Items)> _pendingFetchItems = new();
@@ -858,6 +861,10 @@ public sealed class MailFolder
 
     private void LoadIndex()
     {
+        // Everything a load makes survives it (an entry and a record per line, the UID table), as in a first sync:
+        // no collection in the middle of a large one (CollectionPause). About four times the base's bytes covers it.
+        var baseLength = IndexBaseLength();
+        using var pause = baseLength >= CollectionPauseFromIndexBytes ? CollectionPause.For((baseLength * 4) + (16L << 20)) : default;
         var read = FolderIndexFile.Read(IndexPath);
         if (read is null)
         {
@@ -888,6 +895,18 @@ public sealed class MailFolder
         }
 
         Publish();
+    }
+
+    private long IndexBaseLength()
+    {
+        try
+        {
+            return new FileInfo(IndexPath).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     // The first sync of a folder (a cold SELECT) runs this once over every file. With tiered compilation its
