@@ -20,7 +20,7 @@ internal sealed class IndexEntry
         init => _key = value;
     }
 
-    /// <summary>The key if it was given or cut already, else null (a record takes it from its file name when asked).</summary>
+    /// <summary>The key if it was given or cut already, else null (the entry's records then take it from the entry when asked).</summary>
     public string? KnownKey => _key;
 
     public required string FileName { get; set; }
