@@ -211,6 +211,13 @@ internal sealed class FolderIndexFile
         }
     }
 
+    /// <summary>The base's length in bytes, 0 when there is none.</summary>
+    public static long Length(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? info.Length : 0;
+    }
+
     /// <summary>The index with its log applied, or null when missing, corrupt, of another version or with a torn log (the caller rebuilds).</summary>
     public static FolderIndexFile? Read(string path)
     {

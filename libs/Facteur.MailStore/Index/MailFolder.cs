@@ -863,7 +863,7 @@ public sealed class MailFolder
     {
         // Everything a load makes survives it (an entry and a record per line, the UID table), as in a first sync:
         // no collection in the middle of a large one (CollectionPause). About four times the base's bytes covers it.
-        var baseLength = IndexBaseLength();
+        var baseLength = FolderIndexFile.Length(IndexPath);
         using var pause = baseLength >= CollectionPauseFromIndexBytes ? CollectionPause.For((baseLength * 4) + (16L << 20)) : default;
         var read = FolderIndexFile.Read(IndexPath);
         if (read is null)
@@ -895,18 +895,6 @@ public sealed class MailFolder
         }
 
         Publish();
-    }
-
-    private long IndexBaseLength()
-    {
-        try
-        {
-            return new FileInfo(IndexPath).Length;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     // The first sync of a folder (a cold SELECT) runs this once over every file. With tiered compilation its
@@ -2644,8 +2632,7 @@ public sealed class MailFolder
         public static DiskFile? FromName(ReadOnlySpan<byte> name, bool isNew)
         {
             var fileName = Encoding.UTF8.GetString(name);
-            var colon = fileName.IndexOf(':', StringComparison.Ordinal);
-            var key = colon < 0 ? fileName : fileName[..colon];
+            var key = MaildirEntryName.KeyOf(fileName);
             return key.Length > 0 ? new DiskFile(key, fileName, isNew) : null;
         }
 
