@@ -1,5 +1,4 @@
 using System.Net;
-using System.Threading.RateLimiting;
 using Facteur.Hosting;
 using Facteur.Hosting.Health;
 using Facteur.Webmail.Auth;
@@ -25,7 +24,6 @@ namespace Facteur.Webmail;
 /// </summary>
 public static class WebmailModule
 {
-    public const string LoginRateLimitPolicy = "webmail-login";
     public const string CookieName = "facteur.session";
     public const string CultureCookieName = ".AspNetCore.Culture";
 
@@ -77,22 +75,6 @@ public static class WebmailModule
             }
         });
 
-        services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(LoginRateLimitPolicy, context =>
-                HttpMethods.IsPost(context.Request.Method)
-                    ? RateLimitPartition.GetFixedWindowLimiter(
-                        context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                        _ => new FixedWindowRateLimiterOptions
-                        {
-                            PermitLimit = context.RequestServices.GetRequiredService<IOptions<WebmailOptions>>().Value.LoginRequestsPerMinute,
-                            Window = TimeSpan.FromMinutes(1),
-                            QueueLimit = 0,
-                        })
-                    : RateLimitPartition.GetNoLimiter("get"));
-        });
-
         services.AddOptions<FormOptions>().Configure<IOptions<FacteurOptions>>((form, facteur) =>
         {
             // Past the message limit but within the request limit, the compose page says what is wrong.
@@ -140,7 +122,7 @@ public static class WebmailModule
         app.UseRequestSizeLimit();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
+        app.UseLoginPostLimit(services => services.GetRequiredService<IOptions<WebmailOptions>>().Value.LoginRequestsPerMinute);
         app.MapRazorPages();
         app.MapWebmailEndpoints();
 

@@ -114,6 +114,25 @@ public sealed class SessionAndLoginLimitTests(BrowserStackFixture fixture)
     }
 
     [Fact]
+    public async Task A_replica_limits_login_posts_per_address_on_its_own_with_retry_after()
+    {
+        // A replica reached directly (no edge) with a limit of 2 login posts a minute per address.
+        var port = FreePort.Next();
+        await Stack.StartExtraWebmailAsync(port, new Dictionary<string, string> { ["Webmail__LoginRequestsPerMinute"] = "2" });
+        using var guesser = new WebmailHttpClient(Stack, followRedirects: false, sourceAddress: "127.0.0.51", port: port);
+        Assert.Equal(HttpStatusCode.Redirect, (await guesser.LoginAsync("carol@esp.sn", TestSite.Password)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await guesser.LoginAsync("carol@esp.sn", "pas le bon")).StatusCode);
+        var refused = await guesser.LoginAsync("carol@esp.sn", TestSite.Password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.InRange(int.Parse(Assert.Single(refused.Headers.GetValues("Retry-After"))), 1, 60);
+
+        // The login form is still served, and another address still signs in.
+        Assert.Equal(HttpStatusCode.OK, (await guesser.GetAsync("/Login")).StatusCode);
+        using var colleague = new WebmailHttpClient(Stack, followRedirects: false, sourceAddress: "127.0.0.52", port: port);
+        Assert.Equal(HttpStatusCode.Redirect, (await colleague.LoginAsync("bob@esp.sn", TestSite.Password)).StatusCode);
+    }
+
+    [Fact]
     public async Task The_edge_limits_login_posts_per_address_and_under_tls_sets_secure_cookies_and_hsts()
     {
         var httpPort = FreePort.Next();

@@ -5,11 +5,9 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.AspNetCore.RateLimiting;
 
 namespace Facteur.Webmail.Pages;
 
-[EnableRateLimiting(WebmailModule.LoginRateLimitPolicy)]
 internal sealed class LoginModel(MailConnector connector, LoginThrottle throttle, WebmailTelemetry telemetry, ILogger<LoginModel> logger) : PageModel
 {
     public string? Error { get; private set; }

@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Facteur.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
@@ -27,23 +26,6 @@ public static class EdgeModule
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddTransforms(transforms => transforms.AddOriginalHost(true));
-
-        builder.Services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            {
-                if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.Equals("/Login", StringComparison.OrdinalIgnoreCase))
-                {
-                    return RateLimitPartition.GetNoLimiter(string.Empty);
-                }
-
-                var perMinute = context.RequestServices.GetRequiredService<IOptions<EdgeOptions>>().Value.LoginRequestsPerMinute;
-                return RateLimitPartition.GetFixedWindowLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
-            });
-        });
 
         builder.Services.AddHsts(options =>
         {
@@ -91,7 +73,7 @@ public static class EdgeModule
             app.UseHttpsRedirection();
         }
 
-        app.UseRateLimiter();
+        app.UseLoginPostLimit(services => services.GetRequiredService<IOptions<EdgeOptions>>().Value.LoginRequestsPerMinute);
         app.MapClientAutoconfig();
         app.MapReverseProxy(proxy =>
         {
