@@ -67,6 +67,7 @@ public sealed class MailFolder
     private KnownCur? _knownCur;
     private Task _curLook = Task.CompletedTask;
     private ListStamp? _appendableList;
+    private readonly HashSet<uint> _staleListUids = [];
     private TimeSpan _pollInterval;
     private CancellationTokenSource? _poll;
     private long _lastUsed = Environment.TickCount64;
@@ -1054,6 +1055,7 @@ public sealed class MailFolder
             }
 
             _index.UidValidity = document.UidValidity;
+            _staleListUids.Clear();
             _index.RequireRewrite();
             indexChanged = true;
         }
@@ -1067,6 +1069,7 @@ public sealed class MailFolder
             // announced before it is durable (RFC 3501 §2.3.1.1), and before the lock can be released.
             document.Records.Clear();
             document.Records.AddRange(kept);
+            _staleListUids.Clear(); // only records with files are written
             if (kept.Count >= ConcurrentRewriteFrom)
             {
                 uidListWrite = Task.Run(() => AtomicFile.Write(UidListPath, document.WriteTo), CancellationToken.None);
@@ -1960,11 +1963,22 @@ public sealed class MailFolder
 
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
         var listWritten = false;
-        if (ReadUidList() is { } document)
+        if (ListTakesAppends() && _staleListUids.Count + expunged.Count <= _index.Entries.Count / 3)
         {
-            document.Records.RemoveAll(r => removedKeys.Contains(r.Key));
+            // The expunged messages' records stay in the uidlist, as Dovecot leaves them (it rewrites its list
+            // once a quarter of the records have no file): a record without its file is an expunged message to
+            // every reader, and its UID is never given again. Reading and rewriting the whole list was most of an
+            // EXPUNGE of one message (≈ 460 KB at 10,000 messages; 1.6 × Dovecot's time in bench/run.sh). The
+            // list is as this process left it, so its stamp stands for the chain below as a write of ours would.
+            _staleListUids.UnionWith(expunged);
+            listWritten = true;
+        }
+        else if (ReadUidList() is { } document)
+        {
+            document.Records.RemoveAll(r => removedKeys.Contains(r.Key) || _staleListUids.Contains(r.Uid));
             AtomicFile.Write(UidListPath, document.ToString());
             RememberAppendableList();
+            _staleListUids.Clear();
             listWritten = true;
         }
 

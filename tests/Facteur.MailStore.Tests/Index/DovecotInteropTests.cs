@@ -94,6 +94,47 @@ public sealed partial class DovecotInteropTests
     }
 
     [Fact]
+    public async Task An_expunge_leaves_its_uidlist_record_as_dovecot_does_and_every_reader_takes_the_message_as_gone()
+    {
+        using var maildir = new IndexTestMaildir();
+        var first = maildir.Deliver(IndexTestMaildir.Message("doomed"), info: "T");
+        for (var i = 2; i <= 40; i++)
+        {
+            maildir.Deliver(IndexTestMaildir.Message($"kept {i}"));
+        }
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var uidListPath = Path.Combine(maildir.UserPath, "dovecot-uidlist");
+        var listBefore = await File.ReadAllTextAsync(uidListPath);
+        Assert.Contains(MaildirKey(first), listBefore, StringComparison.Ordinal);
+
+        Assert.Equal([1u], await inbox.ExpungeAsync());
+
+        // One message in 40 expunged: the list is left as it was, its record without a file.
+        Assert.Equal(listBefore, await File.ReadAllTextAsync(uidListPath));
+        Assert.Equal(39, maildir.Files().Length);
+
+        // Another process, POP3's scan and Dovecot all see 39 messages under their UIDs, and UIDNEXT 41.
+        var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal(Enumerable.Range(2, 39).Select(u => (uint)u), other.State.Messages.Select(m => m.Uid));
+        var pop3 = await new Facteur.MailStore.Folders.MaildirFolder(maildir.UserPath).SynchronizeAsync();
+        Assert.Equal(Enumerable.Range(2, 39).Select(u => (uint)u), pop3.Messages.Select(m => m.Uid));
+        var output = await DovecotImap.RunAsync(maildir.UserPath,
+            "a SELECT INBOX\r\nb UID FETCH 1:* (FLAGS RFC822.SIZE)\r\n"
+            + DovecotImap.Append("c", "INBOX", "", IndexTestMaildir.Message("after")) + "z LOGOUT\r\n");
+        Assert.Contains("[UIDNEXT 41]", output, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(2, 39).Select(u => (uint)u), FetchLines(output).Select(d => d.Uid));
+
+        // UID 1 is not given again: Dovecot's APPEND took 41, and Facteur's next takes 42.
+        var appended = await inbox.AppendAsync(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(IndexTestMaildir.Message("mine"))), new AppendRequest(MessageFlags.None, []));
+        Assert.Equal(42u, appended.Uid);
+        var state = await inbox.SyncAsync();
+        Assert.Equal(Enumerable.Range(2, 41).Select(u => (uint)u), state.Messages.Select(m => m.Uid));
+    }
+
+    private static string MaildirKey(string path) => Path.GetFileName(path).Split(':')[0];
+
+    [Fact]
     public async Task Folder_names_with_non_ascii_characters_use_dovecot_s_modified_utf7_directories()
     {
         using var maildir = new IndexTestMaildir();

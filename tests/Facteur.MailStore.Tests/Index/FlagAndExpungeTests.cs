@@ -122,6 +122,40 @@ public sealed class FlagAndExpungeTests
     }
 
     [Fact]
+    public async Task Expunged_records_stay_in_the_uidlist_until_a_quarter_of_it_has_no_file_then_it_is_rewritten()
+    {
+        using var maildir = new IndexTestMaildir();
+        var keys = new List<string>();
+        for (var i = 1; i <= 40; i++)
+        {
+            keys.Add(Path.GetFileName(maildir.Deliver(IndexTestMaildir.Message($"m{i}"), info: "T")).Split(':')[0]);
+        }
+
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var uidListPath = Path.Combine(maildir.UserPath, "dovecot-uidlist");
+        int Records() => File.ReadAllLines(uidListPath).Length - 1;
+
+        // One at a time, as a client deletes: ten expunges leave 30 messages and 10 records without files.
+        for (var uid = 1u; uid <= 10; uid++)
+        {
+            Assert.Equal([uid], await inbox.ExpungeAsync([uid]));
+        }
+
+        Assert.Equal(40, Records());
+        Assert.Equal(30, maildir.Files().Length);
+
+        // The eleventh would make it 11 of 40: the list is rewritten with the 29 messages left.
+        Assert.Equal([11u], await inbox.ExpungeAsync([11u]));
+        Assert.Equal(29, Records());
+        var list = await File.ReadAllTextAsync(uidListPath);
+        Assert.All(keys.Take(11), key => Assert.DoesNotContain(key, list, StringComparison.Ordinal));
+        Assert.All(keys.Skip(11), key => Assert.Contains(key, list, StringComparison.Ordinal));
+
+        var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal(Enumerable.Range(12, 29).Select(u => (uint)u), other.State.Messages.Select(m => m.Uid));
+    }
+
+    [Fact]
     public async Task An_expunge_by_one_replica_is_seen_by_the_other()
     {
         using var maildir = new IndexTestMaildir();
