@@ -218,6 +218,17 @@ public sealed class UidListDocument
     /// </summary>
     public static void AppendTo(string path, IReadOnlyList<UidListRecord> records)
     {
+        using var appended = AppendUnflushed(path, records);
+        FlushAppended(appended, path);
+    }
+
+    /// <summary>
+    /// <see cref="AppendTo"/> without the flush: the records are written (readers see them, and the list's time
+    /// and size have moved), and the returned stream's <see cref="FlushAppended"/> makes them durable — on
+    /// another thread, beside another file's fsync, when the caller answers only after both.
+    /// </summary>
+    public static FileStream AppendUnflushed(string path, IReadOnlyList<UidListRecord> records)
+    {
         ArgumentNullException.ThrowIfNull(records);
         var text = new StringBuilder();
         foreach (var record in records)
@@ -225,22 +236,37 @@ public sealed class UidListDocument
             AppendLine(text, record);
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
-        var length = stream.Length;
-        if (length > 0)
+        var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
+        try
         {
-            // A last line without its '\n' (an interrupted writer) must not swallow the first new record.
-            Span<byte> last = stackalloc byte[1];
-            stream.Position = length - 1;
-            if (stream.Read(last) == 1 && last[0] != (byte)'\n')
+            var length = stream.Length;
+            if (length > 0)
             {
-                text.Insert(0, '\n');
+                // A last line without its '\n' (an interrupted writer) must not swallow the first new record.
+                Span<byte> last = stackalloc byte[1];
+                stream.Position = length - 1;
+                if (stream.Read(last) == 1 && last[0] != (byte)'\n')
+                {
+                    text.Insert(0, '\n');
+                }
             }
-        }
 
-        stream.Position = length;
-        stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
-        stream.Flush(flushToDisk: true);
+            stream.Position = length;
+            stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Makes what <see cref="AppendUnflushed"/> wrote durable (fsync through the same handle).</summary>
+    public static void FlushAppended(FileStream appended, string path)
+    {
+        ArgumentNullException.ThrowIfNull(appended);
+        appended.Flush(flushToDisk: true);
         AfterAppendFlush?.Invoke(path);
     }
 

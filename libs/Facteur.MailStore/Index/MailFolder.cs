@@ -927,7 +927,7 @@ public sealed class MailFolder
         {
             // Nothing was added, renamed or deleted since the index was last checked. UIDNEXT is the
             // uidlist's (a process that only loaded the index has not read it yet): its first line.
-            if (ReadUidListHeader() is { } header && header.UidValidity == _index.UidValidity && header.NextUid != _uidNext)
+            if (ReadUidListHeader() is { } header && header.UidValidity == _index.UidValidity && header.NextUid > _uidNext)
             {
                 _uidNext = header.NextUid;
                 Publish();
@@ -985,6 +985,13 @@ public sealed class MailFolder
         var rewriteUidList = document is null;
         var canAppend = document is { CanAppend: true };
         document ??= UidListDocument.CreateNew(DateTimeOffset.UtcNow);
+        if (document.UidValidity == _index.UidValidity && HighestUidKnown() is var highest && highest >= document.NextUid)
+        {
+            // The index holds a UID the list does not: an APPEND's record and index entry are fsynced side by side
+            // (AddFilesLocked), and a crash between the two took the record. That UID was never announced, but it
+            // is not given again either.
+            document.NextUid = highest + 1;
+        }
 
         var onDisk = Scan();
         // A first sync of many files (no index yet) makes an index entry, a record and a uidlist line per
@@ -2003,7 +2010,7 @@ public sealed class MailFolder
         uint nextUid;
         if (ListTakesAppends() && ReadUidListHeader() is { } head && head.UidValidity == _index.UidValidity)
         {
-            nextUid = head.NextUid;
+            nextUid = Math.Max(head.NextUid, _uidNext); // never below the UIDNEXT announced (see SyncLocked's floor)
         }
         else
         {
@@ -2014,7 +2021,7 @@ public sealed class MailFolder
                 document = ReadUidList() ?? throw new IOException($"{UidListPath} could not be read back.");
             }
 
-            nextUid = document.NextUid;
+            nextUid = Math.Max(document.NextUid, _uidNext);
         }
 
         // As a STORE does (UpdateFlagsLocked): when the directories and the list are as this process had verified
@@ -2066,9 +2073,12 @@ public sealed class MailFolder
 
         // The renames' directory fsync runs beside the list's and the index's own: all three are on disk before the
         // reply, and none has to be before another — a record or an entry whose file a crash took (the rename not yet
-        // durable) is dropped by the next sync, its UID not handed out again, and no client was told of it. One
-        // journal commit can then carry them (an APPEND into 10,000 messages made its three fsyncs one after another).
+        // durable) is dropped by the next sync, and no client was told of it; its UID is not handed out again, whether
+        // the list kept its record or only the index its entry (SyncLocked takes the index's highest UID as a floor).
+        // One journal commit can then carry them (an APPEND into 10,000 messages made its three fsyncs one after another).
         var curSync = Task.Run(() => DirectorySync.Fsync(cur), CancellationToken.None);
+        FileStream? listAppend = null;
+        Task? listFlush = null;
         try
         {
             if (keywordsAdded)
@@ -2078,7 +2088,9 @@ public sealed class MailFolder
 
             if (document is null)
             {
-                UidListDocument.AppendTo(UidListPath, records);
+                // Written now (the stamps below see it), flushed beside the index's own fsync: an APPEND into
+                // 10,000 messages waited for one after the other (≈ 0.8 ms each here).
+                listAppend = UidListDocument.AppendUnflushed(UidListPath, records);
             }
             else
             {
@@ -2091,11 +2103,25 @@ public sealed class MailFolder
             _uidNext = nextUid;
             _byUid = byUid;
             _ownStamp = OwnStampAfter(before, verifyBy, curKnown);
+            if (listAppend is { } appended)
+            {
+                listFlush = Task.Run(() => UidListDocument.FlushAppended(appended, UidListPath), CancellationToken.None);
+            }
+
             WriteIndex();
         }
         finally
         {
-            curSync.GetAwaiter().GetResult(); // never a reply, nor the lock released, before the files are durable
+            // Never a reply, nor the lock released, before the files are durable.
+            try
+            {
+                listFlush?.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                listAppend?.Dispose();
+                curSync.GetAwaiter().GetResult();
+            }
         }
         if (_ownStamp is { } mine)
         {
@@ -2138,6 +2164,26 @@ public sealed class MailFolder
         var continued = _ownStamp is { } own && own.Stamp == before && now < own.VerifyByUtc ? own : null;
         curKnown = continued is { CurKnown: true };
         return continued?.VerifyByUtc;
+    }
+
+    /// <summary>The highest UID the index has given, to a message it holds or one it recorded as expunged (0: none).</summary>
+    private uint HighestUidKnown()
+    {
+        uint highest = 0;
+        foreach (var entry in _index.Entries)
+        {
+            highest = Math.Max(highest, entry.Uid);
+        }
+
+        lock (_index.Expunged)
+        {
+            foreach (var (uid, _) in _index.Expunged)
+            {
+                highest = Math.Max(highest, uid);
+            }
+        }
+
+        return highest;
     }
 
     /// <summary>Whether a file name's info carries T (\Deleted): a bit test on MaildirInfo's flags, no allocation, no boxing.</summary>

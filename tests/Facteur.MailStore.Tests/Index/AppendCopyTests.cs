@@ -7,6 +7,34 @@ namespace Facteur.MailStore.Tests.Index;
 public sealed class AppendCopyTests
 {
     [Fact]
+    public async Task A_uid_the_index_kept_but_a_crash_took_from_the_uidlist_is_not_given_again()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("one"));
+        maildir.Deliver(IndexTestMaildir.Message("two"));
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        var appended = await inbox.AppendAsync(new MemoryStream(Encoding.UTF8.GetBytes("Subject: three\r\n\r\nx\r\n")), new AppendRequest(MessageFlags.None, []));
+        Assert.Equal(3u, appended.Uid);
+
+        // The list's append and the index's entry are fsynced side by side: a crash between them can leave the
+        // entry without the record, and the rename not yet durable either — the file is gone, UID 3 only in the index.
+        var uidListPath = Path.Combine(maildir.UserPath, "dovecot-uidlist");
+        var lines = await File.ReadAllLinesAsync(uidListPath);
+        Assert.StartsWith("3 ", lines[^1], StringComparison.Ordinal);
+        await File.WriteAllTextAsync(uidListPath, string.Join('\n', lines[..^1]) + "\n");
+        File.Delete(Path.Combine(maildir.UserPath, "cur", inbox.State.FindByUid(3)!.FileName));
+
+        // The next process takes the index's highest UID as a floor: UIDNEXT 4, and the next message gets 4.
+        var restarted = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
+        Assert.Equal([1u, 2u], restarted.State.Messages.Select(m => m.Uid));
+        Assert.Equal(4u, restarted.State.UidNext);
+        var next = await restarted.AppendAsync(new MemoryStream(Encoding.UTF8.GetBytes("Subject: four\r\n\r\ny\r\n")), new AppendRequest(MessageFlags.None, []));
+        Assert.Equal(4u, next.Uid);
+        maildir.Deliver(IndexTestMaildir.Message("five"));
+        Assert.Equal([1u, 2u, 4u, 5u], (await restarted.SyncAsync()).Messages.Select(m => m.Uid));
+    }
+
+    [Fact]
     public async Task Append_stores_into_cur_with_flags_keywords_and_internal_date_and_returns_the_uid()
     {
         using var maildir = new IndexTestMaildir();
