@@ -993,16 +993,15 @@ public sealed class MailFolder
             document.NextUid = highest + 1;
         }
 
-        var onDisk = Scan();
         // A first sync of many files (no index yet) makes an index entry, a record and a uidlist line per
         // file, all kept: no collection in the middle of it (CollectionPause says why). About 1 KiB per file
-        // covers them and the tables over them (96 MB were allocated by a first sync of 100,000). Started
-        // after the listing on purpose: begun before its names were made (the count known from the raw
-        // listing), the collection after the pause had those names to copy too, and cold SELECTs of 10,000
-        // were ≈ 6 ms slower (bench/imap/cold-select-ab.sh, 2026-11-30).
-        using var pause = _index.Entries.Count == 0 && onDisk.Count >= CollectionPauseFrom
-            ? CollectionPause.For((onDisk.Count * 1024L) + (16L << 20))
-            : default;
+        // covers them and the tables over them (96 MB were allocated by a first sync of 100,000). Started by
+        // the listing once it has counted the names and before it makes them (ScanPausing): started after
+        // them, the pause began with a collection of what the listing had just made, and when the listing's
+        // large tables had started a background collection, it first waited for that one to end — ≈ 55–75 ms
+        // of a cold SELECT of 10,000 in most runs (2026-12-02, a probe build's GC counters around each step).
+        var onDisk = ScanPausing(_index.Entries.Count == 0, out var started);
+        using var pause = started;
         // keptFiles[i] is the listing's file of kept[i]: BuildEntries takes it from here instead of looking
         // every key up again (a first sync of 100,000: the second lookup was ≈ 7 % of its CPU, cache misses
         // in a dictionary in readdir order walked in UID order).
@@ -2500,16 +2499,33 @@ public sealed class MailFolder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-    private Dictionary<string, DiskFile> Scan()
+    private Dictionary<string, DiskFile> Scan() => ScanPausing(firstSync: false, out _);
+
+    /// <summary>
+    /// <see cref="Scan"/>, and for a <paramref name="firstSync"/> of <see cref="CollectionPauseFrom"/> files or more, a
+    /// <see cref="CollectionPause"/> started between the raw listing (native memory) and the names made from it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+    private Dictionary<string, DiskFile> ScanPausing(bool firstSync, out CollectionPause pause)
     {
         // new/ before cur/: a file moving new/ → cur/ during the scan is then seen at least once. Both are
         // listed before the dictionary is made, so it is made at its size (100,000 names: no rehashing).
         using var fresh = DirectoryListing.Read(System.IO.Path.Combine(Path, "new"));
         using var current = DirectoryListing.Read(System.IO.Path.Combine(Path, "cur"));
-        var entries = new Dictionary<string, DiskFile>(fresh.Count + current.Count, StringComparer.Ordinal);
-        Add(entries, fresh, isNew: true);
-        Add(entries, current, isNew: false);
-        return entries;
+        var count = fresh.Count + current.Count;
+        pause = firstSync && count >= CollectionPauseFrom ? CollectionPause.For((count * 1024L) + (16L << 20)) : default;
+        try
+        {
+            var entries = new Dictionary<string, DiskFile>(count, StringComparer.Ordinal);
+            Add(entries, fresh, isNew: true);
+            Add(entries, current, isNew: false);
+            return entries;
+        }
+        catch
+        {
+            pause.Dispose();
+            throw;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
         static void Add(Dictionary<string, DiskFile> entries, DirectoryListing listing, bool isNew)
