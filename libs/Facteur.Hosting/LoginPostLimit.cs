@@ -11,7 +11,7 @@ namespace Facteur.Hosting;
 /// (docs/README-perf.md, "CPU at rest"). Here a window starts with the first post after the last one
 /// ended, and ended windows are swept by a post once many addresses are held.
 /// </summary>
-public sealed class LoginPostLimit
+internal sealed class LoginPostLimit
 {
     /// <summary>Addresses held before a post sweeps the windows that have ended (at most once a window).</summary>
     internal const int SweepAbove = 1024;

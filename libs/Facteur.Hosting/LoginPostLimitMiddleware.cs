@@ -38,7 +38,7 @@ public static class LoginPostLimitMiddleware
     }
 
     /// <summary>POST /Login, in any case and with or without a trailing slash, as routing matches the page.</summary>
-    internal static bool IsLoginPost(HttpRequest request)
+    private static bool IsLoginPost(HttpRequest request)
     {
         if (!HttpMethods.IsPost(request.Method))
         {

@@ -118,11 +118,12 @@ public static class WebmailModule
 
         app.UseForwardedHeaders();
         app.UseWebmailSecurityHeaders();
+        // Before the rest of the pipeline: a refused login post costs no localization, body read or cookie decryption.
+        app.UseLoginPostLimit(services => services.GetRequiredService<IOptions<WebmailOptions>>().Value.LoginRequestsPerMinute);
         app.UseRequestLocalization();
         app.UseRequestSizeLimit();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseLoginPostLimit(services => services.GetRequiredService<IOptions<WebmailOptions>>().Value.LoginRequestsPerMinute);
         app.MapRazorPages();
         app.MapWebmailEndpoints();
 

@@ -886,6 +886,10 @@ public sealed class MailFolder
         }
 
         _byUid = _index.Entries.ToDictionary(e => e.Uid);
+        // UIDNEXT starts above every UID the index has given; the uidlist's first line may raise it, never lower it.
+        // An APPEND fsyncs its list record and its index entry side by side (AddFilesLocked): a crash between the two
+        // can leave the entry without the record, and that UID, never announced, is not given again either.
+        _uidNext = HighestUidKnown() + 1;
         _keywords = DovecotKeywords.Read(Path);
         _verified = null;
         _knownCur = null;
@@ -985,12 +989,9 @@ public sealed class MailFolder
         var rewriteUidList = document is null;
         var canAppend = document is { CanAppend: true };
         document ??= UidListDocument.CreateNew(DateTimeOffset.UtcNow);
-        if (document.UidValidity == _index.UidValidity && HighestUidKnown() is var highest && highest >= document.NextUid)
+        if (document.UidValidity == _index.UidValidity && _uidNext > document.NextUid)
         {
-            // The index holds a UID the list does not: an APPEND's record and index entry are fsynced side by side
-            // (AddFilesLocked), and a crash between the two took the record. That UID was never announced, but it
-            // is not given again either.
-            document.NextUid = highest + 1;
+            document.NextUid = _uidNext; // the index gave UIDs the list lost (see LoadIndex)
         }
 
         // A first sync of many files (no index yet) makes an index entry, a record and a uidlist line per
@@ -1764,7 +1765,7 @@ public sealed class MailFolder
         {
             // What the sync after this STORE would conclude (as its unchanged-stamp path does, UIDNEXT from
             // the uidlist's first line), without taking the lock once more for it.
-            _uidNext = header.NextUid;
+            _uidNext = Math.Max(_uidNext, header.NextUid);
             _verified = new VerifiedStamp(mine.Stamp, mine.VerifyByUtc);
         }
 
@@ -2009,7 +2010,7 @@ public sealed class MailFolder
         uint nextUid;
         if (ListTakesAppends() && ReadUidListHeader() is { } head && head.UidValidity == _index.UidValidity)
         {
-            nextUid = Math.Max(head.NextUid, _uidNext); // never below the UIDNEXT announced (see SyncLocked's floor)
+            nextUid = Math.Max(head.NextUid, _uidNext); // never below the UIDNEXT announced (see LoadIndex)
         }
         else
         {
@@ -2073,7 +2074,7 @@ public sealed class MailFolder
         // The renames' directory fsync runs beside the list's and the index's own: all three are on disk before the
         // reply, and none has to be before another — a record or an entry whose file a crash took (the rename not yet
         // durable) is dropped by the next sync, and no client was told of it; its UID is not handed out again, whether
-        // the list kept its record or only the index its entry (SyncLocked takes the index's highest UID as a floor).
+        // the list kept its record or only the index its entry (LoadIndex starts UIDNEXT above the index's UIDs).
         // One journal commit can then carry them (an APPEND into 10,000 messages made its three fsyncs one after another).
         var curSync = Task.Run(() => DirectorySync.Fsync(cur), CancellationToken.None);
         FileStream? listAppend = null;
