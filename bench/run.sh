@@ -145,7 +145,16 @@ if [ "$INSTALL" = 1 ]; then
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     # Roundcube's: no system database (roundcube.sh makes its own SQLite file per run).
     echo "roundcube-core roundcube/dbconfig-install boolean false" | debconf-set-selections
+    # A fresh machine has no package lists yet (apt-get install would only say "Unable to locate"),
+    # and no init system: keep the packages' scripts from starting the system's Postfix, Dovecot and
+    # RabbitMQ (the bench starts private instances of its own), as test.sh does.
+    policy=/usr/sbin/policy-rc.d created_policy=
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+    [ -n "$created_policy" ] && rm -f "$policy"
   fi
 fi
 for tool in postfix smtp-source dovecot doveadm python3 curl; do
