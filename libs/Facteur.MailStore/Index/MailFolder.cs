@@ -23,6 +23,13 @@ public sealed class MailFolder
     private const int SummaryFlushThreshold = 1024;
 
     /// <summary>
+    /// How long what a FETCH learned (a size, a date, a summary, rendered items) may wait in memory before a
+    /// background flush writes it, when no locked operation took it first and too little for
+    /// <see cref="SummaryFlushThreshold"/> came: one write for a client's burst of FETCHes instead of one per command.
+    /// </summary>
+    private static readonly TimeSpan PendingFlushDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Planned renames from which a STORE's index batch is written and fsynced beside its renames
     /// (IndexBatchWrite) rather than before them: below it the renames take less than the thread's start.
     /// </summary>
@@ -58,6 +65,7 @@ public sealed class MailFolder
     private long _syncRequests;
     private long _syncCompleted;
     private int _flushing;
+    private int _flushArmed;
     private int _pendingAdditions;
     private int _syncQueued;
     private int _indexLogFsyncOwed;
@@ -215,13 +223,17 @@ public sealed class MailFolder
     /// <summary>
     /// The sync IMAP runs after every command, without the dot-lock, in the common case: the directories,
     /// the uidlist and the index (generation, log length) are exactly as the last locked sync of this
-    /// process left them, that state is old enough to trust on a coarse clock, and nothing is waiting to
-    /// be written. Four stat calls and a one-line read instead of creating and deleting the lock file.
-    /// A change that races this check is simply seen by the next sync, as if it came a moment later.
+    /// process left them, and that state is old enough to trust on a coarse clock. Four stat calls and a
+    /// one-line read instead of creating and deleting the lock file. A change that races this check is
+    /// simply seen by the next sync, as if it came a moment later. What FETCHes learned and did not write
+    /// yet does not count: it is a cache of the files, written by the delayed flush
+    /// (<see cref="PendingFlushDelay"/>). Until 2026-12-02 it made the sync after the command take the lock
+    /// and write it: the first FETCH of each message of 10,000 waited for the dot-lock's file, a read of
+    /// the uidlist and an index append before its tagged OK.
     /// </summary>
     private bool IsUnchangedOnDisk()
     {
-        if (_verified is not { } verified || HasPending)
+        if (_verified is not { } verified)
         {
             return false;
         }
@@ -458,6 +470,30 @@ public sealed class MailFolder
     private void FlushWhenEnoughPending()
     {
         if (Interlocked.Increment(ref _pendingAdditions) % SummaryFlushThreshold == 0)
+        {
+            StartBackgroundFlush();
+        }
+        else
+        {
+            FlushLater();
+        }
+    }
+
+    /// <summary>Arms one flush <see cref="PendingFlushDelay"/> from now unless one is armed already.</summary>
+    private void FlushLater()
+    {
+        if (Interlocked.CompareExchange(ref _flushArmed, 1, 0) == 0)
+        {
+            _ = FlushAfterDelayAsync();
+        }
+    }
+
+    private async Task FlushAfterDelayAsync()
+    {
+        await Task.Delay(PendingFlushDelay).ConfigureAwait(false);
+        // Disarmed before the flush starts: what comes while it runs arms the next one.
+        Volatile.Write(ref _flushArmed, 0);
+        if (HasPending)
         {
             StartBackgroundFlush();
         }
@@ -766,6 +802,19 @@ public sealed class MailFolder
     }
 
     /// <summary>Writes the summaries parsed since the last flush into <c>facteur-cache</c>.</summary>
+    /// <summary>
+    /// IMAP's CHECK (RFC 3501 §6.4.1: "resolving the server's in-memory state of the mailbox with the state on its
+    /// disk"): what FETCHes learned and the delayed flush has not written yet goes to <c>facteur-index</c> and
+    /// <c>facteur-cache</c> now.
+    /// </summary>
+    public async Task CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        if (HasPending)
+        {
+            await FlushSummariesAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     internal Task FlushSummariesAsync(CancellationToken cancellationToken = default) =>
         UnderLockAsync(() => FlushSummariesLocked() && WriteIndex(), cancellationToken);
 
@@ -2348,9 +2397,11 @@ public sealed class MailFolder
 
     private async Task FlushSummariesInBackgroundAsync()
     {
+        var written = false;
         try
         {
             await FlushSummariesAsync().ConfigureAwait(false);
+            written = true;
         }
         catch (IOException)
         {
@@ -2362,6 +2413,14 @@ public sealed class MailFolder
         finally
         {
             Interlocked.Exchange(ref _flushing, 0);
+        }
+
+        // Added after this flush took its copy, or while it ran when the armed flush came, or kept by a
+        // failure (another process held the lock): tried again. Not for a folder deleted meanwhile, which
+        // would be retried every second for as long as it stays gone.
+        if (HasPending && (written || Directory.Exists(Path)))
+        {
+            FlushLater();
         }
     }
 

@@ -54,7 +54,7 @@ public sealed class FolderSyncTests
         var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
         Assert.Equal(crlfSize, inbox.State.Messages[0].Size);
 
-        await inbox.SyncAsync(); // the next locked operation writes what was read into facteur-index
+        await inbox.FlushSummariesAsync(); // what a FETCH learned is written by the delayed flush (PendingFlushDelay), or by the next locked operation
         File.WriteAllText(path, "Subject: other length\n\n\n");
         File.SetLastWriteTimeUtc(path, when.AddDays(1));
         var rebuilt = (await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX")).State.Messages[0];
@@ -74,7 +74,7 @@ public sealed class FolderSyncTests
 
         var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
         Assert.Equal(crlfSize, inbox.State.Messages[0].Size); // counted on first use
-        await inbox.SyncAsync(); // and written into facteur-index
+        await inbox.FlushSummariesAsync(); // what a FETCH learned is written by the delayed flush (PendingFlushDelay), or by the next locked operation
 
         // The IMAP sync wrote the uidlist record without W, so POP3's scan has no size of its own...
         var message = (await pop3.SynchronizeAsync()).Messages.Single();
@@ -225,7 +225,7 @@ public sealed class FolderSyncTests
         var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
         var first = inbox.State.Messages[0];
         Assert.Equal("Subject: s\r\n\r\nbody\r\n".Length, first.Size); // read on first use
-        await inbox.SyncAsync(); // and written into the index by the next locked operation
+        await inbox.FlushSummariesAsync(); // what a FETCH learned is written by the delayed flush (PendingFlushDelay), or by the next locked operation
 
         // Same name, other content: a process that read the file would see another size.
         await File.WriteAllTextAsync(path, new string('x', 5000));

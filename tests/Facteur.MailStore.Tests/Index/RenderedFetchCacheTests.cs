@@ -26,7 +26,7 @@ public sealed class RenderedFetchCacheTests
             Assert.Null(reader.Get(inbox.State.Messages[0]));
         }
 
-        await inbox.SyncAsync(); // writes pending items to facteur-cache and their offsets to the index log
+        await inbox.FlushSummariesAsync(); // what a FETCH learned is written by the delayed flush (PendingFlushDelay), or by the next locked operation
         var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
         using var otherReader = other.OpenRenderedFetchReader("imap 1");
         var read = otherReader.Get(other.State.Messages[1]);
@@ -44,7 +44,7 @@ public sealed class RenderedFetchCacheTests
         maildir.Deliver(IndexTestMaildir.Message("a"));
         var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
         inbox.CacheRenderedFetchItems(inbox.State.Messages[0], Items("imap 1", "a"));
-        await inbox.SyncAsync();
+        await inbox.FlushSummariesAsync(); // what a FETCH learned is written by the delayed flush (PendingFlushDelay), or by the next locked operation
 
         var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
         using var reader = other.OpenRenderedFetchReader("imap 2");
@@ -62,7 +62,7 @@ public sealed class RenderedFetchCacheTests
         await File.WriteAllTextAsync(cachePath, "somekey\t{\"old\":1}\n");
 
         inbox.CacheRenderedFetchItems(inbox.State.Messages[0], Items("imap 1", "a"));
-        await inbox.SyncAsync();
+        await inbox.FlushSummariesAsync(); // what a FETCH learned is written by the delayed flush (PendingFlushDelay), or by the next locked operation
 
         Assert.StartsWith("facteur-cache 2\n", await File.ReadAllTextAsync(cachePath));
         Assert.DoesNotContain("somekey", await File.ReadAllTextAsync(cachePath));

@@ -108,7 +108,7 @@ public sealed partial class SummaryTests
         var path = maildir.Deliver(IndexTestMaildir.Message("cached subject"));
         var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
         var first = (await inbox.GetSummaryAsync(inbox.State.Messages[0]))!;
-        await inbox.SyncAsync(); // a sync writes pending summaries to facteur-cache
+        await inbox.FlushSummariesAsync(); // what a FETCH learned is written by the delayed flush (PendingFlushDelay), or by the next locked operation
 
         await File.WriteAllTextAsync(path, "Subject: changed behind our back\r\n\r\n");
         var other = await maildir.OtherReplica().OpenUser(IndexTestMaildir.User).OpenFolderAsync("INBOX");
@@ -126,7 +126,7 @@ public sealed partial class SummaryTests
         maildir.Deliver(IndexTestMaildir.Message("subject one"));
         var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
         await inbox.GetSummaryAsync(inbox.State.Messages[0]);
-        await inbox.SyncAsync();
+        await inbox.FlushSummariesAsync(); // what a FETCH learned is written by the delayed flush (PendingFlushDelay), or by the next locked operation
 
         var cache = Path.Combine(maildir.UserPath, "facteur-cache");
         await File.WriteAllBytesAsync(cache, Encoding.ASCII.GetBytes(new string('#', (int)new FileInfo(cache).Length)));

@@ -69,7 +69,7 @@ public sealed class FetchCacheTests
         // overwritten in place with other text, so anything read from a file would show.
         await using (var writer = await SelectAsync(server.Port))
         {
-            await writer.CommandAsync("C", "CHECK"); // a sync writes the pending items to facteur-cache
+            await writer.CommandAsync("C", "CHECK"); // a checkpoint writes the pending items to facteur-cache (RFC 3501 §6.4.1)
         }
 
         foreach (var path in Directory.GetFiles(Path.Combine(server.Maildir(), "new")).Concat(Directory.GetFiles(Path.Combine(server.Maildir(), "cur"))))

@@ -20,6 +20,18 @@ internal static class AnyStateCommands
         return ValueTask.FromResult(ImapResult.Ok());
     }
 
+    /// <summary>CHECK (RFC 3501 §6.4.1, selected state): a checkpoint, then the same untagged updates as NOOP.</summary>
+    public static async ValueTask<ImapResult> CheckAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
+    {
+        request.Arguments.ExpectEnd();
+        if (session.Selected is { } selected)
+        {
+            await selected.Folder.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return ImapResult.Ok();
+    }
+
     public static ValueTask<ImapResult> LogoutAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
     {
         request.Arguments.ExpectEnd();

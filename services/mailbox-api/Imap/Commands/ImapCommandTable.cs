@@ -29,7 +29,7 @@ internal static class ImapCommandTable
         ["GETQUOTAROOT"] = QuotaCommands.GetQuotaRootAsync,
         ["GETQUOTA"] = QuotaCommands.GetQuotaAsync,
         ["SETQUOTA"] = QuotaCommands.SetQuotaAsync,
-        ["CHECK"] = AnyStateCommands.NoopAsync,
+        ["CHECK"] = AnyStateCommands.CheckAsync,
         ["CLOSE"] = SelectCommands.CloseAsync,
         ["UNSELECT"] = SelectCommands.CloseAsync,
         ["EXPUNGE"] = ExpungeCommand.ExecuteAsync,
