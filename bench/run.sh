@@ -152,9 +152,11 @@ if [ "$INSTALL" = 1 ]; then
     if [ ! -e "$policy" ]; then
       printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
-    [ -n "$created_policy" ] && rm -f "$policy"
+    installed=1
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 || installed=0
+    if [ -n "$created_policy" ]; then rm -f "$policy"; fi
+    [ "$installed" = 1 ] || { echo "run.sh: apt-get could not install ${missing[*]}" >&2; exit 1; }
   fi
 fi
 for tool in postfix smtp-source dovecot doveadm python3 curl; do
