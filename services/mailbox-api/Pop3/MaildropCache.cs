@@ -71,14 +71,15 @@ internal sealed class MaildropCache(IOptionsMonitor<Pop3Options> options, TimePr
             var snapshot = await folder.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
             var store = _store.Value;
             listing = MaildropListing.FromSnapshot(folder, snapshot, () => StoreKnownSizes.KnownSizes(store, user, folder.Path));
-            if (!settled && stamp.DirectoriesSettledBy(horizon) && FolderStamp.Read(folder.Path) is var after
+            if (stamp.DirectoriesSettledBy(horizon) && FolderStamp.Read(folder.Path) is var after
                 && after.New == stamp.New && after.Cur == stamp.Cur && after.UidListLength >= 0)
             {
-                // The scan itself wrote the uidlist (the first scan, or UIDs for new mail): new/ and cur/
-                // were settled and did not move, so nothing on disk changed and whatever wrote the uidlist
-                // meanwhile did so under its lock from these same files — the list we hold. Keeping the
-                // stamp as it is after the scan spares the next login a second full scan just because the
-                // uidlist's time is fresh. A later change to new/ or cur/ still moves their (settled) times.
+                // The scan itself wrote the uidlist (the first scan, UIDs for new mail, or the list without the
+                // records of messages expunged elsewhere): new/ and cur/ were settled and did not move, so nothing
+                // on disk changed and whatever wrote the uidlist meanwhile did so under its lock from these same
+                // files — the list we hold. Keeping the stamp as it is after the scan spares the next login a
+                // second full scan just because the uidlist changed (a settled stamp kept from before the scan
+                // then never matched again). A later change to new/ or cur/ still moves their (settled) times.
                 kept = after;
                 settled = uidListSettled = true;
             }

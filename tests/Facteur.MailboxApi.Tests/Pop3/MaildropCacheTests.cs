@@ -83,6 +83,58 @@ public sealed class MaildropCacheTests
     }
 
     [Fact]
+    public async Task A_login_after_a_message_was_expunged_elsewhere_leaves_the_uidlist_and_is_kept_for_the_next_login()
+    {
+        await using var server = await Pop3TestServer.StartAsync();
+        var maildir = server.Maildir();
+        var keys = Enumerable.Range(0, 4).Select(i => MaildirSeed.Deliver(maildir, MaildirSeed.Message($"m{i}", "x\r\n"))).ToList();
+        Assert.StartsWith("+OK 4 ", await StatAsync(server));
+        var uidList = Path.Combine(maildir, MaildirFolder.UidListFileName);
+        var written = File.ReadAllText(uidList);
+
+        // IMAP expunged one message a while ago (its record left in the list, as Dovecot and the IMAP store do).
+        File.Delete(Path.Combine(maildir, "new", keys[1]));
+        var longAgo = DateTime.UtcNow.AddMinutes(-1);
+        Settle(maildir, longAgo);
+        Assert.StartsWith("+OK 3 ", await StatAsync(server)); // a full scan (cur/'s time moved): one record without a file
+        Assert.Equal(written, File.ReadAllText(uidList)); // one in four: not worth rewriting
+
+        // A file slipped in without moving any time: the scan above was kept, so this login does not see it.
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("hidden", "x\r\n"));
+        Settle(maildir, longAgo);
+        Assert.StartsWith("+OK 3 ", await StatAsync(server));
+    }
+
+    [Fact]
+    public async Task The_scan_that_drops_the_records_of_messages_expunged_elsewhere_is_kept_for_the_next_login()
+    {
+        await using var server = await Pop3TestServer.StartAsync();
+        var maildir = server.Maildir();
+        var keys = Enumerable.Range(0, 3).Select(i => MaildirSeed.Deliver(maildir, MaildirSeed.Message($"m{i}", "x\r\n"))).ToList();
+        Assert.StartsWith("+OK 3 ", await StatAsync(server));
+
+        // Two of three expunged elsewhere, long ago: the login's scan writes the list without their records.
+        File.Delete(Path.Combine(maildir, "new", keys[0]));
+        File.Delete(Path.Combine(maildir, "new", keys[1]));
+        var longAgo = DateTime.UtcNow.AddMinutes(-1);
+        Settle(maildir, longAgo);
+        Assert.StartsWith("+OK 1 ", await StatAsync(server));
+        var uidList = File.ReadAllText(Path.Combine(maildir, MaildirFolder.UidListFileName));
+        Assert.DoesNotContain(keys[0], uidList);
+        Assert.Contains(keys[2], uidList);
+
+        // The list's fresh time is the scan's own write: the next login reuses the scan (a file slipped into new/
+        // without moving its time stays unseen) instead of scanning again because of it.
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("hidden", "x\r\n"));
+        Directory.SetLastWriteTimeUtc(Path.Combine(maildir, "new"), longAgo);
+        Assert.StartsWith("+OK 1 ", await StatAsync(server));
+
+        // A delivery moves new/'s time: scanned, both seen, under UIDs never given before.
+        MaildirSeed.Deliver(maildir, MaildirSeed.Message("delivered", "x\r\n"));
+        Assert.StartsWith("+OK 3 ", await StatAsync(server));
+    }
+
+    [Fact]
     public async Task A_maildrop_whose_times_are_not_a_second_old_is_always_scanned()
     {
         await using var server = await Pop3TestServer.StartAsync();

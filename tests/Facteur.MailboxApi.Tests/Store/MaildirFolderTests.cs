@@ -42,6 +42,47 @@ public sealed class MaildirFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task Records_of_messages_expunged_elsewhere_stay_in_the_uidlist_until_a_quarter_have_no_file()
+    {
+        var keys = Enumerable.Range(0, 8).Select(i => MaildirSeed.Deliver(_root, MaildirSeed.Message($"m{i}", "x\r\n"))).ToList();
+        await Folder.SynchronizeAsync();
+        var uidList = Path.Combine(_root, "dovecot-uidlist");
+        var written = File.ReadAllText(uidList);
+
+        // Two of eight gone (2 <= 6 / 3): skipped by the sync, the list left as it is (Dovecot's rule).
+        File.Delete(Path.Combine(_root, "new", keys[0]));
+        File.Delete(Path.Combine(_root, "new", keys[5]));
+        var snapshot = await Folder.SynchronizeAsync();
+        Assert.Equal(6, snapshot.Messages.Count);
+        Assert.DoesNotContain(snapshot.Messages, m => m.Key == keys[0] || m.Key == keys[5]);
+        Assert.Equal(written, File.ReadAllText(uidList));
+
+        // A third (3 > 5 / 3): rewritten without the three; a new file still gets a UID never given (9).
+        File.Delete(Path.Combine(_root, "new", keys[3]));
+        snapshot = await Folder.SynchronizeAsync();
+        Assert.Equal(5, snapshot.Messages.Count);
+        var rewritten = File.ReadAllText(uidList);
+        Assert.DoesNotContain(keys[0], rewritten);
+        Assert.DoesNotContain(keys[3], rewritten);
+        Assert.Contains(keys[7], rewritten);
+        var added = MaildirSeed.Deliver(_root, MaildirSeed.Message("later", "x\r\n"));
+        Assert.Equal(9u, (await Folder.SynchronizeAsync()).Messages.Single(m => m.Key == added).Uid);
+    }
+
+    [Fact]
+    public async Task A_record_whose_file_is_gone_is_not_a_reason_to_give_its_uid_again_when_new_mail_rewrites_the_list()
+    {
+        var keys = Enumerable.Range(0, 4).Select(i => MaildirSeed.Deliver(_root, MaildirSeed.Message($"m{i}", "x\r\n"))).ToList();
+        await Folder.SynchronizeAsync();
+        File.Delete(Path.Combine(_root, "new", keys[3]));
+        await Folder.SynchronizeAsync(); // the record of UID 4 stays
+        var added = MaildirSeed.Deliver(_root, MaildirSeed.Message("later", "x\r\n"));
+        var snapshot = await Folder.SynchronizeAsync();
+        Assert.Equal([1u, 2u, 3u, 5u], snapshot.Messages.Select(m => m.Uid));
+        Assert.Equal(added, snapshot.Messages[^1].Key);
+    }
+
+    [Fact]
     public async Task Change_flags_renames_into_cur_and_locate_follows_a_rename_by_another_process()
     {
         MaildirSeed.Deliver(_root, MaildirSeed.Message("a", "x\r\n"));
