@@ -95,28 +95,30 @@ public sealed class MaildirFolder
         var document = existing ?? UidListDocument.CreateNew(DateTimeOffset.UtcNow);
         var changed = existing is null;
 
-        var before = DirectoryTimes();
-        var settledBy = DateTime.UtcNow - ListingSettleTime;
+        var before = Index.DirectoryStamp.Read(Path, UidListPath);
+        var beforeReadUtc = DateTime.UtcNow;
         var onDisk = Scan();
-        // A rename during the listing sets new/'s or cur/'s time to the clock's now; times over a second old
-        // before it and unchanged after it mean no file moved while it ran, so a record it did not find is gone.
-        var listingWhole = before.New < settledBy && before.Cur < settledBy && DirectoryTimes() == before;
+        var checkedAgain = false;
         var gone = 0;
         var messages = new List<MaildirMessage>(onDisk.Count);
         var kept = new List<UidListRecord>(document.Records.Count);
         foreach (var record in document.Records)
         {
-            if (!onDisk.TryGetValue(record.Key, out var entry) && !listingWhole)
+            if (!onDisk.TryGetValue(record.Key, out var entry) && !checkedAgain)
             {
-                // A concurrent rename (flags, new/ → cur/) can hide a file from one directory
-                // listing; look again (once) before deciding a UID is gone for good.
-                listingWhole = true;
-                foreach (var (key, again) in Scan())
+                // A concurrent rename (flags, new/ → cur/) can hide a file from one directory listing. It sets
+                // new/'s or cur/'s time to the clock's now: times settled before the listing and unchanged since
+                // mean nothing moved while it ran. Otherwise look again (once) before deciding a UID is gone.
+                checkedAgain = true;
+                if (!ListingWasStill(before, beforeReadUtc))
                 {
-                    onDisk.TryAdd(key, again);
-                }
+                    foreach (var (key, again) in Scan())
+                    {
+                        onDisk.TryAdd(key, again);
+                    }
 
-                onDisk.TryGetValue(record.Key, out entry);
+                    onDisk.TryGetValue(record.Key, out entry);
+                }
             }
 
             if (entry is null)
@@ -316,11 +318,11 @@ public sealed class MaildirFolder
         return false;
     }
 
-    /// <summary>How old new/'s and cur/'s times must be for a listing to trust them (Dovecot's MAILDIR_SYNC_SECS).</summary>
-    private static readonly TimeSpan ListingSettleTime = TimeSpan.FromSeconds(1);
-
-    private (DateTime New, DateTime Cur) DirectoryTimes() =>
-        (Directory.GetLastWriteTimeUtc(System.IO.Path.Combine(Path, "new")), Directory.GetLastWriteTimeUtc(System.IO.Path.Combine(Path, "cur")));
+    /// <summary>True when new/ and cur/ had settled when <paramref name="before"/> was read and have not moved since.</summary>
+    private bool ListingWasStill(Index.DirectoryStamp before, DateTime beforeReadUtc) =>
+        before.DirectoriesSettled(beforeReadUtc)
+        && Index.DirectoryStamp.Read(Path, UidListPath) is var now
+        && now.NewTicks == before.NewTicks && now.CurTicks == before.CurTicks;
 
     private void WriteUidList(UidListDocument document)
     {
