@@ -116,7 +116,11 @@ def ratio(facteur, anchor, higher):
         return "—"
     a, f = statistics.median(anchor), statistics.median(facteur)
     if a == 0:
-        return "—"
+        # No ratio to a zero (CPU at rest of the anchor's sleeping processes), but still a verdict: level with
+        # it, or behind (or ahead, for a higher-is-better figure), so that a cell behind never reads as neutral.
+        if f == 0:
+            return "= 0 ✓"
+        return "∞ ✓" if higher else "∞ ✗"
     r = f / a
     ahead = r >= 1 if higher else r <= 1
     return f"{r:.2f} {'✓' if ahead else '✗'}"

@@ -85,4 +85,16 @@ public sealed class BenchTableTests : IDisposable
         Assert.DoesNotContain(second.Split('\n'), line => line.StartsWith("| ", StringComparison.Ordinal) && line.Contains('▼', StringComparison.Ordinal));
         Assert.DoesNotContain("row(s) regressed", second, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task A_row_whose_anchor_is_zero_says_level_or_behind_instead_of_no_ratio()
+    {
+        // Dovecot's sleeping processes use no CPU at rest: Facteur is level at 1,000 connections and behind at 10,000.
+        var table = await TabulateAsync("2026-01-01T0000Z", string.Join('\n',
+            """{"stack":"anchor","row":"imap:conns","data":{"1000":{"per_conn_bytes":524288,"cpu_at_rest_pct":0.0},"10000":{"per_conn_bytes":524288,"cpu_at_rest_pct":0.0}}}""",
+            """{"stack":"standalone","row":"imap:conns","data":{"1000":{"per_conn_bytes":4096,"cpu_at_rest_pct":0.0},"10000":{"per_conn_bytes":6144,"cpu_at_rest_pct":0.4}}}"""));
+
+        Assert.Contains("| 0.00 | 0.00 | = 0 ✓ |", Row(table, "IMAP 1,000 idle conns: CPU at rest"), StringComparison.Ordinal);
+        Assert.Contains("| 0.00 | 0.40 | ∞ ✗ |", Row(table, "IMAP 10,000 idle conns: CPU at rest"), StringComparison.Ordinal);
+        Assert.Contains("| 0.01 ✓ |", Row(table, "IMAP 10,000 idle conns: PSS per conn"), StringComparison.Ordinal);
+    }
 }

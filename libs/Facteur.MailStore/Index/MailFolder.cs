@@ -76,8 +76,7 @@ public sealed class MailFolder
     private Task _curLook = Task.CompletedTask;
     private ListStamp? _appendableList;
     private readonly HashSet<uint> _staleListUids = [];
-    private TimeSpan _pollInterval;
-    private CancellationTokenSource? _poll;
+    private FolderPoll.Subscription? _poll;
     private long _lastUsed = Environment.TickCount64;
     private int _trustScheduled;
 
@@ -316,12 +315,13 @@ public sealed class MailFolder
         lock (_signalLock)
         {
             _waiters++;
-            if (_poll is null || pollInterval < _pollInterval)
+            if (_poll is null)
             {
-                _pollInterval = pollInterval;
-                _poll?.Cancel(); // a waiter wants a shorter interval: restart the loop with it
-                _poll = new CancellationTokenSource();
-                _ = PollWhileWaitedAsync(pollInterval, _poll);
+                _poll = FolderPoll.Shared.Start(pollInterval, ReadStampForPoll, PollSyncAsync);
+            }
+            else
+            {
+                FolderPoll.Shared.Shorten(_poll, pollInterval); // the shortest interval any waiter asked for
             }
         }
     }
@@ -332,54 +332,21 @@ public sealed class MailFolder
         {
             if (--_waiters == 0 && _poll is { } poll)
             {
-                poll.Cancel();
+                FolderPoll.Shared.Stop(poll);
                 _poll = null;
             }
         }
     }
 
     /// <summary>
-    /// The filesystem fallback of IDLE: changes made by Dovecot, by a replica whose bus event was lost,
-    /// or by anything that does not announce itself. A change renames or adds a file (new/, cur/ mtime)
-    /// or rewrites the uidlist, so while the stamp is unchanged — and old enough to trust on a coarse
-    /// clock — nothing is synced.
+    /// The filesystem fallback of IDLE (<see cref="FolderPoll"/>): changes made by Dovecot, by a replica whose
+    /// bus event was lost, or by anything that does not announce itself. A change renames or adds a file
+    /// (new/, cur/ mtime) or rewrites the uidlist, so while the stamp is unchanged — and old enough to trust
+    /// on a coarse clock — nothing is synced.
     /// </summary>
-    private async Task PollWhileWaitedAsync(TimeSpan interval, CancellationTokenSource stop)
-    {
-        DirectoryStamp? last = null;
-        try
-        {
-            using var timer = new PeriodicTimer(interval);
-            while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
-            {
-                try
-                {
-                    var stamp = DirectoryStamp.Read(Path, UidListPath);
-                    if (stamp == last && stamp.IsSettled(DateTime.UtcNow))
-                    {
-                        continue;
-                    }
+    private DirectoryStamp ReadStampForPoll() => DirectoryStamp.Read(Path, UidListPath);
 
-                    await SyncUnusedAsync(stop.Token).ConfigureAwait(false);
-                    last = stamp;
-                }
-                catch (IOException)
-                {
-                }
-                catch (UnauthorizedAccessException)
-                {
-                }
-                catch (MailStoreException)
-                {
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Last waiter gone, or replaced by a loop with a shorter interval. The source is not
-            // disposed: AddWaiter/RemoveWaiter may still cancel it, and it holds no timer.
-        }
-    }
+    private Task PollSyncAsync(CancellationToken cancellationToken) => SyncUnusedAsync(cancellationToken);
 
     /// <summary>UIDs expunged with a mod-sequence greater than <paramref name="modSeq"/>, increasing (QRESYNC VANISHED (EARLIER), RFC 7162 §3.2.10).</summary>
     public IReadOnlyList<uint> ExpungedSince(ulong modSeq)
