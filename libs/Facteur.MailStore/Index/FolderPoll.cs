@@ -16,7 +16,7 @@ namespace Facteur.MailStore.Index;
 internal sealed class FolderPoll
 {
     private readonly object _lock = new();
-    private readonly List<Subscription> _subscriptions = [];
+    private readonly HashSet<Subscription> _subscriptions = []; // removal is O(1): sessions enter and leave IDLE all day
     private Thread? _thread;
 
     /// <summary>The process's poll thread, shared by every store and folder.</summary>

@@ -258,7 +258,7 @@ public sealed class MailFolder
     /// change made in this process, or found by a sync triggered by <see cref="MessageStore.NotifyChanged"/>
     /// or by the folder's poll of the disk). For IDLE. The poll is one per folder, shared by all its
     /// waiters and running only while there are some, every <paramref name="pollInterval"/> (the shortest
-    /// any waiter asked for); between changes it costs four stat calls, not a sync per connection.
+    /// any waiter asked for); between changes it costs three stat calls, not a sync per connection.
     /// </summary>
     public async Task<FolderState> WaitForChangeAsync(ulong knownHighestModSeq, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
@@ -317,7 +317,7 @@ public sealed class MailFolder
             _waiters++;
             if (_poll is null)
             {
-                _poll = FolderPoll.Shared.Start(pollInterval, ReadStampForPoll, PollSyncAsync);
+                _poll = FolderPoll.Shared.Start(pollInterval, ReadStampForPoll, SyncUnusedAsync);
             }
             else
             {
@@ -345,8 +345,6 @@ public sealed class MailFolder
     /// on a coarse clock — nothing is synced.
     /// </summary>
     private DirectoryStamp ReadStampForPoll() => DirectoryStamp.Read(Path, UidListPath);
-
-    private Task PollSyncAsync(CancellationToken cancellationToken) => SyncUnusedAsync(cancellationToken);
 
     /// <summary>UIDs expunged with a mod-sequence greater than <paramref name="modSeq"/>, increasing (QRESYNC VANISHED (EARLIER), RFC 7162 §3.2.10).</summary>
     public IReadOnlyList<uint> ExpungedSince(ulong modSeq)
