@@ -21,4 +21,19 @@ internal static partial class HostingLog
 
     [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId} from {Peer} closed: no valid PROXY protocol header")]
     public static partial void ProxyHeaderRejected(ILogger logger, string connectionId, string? peer);
+
+    [LoggerMessage(7, LogLevel.Information, "{Name} listening on {EndPoint}")]
+    public static partial void Listening(ILogger logger, string name, System.Net.IPEndPoint endPoint);
+
+    [LoggerMessage(8, LogLevel.Information, "{Name} not listening on {EndPoint}: {Reason}")]
+    public static partial void ListenAddressSkipped(ILogger logger, string name, System.Net.IPEndPoint endPoint, string reason);
+
+    [LoggerMessage(9, LogLevel.Error, "Accepting connections on {EndPoint} failed; trying again in 1 s")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception, System.Net.IPEndPoint endPoint);
+
+    [LoggerMessage(10, LogLevel.Error, "Connection {ConnectionId} failed")]
+    public static partial void ConnectionFailed(ILogger logger, Exception exception, string connectionId);
+
+    [LoggerMessage(11, LogLevel.Warning, "Shutdown went on with {Count} connection(s) still finishing")]
+    public static partial void ConnectionsLeftOpen(ILogger logger, int count);
 }

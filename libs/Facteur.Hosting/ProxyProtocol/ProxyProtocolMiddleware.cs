@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Facteur.Hosting.ProxyProtocol;
 
 /// <summary>
-/// A Kestrel connection middleware for listeners behind a load balancer (SMTP, IMAP and POP3 all use
+/// A connection middleware (Kestrel's and <see cref="Listening.ConnectionListeners"/>') for listeners behind a load balancer (SMTP, IMAP and POP3 all use
 /// this one): reads the PROXY header before anything else — before the TLS handshake on
 /// implicit-TLS ports, before the banner everywhere — and replaces the connection's endpoints with
 /// the real client's, so relay control, rate limits, Received and logs see it (DESIGN.md promise 5).
@@ -23,6 +23,13 @@ public static class ProxyProtocolMiddleware
         var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Facteur.ProxyProtocol");
         listen.Use(Create(timeout, logger));
         return listen;
+    }
+
+    /// <summary>The same for a port of <see cref="Listening.ConnectionListeners"/>: <paramref name="next"/> runs once the header is read.</summary>
+    public static ConnectionDelegate UseProxyProtocol(this ConnectionDelegate next, TimeSpan timeout, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(loggers);
+        return Create(timeout, loggers.CreateLogger("Facteur.ProxyProtocol"))(next);
     }
 
     internal static Func<ConnectionDelegate, ConnectionDelegate> Create(TimeSpan timeout, ILogger logger) => next => async connection =>
