@@ -1,9 +1,11 @@
+using Facteur.Hosting.Listening;
 using Facteur.Accounts;
 using Facteur.Hosting;
 using Facteur.MailboxApi.Imap;
 using Facteur.MailboxApi.Tests.Infrastructure;
 using MailKit;
 using MailKit.Net.Imap;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -48,12 +50,13 @@ internal sealed class ImapMailbox : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName);
         builder.AddImap();
+        // The listeners are not Kestrel's; without an endpoint of its own Kestrel would take localhost:5000.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Services.AddSingleton<IPasswordAuthenticator>(new TestAuthenticator(users.ToDictionary(u => u, _ => Password)));
         builder.Services.AddSingleton<IServerCertificate, Facteur.SmtpGateway.Tests.Infrastructure.TestCertificate>();
         var app = builder.Build();
         await app.StartAsync();
-        var port = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-            .Select(a => new Uri(a)).First(u => u.Scheme != "https").Port;
+        var port = app.Services.GetRequiredService<ConnectionListeners>().EndPoints("imap").Single().Port;
         return new ImapMailbox(app, port);
     }
 

@@ -4,12 +4,13 @@ using Facteur.MailboxApi.Imap.Framing;
 using Facteur.MailStore.Index;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Facteur.MailboxApi.Imap;
 
-/// <summary>Kestrel's entry point for IMAP connections, on both the STARTTLS and the implicit-TLS listener.</summary>
+/// <summary>The entry point of IMAP connections, on both the STARTTLS and the implicit-TLS listener.</summary>
 internal sealed class ImapConnectionHandler(
     IOptionsMonitor<ImapOptions> options,
     IOptions<FacteurOptions> facteur,
@@ -19,9 +20,12 @@ internal sealed class ImapConnectionHandler(
     ImapTelemetry telemetry,
     MessageStore store,
     IServiceProvider services,
-    ILogger<ImapConnectionHandler> logger) : ConnectionHandler
+    ILogger<ImapConnectionHandler> logger) : MailboxConnectionHandler
 {
+    private readonly CancellationToken _stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
     private readonly LiteralSpill _spill = new(Path.Combine(facteur.Value.SpoolRoot, "imap"), options, logger);
+
+    public override void TlsFailed(Exception exception, string connectionId) => ImapLog.TlsFailed(logger, exception, connectionId);
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -36,8 +40,10 @@ internal sealed class ImapConnectionHandler(
             store,
             services.GetService<IServerCertificate>(),
             _spill,
-            logger);
+            logger,
+            _stopping);
         var session = new ImapSession(connection, sessionServices);
-        await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, _stopping);
+        await session.RunAsync(ended.Token).ConfigureAwait(false);
     }
 }

@@ -1,14 +1,9 @@
-using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
 using Facteur.Hosting.Bus;
 using Facteur.MailStore.Index;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -36,11 +31,7 @@ public static class ImapModule
 
         builder.ConfigureFacteurBus(x => x.AddConsumer<MailDeliveredConsumer, MailDeliveredConsumerDefinition>());
 
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
-        {
-            var imap = context.Configuration.GetSection(ImapOptions.SectionName).Get<ImapOptions>() ?? new ImapOptions();
-            MailboxListeners.Listen<ImapConnectionHandler>(kestrel, context.Configuration, imap.Port, imap.TlsPort, imap.ProxyProtocol, imap.ProxyProtocolTimeout);
-        });
+        MailboxListeners.Add<ImapOptions, ImapConnectionHandler>(builder.Services, "imap");
         return builder;
     }
 }

@@ -4,7 +4,7 @@ using System.Net;
 namespace Facteur.MailboxApi.Imap;
 
 /// <summary>The <c>Imap</c> section: listeners and the limits every session enforces.</summary>
-public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions
+public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions, IMailboxListenerOptions
 {
     public const string SectionName = "Imap";
 

@@ -34,7 +34,7 @@ internal sealed class ImapSession
         Services = services;
         Input = new ImapCommandReader(connection.Transport.Input);
         Reply = new ImapReplyWriter(connection.Transport.Output, services.Options.OutputTimeout);
-        IsTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
+        IsTls = connection.Features.Get<ImplicitTlsFeature>() is not null;
         PeerAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address;
         RemoteAddress = PeerAddress;
     }
@@ -146,6 +146,13 @@ internal sealed class ImapSession
             await Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
             reason = await CommandLoopAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (Services.Stopping.IsCancellationRequested && CanSayBye && !_connection.ConnectionClosed.IsCancellationRequested)
+        {
+            // RFC 3501 §7.1.5: BYE when the server is shutting down. Only between responses: a
+            // command cut short may have left half a line in the output.
+            reason = "server shutting down";
+            await SayByeAsync("BYE Server shutting down.").ConfigureAwait(false);
+        }
         catch (OperationCanceledException)
         {
             reason = "connection aborted";
@@ -196,6 +203,23 @@ internal sealed class ImapSession
         }
     }
 
+    /// <summary>True while the session waits for the client with every response written (for a command, or in IDLE).</summary>
+    public bool CanSayBye { get; set; }
+
+    private async Task SayByeAsync(string bye)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            Reply.Untagged(bye);
+            await Reply.FlushAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException)
+        {
+            // The client is not reading or has gone; the connection closes either way.
+        }
+    }
+
     private TimeSpan IdleTimeout => State == ImapState.NotAuthenticated ? Options.PreAuthTimeout : Options.AutologoutTimeout;
 
     private async Task<string> CommandLoopAsync(CancellationToken cancellationToken)
@@ -210,7 +234,9 @@ internal sealed class ImapSession
                 {
                     // Only a logged-in user's literals may go to disk; before that they stay in memory (and within Imap:MaxLiteralSize).
                     var spill = State is ImapState.Authenticated or ImapState.Selected ? Services.Spill : null;
+                    CanSayBye = true;
                     frame = await Input.ReadCommandAsync(Options.MaxLineLength, Options.MaxLiteralSize, ContinueLiteralAsync, spill, idle.Token).ConfigureAwait(false);
+                    CanSayBye = false;
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

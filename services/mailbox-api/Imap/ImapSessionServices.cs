@@ -18,4 +18,5 @@ internal sealed record ImapSessionServices(
     MessageStore Store,
     IServerCertificate? Certificate,
     LiteralSpill Spill,
-    ILogger Logger);
+    ILogger Logger,
+    CancellationToken Stopping);

@@ -2,12 +2,13 @@ using Facteur.Accounts;
 using Facteur.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Facteur.MailboxApi.Pop3;
 
-/// <summary>Kestrel's entry point for POP3 connections, on both the STLS and the implicit-TLS listener.</summary>
+/// <summary>The entry point of POP3 connections, on both the STLS and the implicit-TLS listener.</summary>
 internal sealed class Pop3ConnectionHandler(
     IOptionsMonitor<Pop3Options> options,
     IOptions<FacteurOptions> facteur,
@@ -15,8 +16,12 @@ internal sealed class Pop3ConnectionHandler(
     MaildropCache maildrops,
     Pop3Telemetry telemetry,
     IServiceProvider services,
-    ILogger<Pop3ConnectionHandler> logger) : ConnectionHandler
+    ILogger<Pop3ConnectionHandler> logger) : MailboxConnectionHandler
 {
+    private readonly CancellationToken _stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+
+    public override void TlsFailed(Exception exception, string connectionId) => Pop3Log.TlsFailed(logger, exception, connectionId);
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var sessionServices = new Pop3SessionServices(
@@ -29,6 +34,9 @@ internal sealed class Pop3ConnectionHandler(
             services.GetService<IServerCertificate>(),
             logger);
         var session = new Pop3Session(connection, sessionServices);
-        await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+        // A stopping host ends the session as a dropped connection would: no UPDATE state, nothing
+        // deleted (RFC 1939 §6), and the socket closed in order rather than reset.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, _stopping);
+        await session.RunAsync(ended.Token).ConfigureAwait(false);
     }
 }

@@ -1,11 +1,6 @@
-using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -28,11 +23,7 @@ public static class Pop3Module
         builder.Services.TryAddSingleton<MaildropCache>();
         builder.Services.TryAddSingleton<Pop3Telemetry>();
 
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
-        {
-            var pop3 = context.Configuration.GetSection(Pop3Options.SectionName).Get<Pop3Options>() ?? new Pop3Options();
-            MailboxListeners.Listen<Pop3ConnectionHandler>(kestrel, context.Configuration, pop3.Port, pop3.TlsPort, pop3.ProxyProtocol, pop3.ProxyProtocolTimeout);
-        });
+        MailboxListeners.Add<Pop3Options, Pop3ConnectionHandler>(builder.Services, "pop3");
         return builder;
     }
 }

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Facteur.MailboxApi.Pop3;
 
 /// <summary>The <c>Pop3</c> section: listeners and the limits every session enforces.</summary>
-public sealed class Pop3Options : IValidatableObject, ILoginThrottleOptions
+public sealed class Pop3Options : IValidatableObject, ILoginThrottleOptions, IMailboxListenerOptions
 {
     public const string SectionName = "Pop3";
 

@@ -32,7 +32,7 @@ internal sealed class Pop3Session
         Services = services;
         Input = new Pop3LineReader(connection.Transport.Input);
         Reply = new Pop3ReplyWriter(connection.Transport.Output);
-        IsTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
+        IsTls = connection.Features.Get<ImplicitTlsFeature>() is not null;
         RemoteAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address;
     }
 

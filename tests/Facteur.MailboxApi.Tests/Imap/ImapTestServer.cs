@@ -1,8 +1,10 @@
+using Facteur.Hosting.Listening;
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
 using Facteur.MailboxApi.Imap;
 using Facteur.MailboxApi.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -24,6 +26,7 @@ internal sealed class ImapTestServer : IAsyncDisposable
     public const string OtherPassword = "hunter2";
 
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private ImapTestServer(WebApplication app, string mailRoot)
     {
@@ -76,23 +79,16 @@ internal sealed class ImapTestServer : IAsyncDisposable
         }
         builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName);
         builder.AddImap();
+        // The listeners are not Kestrel's; without an endpoint of its own Kestrel would take localhost:5000.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Services.AddSingleton<IPasswordAuthenticator>(new TestAuthenticator(new Dictionary<string, string> { [User] = Password, [OtherUser] = OtherPassword }));
         builder.Services.AddSingleton<IServerCertificate, Facteur.SmtpGateway.Tests.Infrastructure.TestCertificate>();
         var app = builder.Build();
         await app.StartAsync();
         var server = new ImapTestServer(app, mailRoot);
-        foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
-        {
-            var uri = new Uri(address);
-            if (uri.Scheme == "https")
-            {
-                server.TlsPort = uri.Port;
-            }
-            else
-            {
-                server.Port = uri.Port;
-            }
-        }
+        var listeners = app.Services.GetRequiredService<ConnectionListeners>();
+        server.Port = listeners.EndPoints("imap").Single().Port;
+        server.TlsPort = listeners.EndPoints("imaps").Single().Port;
 
         return server;
     }
@@ -101,9 +97,19 @@ internal sealed class ImapTestServer : IAsyncDisposable
     public string Deliver(string content, string? folder = null, string user = User) =>
         MaildirSeed.Deliver(folder is null ? Maildir(user) : Path.Combine(Maildir(user), "." + folder), content);
 
+    /// <summary>Stops the host as a shutdown does (ApplicationStopping, then the listeners); DisposeAsync does it if this was not called.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
         foreach (var root in (string[])[MailRoot, SpoolRoot])
         {

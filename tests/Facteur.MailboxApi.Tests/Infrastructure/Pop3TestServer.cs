@@ -1,7 +1,9 @@
+using Facteur.Hosting.Listening;
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
 using Facteur.MailboxApi.Pop3;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -23,6 +25,7 @@ internal sealed class Pop3TestServer : IAsyncDisposable
     public const string OtherPassword = "hunter2";
 
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private bool _ownsMailRoot;
 
@@ -71,6 +74,8 @@ internal sealed class Pop3TestServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName);
         builder.AddPop3();
+        // The listeners are not Kestrel's; without an endpoint of its own Kestrel would take localhost:5000.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         var authenticator = new TestAuthenticator(new Dictionary<string, string> { [User] = Password, [OtherUser] = OtherPassword });
         builder.Services.AddSingleton<IPasswordAuthenticator>(authenticator);
         builder.Services.AddSingleton<IServerCertificate, Facteur.SmtpGateway.Tests.Infrastructure.TestCertificate>();
@@ -78,28 +83,28 @@ internal sealed class Pop3TestServer : IAsyncDisposable
         var app = builder.Build();
         await app.StartAsync();
         var server = new Pop3TestServer(app, mailRoot, authenticator) { _ownsMailRoot = ownsMailRoot };
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        foreach (var address in addresses)
-        {
-            var uri = new Uri(address);
-            if (uri.Scheme == "https")
-            {
-                server.TlsPort = uri.Port;
-            }
-            else
-            {
-                server.Port = uri.Port;
-            }
-        }
+        var listeners = app.Services.GetRequiredService<ConnectionListeners>();
+        server.Port = listeners.EndPoints("pop3").Single().Port;
+        server.TlsPort = listeners.EndPoints("pop3s").Single().Port;
 
         return server;
     }
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
+    /// <summary>Stops the host as a shutdown does (ApplicationStopping, then the listeners); DisposeAsync does it if this was not called.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
         if (!_ownsMailRoot)
         {

@@ -26,11 +26,17 @@ internal static class IdleCommand
             var change = session.Selected is { } selected
                 ? selected.Folder.WaitForChangeAsync(selected.HighestModSeq, session.Options.IdlePollInterval, stop.Token)
                 : Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => (FolderState?)null, TaskScheduler.Default)!;
-            if (await Task.WhenAny(done, change).ConfigureAwait(false) == done)
+            session.CanSayBye = true;
+            var first = await Task.WhenAny(done, change).ConfigureAwait(false);
+            // A stopping host or a dropped connection leaves with CanSayBye still set: nothing is half-written.
+            cancellationToken.ThrowIfCancellationRequested();
+            if (first == done)
             {
                 await stop.CancelAsync().ConfigureAwait(false);
                 break;
             }
+
+            session.CanSayBye = false;
 
             if (session.Selected is { } mailbox && await change.ConfigureAwait(false) is { } state)
             {
@@ -51,6 +57,7 @@ internal static class IdleCommand
             throw new ClientGoneException();
         }
 
+        session.CanSayBye = false;
         if (line is null)
         {
             throw new ClientGoneException();
