@@ -11,7 +11,7 @@ namespace Facteur.Hosting.Listening;
 /// <summary>
 /// The TCP listeners of the long-lived mailbox protocols (IMAP, POP3), outside Kestrel. Kestrel's
 /// heartbeat walks every open connection once a second; with 10,000 clients in IMAP IDLE that walk
-/// was three quarters of an idle server's CPU (docs/README-perf.md, "CPU at rest"), and these
+/// was most of an idle server's CPU (docs/README-perf.md, "CPU at rest"), and these
 /// protocols use nothing else of Kestrel's. The connections are the same: Kestrel's own socket
 /// transport (<see cref="SocketConnectionContextFactory"/>: pipes, buffers allocated only once data
 /// arrives), the same <see cref="ConnectionDelegate"/> middleware (PROXY protocol) and handlers.
@@ -24,7 +24,7 @@ public sealed class ConnectionListeners : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SocketConnectionContextFactory _factory;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<(string Name, Socket Socket)> _sockets = [];
+    private readonly List<(string Name, Socket Socket, IPEndPoint EndPoint)> _sockets = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly ConcurrentDictionary<ConnectionContext, byte> _open = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,7 +44,7 @@ public sealed class ConnectionListeners : IHostedService, IAsyncDisposable
     {
         lock (_sockets)
         {
-            return [.. _sockets.Where(s => s.Name == name).Select(s => (IPEndPoint)s.Socket.LocalEndPoint!)];
+            return [.. _sockets.Where(s => s.Name == name).Select(s => s.EndPoint)];
         }
     }
 
@@ -75,13 +75,14 @@ public sealed class ConnectionListeners : IHostedService, IAsyncDisposable
                     throw new IOException($"Cannot listen for {options.Name} on {endPoint}: {exception.Message}", exception);
                 }
 
+                var local = (IPEndPoint)socket.LocalEndPoint!;
                 lock (_sockets)
                 {
-                    _sockets.Add((options.Name, socket));
+                    _sockets.Add((options.Name, socket, local));
                 }
 
-                HostingLog.Listening(_logger, options.Name, (IPEndPoint)socket.LocalEndPoint!);
-                _acceptLoops.Add(AcceptAsync(socket, options.Application));
+                HostingLog.Listening(_logger, options.Name, local);
+                _acceptLoops.Add(AcceptAsync(socket, local, options.Application));
             }
 
             if (skipped is not null && EndPoints(options.Name).Count == 0)
@@ -154,18 +155,15 @@ public sealed class ConnectionListeners : IHostedService, IAsyncDisposable
     {
         lock (_sockets)
         {
-            foreach (var (_, socket) in _sockets)
+            foreach (var (_, socket, _) in _sockets)
             {
                 socket.Dispose();
             }
         }
     }
 
-    private async Task AcceptAsync(Socket listener, ConnectionDelegate application)
+    private async Task AcceptAsync(Socket listener, IPEndPoint local, ConnectionDelegate application)
     {
-        // Off the caller's context: the loop must not carry the host's start-up ExecutionContext
-        // (or its Activity) into every connection.
-        await Task.Yield();
         while (!_stopping.IsCancellationRequested)
         {
             Socket socket;
@@ -185,7 +183,7 @@ public sealed class ConnectionListeners : IHostedService, IAsyncDisposable
             {
                 // EMFILE and the like: say so, and try again when descriptors may have been freed
                 // rather than spin or stop serving for good.
-                HostingLog.AcceptFailed(_logger, exception, (IPEndPoint)listener.LocalEndPoint!);
+                HostingLog.AcceptFailed(_logger, exception, local);
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token).ConfigureAwait(false);
@@ -202,6 +200,7 @@ public sealed class ConnectionListeners : IHostedService, IAsyncDisposable
             socket.NoDelay = true;
             var connection = _factory.Create(socket);
             _open.TryAdd(connection, 0);
+            // Unsafe: the connection starts from a clean ExecutionContext, not the accept loop's.
             ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Owner.RunAsync(state.Connection, state.Application), new Accepted(this, connection, application), preferLocal: false);
         }
     }
