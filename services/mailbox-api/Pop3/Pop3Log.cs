@@ -29,7 +29,7 @@ internal static partial class Pop3Log
     [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "POP3 session {ConnectionId} failed")]
     public static partial void SessionFailed(ILogger logger, Exception exception, string connectionId);
 
-    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "POP3 STLS handshake failed for {ConnectionId}")]
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "POP3 TLS handshake failed on {ConnectionId}")]
     public static partial void TlsFailed(ILogger logger, Exception exception, string connectionId);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "POP3 maildrop {Path} listed from {Source} ({Messages} messages, {ElapsedMs} ms)")]
