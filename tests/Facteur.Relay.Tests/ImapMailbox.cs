@@ -1,14 +1,12 @@
-using Facteur.Hosting.Listening;
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.Hosting.Listening;
 using Facteur.MailboxApi.Imap;
 using Facteur.MailboxApi.Tests.Infrastructure;
 using MailKit;
 using MailKit.Net.Imap;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

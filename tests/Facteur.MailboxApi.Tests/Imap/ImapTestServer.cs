@@ -1,13 +1,11 @@
-using Facteur.Hosting.Listening;
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.Hosting.Listening;
 using Facteur.MailboxApi.Imap;
 using Facteur.MailboxApi.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

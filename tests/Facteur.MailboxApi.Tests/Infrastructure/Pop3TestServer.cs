@@ -1,12 +1,10 @@
-using Facteur.Hosting.Listening;
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.Hosting.Listening;
 using Facteur.MailboxApi.Pop3;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
