@@ -34,7 +34,7 @@ public static class KestrelListenExtensions
         }
         else
         {
-            throw new FacteurConfigurationException($"Facteur:ListenAddress must be '*', 'localhost' or an IP address (got '{listenAddress}')");
+            throw new FacteurConfigurationException(ListenAddress.Invalid(listenAddress));
         }
     }
 }

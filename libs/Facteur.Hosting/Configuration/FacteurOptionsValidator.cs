@@ -30,7 +30,7 @@ internal sealed class FacteurOptionsValidator : IValidateOptions<FacteurOptions>
 
         if (!string.IsNullOrWhiteSpace(options.ListenAddress) && !ListenAddress.IsValid(options.ListenAddress))
         {
-            failures.Add($"Facteur:ListenAddress must be '*', 'localhost' or an IP address (got '{options.ListenAddress}')");
+            failures.Add(ListenAddress.Invalid(options.ListenAddress));
         }
 
         if (!Enum.IsDefined(options.Transport))

@@ -12,4 +12,7 @@ internal static class ListenAddress
         value == Any
         || string.Equals(value, Localhost, StringComparison.OrdinalIgnoreCase)
         || IPAddress.TryParse(value, out _);
+
+    /// <summary>What start-up says about a value <see cref="IsValid"/> refuses.</summary>
+    public static string Invalid(string value) => $"Facteur:ListenAddress must be '*', 'localhost' or an IP address (got '{value}')";
 }

@@ -55,6 +55,7 @@ public sealed class ConnectionListeners : IHostedService, IAsyncDisposable
         {
             var options = registration.Create(_services);
             var endPoints = ListenEndPoints.For(options.ListenAddress, options.Port);
+            var bound = 0;
             SocketException? skipped = null;
             foreach (var endPoint in endPoints)
             {
@@ -81,13 +82,14 @@ public sealed class ConnectionListeners : IHostedService, IAsyncDisposable
                     _sockets.Add((options.Name, socket, local));
                 }
 
+                bound++;
                 HostingLog.Listening(_logger, options.Name, local);
                 _acceptLoops.Add(AcceptAsync(socket, local, options.Application));
             }
 
-            if (skipped is not null && EndPoints(options.Name).Count == 0)
+            if (bound == 0)
             {
-                throw new IOException($"Cannot listen for {options.Name} on {options.ListenAddress} port {options.Port}: {skipped.Message}", skipped);
+                throw new IOException($"Cannot listen for {options.Name} on {options.ListenAddress} port {options.Port}: {skipped?.Message}", skipped);
             }
         }
 

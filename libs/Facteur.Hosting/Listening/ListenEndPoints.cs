@@ -34,6 +34,6 @@ internal static class ListenEndPoints
             return [new IPEndPoint(address, port)];
         }
 
-        throw new FacteurConfigurationException($"Facteur:ListenAddress must be '*', 'localhost' or an IP address (got '{listenAddress}')");
+        throw new FacteurConfigurationException(ListenAddress.Invalid(listenAddress));
     }
 }

@@ -20,9 +20,9 @@ internal sealed class ImapConnectionHandler(
     ImapTelemetry telemetry,
     MessageStore store,
     IServiceProvider services,
-    ILogger<ImapConnectionHandler> logger) : MailboxConnectionHandler
+    ILogger<ImapConnectionHandler> logger,
+    IHostApplicationLifetime? lifetime = null) : MailboxConnectionHandler(lifetime)
 {
-    private readonly CancellationToken _stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
     private readonly LiteralSpill _spill = new(Path.Combine(facteur.Value.SpoolRoot, "imap"), options, logger);
 
     public override void TlsFailed(Exception exception, string connectionId) => ImapLog.TlsFailed(logger, exception, connectionId);
@@ -41,9 +41,9 @@ internal sealed class ImapConnectionHandler(
             services.GetService<IServerCertificate>(),
             _spill,
             logger,
-            _stopping);
+            Stopping);
         var session = new ImapSession(connection, sessionServices);
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, _stopping);
+        using var ended = SessionEnd(connection);
         await session.RunAsync(ended.Token).ConfigureAwait(false);
     }
 }

@@ -16,10 +16,9 @@ internal sealed class Pop3ConnectionHandler(
     MaildropCache maildrops,
     Pop3Telemetry telemetry,
     IServiceProvider services,
-    ILogger<Pop3ConnectionHandler> logger) : MailboxConnectionHandler
+    ILogger<Pop3ConnectionHandler> logger,
+    IHostApplicationLifetime? lifetime = null) : MailboxConnectionHandler(lifetime)
 {
-    private readonly CancellationToken _stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
-
     public override void TlsFailed(Exception exception, string connectionId) => Pop3Log.TlsFailed(logger, exception, connectionId);
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -36,7 +35,7 @@ internal sealed class Pop3ConnectionHandler(
         var session = new Pop3Session(connection, sessionServices);
         // A stopping host ends the session as a dropped connection would: no UPDATE state, nothing
         // deleted (RFC 1939 §6), and the socket closed in order rather than reset.
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, _stopping);
+        using var ended = SessionEnd(connection);
         await session.RunAsync(ended.Token).ConfigureAwait(false);
     }
 }
