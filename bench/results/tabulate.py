@@ -88,6 +88,9 @@ def metric_rows(results):
                 if "per_conn_bytes" in level:
                     add(f"IMAP {int(count):,} idle conns: PSS per conn", "KB", False, stack, [level["per_conn_bytes"] / 1024])
                     add(f"IMAP {int(count):,} idle conns: CPU at rest", "% core", False, stack, [level["cpu_at_rest_pct"]])
+                    if level.get("cpu_method") == "ticks":
+                        errors.append(f"{stack} / {count} idle IMAP connections: CPU at rest counted in clock ticks (no "
+                                      "writable cgroup), which miss the short wakes of a server at rest")
                     if level.get("retried_logins"):
                         errors.append(f"{stack} / {count} idle IMAP connections: {level['retried_logins']} LOGIN/SELECT "
                                       f"refused and retried (first: {level.get('first_refusal')})")
@@ -179,6 +182,9 @@ def imapscale_rows(path, rows, errors):
                     if "per_conn_bytes" not in level:
                         errors.append(f"IMAP at scale / {record['stack']} / {count} IDLE connections: "
                                       f"{level.get('skipped') or level.get('failed')}")
+                    elif level.get("cpu_method") == "ticks":
+                        errors.append(f"IMAP at scale / {record['stack']} / {count} IDLE connections: CPU at rest "
+                                      "counted in clock ticks (no writable cgroup), which miss the short wakes of a server at rest")
             for label, unit, higher, values in imap_table.rows_of(record):
                 values = [v for v in values if v is not None]
                 if values:
