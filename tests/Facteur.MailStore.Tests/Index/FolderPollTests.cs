@@ -148,6 +148,92 @@ public sealed class FolderPollTests
         await cancelled.Task.WaitAsync(Patience);
     }
 
+    [Fact]
+    public async Task A_watched_folder_is_read_at_its_quiet_interval_and_a_nudge_brings_a_round_at_once()
+    {
+        var poll = new FolderPoll();
+        var reads = 0;
+        var subscription = poll.Start(TimeSpan.FromMilliseconds(10), () =>
+        {
+            Interlocked.Increment(ref reads);
+            return new DirectoryStamp(1, 1, 1, 1);
+        }, _ => Task.CompletedTask, quietInterval: TimeSpan.FromMinutes(10));
+        try
+        {
+            await WaitUntil(() => Volatile.Read(ref reads) == 1); // the first round, one interval after the start
+            await Task.Delay(300);
+            Assert.Equal(1, Volatile.Read(ref reads)); // unwatched, 10 ms apart, this would be about 30
+
+            poll.Nudge(subscription);
+            await WaitUntil(() => Volatile.Read(ref reads) == 2);
+        }
+        finally
+        {
+            poll.Stop(subscription);
+        }
+    }
+
+    [Fact]
+    public async Task A_burst_of_nudges_gets_one_round_an_interval_after_the_last()
+    {
+        var poll = new FolderPoll();
+        var reads = 0;
+        var subscription = poll.Start(TimeSpan.FromSeconds(1), () =>
+        {
+            Interlocked.Increment(ref reads);
+            return new DirectoryStamp(1, 1, 1, 1);
+        }, _ => Task.CompletedTask, quietInterval: TimeSpan.FromMinutes(10));
+        try
+        {
+            await WaitUntil(() => Volatile.Read(ref reads) == 1);
+            for (var i = 0; i < 100; i++)
+            {
+                poll.Nudge(subscription); // a delivery burst: one event per file
+            }
+
+            await Task.Delay(400);
+            Assert.Equal(1, Volatile.Read(ref reads)); // not before one interval after the last round
+            await WaitUntil(() => Volatile.Read(ref reads) == 2);
+            await Task.Delay(1500);
+            Assert.Equal(2, Volatile.Read(ref reads)); // the burst's nudges are spent: quiet again
+        }
+        finally
+        {
+            poll.Stop(subscription);
+        }
+    }
+
+    [Fact]
+    public async Task A_nudge_that_meets_a_sync_under_way_gets_a_round_when_it_ends()
+    {
+        var poll = new FolderPoll();
+        long newTicks = 1;
+        var syncs = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = poll.Start(TimeSpan.FromMilliseconds(10), () => new DirectoryStamp(Interlocked.Read(ref newTicks), 1, 1, 1), async _ =>
+        {
+            if (Interlocked.Increment(ref syncs) == 1)
+            {
+                await release.Task; // the first sync lists the directories before the change below
+            }
+        }, quietInterval: TimeSpan.FromMinutes(10));
+        try
+        {
+            await WaitUntil(() => Volatile.Read(ref syncs) == 1); // a watched folder is read at once
+            Interlocked.Increment(ref newTicks);
+            poll.Nudge(subscription); // inotify's event for that change, while the sync runs
+            await Task.Delay(100);
+            Assert.Equal(1, Volatile.Read(ref syncs));
+
+            release.SetResult();
+            await WaitUntil(() => Volatile.Read(ref syncs) == 2); // not a quiet interval (10 min) later
+        }
+        finally
+        {
+            poll.Stop(subscription);
+        }
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var until = DateTime.UtcNow + Patience;
