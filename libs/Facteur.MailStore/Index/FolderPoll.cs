@@ -23,23 +23,16 @@ internal sealed class FolderPoll
     public static FolderPoll Shared { get; } = new();
 
     /// <summary>
-    /// Polls a folder every <paramref name="interval"/> (first after one interval; a watched one at once) until <see cref="Stop"/>:
+    /// Polls a folder every <paramref name="interval"/> (first after one interval) until <see cref="Stop"/>:
     /// <paramref name="read"/> on the poll thread, <paramref name="sync"/> on the pool when the stamp moved,
-    /// never two syncs of one subscription at once. With <paramref name="quietInterval"/> (a watched folder)
-    /// the rounds are that far apart unless <see cref="Nudge"/> asks for one sooner.
+    /// never two syncs of one subscription at once.
     /// </summary>
-    public Subscription Start(TimeSpan interval, Func<DirectoryStamp> read, Func<CancellationToken, Task> sync, TimeSpan? quietInterval = null)
+    public Subscription Start(TimeSpan interval, Func<DirectoryStamp> read, Func<CancellationToken, Task> sync)
     {
-        var subscription = new Subscription(interval, read, sync)
-        {
-            QuietMs = quietInterval is { } quiet ? Subscription.Milliseconds(quiet) : null,
-            Owner = this,
-        };
+        var subscription = new Subscription(interval, read, sync);
         lock (_lock)
         {
-            // A watched folder is read at once: a change made between the waiter's last look and the watch's
-            // start raised no event, and the next unprompted round is a quiet interval away.
-            subscription.NextDue = Environment.TickCount64 + (quietInterval is null ? subscription.IntervalMs : 0);
+            subscription.NextDue = Environment.TickCount64 + subscription.IntervalMs;
             _subscriptions.Add(subscription);
             if (_thread is null)
             {
@@ -68,25 +61,6 @@ internal sealed class FolderPoll
             subscription.IntervalMs = ms;
             subscription.NextDue = Math.Min(subscription.NextDue, Environment.TickCount64 + ms);
             Monitor.PulseAll(_lock);
-        }
-    }
-
-    /// <summary>
-    /// Something changed in a watched folder: a round for it now, or one interval after its last round if
-    /// that is later — a burst of deliveries gets a round per interval, as an unwatched folder would, not
-    /// one per file.
-    /// </summary>
-    public void Nudge(Subscription subscription)
-    {
-        ArgumentNullException.ThrowIfNull(subscription);
-        lock (_lock)
-        {
-            var due = Math.Max(Environment.TickCount64, subscription.LastRound + subscription.IntervalMs);
-            if (due < subscription.NextDue)
-            {
-                subscription.NextDue = due;
-                Monitor.PulseAll(_lock);
-            }
         }
     }
 
@@ -137,8 +111,7 @@ internal sealed class FolderPoll
                 {
                     if (subscription.NextDue <= round)
                     {
-                        subscription.LastRound = round;
-                        subscription.NextDue = round + Math.Max(subscription.IntervalMs, subscription.QuietMs ?? 0);
+                        subscription.NextDue = round + subscription.IntervalMs;
                         due.Add(subscription);
                     }
                 }
@@ -159,22 +132,12 @@ internal sealed class FolderPoll
         private readonly CancellationTokenSource _stop = new();
         private DirectoryStamp? _last;
         private int _syncing;
-        private int _lookAgain;
 
         /// <summary>Guarded by the poll's lock.</summary>
         internal long IntervalMs { get; set; } = Milliseconds(interval);
 
         /// <summary>Guarded by the poll's lock.</summary>
         internal long NextDue { get; set; }
-
-        /// <summary>Guarded by the poll's lock: when the last round read this folder (<see cref="Environment.TickCount64"/>).</summary>
-        internal long LastRound { get; set; } = long.MinValue / 2;
-
-        /// <summary>A watched folder's interval between rounds when nothing nudges it; null: <see cref="IntervalMs"/>.</summary>
-        internal long? QuietMs { get; init; }
-
-        /// <summary>The poll whose rounds read this folder.</summary>
-        internal FolderPoll? Owner { get; init; }
 
         internal static long Milliseconds(TimeSpan interval) => Math.Max(1, (long)interval.TotalMilliseconds);
 
@@ -183,16 +146,8 @@ internal sealed class FolderPoll
         /// <summary>On the poll thread: read the stamp, and start a sync when it moved (or is too young to trust) and none is running.</summary>
         internal void Poll()
         {
-            if (_stop.IsCancellationRequested)
+            if (_stop.IsCancellationRequested || Volatile.Read(ref _syncing) != 0)
             {
-                return;
-            }
-
-            if (Volatile.Read(ref _syncing) != 0)
-            {
-                // The sync under way may have listed the directories before the change this round was
-                // nudged for: look again when it ends, or a watched folder would wait a quiet interval.
-                Volatile.Write(ref _lookAgain, 1);
                 return;
             }
 
@@ -243,10 +198,6 @@ internal sealed class FolderPoll
             finally
             {
                 Volatile.Write(ref _syncing, 0);
-                if (Interlocked.Exchange(ref _lookAgain, 0) != 0 && QuietMs is not null)
-                {
-                    Owner?.Nudge(this);
-                }
             }
         }
     }

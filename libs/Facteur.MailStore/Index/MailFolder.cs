@@ -77,7 +77,6 @@ public sealed class MailFolder
     private ListStamp? _appendableList;
     private readonly HashSet<uint> _staleListUids = [];
     private FolderPoll.Subscription? _poll;
-    private FolderWatch? _watch;
     private long _lastUsed = Environment.TickCount64;
     private int _trustScheduled;
 
@@ -259,15 +258,11 @@ public sealed class MailFolder
     /// change made in this process, or found by a sync triggered by <see cref="MessageStore.NotifyChanged"/>
     /// or by the folder's poll of the disk). For IDLE. The poll is one per folder, shared by all its
     /// waiters and running only while there are some, every <paramref name="pollInterval"/> (the shortest
-    /// any waiter asked for); between changes it costs three stat calls, not a sync per connection. With
-    /// <paramref name="watchDisk"/> (the first waiter's choice holds until the last leaves) the folder is
-    /// watched with inotify where that is reliable (<see cref="FolderWatch"/>): the poll then runs when
-    /// <c>new/</c> or <c>cur/</c> changed, at most once per <paramref name="pollInterval"/>, and otherwise
-    /// every <see cref="FolderWatch.PollInterval"/>.
+    /// any waiter asked for); between changes it costs three stat calls, not a sync per connection.
     /// </summary>
-    public async Task<FolderState> WaitForChangeAsync(ulong knownHighestModSeq, TimeSpan pollInterval, CancellationToken cancellationToken, bool watchDisk = false)
+    public async Task<FolderState> WaitForChangeAsync(ulong knownHighestModSeq, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
-        AddWaiter(pollInterval, watchDisk);
+        AddWaiter(pollInterval);
         try
         {
             while (true)
@@ -315,24 +310,14 @@ public sealed class MailFolder
         }
     }
 
-    private void AddWaiter(TimeSpan pollInterval, bool watchDisk)
+    private void AddWaiter(TimeSpan pollInterval)
     {
         lock (_signalLock)
         {
             _waiters++;
             if (_poll is null)
             {
-                // The watch may fire before Start returns: the first round, one interval away, covers that.
-                FolderPoll.Subscription? started = null;
-                _watch = watchDisk ? FolderWatch.TryStart(Path, () =>
-                {
-                    if (Volatile.Read(ref started) is { } subscription)
-                    {
-                        FolderPoll.Shared.Nudge(subscription);
-                    }
-                }) : null;
-                _poll = FolderPoll.Shared.Start(pollInterval, ReadStampForPoll, SyncUnusedAsync, _watch is null ? null : FolderWatch.PollInterval);
-                Volatile.Write(ref started, _poll);
+                _poll = FolderPoll.Shared.Start(pollInterval, ReadStampForPoll, SyncUnusedAsync);
             }
             else
             {
@@ -347,8 +332,6 @@ public sealed class MailFolder
         {
             if (--_waiters == 0 && _poll is { } poll)
             {
-                _watch?.Dispose();
-                _watch = null;
                 FolderPoll.Shared.Stop(poll);
                 _poll = null;
             }

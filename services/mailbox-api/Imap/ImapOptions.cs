@@ -45,18 +45,8 @@ public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions, IMa
     /// <summary>Autologout before authentication: shorter, an anonymous connection costs resources for nothing.</summary>
     public TimeSpan PreAuthTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>
-    /// How often IDLE looks at the folder on disk (the fallback when no delivery event arrives); with
-    /// <see cref="IdleWatch"/>, the shortest time between two looks.
-    /// </summary>
+    /// <summary>How often IDLE looks at the folder on disk (the fallback when no delivery event arrives).</summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>
-    /// IDLE watches the folder's <c>new/</c> and <c>cur/</c> with inotify on a local file system and looks
-    /// at the disk when they change (every 30 s otherwise), instead of every <see cref="IdlePollInterval"/>.
-    /// Network file systems (NFS, CIFS, FUSE, …) are polled whatever this says.
-    /// </summary>
-    public bool IdleWatch { get; set; } = true;
 
     /// <summary>How long a reply may wait for a client that does not read before the connection is dropped.</summary>
     public TimeSpan OutputTimeout { get; set; } = TimeSpan.FromSeconds(60);

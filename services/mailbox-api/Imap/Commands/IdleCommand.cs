@@ -6,9 +6,8 @@ namespace Facteur.MailboxApi.Imap.Commands;
 /// IDLE (RFC 2177): "+ idling", then updates of the selected mailbox as they happen until the
 /// client sends DONE. Changes come from the store: its own change notification (changes made in this
 /// process, and <c>MailDelivered</c> bus events through <see cref="MessageStore.NotifyChanged"/>), with one
-/// shared poll per folder as the fallback — run when inotify reports a change in <c>new/</c> or <c>cur/</c>
-/// (<c>Imap:IdleWatch</c>, local file systems) or every <c>Imap:IdlePollInterval</c> — not a poll per
-/// connection, so thousands of idle sessions cost nothing between changes. The autologout timer (30 minutes) still applies.
+/// shared poll per folder every <c>Imap:IdlePollInterval</c> as the fallback — not a poll per connection,
+/// so thousands of idle sessions cost nothing between changes. The autologout timer (30 minutes) still applies.
 /// </summary>
 internal static class IdleCommand
 {
@@ -25,7 +24,7 @@ internal static class IdleCommand
             // The store wakes the wait on a change made in this process, on MessageStore.NotifyChanged
             // (a delivery event) or, as the fallback, when the folder's shared poll of the disk finds one.
             var change = session.Selected is { } selected
-                ? selected.Folder.WaitForChangeAsync(selected.HighestModSeq, session.Options.IdlePollInterval, stop.Token, session.Options.IdleWatch)
+                ? selected.Folder.WaitForChangeAsync(selected.HighestModSeq, session.Options.IdlePollInterval, stop.Token)
                 : Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => (FolderState?)null, TaskScheduler.Default)!;
             session.CanSayBye = true;
             var first = await Task.WhenAny(done, change).ConfigureAwait(false);
