@@ -121,7 +121,8 @@ for path in reversed(runs):
     except (OSError, ValueError):
         continue
     groups, old_repeat = old.get("groups"), old.get("repeat") or 1
-    if groups and old.get("kind", kind) == kind:
+    # A run of some groups only (--only) does not know the others: look further back for them.
+    if groups and old.get("kind", kind) == kind and all(g in groups for g in only):
         for g, secs in groups.items():
             per_rep[g] = secs / old_repeat if g in scales else secs
         source = f"the run of {old.get('stamp')}"
