@@ -356,21 +356,27 @@ class CpuMeter:
                     continue
                 self.path, self.kind, self.base = path, kind, base
                 self.enrol()
-                self.seconds()
-                break
+                if self.path:
+                    self.seconds()
+                    break
             except OSError:
                 self.release()
                 self.path, self.kind = None, "ticks"
 
     def enrol(self):
-        """Moves every process of the tree into the cgroup (children forked later inherit it)."""
+        """Moves every process of the tree into the cgroup (children forked later inherit it). A process
+        the kernel will not move would go uncounted: then the ticks, for the whole level."""
         if self.path:
-            for pid in tree_pids(self.root):
-                try:
-                    with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
-                        f.write(str(pid))
-                except ProcessLookupError:
-                    pass
+            try:
+                for pid in tree_pids(self.root):
+                    try:
+                        with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+                            f.write(str(pid))
+                    except ProcessLookupError:
+                        pass  # gone meanwhile
+            except OSError:
+                self.release()
+                self.path, self.kind = None, "ticks"
 
     def seconds(self):
         if not self.path:
@@ -385,7 +391,7 @@ class CpuMeter:
         raise OSError("cpu.stat has no usage_usec")
 
     def release(self):
-        """Hands the processes back to the cgroup they came from (the hierarchy's root) and removes ours."""
+        """Hands the processes to the hierarchy's root (the bench stops the server right after) and removes ours."""
         if not self.path:
             return
         try:

@@ -85,6 +85,7 @@ public sealed class BenchTableTests : IDisposable
         Assert.DoesNotContain(second.Split('\n'), line => line.StartsWith("| ", StringComparison.Ordinal) && line.Contains('▼', StringComparison.Ordinal));
         Assert.DoesNotContain("row(s) regressed", second, StringComparison.Ordinal);
     }
+
     [Fact]
     public async Task A_row_whose_anchor_is_zero_says_level_or_behind_instead_of_no_ratio()
     {
@@ -96,5 +97,18 @@ public sealed class BenchTableTests : IDisposable
         Assert.Contains("| 0.00 | 0.00 | = 0 ✓ |", Row(table, "IMAP 1,000 idle conns: CPU at rest"), StringComparison.Ordinal);
         Assert.Contains("| 0.00 | 0.40 | ∞ ✗ |", Row(table, "IMAP 10,000 idle conns: CPU at rest"), StringComparison.Ordinal);
         Assert.Contains("| 0.01 ✓ |", Row(table, "IMAP 10,000 idle conns: PSS per conn"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cpu_at_rest_counted_in_clock_ticks_is_named_under_the_table()
+    {
+        // imap_load.py's CpuMeter falls back to ticks where no cgroup is writable: those miss a server's short wakes.
+        var table = await TabulateAsync("2026-01-01T0000Z", string.Join('\n',
+            """{"stack":"anchor","row":"imap:conns","data":{"1000":{"per_conn_bytes":524288,"cpu_at_rest_pct":0.3,"cpu_method":"cpuacct"}}}""",
+            """{"stack":"standalone","row":"imap:conns","data":{"1000":{"per_conn_bytes":4096,"cpu_at_rest_pct":0.1,"cpu_method":"ticks"}}}"""));
+
+        Assert.Contains("| 0.30 | 0.10 | 0.33 ✓ |", Row(table, "IMAP 1,000 idle conns: CPU at rest"), StringComparison.Ordinal);
+        Assert.Contains("- standalone / 1000 idle IMAP connections: CPU at rest counted in clock ticks", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("- anchor / 1000 idle IMAP connections: CPU at rest counted", table, StringComparison.Ordinal);
     }
 }
