@@ -346,8 +346,8 @@ class CpuMeter:
         self.path, self.kind = None, "ticks"
         for base, kind in (("/sys/fs/cgroup/cpuacct", "cpuacct"), ("/sys/fs/cgroup/unified", "v2"), ("/sys/fs/cgroup", "v2")):
             usage = "cpuacct.usage" if kind == "cpuacct" else "cpu.stat"
-            if not os.path.exists(os.path.join(base, usage)) and not os.path.exists(os.path.join(base, "cgroup.procs")):
-                continue
+            if not os.path.exists(os.path.join(base, "cgroup.procs")):
+                continue  # not a mounted hierarchy
             path = os.path.join(base, f"facteur-bench-{os.getpid()}")
             try:
                 os.makedirs(path, exist_ok=True)
