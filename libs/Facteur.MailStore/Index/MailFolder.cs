@@ -2365,8 +2365,14 @@ public sealed class MailFolder
         var written = false;
         try
         {
-            await FlushSummariesAsync().ConfigureAwait(false);
-            written = true;
+            // What is kept describes files of a folder that exists. A folder removed under the process (an
+            // administrator's rm -r of a user's Maildir) is not brought back by it: the INBOX's EnsureExists
+            // would recreate cur/new/tmp and write a uidlist and index for messages that are gone.
+            if (Directory.Exists(System.IO.Path.Combine(Path, "cur")))
+            {
+                await FlushSummariesAsync().ConfigureAwait(false);
+                written = true;
+            }
         }
         catch (IOException)
         {

@@ -47,6 +47,20 @@ public sealed class PendingFlushTests
         Assert.True(IndexHoldsSize(maildir, crlfSize), "the size read on first use never reached facteur-index");
     }
 
+    [Fact]
+    public async Task The_delayed_flush_does_not_bring_back_a_maildir_removed_under_it()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver("Subject: a\n\nbare lf\n"); // no W= in the name: reading the size leaves it pending
+        var inbox = await maildir.Mailbox.OpenFolderAsync("INBOX");
+        Assert.Equal("Subject: a\r\n\r\nbare lf\r\n".Length, inbox.State.Messages[0].Size);
+
+        Directory.Delete(maildir.UserPath, recursive: true); // the administrator removes the user's Maildir
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // past the flush delay (one second)
+
+        Assert.False(Directory.Exists(maildir.UserPath), "the pending flush recreated the removed Maildir");
+    }
+
     /// <summary>True when the index base or its log records message 1 with <paramref name="size"/> (their third field).</summary>
     private static bool IndexHoldsSize(IndexTestMaildir maildir, int size)
     {

@@ -21,10 +21,12 @@ internal sealed class SmtpTestServer : IAsyncDisposable
     public const long DefaultMaxMessageSize = 64 * 1024;
 
     private readonly WebApplication app;
+    private readonly string spoolRoot;
 
-    private SmtpTestServer(WebApplication app, MemoryMailIntake intake, ErrorLog errors)
+    private SmtpTestServer(WebApplication app, string spoolRoot, MemoryMailIntake intake, ErrorLog errors)
     {
         this.app = app;
+        this.spoolRoot = spoolRoot;
         Intake = intake;
         Errors = errors;
         var listeners = app.Services.GetRequiredService<SmtpListeners>();
@@ -49,12 +51,13 @@ internal sealed class SmtpTestServer : IAsyncDisposable
     public static async Task<SmtpTestServer> StartAsync(IDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ApplicationName = "Facteur.SmtpGateway.Tests" });
+        var spoolRoot = Directory.CreateTempSubdirectory("facteur-smtp-spool-").FullName;
         var configuration = new Dictionary<string, string?>
         {
             ["Facteur:Hostname"] = "mx.example.test",
             ["Facteur:Domains:0"] = TestAccounts.Domain,
             ["Facteur:ListenAddress"] = "127.0.0.1",
-            ["Facteur:SpoolRoot"] = Directory.CreateTempSubdirectory("facteur-smtp-spool-").FullName,
+            ["Facteur:SpoolRoot"] = spoolRoot,
             ["Facteur:MaxMessageSize"] = DefaultMaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Smtp:Port"] = "0",
             ["Smtp:SubmissionPort"] = "0",
@@ -85,7 +88,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
         var app = builder.Build();
         await app.StartAsync();
-        return new SmtpTestServer(app, intake, errors);
+        return new SmtpTestServer(app, spoolRoot, intake, errors);
     }
 
     public async ValueTask DisposeAsync()
@@ -93,5 +96,6 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await app.StopAsync(cts.Token);
         await app.DisposeAsync();
+        Directory.Delete(spoolRoot, recursive: true);
     }
 }
