@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -47,6 +48,8 @@ public static class SmtpGatewayModule
         services.AddMetrics();
         services.AddSingleton<SmtpTelemetry>();
         services.AddSingleton<ConnectionLimiter>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SmtpTrustedPeers>();
         services.AddSingleton<AuthFailureTracker>();
         services.AddSingleton<SmtpSessionDependencies>();
         services.AddInboundAuthentication();

@@ -47,4 +47,10 @@ internal static partial class SmtpLog
 
     [LoggerMessage(15, LogLevel.Information, "SMTP {Listener} listener on {EndPoint}{Tls}{Proxy}")]
     public static partial void Listening(ILogger logger, SmtpListenerKind listener, string endPoint, string tls, string proxy);
+
+    [LoggerMessage(16, LogLevel.Debug, "XCLIENT from {Peer}: the session's client is now {Client}")]
+    public static partial void ClientNamed(ILogger logger, IPAddress peer, IPAddress client);
+
+    [LoggerMessage(17, LogLevel.Warning, "XCLIENT refused: {Peer} is not in Smtp:TrustedNetworks or Smtp:TrustedHosts")]
+    public static partial void XclientRefused(ILogger logger, IPAddress peer);
 }

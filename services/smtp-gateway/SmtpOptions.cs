@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Facteur.Hosting.Peers;
 
 namespace Facteur.SmtpGateway;
 
@@ -68,6 +69,19 @@ internal sealed class SmtpOptions : IValidatableObject
     [Range(1, 100_000)]
     public int MaxConnectionsPerIp { get; set; } = 20;
 
+    /// <summary>
+    /// Peers (CIDR, e.g. "10.0.0.0/8" for the webmail's network) trusted as a front end that submits for
+    /// many users — the webmail — as Postfix's <c>smtpd_authorized_xclient_hosts</c>: their own sessions are
+    /// not counted against <see cref="MaxConnectionsPerIp"/>, and they may name the real client with XCLIENT
+    /// (<see cref="Commands.XclientCommand"/>), so failed AUTH is counted, and the Received header and the logs
+    /// written, for the browser's address rather than for the webmail's, which carries everyone.
+    /// Empty (the default): nobody is trusted.
+    /// </summary>
+    public List<string> TrustedNetworks { get; set; } = [];
+
+    /// <summary>Host names whose addresses are trusted as <see cref="TrustedNetworks"/> are (compose's <c>webmail</c>, a headless Service in Kubernetes).</summary>
+    public List<string> TrustedHosts { get; set; } = [];
+
     /// <summary>Failed AUTH attempts from one address within <see cref="AuthFailureWindow"/> before AUTH is refused.</summary>
     [Range(1, 10_000)]
     public int MaxAuthFailuresPerIp { get; set; } = 5;
@@ -115,6 +129,11 @@ internal sealed class SmtpOptions : IValidatableObject
         {
             // Far below the 5 minutes a client waits for the MAIL reply (RFC 5321 §4.5.3.2.2).
             yield return new ValidationResult($"{SectionName}:{nameof(InFlowDelay)} must be between 0 and 10 seconds, not {InFlowDelay}", [nameof(InFlowDelay)]);
+        }
+
+        foreach (var error in PeerTrust.Validate(SectionName, TrustedNetworks, TrustedHosts))
+        {
+            yield return error;
         }
 
         var ports = new[] { Port, SubmissionPort, SubmissionsPort }.Where(p => p != 0).ToList();

@@ -1,7 +1,12 @@
 using System.Net;
 using Facteur.IntegrationTests.Infrastructure;
 using Facteur.Webmail.Tests.Infrastructure;
+using Facteur.Webmail.Auth;
+using Facteur.Webmail.Imap;
 using MailKit;
+using MailKit.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using MimeKit;
 
 namespace Facteur.Webmail.Tests;
@@ -33,6 +38,28 @@ public sealed class ComposeTests(BrowserStackFixture fixture)
         Assert.Contains("bob@esp.sn a écrit :", body);
         Assert.Contains("\n> Première ligne\n>> déjà citée\n> Dernière ligne", body);
         Assert.False(string.IsNullOrEmpty(form.QuerySelector("input[name=InReplyTo]")!.GetAttribute("value")));
+    }
+
+    [Fact]
+    public async Task The_submission_names_the_browser_to_the_gateway_with_xclient()
+    {
+        // The stack's gateway trusts the webmail's address (Smtp:TrustedNetworks, MailStack), as compose and
+        // k8s trust theirs: the browser's address, not the webmail's, is what the gateway records.
+        var subject = "Nommé " + Guid.NewGuid().ToString("N")[..6];
+        var browser = new DefaultHttpContext();
+        browser.Connection.RemoteIpAddress = IPAddress.Parse("203.0.113.9");
+        var options = Options.Create(new WebmailOptions { SmtpHost = "127.0.0.1", SmtpPort = Stack.Site.SubmissionPort, SmtpSecurity = SecureSocketOptions.None });
+        var connector = new MailConnector(options, new HttpContextAccessor { HttpContext = browser });
+        using (var smtp = await connector.OpenSubmissionAsync(new MailAccount(User, TestSite.Password, "xclient-test"), CancellationToken.None))
+        {
+            await smtp.SendAsync(Mailer.Message(User, Recipient, subject, "Envoyé depuis 203.0.113.9."));
+            await smtp.DisconnectAsync(true);
+        }
+
+        var received = await Mailer.WaitForSubjectAsync(Stack, Recipient, "INBOX", subject, Delivery);
+        Assert.NotNull(received);
+        var gateway = received.Headers.First(h => h.Id == HeaderId.Received).Value;
+        Assert.Contains("([203.0.113.9])", gateway);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using Facteur.Hosting.Peers;
 
 namespace Facteur.MailboxApi.Imap;
 
@@ -95,20 +96,6 @@ public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions, IMa
     /// </summary>
     public List<string> TrustedHosts { get; set; } = [];
 
-    private IPNetwork[]? _trustedNetworks;
-
-    internal bool IsTrusted(IPAddress? peer)
-    {
-        if (peer is null || TrustedNetworks.Count == 0)
-        {
-            return false;
-        }
-
-        _trustedNetworks ??= [.. TrustedNetworks.Select(n => IPNetwork.Parse(n))];
-        var address = peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer;
-        return _trustedNetworks.Any(n => n.Contains(address));
-    }
-
     /// <summary>Folders created with their SPECIAL-USE attribute (RFC 6154) at first login.</summary>
     public bool CreateSpecialUseFolders { get; set; } = true;
 
@@ -132,20 +119,9 @@ public sealed class ImapOptions : IValidatableObject, ILoginThrottleOptions, IMa
             yield return new ValidationResult("Imap:IdlePollInterval, Imap:OutputTimeout and Imap:FailedLoginWindow must be positive", [nameof(IdlePollInterval)]);
         }
 
-        foreach (var network in TrustedNetworks)
+        foreach (var error in PeerTrust.Validate("Imap", TrustedNetworks, TrustedHosts))
         {
-            if (!IPNetwork.TryParse(network, out _))
-            {
-                yield return new ValidationResult($"Imap:TrustedNetworks: '{network}' is not a network in CIDR form (e.g. 10.0.0.0/8)", [nameof(TrustedNetworks)]);
-            }
-        }
-
-        foreach (var host in TrustedHosts)
-        {
-            if (Uri.CheckHostName(host) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6))
-            {
-                yield return new ValidationResult($"Imap:TrustedHosts: '{host}' is not a host name (e.g. webmail)", [nameof(TrustedHosts)]);
-            }
+            yield return error;
         }
 
         if (Port == TlsPort && Port != 0)

@@ -46,6 +46,11 @@ internal sealed class EhloCommand(bool extended) : ISmtpCommand
             lines.Add("AUTH PLAIN LOGIN");
         }
 
+        if (session.PeerTrusted)
+        {
+            lines.Add(XclientCommand.Keyword);
+        }
+
         session.Replies.WriteLines(250, lines);
         return CommandOutcome.Continue;
     }

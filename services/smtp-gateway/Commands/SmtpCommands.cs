@@ -19,6 +19,7 @@ internal static class SmtpCommands
     private static readonly ISmtpCommand Help = new HelpCommand();
     private static readonly ISmtpCommand StartTls = new StartTlsCommand();
     private static readonly ISmtpCommand Auth = new AuthCommand();
+    private static readonly ISmtpCommand Xclient = new XclientCommand();
 
     public static ISmtpCommand For(SmtpVerb verb) => verb switch
     {
@@ -36,6 +37,7 @@ internal static class SmtpCommands
         SmtpVerb.Help => Help,
         SmtpVerb.StartTls => StartTls,
         SmtpVerb.Auth => Auth,
+        SmtpVerb.Xclient => Xclient,
         _ => throw new ArgumentOutOfRangeException(nameof(verb)),
     };
 }

@@ -17,7 +17,7 @@ internal static class CommandLineParser
         ("HELO", SmtpVerb.Helo), ("EHLO", SmtpVerb.Ehlo), ("MAIL", SmtpVerb.Mail), ("RCPT", SmtpVerb.Rcpt),
         ("DATA", SmtpVerb.Data), ("BDAT", SmtpVerb.Bdat), ("RSET", SmtpVerb.Rset), ("NOOP", SmtpVerb.Noop),
         ("QUIT", SmtpVerb.Quit), ("VRFY", SmtpVerb.Vrfy), ("EXPN", SmtpVerb.Expn), ("HELP", SmtpVerb.Help),
-        ("STARTTLS", SmtpVerb.StartTls), ("AUTH", SmtpVerb.Auth),
+        ("STARTTLS", SmtpVerb.StartTls), ("AUTH", SmtpVerb.Auth), ("XCLIENT", SmtpVerb.Xclient),
     ];
 
     /// <returns>The verb (Unknown for anything else) and whether arguments follow.</returns>

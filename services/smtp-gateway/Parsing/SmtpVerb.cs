@@ -17,4 +17,5 @@ internal enum SmtpVerb
     Help,
     StartTls,
     Auth,
+    Xclient,
 }

@@ -14,7 +14,10 @@ internal sealed class SmtpConnectionHandler(SmtpSessionDependencies dependencies
         var implicitTls = connection.Features.Get<ITlsHandshakeFeature>() is not null;
         var logger = dependencies.Logger;
 
-        if (!dependencies.ConnectionLimiter.TryAcquire(client))
+        // The webmail carries every user's sending: its sessions are not counted as one client's (Postfix
+        // exempts $mynetworks the same way, smtpd_client_event_limit_exceptions).
+        var trusted = await dependencies.TrustedPeers.IsTrustedAsync(client, connection.ConnectionClosed);
+        if (!trusted && !dependencies.ConnectionLimiter.TryAcquire(client))
         {
             SmtpLog.TooManyConnections(logger, client);
             dependencies.Telemetry.Rejected("too_many_connections");
@@ -36,7 +39,7 @@ internal sealed class SmtpConnectionHandler(SmtpSessionDependencies dependencies
         SmtpLog.SessionOpened(logger, client, listener);
         try
         {
-            await using var session = new SmtpSession(connection, listener, client, implicitTls, dependencies);
+            await using var session = new SmtpSession(connection, listener, client, trusted, implicitTls, dependencies);
             await session.RunAsync(connection.ConnectionClosed);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -46,7 +49,11 @@ internal sealed class SmtpConnectionHandler(SmtpSessionDependencies dependencies
         }
         finally
         {
-            dependencies.ConnectionLimiter.Release(client);
+            if (!trusted)
+            {
+                dependencies.ConnectionLimiter.Release(client);
+            }
+
             dependencies.Telemetry.SessionsOpen.Add(-1);
             SmtpLog.SessionClosed(logger, client);
         }

@@ -16,6 +16,7 @@ internal static class SmtpReplies
     public static readonly SmtpReply NeedMail = new(503, "5.5.1", "Error: need MAIL command");
     public static readonly SmtpReply NeedRcpt = new(503, "5.5.1", "Error: need RCPT command");
     public static readonly SmtpReply NestedMail = new(503, "5.5.1", "Error: nested MAIL command");
+    public static readonly SmtpReply TransactionInProgress = new(503, "5.5.1", "Error: MAIL transaction in progress");
     public static readonly SmtpReply TooManyRecipients = new(452, "4.5.3", "Error: too many recipients");
     public static readonly SmtpReply MessageTooBig = new(552, "5.3.4", "Error: message file too big");
     public static readonly SmtpReply IntakeUnavailable = new(451, "4.3.0", "Error: queue file write error, try again later");

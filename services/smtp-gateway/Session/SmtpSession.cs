@@ -22,11 +22,13 @@ internal sealed class SmtpSession : IAsyncDisposable
     private SslStream? tls;
     private int badCommands;
 
-    public SmtpSession(ConnectionContext connection, SmtpListenerKind listener, IPAddress client, bool implicitTls, SmtpSessionDependencies dependencies)
+    public SmtpSession(ConnectionContext connection, SmtpListenerKind listener, IPAddress client, bool peerTrusted, bool implicitTls, SmtpSessionDependencies dependencies)
     {
         this.connection = connection;
         Listener = listener;
+        Peer = client;
         Client = client;
+        PeerTrusted = peerTrusted;
         IsTls = implicitTls;
         Dependencies = dependencies;
         Input = connection.Transport.Input;
@@ -43,8 +45,14 @@ internal sealed class SmtpSession : IAsyncDisposable
 
     public SmtpListenerKind Listener { get; }
 
-    /// <summary>The real client: the PROXY header's source when there was one.</summary>
-    public IPAddress Client { get; }
+    /// <summary>The connection's other end: the PROXY header's source when there was one.</summary>
+    public IPAddress Peer { get; }
+
+    /// <summary>The real client: <see cref="Peer"/>, or the address a trusted peer named with XCLIENT.</summary>
+    public IPAddress Client { get; private set; }
+
+    /// <summary>The peer is in <c>Smtp:TrustedNetworks</c> / <c>Smtp:TrustedHosts</c>: it may use XCLIENT.</summary>
+    public bool PeerTrusted { get; }
 
     public PipeReader Input { get; private set; }
 
@@ -283,6 +291,19 @@ internal sealed class SmtpSession : IAsyncDisposable
         IsEsmtp = false;
         AuthenticatedUser = null;
         return CommandOutcome.Continue;
+    }
+
+    /// <summary>
+    /// XCLIENT: the session starts again as a session of <paramref name="client"/> (Postfix's XCLIENT_README: the
+    /// server answers with its greeting and the client greets again). TLS, when on, stays on.
+    /// </summary>
+    public void RestartFor(IPAddress client, string? heloName)
+    {
+        Client = client;
+        State = SmtpState.Connected;
+        HeloName = heloName;
+        IsEsmtp = false;
+        AuthenticatedUser = null;
     }
 
     /// <summary>Ends the transaction (RSET, EHLO, end of data, disconnect); an uncommitted spool entry is discarded.</summary>

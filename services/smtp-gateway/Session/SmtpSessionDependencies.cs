@@ -17,6 +17,7 @@ internal sealed class SmtpSessionDependencies(
     SmtpTelemetry telemetry,
     ConnectionLimiter connectionLimiter,
     AuthFailureTracker authFailures,
+    SmtpTrustedPeers trustedPeers,
     IServiceProvider services,
     ILoggerFactory loggerFactory)
 {
@@ -35,6 +36,8 @@ internal sealed class SmtpSessionDependencies(
     public ConnectionLimiter ConnectionLimiter { get; } = connectionLimiter;
 
     public AuthFailureTracker AuthFailures { get; } = authFailures;
+
+    public SmtpTrustedPeers TrustedPeers { get; } = trustedPeers;
 
     public TimeProvider Time { get; } = services.GetService<TimeProvider>() ?? TimeProvider.System;
 

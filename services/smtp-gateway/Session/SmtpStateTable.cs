@@ -16,6 +16,9 @@ internal static class SmtpStateTable
         (SmtpState.Chunking, SmtpVerb.Bdat) => null,
         (SmtpState.Chunking, _) => SmtpReplies.BadSequence, // RFC 3030 §2: no mixing with DATA, no new MAIL
         (_, SmtpVerb.Helo or SmtpVerb.Ehlo) => null,
+        // XCLIENT "may be sent at any time, except in the middle of a mail delivery transaction" (Postfix's XCLIENT_README).
+        (SmtpState.Connected or SmtpState.Ready, SmtpVerb.Xclient) => null,
+        (SmtpState.MailGiven or SmtpState.RecipientGiven, SmtpVerb.Xclient) => SmtpReplies.TransactionInProgress,
         (SmtpState.Connected, _) => SmtpReplies.SendHeloFirst,
         (SmtpState.Ready, SmtpVerb.Mail or SmtpVerb.Auth or SmtpVerb.StartTls) => null,
         (SmtpState.Ready, SmtpVerb.Rcpt) => SmtpReplies.NeedMail,

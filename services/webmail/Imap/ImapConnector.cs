@@ -51,7 +51,7 @@ internal sealed class MailConnector(IOptions<WebmailOptions> options, IHttpConte
     public async Task<SmtpClient> OpenSubmissionAsync(MailAccount account, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var client = new SmtpClient { Timeout = 60_000 };
+        var client = new SubmissionClient { Timeout = 60_000 };
         try
         {
             if (settings.AcceptAnyServerCertificate)
@@ -60,6 +60,11 @@ internal sealed class MailConnector(IOptions<WebmailOptions> options, IHttpConte
             }
 
             await client.ConnectAsync(settings.SmtpHost, settings.SmtpPort, settings.SmtpSecurity, cancellationToken);
+            if (httpContext.HttpContext?.Connection.RemoteIpAddress is { } browser)
+            {
+                await client.NameTheClientAsync(browser, cancellationToken);
+            }
+
             await client.AuthenticateAsync(account.Address, account.Password, cancellationToken);
             return client;
         }

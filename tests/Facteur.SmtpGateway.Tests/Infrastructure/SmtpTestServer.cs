@@ -86,9 +86,17 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         builder.Services.AddSingleton<IRecipientResolver>(accounts);
         builder.Services.AddSingleton<IPasswordAuthenticator>(accounts);
 
-        var app = builder.Build();
-        await app.StartAsync();
-        return new SmtpTestServer(app, spoolRoot, intake, errors);
+        try
+        {
+            var app = builder.Build();
+            await app.StartAsync();
+            return new SmtpTestServer(app, spoolRoot, intake, errors);
+        }
+        catch
+        {
+            Directory.Delete(spoolRoot, recursive: true); // a configuration the host refuses at start
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -54,7 +54,9 @@ internal sealed class MailStack : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var standalone = Start("standalone", Binaries.Standalone, Site.Environment("InMemory"));
+        var gateway = Site.Environment("InMemory");
+        gateway["Smtp__TrustedNetworks__0"] = "127.0.0.0/8"; // the webmail's address, as compose and k8s trust theirs
+        var standalone = Start("standalone", Binaries.Standalone, gateway);
 
         var mailbox = Site.Environment("InMemory");
         mailbox["Imap__Port"] = ImapPort.ToString();
