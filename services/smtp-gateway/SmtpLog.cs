@@ -51,6 +51,6 @@ internal static partial class SmtpLog
     [LoggerMessage(16, LogLevel.Debug, "XCLIENT from {Peer}: the session's client is now {Client}")]
     public static partial void ClientNamed(ILogger logger, IPAddress peer, IPAddress client);
 
-    [LoggerMessage(17, LogLevel.Warning, "XCLIENT refused: {Peer} is not in Smtp:TrustedNetworks or Smtp:TrustedHosts")]
+    [LoggerMessage(17, LogLevel.Information, "XCLIENT refused: {Peer} is not in Smtp:TrustedNetworks or Smtp:TrustedHosts")]
     public static partial void XclientRefused(ILogger logger, IPAddress peer);
 }

@@ -82,7 +82,16 @@ internal sealed class ImapTestServer : IAsyncDisposable
         builder.Services.AddSingleton<IPasswordAuthenticator>(new TestAuthenticator(new Dictionary<string, string> { [User] = Password, [OtherUser] = OtherPassword }));
         builder.Services.AddSingleton<IServerCertificate, Facteur.SmtpGateway.Tests.Infrastructure.TestCertificate>();
         var app = builder.Build();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            Directory.Delete(mailRoot, recursive: true); // a configuration the host refuses at start
+            throw;
+        }
+
         var server = new ImapTestServer(app, mailRoot);
         var listeners = app.Services.GetRequiredService<ConnectionListeners>();
         server.Port = listeners.EndPoints("imap").Single().Port;

@@ -79,7 +79,16 @@ internal sealed class Pop3TestServer : IAsyncDisposable
         builder.Services.AddSingleton<IServerCertificate, Facteur.SmtpGateway.Tests.Infrastructure.TestCertificate>();
         services?.Invoke(builder.Services);
         var app = builder.Build();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch when (ownsMailRoot)
+        {
+            Directory.Delete(mailRoot, recursive: true); // a configuration the host refuses at start
+            throw;
+        }
+
         var server = new Pop3TestServer(app, mailRoot, authenticator) { _ownsMailRoot = ownsMailRoot };
         var listeners = app.Services.GetRequiredService<ConnectionListeners>();
         server.Port = listeners.EndPoints("pop3").Single().Port;
