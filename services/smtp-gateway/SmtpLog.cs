@@ -51,6 +51,8 @@ internal static partial class SmtpLog
     [LoggerMessage(16, LogLevel.Debug, "XCLIENT from {Peer}: the session's client is now {Client}")]
     public static partial void ClientNamed(ILogger logger, IPAddress peer, IPAddress client);
 
-    [LoggerMessage(17, LogLevel.Information, "XCLIENT refused: {Peer} is not in Smtp:TrustedNetworks or Smtp:TrustedHosts")]
+    // Debug, not Warning: the standalone host trusts nobody by default, so its own webmail is refused on every
+    // send (and goes on under its own address); the 550 already tells the client.
+    [LoggerMessage(17, LogLevel.Debug, "XCLIENT refused: {Peer} is not in Smtp:TrustedNetworks or Smtp:TrustedHosts")]
     public static partial void XclientRefused(ILogger logger, IPAddress peer);
 }
