@@ -95,6 +95,30 @@ public sealed class XclientTests
     }
 
     [Fact]
+    public async Task Xclient_after_starttls_keeps_tls_and_auth_is_offered_without_plaintext_auth()
+    {
+        // The webmail's path in compose and k8s: STARTTLS on submission, then XCLIENT, EHLO, AUTH.
+        await using var server = await SmtpTestServer.StartAsync(new Dictionary<string, string?> { ["Smtp:TrustedNetworks:0"] = Loopback });
+        await using var client = await RawSmtpClient.ConnectAndGreetAsync(server.SubmissionPort);
+        Assert.Equal("220 2.0.0 Ready to start TLS", await CommandAsync(client, "STARTTLS"));
+        await client.UpgradeToTlsAsync();
+        Assert.StartsWith("250 ", await CommandAsync(client, "EHLO webmail.example"));
+        Assert.StartsWith("220 ", await CommandAsync(client, "XCLIENT ADDR=198.51.100.20"));
+        await client.SendLineAsync("EHLO webmail.example");
+        var ehlo = await client.ReadReplyAsync();
+        Assert.Contains("AUTH PLAIN LOGIN", ehlo);
+        Assert.DoesNotContain("STARTTLS", ehlo);
+        Assert.StartsWith("235", await CommandAsync(client, "AUTH PLAIN " + Plain("alice@example.test", TestAccounts.Password)));
+        Assert.StartsWith("250", await CommandAsync(client, "MAIL FROM:<alice@example.test>"));
+        Assert.StartsWith("250", await CommandAsync(client, "RCPT TO:<someone@remote.example>"));
+        Assert.StartsWith("354", await CommandAsync(client, "DATA"));
+        Assert.StartsWith("250", await CommandAsync(client, "Subject: from the browser\r\n\r\nbody\r\n."));
+        var content = Encoding.ASCII.GetString(server.Intake.Committed.Single().Content);
+        Assert.StartsWith("Received: from webmail.example ([198.51.100.20])", content);
+        Assert.Contains("with ESMTPSA", content);
+    }
+
+    [Fact]
     public async Task A_trusted_peer_is_not_capped_by_max_connections_per_ip()
     {
         await using var server = await StartAsync(("Smtp:TrustedNetworks:0", Loopback), ("Smtp:MaxConnectionsPerIp", "1"));
