@@ -789,9 +789,12 @@ public sealed class MailFolder
     internal async Task<List<uint>> AddFilesAsync(IReadOnlyList<PendingFile> files, CancellationToken cancellationToken) =>
         await UnderLockAsync(() => AddFilesLocked(files), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>The folder is on disk (its <c>cur/</c> is what every reader and writer needs).</summary>
+    private bool OnDisk => Directory.Exists(System.IO.Path.Combine(Path, "cur"));
+
     internal void EnsureExists()
     {
-        if (Directory.Exists(System.IO.Path.Combine(Path, "cur")))
+        if (OnDisk)
         {
             Directory.CreateDirectory(System.IO.Path.Combine(Path, "new"));
             Directory.CreateDirectory(System.IO.Path.Combine(Path, "tmp"));
@@ -2368,7 +2371,7 @@ public sealed class MailFolder
             // What is kept describes files of a folder that exists. A folder removed under the process (an
             // administrator's rm -r of a user's Maildir) is not brought back by it: the INBOX's EnsureExists
             // would recreate cur/new/tmp and write a uidlist and index for messages that are gone.
-            if (Directory.Exists(System.IO.Path.Combine(Path, "cur")))
+            if (OnDisk)
             {
                 await FlushSummariesAsync().ConfigureAwait(false);
                 written = true;
@@ -2389,7 +2392,7 @@ public sealed class MailFolder
         // Added after this flush took its copy, or while it ran when the armed flush came, or kept by a
         // failure (another process held the lock): tried again. Not for a folder deleted meanwhile, which
         // would be retried every second for as long as it stays gone.
-        if (HasPending && (written || Directory.Exists(Path)))
+        if (HasPending && (written || OnDisk))
         {
             FlushLater();
         }
