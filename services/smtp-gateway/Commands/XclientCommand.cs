@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Facteur.Hosting.Peers;
 using Facteur.SmtpGateway.Inbound;
 using Facteur.SmtpGateway.Parsing;
 using Facteur.SmtpGateway.Session;
@@ -18,8 +19,8 @@ namespace Facteur.SmtpGateway.Commands;
 /// attribute-value = xtext                                  ; RFC 3461 §4
 /// </code>
 /// ADDR is an IPv4 address, an IPv6 address prefixed with <c>IPV6:</c>, or <c>[UNAVAILABLE]</c> /
-/// <c>[TEMPUNAVAIL]</c> (the peer's own address stays). NAME, PORT and PROTO are checked and not used: Facteur
-/// does no reverse DNS, and the client greets again. LOGIN is not offered: a front end never vouches for a
+/// <c>[TEMPUNAVAIL]</c> (the peer's own address stays). NAME, PORT, PROTO and HELO are checked and not used:
+/// Facteur does no reverse DNS, and the client greets again, so its EHLO is the name kept. LOGIN is not offered: a front end never vouches for a
 /// user here, the user authenticates. On success the session starts over as the named client's: the 220
 /// greeting again, EHLO expected, AUTH forgotten; TLS stays.
 /// </summary>
@@ -50,7 +51,6 @@ internal sealed class XclientCommand : ISmtpCommand
         }
 
         var client = session.Client;
-        var heloName = session.HeloName;
         foreach (var attribute in attributes)
         {
             var equals = attribute.IndexOf('=', StringComparison.Ordinal);
@@ -61,18 +61,18 @@ internal sealed class XclientCommand : ISmtpCommand
                 return ValueTask.FromResult(session.Reject(new SmtpReply(501, "5.5.4", $"Bad XCLIENT attribute name: {(equals > 0 ? attribute[..equals] : attribute)}")));
             }
 
-            if (value is null || !TryApply(name, value, ref client, ref heloName))
+            if (value is null || !TryApply(name, value, ref client))
             {
                 return ValueTask.FromResult(session.Reject(new SmtpReply(501, "5.5.4", $"Bad XCLIENT {name} syntax")));
             }
         }
 
         SmtpLog.ClientNamed(session.Dependencies.Logger, session.Peer, client);
-        session.RestartFor(client, heloName);
-        return ValueTask.FromResult(session.Reply(new SmtpReply(220, null, $"{session.Dependencies.Facteur.Hostname} ESMTP Facteur")));
+        session.RestartFor(client);
+        return ValueTask.FromResult(session.Reply(session.Greeting));
     }
 
-    private static bool TryApply(string name, string value, ref IPAddress client, ref string? heloName)
+    private static bool TryApply(string name, string value, ref IPAddress client)
     {
         var unknown = value is Unavailable or TemporarilyUnavailable;
         switch (name)
@@ -91,24 +91,12 @@ internal sealed class XclientCommand : ISmtpCommand
                     return false;
                 }
 
-                client = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+                client = PeerTrust.Normalize(address);
                 return true;
             case "HELO":
-                if (unknown)
-                {
-                    heloName = null;
-                    return true;
-                }
-
-                // Goes into the Received header: the same characters an EHLO may bring (HeloParser).
+                // The same characters an EHLO may bring (HeloParser), one word.
                 var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(value)));
-                if (value.Contains(' ', StringComparison.Ordinal) || !HeloParser.TryParse(ref reader, out var helo))
-                {
-                    return false;
-                }
-
-                heloName = helo;
-                return true;
+                return unknown || (!value.Contains(' ', StringComparison.Ordinal) && HeloParser.TryParse(ref reader, out _));
             case "PORT":
                 return unknown || ushort.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _);
             case "PROTO":

@@ -72,6 +72,9 @@ internal sealed class SmtpSession : IAsyncDisposable
 
     public string? AuthenticatedUser { get; set; }
 
+    /// <summary>The 220 that opens a session, and that XCLIENT answers with as it starts one over.</summary>
+    public SmtpReply Greeting => new(220, null, $"{Dependencies.Facteur.Hostname} ESMTP Facteur");
+
     /// <summary>AUTH is offered: never on the MX port; elsewhere after TLS, or before it when allowed.</summary>
     public bool AuthAvailable => Listener != SmtpListenerKind.Mx && (IsTls || Dependencies.Facteur.AllowPlaintextAuth);
 
@@ -85,7 +88,7 @@ internal sealed class SmtpSession : IAsyncDisposable
         var cancellationToken = linked.Token;
         try
         {
-            Replies.Write(new SmtpReply(220, null, $"{Dependencies.Facteur.Hostname} ESMTP Facteur"));
+            Replies.Write(Greeting);
             while (true)
             {
                 var (status, line) = await ReadLineAsync(Options.MaxCommandLineLength, Options.CommandTimeout, cancellationToken);
@@ -297,11 +300,11 @@ internal sealed class SmtpSession : IAsyncDisposable
     /// XCLIENT: the session starts again as a session of <paramref name="client"/> (Postfix's XCLIENT_README: the
     /// server answers with its greeting and the client greets again). TLS, when on, stays on.
     /// </summary>
-    public void RestartFor(IPAddress client, string? heloName)
+    public void RestartFor(IPAddress client)
     {
         Client = client;
         State = SmtpState.Connected;
-        HeloName = heloName;
+        HeloName = null;
         IsEsmtp = false;
         AuthenticatedUser = null;
     }

@@ -23,6 +23,19 @@ public sealed class XclientTests
         return RawSmtpClient.LastLine(await client.ReadReplyAsync());
     }
 
+    /// <summary>Reads the banner, sends EHLO and returns its whole reply (the extensions offered).</summary>
+    private static async Task<string?> GreetAsync(RawSmtpClient client)
+    {
+        Assert.StartsWith("220 ", await client.ReadReplyAsync());
+        return await EhloAsync(client);
+    }
+
+    private static async Task<string?> EhloAsync(RawSmtpClient client)
+    {
+        await client.SendLineAsync("EHLO webmail.example");
+        return await client.ReadReplyAsync();
+    }
+
     private static async Task<RawSmtpClient> NamedAsync(SmtpTestServer server, string address)
     {
         var client = await RawSmtpClient.ConnectAndGreetAsync(server.SubmissionPort);
@@ -36,9 +49,7 @@ public sealed class XclientTests
     {
         await using var server = await StartAsync();
         await using var client = await RawSmtpClient.ConnectAsync(server.MxPort);
-        Assert.StartsWith("220 ", await client.ReadReplyAsync());
-        await client.SendLineAsync("EHLO client.example");
-        Assert.DoesNotContain("XCLIENT", await client.ReadReplyAsync());
+        Assert.DoesNotContain("XCLIENT", await GreetAsync(client));
         Assert.Equal("550 5.7.0 Error: insufficient authorization", await CommandAsync(client, "XCLIENT ADDR=192.0.2.7"));
 
         // The session is still the peer's own: EHLO is not asked for again.
@@ -50,9 +61,7 @@ public sealed class XclientTests
     {
         await using var server = await StartAsync(("Smtp:TrustedNetworks:0", Loopback));
         await using var client = await RawSmtpClient.ConnectAsync(server.MxPort);
-        Assert.StartsWith("220 ", await client.ReadReplyAsync());
-        await client.SendLineAsync("EHLO webmail.example");
-        Assert.Contains("\n250 XCLIENT ADDR NAME PORT PROTO HELO", await client.ReadReplyAsync());
+        Assert.Contains("\n250 XCLIENT ADDR NAME PORT PROTO HELO", await GreetAsync(client));
 
         // The example of XCLIENT_README, with xtext in a value (+2E is ".").
         Assert.Equal("220 mx.example.test ESMTP Facteur", await CommandAsync(client, "XCLIENT NAME=spike+2Eporcupine.org ADDR=192.0.2.7 PROTO=ESMTP"));
@@ -104,8 +113,7 @@ public sealed class XclientTests
         await client.UpgradeToTlsAsync();
         Assert.StartsWith("250 ", await CommandAsync(client, "EHLO webmail.example"));
         Assert.StartsWith("220 ", await CommandAsync(client, "XCLIENT ADDR=198.51.100.20"));
-        await client.SendLineAsync("EHLO webmail.example");
-        var ehlo = await client.ReadReplyAsync();
+        var ehlo = await EhloAsync(client);
         Assert.Contains("AUTH PLAIN LOGIN", ehlo);
         Assert.DoesNotContain("STARTTLS", ehlo);
         Assert.StartsWith("235", await CommandAsync(client, "AUTH PLAIN " + Plain("alice@example.test", TestAccounts.Password)));
