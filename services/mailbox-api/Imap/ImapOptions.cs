@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
 using Facteur.Hosting.Peers;
 
 namespace Facteur.MailboxApi.Imap;

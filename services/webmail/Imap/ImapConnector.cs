@@ -1,3 +1,5 @@
+using System.Net;
+using Facteur.Hosting.Peers;
 using MailKit.Net.Imap;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -33,6 +35,9 @@ internal sealed class MailConnector(IOptions<WebmailOptions> options, IHttpConte
         }
     }
 
+    /// <summary>The browser's address (an IPv4 client of a dual-stack socket as IPv4); null outside a request.</summary>
+    private IPAddress? Browser => httpContext.HttpContext?.Connection.RemoteIpAddress is { } address ? PeerTrust.Normalize(address) : null;
+
     /// <summary>
     /// Tells the IMAP server who the browser is (RFC 2971 ID, Dovecot's <c>x-originating-ip</c>), so its
     /// failed-login throttle counts each user's address and not the webmail's, which carries everyone.
@@ -40,10 +45,10 @@ internal sealed class MailConnector(IOptions<WebmailOptions> options, IHttpConte
     /// </summary>
     private async Task NameTheClientAsync(ImapClient client, CancellationToken cancellationToken)
     {
-        if (httpContext.HttpContext?.Connection.RemoteIpAddress is { } address && client.Capabilities.HasFlag(ImapCapabilities.Id))
+        if (Browser is { } address && client.Capabilities.HasFlag(ImapCapabilities.Id))
         {
             var identity = new ImapImplementation { Name = "Facteur webmail" };
-            identity.Properties["x-originating-ip"] = (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+            identity.Properties["x-originating-ip"] = address.ToString();
             await client.IdentifyAsync(identity, cancellationToken);
         }
     }
@@ -60,7 +65,7 @@ internal sealed class MailConnector(IOptions<WebmailOptions> options, IHttpConte
             }
 
             await client.ConnectAsync(settings.SmtpHost, settings.SmtpPort, settings.SmtpSecurity, cancellationToken);
-            if (httpContext.HttpContext?.Connection.RemoteIpAddress is { } browser)
+            if (Browser is { } browser)
             {
                 await client.NameTheClientAsync(browser, cancellationToken);
             }

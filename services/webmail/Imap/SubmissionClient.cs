@@ -16,15 +16,13 @@ internal sealed class SubmissionClient : SmtpClient
     /// or does not trust this webmail (550 5.7.0: not in <c>Smtp:TrustedNetworks</c> / <c>Smtp:TrustedHosts</c>),
     /// leaves the session as it was: the user still authenticates, under the webmail's own address.
     /// </summary>
-    /// <returns>True when the server now sees the browser's address.</returns>
-    public async Task<bool> NameTheClientAsync(IPAddress browser, CancellationToken cancellationToken)
+    public async Task NameTheClientAsync(IPAddress browser, CancellationToken cancellationToken)
     {
-        var address = browser.IsIPv4MappedToIPv6 ? browser.MapToIPv4() : browser;
-        var value = address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPV6:" + address : address.ToString();
+        var value = browser.AddressFamily == AddressFamily.InterNetworkV6 ? "IPV6:" + browser : browser.ToString();
         var named = await SendCommandAsync("XCLIENT ADDR=" + value, cancellationToken);
         if (named.StatusCode != SmtpStatusCode.ServiceReady)
         {
-            return false;
+            return;
         }
 
         var greeted = await SendCommandAsync("EHLO " + (LocalDomain ?? Dns.GetHostName()), cancellationToken);
@@ -32,7 +30,5 @@ internal sealed class SubmissionClient : SmtpClient
         {
             throw new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, greeted.StatusCode, greeted.Response);
         }
-
-        return true;
     }
 }
