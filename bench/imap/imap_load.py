@@ -361,7 +361,6 @@ class CpuMeter:
                     break
             except OSError:
                 self.release()
-                self.path, self.kind = None, "ticks"
 
     def enrol(self):
         """Moves every process of the tree into the cgroup (children forked later inherit it). A process
@@ -376,7 +375,6 @@ class CpuMeter:
                         pass  # gone meanwhile
             except OSError:
                 self.release()
-                self.path, self.kind = None, "ticks"
 
     def seconds(self):
         if not self.path:
@@ -391,7 +389,8 @@ class CpuMeter:
         raise OSError("cpu.stat has no usage_usec")
 
     def release(self):
-        """Hands the processes to the hierarchy's root (the bench stops the server right after) and removes ours."""
+        """Hands the processes to the hierarchy's root (the bench stops the server right after), removes ours,
+        and counts in ticks from then on."""
         if not self.path:
             return
         try:
@@ -406,6 +405,7 @@ class CpuMeter:
             os.rmdir(self.path)
         except OSError:
             pass
+        self.path, self.kind = None, "ticks"
 
 
 def mem_available():
