@@ -59,7 +59,7 @@ public sealed class MailFolder
     private bool _loaded;
     private DovecotKeywords _keywords = new();
     private uint _uidNext = 1;
-    private volatile Dictionary<uint, IndexEntry> _byUid = [];
+    private volatile UidTable _byUid = UidTable.Empty;
     private volatile FolderState _state;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _syncRequests;
@@ -852,7 +852,7 @@ public sealed class MailFolder
             if (freshness == IndexFreshness.Behind && _index.CatchUp(IndexPath))
             {
                 // Another process appended to the log: only its new records were read.
-                _byUid = _index.Entries.ToDictionary(e => e.Uid);
+                _byUid = UidTable.Of(_index.Entries);
                 _keywords = DovecotKeywords.Read(Path);
                 _knownCur = null; // the entries are the other process's now: one full listing matches them to the files
                 Publish();
@@ -902,7 +902,7 @@ public sealed class MailFolder
             _index = read;
         }
 
-        _byUid = _index.Entries.ToDictionary(e => e.Uid);
+        _byUid = UidTable.Of(_index.Entries);
         // UIDNEXT starts above every UID the index has given; the uidlist's first line may raise it, never lower it.
         // An APPEND fsyncs its list record and its index entry side by side (AddFilesLocked): a crash between the two
         // can leave the entry without the record, and that UID, never announced, is not given again either.
@@ -1132,13 +1132,7 @@ public sealed class MailFolder
         }
 
         _index.Entries = entries;
-        var byUid = new Dictionary<uint, IndexEntry>(entries.Count);
-        foreach (var entry in entries)
-        {
-            byUid.Add(entry.Uid, entry);
-        }
-
-        _byUid = byUid;
+        _byUid = UidTable.Of(entries);
         // What the next sync may take as known without listing cur/ again (SyncNewLocked): when cur/ had settled before
         // this listing, any later change to it moves its time, for good; when it had not (a STORE, an APPEND, a
         // delivery moved to cur/ just before), a change in the same tick of a coarse clock could hide from this
@@ -1556,15 +1550,14 @@ public sealed class MailFolder
             _knownCur = null;
             UidListDocument.AppendTo(UidListPath, appended);
             _uidNext = nextUid;
-            var byUid = new Dictionary<uint, IndexEntry>(_byUid);
+            var added = new IndexEntry[count];
             for (var i = 0; i < count; i++)
             {
-                var entry = NewEntry(appended[i], unseen[i]);
+                var entry = added[i] = NewEntry(appended[i], unseen[i]);
                 _index.Entries.Add(entry); // above every UID the index has: the list stays in UID order
-                byUid.Add(entry.Uid, entry);
             }
 
-            _byUid = byUid;
+            _byUid = _byUid.With(added);
             indexChanged = true;
         }
 
@@ -1985,7 +1978,7 @@ public sealed class MailFolder
             ForgetPending(uid);
         }
 
-        _byUid = _index.Entries.ToDictionary(e => e.Uid);
+        _byUid = UidTable.Of(_index.Entries);
         var listWritten = false;
         if (ListTakesAppends() && _staleListUids.Count + expunged.Count <= _index.Entries.Count / 3)
         {
@@ -2050,8 +2043,8 @@ public sealed class MailFolder
         var verifyBy = OwnChainDeadline(before, now, out _, out var curKnown);
         var records = new List<UidListRecord>(files.Count);
         var uids = new List<uint>(files.Count);
-        // Copied, not rebuilt from the entries: one bulk copy of the table (a rebuild hashed 100,000 UIDs per APPEND).
-        var byUid = new Dictionary<uint, IndexEntry>(_byUid);
+        // Added to the table, not rebuilt from the entries (a rebuild hashed 100,000 UIDs per APPEND; see UidTable).
+        var addedEntries = new List<IndexEntry>(files.Count);
         var keywordsAdded = false;
         var cur = System.IO.Path.Combine(Path, "cur");
         foreach (var file in files)
@@ -2084,7 +2077,7 @@ public sealed class MailFolder
             };
             _index.Entries.Add(added);
             _index.MarkChanged(added);
-            byUid.Add(uid, added);
+            addedEntries.Add(added);
             uids.Add(uid);
         }
 
@@ -2118,7 +2111,7 @@ public sealed class MailFolder
 
             RememberAppendableList(); // appended to one that took appends, or written whole as version 3
             _uidNext = nextUid;
-            _byUid = byUid;
+            _byUid = _byUid.With(addedEntries);
             _ownStamp = OwnStampAfter(before, verifyBy, curKnown);
             if (listAppend is { } appended)
             {
@@ -2421,10 +2414,43 @@ public sealed class MailFolder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private void Publish()
     {
-        var messages = new MessageRecord[_index.Entries.Count];
-        for (var i = 0; i < messages.Length; i++)
+        // The last state's records are kept as far as they are still current, in its own buffer when nothing
+        // but additions came after them (StateMessages): a delivery into 100,000 messages writes its record
+        // after the others instead of a new 800 KB array. Only the newest state's buffer is ever written, and
+        // only past its count, under the lock, so no published state changes.
+        var entries = _index.Entries;
+        var count = entries.Count;
+        var last = _state.Messages as StateMessages;
+        var kept = 0;
+        if (last is not null)
         {
-            messages[i] = ToRecord(_index.Entries[i]);
+            var buffer = last.Buffer;
+            var limit = Math.Min(last.Count, count);
+            while (kept < limit && ReferenceEquals(ToRecord(entries[kept]), buffer[kept]))
+            {
+                kept++;
+            }
+        }
+
+        MessageRecord[] messages;
+        if (last is not null && kept == last.Count && count <= last.Buffer.Length)
+        {
+            messages = last.Buffer;
+        }
+        else
+        {
+            // Room for more only once additions came: a folder that does not grow keeps an exact array.
+            var growing = last is { Count: > 0 } && kept == last.Count && count > kept;
+            messages = new MessageRecord[growing ? count + Math.Max(16, count / 8) : count];
+            if (kept > 0)
+            {
+                Array.Copy(last!.Buffer, messages, kept);
+            }
+        }
+
+        for (var i = kept; i < count; i++)
+        {
+            messages[i] = ToRecord(entries[i]);
         }
 
         var keywords = new List<string>();
@@ -2436,7 +2462,7 @@ public sealed class MailFolder
             }
         }
 
-        _state = new FolderState(Name, _index.UidValidity, _uidNext, _index.HighestModSeq, messages, keywords);
+        _state = new FolderState(Name, _index.UidValidity, _uidNext, _index.HighestModSeq, new StateMessages(messages, count), keywords);
     }
 
     private void Signal()
