@@ -143,6 +143,7 @@ internal sealed class SelectedMailbox
             return;
         }
 
+        var walked = _applied;
         _applied = state;
         if (state.UidValidity != UidValidity)
         {
@@ -156,7 +157,14 @@ internal sealed class SelectedMailbox
             reply.Untagged("FLAGS " + ImapFlags.FolderFlags(Keywords));
         }
 
-        _goneLeft = WalkChanges(reply, state.Messages);
+        // A state that only added messages to the one walked last (a delivery: the store extends the same list,
+        // StateMessages) holds the same records for every message this session knows, so there is nothing to compare:
+        // the walk was 100,000 steps per IDLE wake in a 100,000-message mailbox. Records the session took from a newer
+        // state (its own STORE, FETCH's \Seen) came with a change that started a new list, so they force the walk.
+        if (walked is null || state.Messages is not StateMessages messages || !messages.Extends(walked.Messages))
+        {
+            _goneLeft = WalkChanges(reply, state.Messages);
+        }
 
         if (allowExpunge)
         {
@@ -179,13 +187,9 @@ internal sealed class SelectedMailbox
         }
 
         var before = Messages.Count;
-        var last = LastUid;
-        foreach (var message in state.Messages)
+        for (var i = UidOrder.LowerBound(state.Messages, (long)LastUid + 1, static m => m.Uid); i < state.Messages.Count; i++)
         {
-            if (message.Uid > last)
-            {
-                Messages.Add(new MailboxMessage(message));
-            }
+            Messages.Add(new MailboxMessage(state.Messages[i]));
         }
 
         NextUid = state.UidNext;
