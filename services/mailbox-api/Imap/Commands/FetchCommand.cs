@@ -172,11 +172,8 @@ internal static class FetchCommand
             }
         }
 
-        if (unflushed > 0)
-        {
-            await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        // No flush here: the tagged OK that follows flushes what is left, so a one-message FETCH is one send,
+        // not two (and the client wakes once).
         return new ImapResult("Fetch completed.") { AllowExpunge = request.Uid };
     }
 

@@ -5,7 +5,7 @@ namespace Facteur.MailboxApi.Imap.Commands;
 /// <summary>SEARCH and UID SEARCH (RFC 3501 §6.4.4) with CHARSET UTF-8/US-ASCII.</summary>
 internal static class SearchCommand
 {
-    public static async ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
+    public static ValueTask<ImapResult> ExecuteAsync(ImapSession session, ImapRequest request, CancellationToken cancellationToken)
     {
         var mailbox = session.RequireSelected();
         var arguments = request.Arguments;
@@ -32,7 +32,7 @@ internal static class SearchCommand
             session.Reply.Untagged(EsearchReturn.Format(request.Tag, request.Uid, found, returns, Parsing.SequenceSet.Format));
         }
 
-        await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return new ImapResult("Search completed.") { AllowExpunge = request.Uid };
+        // The tagged reply's flush sends this line with it: one send, not two.
+        return ValueTask.FromResult(new ImapResult("Search completed.") { AllowExpunge = request.Uid });
     }
 }

@@ -75,8 +75,8 @@ internal static class StoreCommand
             unchangedSince);
         var result = await mailbox.Folder.UpdateFlagsAsync(change, cancellationToken).ConfigureAwait(false);
         var modified = new HashSet<uint>(result.Modified);
+        // The FETCH responses go out with the tagged reply's flush, in one send.
         TakeResult(messages, result.State.Messages, modified, silent ? null : session.Reply.Writer, request.Uid, session.CondStore);
-        await session.Reply.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (modified.Count > 0)
         {
             // RFC 7162 §3.1.3: the messages not stored because they changed since UNCHANGEDSINCE.
