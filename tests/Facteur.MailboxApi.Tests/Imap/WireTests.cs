@@ -17,6 +17,21 @@ public sealed class WireTests
         return client;
     }
 
+    /// <summary>Six messages delivered, 2 and 4 expunged: INBOX selected with UIDs 1 3 5 6 as messages 1 to 4.</summary>
+    private static async Task<RawImapClient> SelectUidsWithGapsAsync(ImapTestServer server)
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            server.Deliver(MaildirSeed.Message($"m{i}", "x\r\n"));
+        }
+
+        var client = await LoginAsync(server);
+        await client.CommandAsync("s", "SELECT INBOX");
+        await client.CommandAsync("d", @"STORE 2,4 +FLAGS.SILENT (\Deleted)");
+        await client.CommandAsync("x", "EXPUNGE");
+        return client;
+    }
+
     private const string SampleHeader =
         "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev1 WG mtg summary and minutes\r\n" +
         "To: imap@cac.washington.edu\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\n" +
@@ -190,15 +205,7 @@ public sealed class WireTests
     public async Task Overlapping_and_unordered_sets_name_each_message_once_in_mailbox_order()
     {
         await using var server = await ImapTestServer.StartAsync();
-        for (var i = 0; i < 6; i++)
-        {
-            server.Deliver(MaildirSeed.Message($"m{i}", "x\r\n"));
-        }
-
-        await using var client = await LoginAsync(server);
-        await client.CommandAsync("s", "SELECT INBOX");
-        await client.CommandAsync("d", @"STORE 2,4 +FLAGS.SILENT (\Deleted)");
-        await client.CommandAsync("x", "EXPUNGE"); // UIDs 1 3 5 6 are left, as messages 1 to 4
+        await using var client = await SelectUidsWithGapsAsync(server);
 
         static string[] Untagged(IEnumerable<string> lines) => lines.Where(l => l.StartsWith('*')).ToArray();
         Assert.Equal(["* 1 FETCH (UID 1)", "* 2 FETCH (UID 3)", "* 3 FETCH (UID 5)", "* 4 FETCH (UID 6)"],
@@ -209,6 +216,33 @@ public sealed class WireTests
         Assert.Equal(["* 2 FETCH (UID 3)"], Untagged(await client.CommandAsync("e", "UID FETCH 2:4 UID")));
         Assert.Empty(Untagged(await client.CommandAsync("f", "UID FETCH 2,4 UID")));
         Assert.StartsWith("g BAD", (await client.CommandAsync("g", "FETCH 3:5 UID"))[^1]);
+    }
+
+    [Fact]
+    public async Task A_search_bounded_by_a_set_finds_what_the_set_and_the_other_keys_say()
+    {
+        // SEARCH looks only at the positions a SEQ or UID key allows (SearchCandidates); these are the
+        // edges of that: gaps in the UIDs, "*" past the end, reversed and overlapping ranges, a set
+        // that names nothing, and OR / NOT, which must not bound.
+        await using var server = await ImapTestServer.StartAsync();
+        await using var client = await SelectUidsWithGapsAsync(server);
+        await client.CommandAsync("f", @"STORE 3 +FLAGS.SILENT (\Flagged)"); // UID 5
+
+        async Task<string> Search(string tag, string command) =>
+            Assert.Single(await client.CommandAsync(tag, command), l => l.StartsWith("* SEARCH", StringComparison.Ordinal));
+        Assert.Equal("* SEARCH 3", await Search("a", "UID SEARCH UID 2:4"));
+        Assert.Equal("* SEARCH 6", await Search("b", "UID SEARCH UID 100:*"));
+        Assert.Equal("* SEARCH 5 6", await Search("c", "UID SEARCH UID *:4"));
+        Assert.Equal("* SEARCH", await Search("e", "UID SEARCH UID 2,4"));
+        Assert.Equal("* SEARCH 1 5 6", await Search("g", "UID SEARCH UID 6,1,5:5,4294967295"));
+        Assert.Equal("* SEARCH 1 2 3 4", await Search("h", "SEARCH 4,1:2,2:3,*"));
+        Assert.Equal("* SEARCH 4", await Search("i", "SEARCH 4:4294967295"));
+        Assert.Equal("* SEARCH 2 3", await Search("j", "SEARCH UID 3:5 2:4"));
+        Assert.Equal("* SEARCH 5", await Search("k", @"UID SEARCH FLAGGED UID 1:*"));
+        Assert.Equal("* SEARCH", await Search("l", @"UID SEARCH UID 1:3 FLAGGED"));
+        Assert.Equal("* SEARCH 1 6", await Search("m", "UID SEARCH OR UID 1 UID 6"));
+        Assert.Equal("* SEARCH 1 5 6", await Search("n", "UID SEARCH NOT UID 3"));
+        Assert.Equal("* SEARCH 3 5", await Search("o", "UID SEARCH (UID 3:5) NOT UID 6"));
     }
 
     [Theory]

@@ -22,19 +22,23 @@ internal static class SearchMatches
     public static List<(uint Sequence, MailboxMessage Message)> Find(SelectedMailbox mailbox, SearchKey program, CancellationToken cancellationToken)
     {
         var found = new List<(uint, MailboxMessage)>();
-        for (var i = 0; i < mailbox.Messages.Count; i++)
+        var candidates = SearchCandidates.Of(mailbox, program) ?? [(0, mailbox.Messages.Count - 1)];
+        foreach (var (start, end) in candidates)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var entry = mailbox.Messages[i];
-            if (entry.Gone)
+            for (var i = start; i <= end; i++)
             {
-                continue;
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                var entry = mailbox.Messages[i];
+                if (entry.Gone)
+                {
+                    continue;
+                }
 
-            using var evaluator = new SearchEvaluator(mailbox, (uint)i + 1, entry);
-            if (evaluator.Matches(program))
-            {
-                found.Add(((uint)i + 1, entry));
+                using var evaluator = new SearchEvaluator(mailbox, (uint)i + 1, entry);
+                if (evaluator.Matches(program))
+                {
+                    found.Add(((uint)i + 1, entry));
+                }
             }
         }
 
