@@ -34,10 +34,11 @@ internal static class SearchCandidates
                 (lo, hi) = (hi, lo);
             }
 
-            // Both ends are clamped to the mailbox before narrowing to int: a set may name 4,294,967,295.
+            // Both ends are clamped to the mailbox before narrowing to int: a set may name 4,294,967,295, and
+            // in an empty mailbox "1:*" is 0:1 once "*" is read as 0.
             var (start, end) = bound.Name == "UID"
                 ? (mailbox.Messages.LowerBound(lo), mailbox.Messages.LowerBound(hi + 1) - 1L)
-                : (lo - 1, Math.Min(hi, mailbox.Count) - 1L);
+                : (Math.Max(lo - 1, 0), Math.Min(hi, mailbox.Count) - 1L);
             if (start <= end)
             {
                 intervals.Add(((int)start, (int)end));
