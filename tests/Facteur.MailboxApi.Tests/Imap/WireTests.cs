@@ -221,7 +221,7 @@ public sealed class WireTests
     [Fact]
     public async Task A_search_bounded_by_a_set_finds_what_the_set_and_the_other_keys_say()
     {
-        // SEARCH looks only at the positions a SEQ or UID key allows (SearchCandidates); these are the
+        // SEARCH looks only at the positions a SEQ or UID key allows (SearchMatches.Find); these are the
         // edges of that: gaps in the UIDs, "*" past the end, reversed and overlapping ranges, a set
         // that names nothing, and OR / NOT, which must not bound.
         await using var server = await ImapTestServer.StartAsync();

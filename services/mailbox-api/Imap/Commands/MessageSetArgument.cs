@@ -19,19 +19,38 @@ internal static class MessageSetArgument
             throw new ImapParseException("Invalid message sequence number");
         }
 
-        var messages = mailbox.Messages;
         var result = new List<(uint, MailboxMessage)>();
-        foreach (var (low, high) in Merged(set, uid ? mailbox.LastUid : mailbox.Count))
+        foreach (var (start, end) in Positions(mailbox, set, uid))
         {
-            var start = uid ? FirstAtOrAbove(messages, low) : (int)Math.Min(low - 1, messages.Count);
-            var end = uid ? FirstAtOrAbove(messages, high + 1) : (int)Math.Min(high, messages.Count);
             for (var i = start; i < end; i++)
             {
-                result.Add(((uint)i + 1, messages[i]));
+                result.Add(((uint)i + 1, mailbox.Messages[i]));
             }
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The 0-based positions the set names, as ascending, disjoint [Start, End) intervals, without the check
+    /// that message numbers exist (SEARCH may name numbers past the end). Both ends are clamped to the mailbox:
+    /// a set may name 4,294,967,295, and in an empty mailbox "1:*" is 0:1 once "*" is read as 0.
+    /// </summary>
+    public static List<(int Start, int End)> Positions(SelectedMailbox mailbox, SequenceSet set, bool uid)
+    {
+        var messages = mailbox.Messages;
+        var positions = new List<(int Start, int End)>();
+        foreach (var (low, high) in Merged(set, uid ? mailbox.LastUid : mailbox.Count))
+        {
+            var start = uid ? FirstAtOrAbove(messages, low) : (int)Math.Clamp(low - 1, 0, messages.Count);
+            var end = uid ? FirstAtOrAbove(messages, high + 1) : (int)Math.Min(high, messages.Count);
+            if (start < end)
+            {
+                positions.Add((start, end));
+            }
+        }
+
+        return positions;
     }
 
     public static List<(uint Sequence, MailboxMessage Message)> Read(ImapParser parser, SelectedMailbox mailbox, bool uid) =>

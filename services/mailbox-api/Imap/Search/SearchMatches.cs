@@ -22,10 +22,16 @@ internal static class SearchMatches
     public static List<(uint Sequence, MailboxMessage Message)> Find(SelectedMailbox mailbox, SearchKey program, CancellationToken cancellationToken)
     {
         var found = new List<(uint, MailboxMessage)>();
-        var candidates = SearchCandidates.Of(mailbox, program) ?? [(0, mailbox.Messages.Count - 1)];
-        foreach (var (start, end) in candidates)
+        // A program bounded by a set (the set itself, or an AND with one among its keys) can only match inside
+        // it: "UID SEARCH UID 99000:*" then looks at those messages, not at all 100,000 of the mailbox (8.9 ms
+        // against Dovecot's 0.2). The whole program is still evaluated on each; OR and NOT cannot bound.
+        var bound = program.Name is "SEQ" or "UID" ? program
+            : program.Name == "AND" ? program.Children.FirstOrDefault(c => c.Name is "SEQ" or "UID")
+            : null;
+        var positions = bound is null ? [(0, mailbox.Messages.Count)] : Commands.MessageSetArgument.Positions(mailbox, bound.Set!, bound.Name == "UID");
+        foreach (var (start, end) in positions)
         {
-            for (var i = start; i <= end; i++)
+            for (var i = start; i < end; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var entry = mailbox.Messages[i];
