@@ -11,8 +11,10 @@
 #
 # --corpus LIST     mailbox sizes (default 10000,100000); the IDLE and idle-connection rows run once,
 #                   on an empty mailbox of their own.
-# --repeat N        repetitions at sizes up to 10,000 (default 3); --repeat-large N above it (default 1:
-#                   one pass of SEARCH TEXT over 100,000 messages already takes minutes on Dovecot).
+# --repeat N        repetitions at sizes up to 10,000 (default 3); --repeat-large N above it (default: --repeat;
+#                   one pass over 100,000 messages takes about 30 s on Dovecot and 15 s on Facteur, SEARCH TEXT
+#                   6 and 3 of them. At 1, each row at that size was one figure a side, and several of them
+#                   swung across 1.0 between runs: docs/README-perf.md, stop 43).
 # --appends N       APPENDs of a 2 KB message to the corpus INBOX, one by one, at the end of each
 #                   repetition of the IMAP ops (default 100).
 # --also NAME=DIR   another Facteur source tree to bench in the same run (built unless --skip-build,
@@ -42,7 +44,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH="$ROOT/bench"
-CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE=1 FETCHES=1000 APPENDS=100 CONNS="1000,10000" IDLE_SAMPLES=200 BUILD=1 KEEP=0 REST=60
+CORPORA="10000,100000" REPEAT=3 REPEAT_LARGE= FETCHES=1000 APPENDS=100 CONNS="1000,10000" IDLE_SAMPLES=200 BUILD=1 KEEP=0 REST=60
 STEP_TIMEOUT=1800 ANCHOR_CONNS= DATA= NO_EXTRA=0 IDLE_ONLY=0 IDLE_USER=idle CORPUS_IDLE=0 COLD_SELECTS=
 ALSO=()
 while [ $# -gt 0 ]; do
@@ -71,6 +73,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 ANCHOR_CONNS=${ANCHOR_CONNS:-$CONNS}
+REPEAT_LARGE=${REPEAT_LARGE:-$REPEAT}
 COLD_SELECTS=${COLD_SELECTS:-$REPEAT}
 [[ "$COLD_SELECTS" =~ ^[1-9]$ ]] || { echo "imap/run.sh: --cold-selects is 1..9" >&2; exit 2; }
 # The load of the "under SMTP load" IDLE row goes to the corpus user, unless the IDLE rows watch it: then to
