@@ -64,6 +64,35 @@ public sealed class OrdinalKeyOrderTests
     }
 
     [Fact]
+    public void Sorts_many_keys_after_a_shared_prefix_by_their_packed_units()
+    {
+        // A corpus's shape: the first digits (the delivery time) alike in every key, so the sort packs the units
+        // after them; a listing's order is not the sorted one.
+        var random = new Random(31);
+        var keys = Enumerable.Range(0, 20_000)
+            .Select(i => $"17900{random.Next(100_000):D5}.M{i}P{4242 + (i % 7)}Q{random.Next(1_000)}.mx.example.org")
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(_ => random.Next())
+            .ToArray();
+
+        AssertSortsAsOrdinal(keys);
+    }
+
+    [Fact]
+    public void Sorts_long_runs_of_keys_whose_packed_units_are_equal_by_the_rest_of_the_key()
+    {
+        // Two large groups of keys with the same eight units after the shared prefix (here none: A or B), told apart
+        // only past those units: each group is a run the string comparison has to order.
+        var random = new Random(32);
+        var keys = Enumerable.Range(0, 3_000)
+            .Select(i => $"{(i % 2 == 0 ? 'A' : 'B')}12345678{random.Next(1_000_000)}.{i}")
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+
+        AssertSortsAsOrdinal(keys);
+    }
+
+    [Fact]
     public void Sorts_only_the_first_count_items_and_leaves_the_rest()
     {
         string[] keys = ["d", "c", "b", "a"];
