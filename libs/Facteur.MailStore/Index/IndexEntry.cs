@@ -35,8 +35,23 @@ internal sealed class IndexEntry
     /// <summary>File mtime, Unix milliseconds, or <see cref="MessageFileFacts.UnknownDateMs"/> while not read yet.</summary>
     public required long InternalDateMs { get; set; }
 
-    /// <summary>Reads the size and date on first use while this entry lacks them; shared by the entry's records.</summary>
-    public MessageFileFacts? Facts { get; set; }
+    private MessageFileFacts? _facts;
+
+    /// <summary>Reads the size and date on first use while this entry lacks them; shared by the entry's records. Null until one asks (<see cref="FactsFor"/>).</summary>
+    public MessageFileFacts? Facts => Volatile.Read(ref _facts);
+
+    /// <summary>The entry's facts, made on first use (by any thread: one object wins) and given what the entry knows already.</summary>
+    public MessageFileFacts FactsFor(MailFolder folder)
+    {
+        if (Facts is { } known)
+        {
+            return known;
+        }
+
+        var made = new MessageFileFacts(folder, this);
+        made.Seed(Size, InternalDateMs);
+        return Interlocked.CompareExchange(ref _facts, made, null) ?? made;
+    }
 
     /// <summary>Offset of the summary in <c>facteur-cache</c>, or -1.</summary>
     public long CacheOffset { get; set; } = -1;

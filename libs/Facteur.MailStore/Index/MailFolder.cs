@@ -2496,14 +2496,14 @@ public sealed class MailFolder
     private MessageRecord NewRecord(IndexEntry entry, MaildirInfo info) =>
         BuildRecord(entry, FlagLetters.ToMessageFlags(info.Flags), FlagLetters.Keywords(info.Keywords, _keywords));
 
-    /// <summary>A record with the entry's size and date, or with the facts that read them on first use when the index has none yet ('?').</summary>
+    /// <summary>A record with the entry's size and date, or, when the index has none yet ('?'), one whose facts read them on first use (made when asked: MessageRecord.Facts).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private MessageRecord BuildRecord(IndexEntry entry, MessageFlags flags, IReadOnlyList<string> keywords)
     {
         var dateKnown = entry.InternalDateMs != MessageFileFacts.UnknownDateMs;
         if (entry.Size < 0 || !dateKnown)
         {
-            (entry.Facts ??= new MessageFileFacts(this, entry)).Seed(entry.Size, entry.InternalDateMs);
+            entry.Facts?.Seed(entry.Size, entry.InternalDateMs); // else made with what the entry knows when first asked (MessageRecord.Facts)
         }
 
         // The entry's key if it was cut already, else the record takes it from the entry when asked: one string for both.
@@ -2511,6 +2511,7 @@ public sealed class MailFolder
             dateKnown ? DateTimeOffset.FromUnixTimeMilliseconds(entry.InternalDateMs) : DateTimeOffset.MinValue)
         {
             Entry = entry,
+            Folder = this,
         };
     }
 
