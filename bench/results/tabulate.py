@@ -126,7 +126,9 @@ def ratio(facteur, anchor, higher):
         return "∞ ✓" if higher else "∞ ✗"
     r = f / a
     ahead = r >= 1 if higher else r <= 1
-    return f"{r:.2f} {'✓' if ahead else '✗'}"
+    # A cell behind by less than half a hundredth would read "1.00 ✗": a third decimal says by how much.
+    shown = f"{r:.2f}" if ahead or f"{r:.2f}" != "1.00" else f"{r:.3f}"
+    return f"{shown} {'✓' if ahead else '✗'}"
 
 
 def machine(args):

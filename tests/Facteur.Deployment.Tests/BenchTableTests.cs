@@ -100,6 +100,19 @@ public sealed class BenchTableTests : IDisposable
     }
 
     [Fact]
+    public async Task A_row_behind_by_less_than_a_hundredth_shows_a_third_decimal_and_a_tie_stays_two()
+    {
+        // LIST: 10.2 ms against Dovecot's 10.17 ms is 1.003 × (behind), which two decimals would print as 1.00 ✗.
+        // UIDL: 10.0 against 10.0 is level (ahead or at): 1.00 ✓.
+        var table = await TabulateAsync("2026-01-01T0000Z", string.Join('\n',
+            """{"stack":"anchor","row":"pop3","data":{"messages":10000,"retr":1000,"login_s":[0.010],"uidl_s":[0.0100],"list_s":[0.01017],"retr_s":[0.2]}}""",
+            """{"stack":"standalone","row":"pop3","data":{"messages":10000,"retr":1000,"login_s":[0.005],"uidl_s":[0.0100],"list_s":[0.0102],"retr_s":[0.1]}}"""));
+
+        Assert.Contains("| 1.003 ✗ |", Row(table, "POP3 LIST of 10,000"), StringComparison.Ordinal);
+        Assert.Contains("| 1.00 ✓ |", Row(table, "POP3 UIDL of 10,000"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_cpu_at_rest_counted_in_clock_ticks_is_named_under_the_table()
     {
         // imap_load.py's CpuMeter falls back to ticks where no cgroup is writable: those miss a server's short wakes.
