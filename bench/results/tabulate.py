@@ -126,8 +126,9 @@ def ratio(facteur, anchor, higher):
         return "∞ ✓" if higher else "∞ ✗"
     r = f / a
     ahead = r >= 1 if higher else r <= 1
-    # A cell behind by less than half a hundredth would read "1.00 ✗": a third decimal says by how much.
-    shown = f"{r:.2f}" if ahead or f"{r:.2f}" != "1.00" else f"{r:.3f}"
+    shown = f"{r:.2f}"
+    if not ahead and shown == "1.00":
+        shown = f"{r:.3f}"  # behind by less than half a hundredth: "1.00 ✗" would read as a tie
     return f"{shown} {'✓' if ahead else '✗'}"
 
 

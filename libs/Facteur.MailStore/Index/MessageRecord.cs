@@ -53,9 +53,19 @@ public sealed record MessageRecord(
     /// first asked, not with the record: a first SELECT of 100,000 built as many facts objects (5.6 MB) that a
     /// client asking for the newest messages alone never used.
     /// </summary>
-    internal MessageFileFacts? Facts =>
-        Entry is not { } entry ? null
-        : entry.Facts ?? (Folder is { } folder && (_size < 0 || _internalDate == DateTimeOffset.MinValue) ? entry.FactsFor(folder) : null);
+    internal MessageFileFacts? Facts
+    {
+        get
+        {
+            if (Entry is not { } entry)
+            {
+                return null;
+            }
+
+            var lacking = _size < 0 || _internalDate == DateTimeOffset.MinValue;
+            return entry.Facts ?? (lacking && Folder is { } folder ? entry.FactsFor(folder) : null);
+        }
+    }
 
     /// <summary>RFC822.SIZE: the message's octets with every line ending counted as CRLF.</summary>
     public long Size
