@@ -315,7 +315,7 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
     /// </summary>
     private static async Task<List<string>> Pop3MessageIdsAsync(Topology topology, int replica, string address, string run)
     {
-        var deadline = Stopwatch.StartNew();
+        var waited = Stopwatch.StartNew();
         while (true)
         {
             using var exchange = new MemoryStream();
@@ -328,14 +328,14 @@ public sealed class ComposeTopologyTests(ITestOutputHelper output)
             catch (AuthenticationException e)
             {
                 var said = System.Text.Encoding.UTF8.GetString(exchange.ToArray());
-                if (said.Contains("-ERR [IN-USE]", StringComparison.Ordinal) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+                if (said.Contains("-ERR [IN-USE]", StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromSeconds(30))
                 {
-                    Console.WriteLine($"POP3 login of {address} on {topology.Processes[replica].Name}: [IN-USE] after {deadline.Elapsed.TotalSeconds:F1} s, trying again");
+                    Console.WriteLine($"POP3 login of {address} on {topology.Processes[replica].Name}: [IN-USE] after {waited.Elapsed.TotalSeconds:F1} s, trying again");
                     await Task.Delay(500);
                     continue;
                 }
 
-                throw new InvalidOperationException($"POP3 login of {address} on {topology.Processes[replica].Name} refused after {deadline.Elapsed.TotalSeconds:F1} s:\n{said}\n{Logs(topology, "mailbox-api")}", e);
+                throw new InvalidOperationException($"POP3 login of {address} on {topology.Processes[replica].Name} refused after {waited.Elapsed.TotalSeconds:F1} s:\n{said}\n{Logs(topology, "mailbox-api")}", e);
             }
 
             var headers = pop3.Count == 0 ? [] : await pop3.GetMessageHeadersAsync(0, pop3.Count);
