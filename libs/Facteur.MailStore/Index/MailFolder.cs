@@ -1018,18 +1018,32 @@ public sealed class MailFolder
         // them, the pause began with a collection of what the listing had just made, and when the listing's
         // large tables had started a background collection, it first waited for that one to end — ≈ 55–75 ms
         // of a cold SELECT of 10,000 in most runs (2026-12-02, a probe build's GC counters around each step).
-        var onDisk = ScanPausing(_index.Entries.Count == 0, out var started);
+        // Without a record to match (no uidlist yet: a first sync), every file listed is new and only needs its
+        // place in key order: no dictionary of the names (ScanInKeyOrderPausing says why).
+        var firstSync = _index.Entries.Count == 0;
+        CollectionPause started;
+        Dictionary<string, DiskFile>? onDisk = null;
+        DiskFile[]? inKeyOrder = null;
+        if (document.Records.Count == 0)
+        {
+            inKeyOrder = ScanInKeyOrderPausing(firstSync, out started);
+        }
+        else
+        {
+            onDisk = ScanPausing(firstSync, out started);
+        }
+
         using var pause = started;
         // keptFiles[i] is the listing's file of kept[i]: BuildEntries takes it from here instead of looking
         // every key up again (a first sync of 100,000: the second lookup was ≈ 7 % of its CPU, cache misses
         // in a dictionary in readdir order walked in UID order).
-        var capacity = Math.Max(document.Records.Count, onDisk.Count);
+        var capacity = Math.Max(document.Records.Count, onDisk?.Count ?? inKeyOrder!.Length);
         var kept = new List<UidListRecord>(capacity);
         var keptFiles = new List<DiskFile>(capacity);
         // Each record takes its file out of the listing, so what is left is exactly the new files. One lookup per
         // record: a check of every record first and a set of the keys seen made it three more, ≈ 40 % of a
         // 100,000-message sync between the listing and the entries (probe, 2026-11-30) — on every delivery's wake.
-        if (!TakeFiles(document.Records, onDisk, kept, keptFiles))
+        if (onDisk is not null && !TakeFiles(document.Records, onDisk, kept, keptFiles))
         {
             // A record without its file: gone, or hidden from this listing by a concurrent rename (flags, new/ →
             // cur/), or a second record of one key. Look again, then take what is there; a record still without
@@ -1050,11 +1064,19 @@ public sealed class MailFolder
         }
 
         // New files get UIDs in ordinal name order (Maildir names start with the delivery time, so older mail gets lower UIDs).
-        var count = onDisk.Count;
-        var unseen = new DiskFile[count];
-        onDisk.Values.CopyTo(unseen, 0);
+        DiskFile[] unseen;
+        if (onDisk is null)
+        {
+            unseen = inKeyOrder!;
+        }
+        else
+        {
+            unseen = new DiskFile[onDisk.Count];
+            onDisk.Values.CopyTo(unseen, 0);
+            OrdinalKeyOrder.Sort(unseen, unseen.Length, static file => file.Key);
+        }
 
-        OrdinalKeyOrder.Sort(unseen, count, static file => file.Key);
+        var count = unseen.Length;
         var appended = new List<UidListRecord>(count);
         for (var i = 0; i < count; i++)
         {
@@ -2598,6 +2620,65 @@ public sealed class MailFolder
                     entries[file.Key] = file;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The files of new/ and cur/ in ordinal key order, one a key (a file moved new/ → cur/ during the listing is
+    /// seen in both: cur/ is kept, as <see cref="ScanPausing"/> keeps it), for a sync with no uidlist record to match
+    /// them to; a <see cref="CollectionPause"/> as in <see cref="ScanPausing"/>. A first sync of 100,000 made a
+    /// dictionary of every name only to copy its values out for the key sort: ≈ 4.4 MB of fresh pages and a hash of
+    /// every key, for nothing but to drop a duplicate, which the sort puts next to its twin anyway.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+    private DiskFile[] ScanInKeyOrderPausing(bool firstSync, out CollectionPause pause)
+    {
+        using var fresh = DirectoryListing.Read(System.IO.Path.Combine(Path, "new"));
+        using var current = DirectoryListing.Read(System.IO.Path.Combine(Path, "cur"));
+        var listed = fresh.Count + current.Count;
+        pause = firstSync && listed >= CollectionPauseFrom ? CollectionPause.For((listed * 1024L) + (16L << 20)) : default;
+        try
+        {
+            var files = new DiskFile[listed];
+            var count = Add(files, 0, fresh, isNew: true);
+            count = Add(files, count, current, isNew: false);
+            OrdinalKeyOrder.Sort(files, count, static file => file.Key);
+            var distinct = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (distinct > 0 && string.Equals(files[distinct - 1].Key, files[i].Key, StringComparison.Ordinal))
+                {
+                    if (files[distinct - 1].IsNew)
+                    {
+                        files[distinct - 1] = files[i];
+                    }
+
+                    continue;
+                }
+
+                files[distinct++] = files[i];
+            }
+
+            return distinct == files.Length ? files : files[..distinct];
+        }
+        catch
+        {
+            pause.Dispose();
+            throw;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
+        static int Add(DiskFile[] files, int count, DirectoryListing listing, bool isNew)
+        {
+            foreach (var name in listing)
+            {
+                if (DiskFile.FromName(name, isNew) is { } file)
+                {
+                    files[count++] = file;
+                }
+            }
+
+            return count;
         }
     }
 

@@ -67,4 +67,44 @@ public sealed class UidTableTests
         Assert.Throws<ArgumentException>(() => UidTable.Of([Entry(1), Entry(1)]));
         Assert.Equal(12, table.Count);
     }
+
+    [Fact]
+    public void Uids_with_gaps_are_found_and_the_ones_in_the_gaps_are_not()
+    {
+        // As a folder after expunges: 3, 6, 9, … 3,000, and the gaps below, between and above.
+        var entries = Enumerable.Range(1, 1_000).Select(i => Entry((uint)i * 3)).ToArray();
+        var table = UidTable.Of(entries);
+
+        foreach (var entry in entries)
+        {
+            Assert.True(table.TryGetValue(entry.Uid, out var found), $"UID {entry.Uid}");
+            Assert.Same(entry, found);
+        }
+
+        foreach (var missing in (uint[])[0, 1, 2, 4, 5, 1_501, 2_999, 3_001, 1_000_000, uint.MaxValue])
+        {
+            Assert.False(table.ContainsKey(missing), $"UID {missing}");
+        }
+    }
+
+    [Fact]
+    public void Entries_given_out_of_order_are_found_and_merged_additions_keep_the_order()
+    {
+        var table = UidTable.Of([Entry(7), Entry(2), Entry(40), Entry(5)]);
+        Assert.True(table.TryGetValue(2, out var two) && two.Uid == 2);
+        Assert.True(table.ContainsKey(40));
+        Assert.False(table.ContainsKey(6));
+
+        // Past the recent limit (256 here): merged into the settled array, the earlier additions with them.
+        var merged = table.With(Entries(100, 200)).With(Entries(1_000, 100));
+        Assert.Equal(0, merged.RecentCount);
+        Assert.Equal(304, merged.Count);
+        foreach (var uid in (uint[])[2, 5, 7, 40, 100, 299, 1_000, 1_099])
+        {
+            Assert.True(merged.TryGetValue(uid, out var entry) && entry.Uid == uid, $"UID {uid}");
+        }
+
+        Assert.False(merged.ContainsKey(300));
+        Assert.Throws<ArgumentException>(() => merged.With(Entries(1_099, 300))); // merged again, 1,099 twice
+    }
 }
