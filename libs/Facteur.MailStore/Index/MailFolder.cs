@@ -2596,7 +2596,7 @@ public sealed class MailFolder
         using var fresh = DirectoryListing.Read(System.IO.Path.Combine(Path, "new"));
         using var current = DirectoryListing.Read(System.IO.Path.Combine(Path, "cur"));
         var count = fresh.Count + current.Count;
-        pause = firstSync && count >= CollectionPauseFrom ? CollectionPause.For((count * 1024L) + (16L << 20)) : default;
+        pause = PauseFor(firstSync, count);
         try
         {
             var entries = new Dictionary<string, DiskFile>(count, StringComparer.Ordinal);
@@ -2623,6 +2623,10 @@ public sealed class MailFolder
         }
     }
 
+    /// <summary>A first sync's pause over <paramref name="listed"/> files: ≈ 1 KiB a file and 16 MB more (SyncLocked says why), none below <see cref="CollectionPauseFrom"/>.</summary>
+    private static CollectionPause PauseFor(bool firstSync, int listed) =>
+        firstSync && listed >= CollectionPauseFrom ? CollectionPause.For((listed * 1024L) + (16L << 20)) : default;
+
     /// <summary>
     /// The files of new/ and cur/ in ordinal key order, one a key (a file moved new/ → cur/ during the listing is
     /// seen in both: cur/ is kept, as <see cref="ScanPausing"/> keeps it), for a sync with no uidlist record to match
@@ -2636,7 +2640,7 @@ public sealed class MailFolder
         using var fresh = DirectoryListing.Read(System.IO.Path.Combine(Path, "new"));
         using var current = DirectoryListing.Read(System.IO.Path.Combine(Path, "cur"));
         var listed = fresh.Count + current.Count;
-        pause = firstSync && listed >= CollectionPauseFrom ? CollectionPause.For((listed * 1024L) + (16L << 20)) : default;
+        pause = PauseFor(firstSync, listed);
         try
         {
             var files = new DiskFile[listed];

@@ -48,14 +48,7 @@ internal sealed class UidTable
     /// <summary>A table of <paramref name="entries"/> (in UID order, as a folder's index keeps them, or in any order); a UID given twice throws.</summary>
     public static UidTable Of(IReadOnlyCollection<IndexEntry> entries)
     {
-        var settled = new IndexEntry[entries.Count];
-        var i = 0;
-        foreach (var entry in entries)
-        {
-            settled[i++] = entry;
-        }
-
-        return new UidTable(InUidOrder(settled), null);
+        return new UidTable(InUidOrder([.. entries]), null);
     }
 
     public bool TryGetValue(uint uid, [MaybeNullWhen(false)] out IndexEntry entry) =>
@@ -78,23 +71,7 @@ internal sealed class UidTable
         var recentCount = RecentCount + added.Count;
         if (recentCount > RecentLimit)
         {
-            var settled = new IndexEntry[_settled.Length + recentCount];
-            _settled.CopyTo(settled, 0);
-            var next = _settled.Length;
-            if (_recent is not null)
-            {
-                foreach (var entry in _recent.Values)
-                {
-                    settled[next++] = entry;
-                }
-            }
-
-            foreach (var entry in added)
-            {
-                settled[next++] = entry;
-            }
-
-            return new UidTable(InUidOrder(settled), null);
+            return new UidTable(InUidOrder([.. _settled, .. (IEnumerable<IndexEntry>?)_recent?.Values ?? [], .. added]), null);
         }
 
         var recent = _recent is null ? new Dictionary<uint, IndexEntry>(added.Count) : new Dictionary<uint, IndexEntry>(_recent);
@@ -116,7 +93,7 @@ internal sealed class UidTable
         var settled = _settled;
         if (settled.Length > 0)
         {
-            // Where the UID is when none below it was expunged; else the gaps put it lower.
+            // Where the UID is when none below it was expunged; else (gaps) a binary search.
             var offset = (ulong)uid - settled[0].Uid;
             if (offset < (ulong)settled.Length && settled[offset].Uid == uid)
             {
@@ -124,26 +101,10 @@ internal sealed class UidTable
                 return true;
             }
 
-            var low = 0;
-            var high = (int)Math.Min(offset, (ulong)settled.Length - 1);
-            while (low <= high)
+            if (UidOrder.IndexOf(settled, uid, static e => e.Uid) is var at and >= 0)
             {
-                var middle = low + ((high - low) >> 1);
-                var found = settled[middle].Uid;
-                if (found == uid)
-                {
-                    entry = settled[middle];
-                    return true;
-                }
-
-                if (found < uid)
-                {
-                    low = middle + 1;
-                }
-                else
-                {
-                    high = middle - 1;
-                }
+                entry = settled[at];
+                return true;
             }
         }
 
