@@ -149,7 +149,7 @@ public sealed class UidListDocument
             }
 
             writer.Write(" :");
-            writer.Write(record.Key);
+            writer.Write(record.KeySpan); // no string cut for a key that is still part of its file name
             writer.Write('\n');
         }
     }
@@ -162,7 +162,7 @@ public sealed class UidListDocument
             line.Append(' ').Append(ext);
         }
 
-        line.Append(" :").Append(record.Key).Append('\n');
+        line.Append(" :").Append(record.KeySpan).Append('\n');
     }
 
     /// <summary>

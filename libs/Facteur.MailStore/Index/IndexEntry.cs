@@ -20,8 +20,15 @@ internal sealed class IndexEntry
         init => _key = value;
     }
 
-    /// <summary>The key if it was given or cut already, else null (the entry's records then take it from the entry when asked).</summary>
-    public string? KnownKey => _key;
+    /// <summary>
+    /// The key if it was given or cut already, else null (the entry's records then take it from the entry when asked).
+    /// Given null, the key is cut from <see cref="FileName"/> when first asked, as for an entry read from the index.
+    /// </summary>
+    public string? KnownKey
+    {
+        get => _key;
+        init => _key = value;
+    }
 
     public required string FileName { get; set; }
 

@@ -1073,14 +1073,14 @@ public sealed class MailFolder
         {
             unseen = new DiskFile[onDisk.Count];
             onDisk.Values.CopyTo(unseen, 0);
-            OrdinalKeyOrder.Sort(unseen, unseen.Length, static file => file.Key);
+            OrdinalKeyOrder.Sort(unseen, unseen.Length, static file => file.KeySpan);
         }
 
         var count = unseen.Length;
         var appended = new List<UidListRecord>(count);
         for (var i = 0; i < count; i++)
         {
-            var record = new UidListRecord(document.NextUid++, unseen[i].Key, []);
+            var record = unseen[i].RecordFor(document.NextUid++);
             kept.Add(record);
             keptFiles.Add(unseen[i]);
             appended.Add(record);
@@ -1325,7 +1325,7 @@ public sealed class MailFolder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
     private IndexEntry NewEntry(UidListRecord record, DiskFile disk)
     {
-        long? size = MaildirEntryName.VirtualSizeOfKey(record.Key);
+        long? size = MaildirEntryName.VirtualSizeOfKey(record.KeySpan);
         if (size is null && record.Extension('W') is { } w && long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var listed))
         {
             size = listed;
@@ -1334,7 +1334,7 @@ public sealed class MailFolder
         var added = new IndexEntry
         {
             Uid = record.Uid,
-            Key = record.Key,
+            KnownKey = record.KnownKey, // a first sync's record has no key string: the entry cuts one from its name if asked
             FileName = disk.FileName,
             IsNew = disk.IsNew,
             ModSeq = ++_index.HighestModSeq,
@@ -1525,7 +1525,7 @@ public sealed class MailFolder
         {
             foreach (var name in listing)
             {
-                if (DiskFile.FromName(name, isNew: true) is { } file && !listed.TryAdd(file.Key, file))
+                if (DiskFile.FromName(name, isNew: true, cutKey: true) is { } file && !listed.TryAdd(file.Key, file))
                 {
                     return null;
                 }
@@ -1559,12 +1559,12 @@ public sealed class MailFolder
 
             var unseen = new DiskFile[count];
             listed.Values.CopyTo(unseen, 0);
-            OrdinalKeyOrder.Sort(unseen, count, static file => file.Key);
+            OrdinalKeyOrder.Sort(unseen, count, static file => file.KeySpan);
             var nextUid = header.NextUid;
             var appended = new UidListRecord[count];
             for (var i = 0; i < count; i++)
             {
-                appended[i] = new UidListRecord(nextUid++, unseen[i].Key, []);
+                appended[i] = unseen[i].RecordFor(nextUid++);
             }
 
             // Flushed before anyone is told of their UIDs (RFC 3501 §2.3.1.1), as in SyncLocked, and before the index
@@ -2615,7 +2615,7 @@ public sealed class MailFolder
         {
             foreach (var name in listing)
             {
-                if (DiskFile.FromName(name, isNew) is { } file)
+                if (DiskFile.FromName(name, isNew, cutKey: true) is { } file)
                 {
                     entries[file.Key] = file;
                 }
@@ -2646,11 +2646,11 @@ public sealed class MailFolder
             var files = new DiskFile[listed];
             var count = Add(files, 0, fresh, isNew: true);
             count = Add(files, count, current, isNew: false);
-            OrdinalKeyOrder.Sort(files, count, static file => file.Key);
+            OrdinalKeyOrder.Sort(files, count, static file => file.KeySpan);
             var distinct = 0;
             for (var i = 0; i < count; i++)
             {
-                if (distinct > 0 && string.Equals(files[distinct - 1].Key, files[i].Key, StringComparison.Ordinal))
+                if (distinct > 0 && files[distinct - 1].KeySpan.SequenceEqual(files[i].KeySpan))
                 {
                     if (files[distinct - 1].IsNew)
                     {
@@ -2676,7 +2676,7 @@ public sealed class MailFolder
         {
             foreach (var name in listing)
             {
-                if (DiskFile.FromName(name, isNew) is { } file)
+                if (DiskFile.FromName(name, isNew, cutKey: false) is { } file)
                 {
                     files[count++] = file;
                 }
@@ -2716,7 +2716,7 @@ public sealed class MailFolder
         {
             if (DirectoryListing.FindByKey(System.IO.Path.Combine(Path, isNew ? "new" : "cur"), key) is { } fileName)
             {
-                return new DiskFile(key, fileName, isNew);
+                return new DiskFile(fileName, key.Length, isNew, key);
             }
         }
 
@@ -2844,18 +2844,37 @@ public sealed class MailFolder
     /// <summary>A message's rename as planned by a STORE: the index entry already holds the new name.</summary>
     private readonly record struct PlannedRename(IndexEntry Entry, string OldName, bool FromNew);
 
-    // A struct: a first sync holds one per file (100,000) in its listing's dictionary.
-    private readonly record struct DiskFile(string Key, string FileName, bool IsNew)
+    // A struct: a first sync holds one per file (100,000) in its listing.
+    // CutKey: the key as a string of its own, when one was needed (a dictionary of the names is keyed by it); else
+    // null, and the key is the name's first KeyLength characters, cut only when asked (ScanInKeyOrderPausing).
+    private readonly record struct DiskFile(string FileName, int KeyLength, bool IsNew, string? CutKey)
     {
+        public string Key => CutKey ?? (KeyLength == FileName.Length ? FileName : FileName[..KeyLength]);
+
+        public ReadOnlySpan<char> KeySpan => FileName.AsSpan(0, KeyLength);
+
         public MaildirEntryName Name => MaildirEntryName.Parse(FileName);
 
-        /// <summary>A listed name; its key is the part before ':' (MaildirEntryName.Key), the rest is parsed only for files new to the index. Null for an empty key.</summary>
+        /// <summary>The uidlist record of this file under <paramref name="uid"/>, sharing the key string if there is one, else cutting none.</summary>
+        public UidListRecord RecordFor(uint uid) => CutKey is { } key ? new UidListRecord(uid, key, []) : UidListRecord.OfName(uid, FileName, KeyLength);
+
+        /// <summary>
+        /// A listed name; its key is the part before ':' (MaildirEntryName.Key), the rest is parsed only for files new
+        /// to the index. Null for an empty key. <paramref name="cutKey"/>: make the key a string now (a dictionary key).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see SyncLocked
-        public static DiskFile? FromName(ReadOnlySpan<byte> name, bool isNew)
+        public static DiskFile? FromName(ReadOnlySpan<byte> name, bool isNew, bool cutKey)
         {
             var fileName = Encoding.UTF8.GetString(name);
-            var key = MaildirEntryName.KeyOf(fileName);
-            return key.Length > 0 ? new DiskFile(key, fileName, isNew) : null;
+            var colon = fileName.IndexOf(':', StringComparison.Ordinal);
+            var keyLength = colon < 0 ? fileName.Length : colon;
+            if (keyLength == 0)
+            {
+                return null;
+            }
+
+            var file = new DiskFile(fileName, keyLength, isNew, CutKey: null);
+            return cutKey ? file with { CutKey = file.Key } : file;
         }
 
         public string SubDirectory => IsNew ? "new" : "cur";

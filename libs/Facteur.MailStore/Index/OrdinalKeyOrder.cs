@@ -13,6 +13,9 @@ namespace Facteur.MailStore.Index;
 /// </summary>
 internal static class OrdinalKeyOrder
 {
+    /// <summary>An item's key: a span, so a key that is part of a longer string (a Maildir name's part before ':') needs no string of its own.</summary>
+    public delegate ReadOnlySpan<char> KeyOf<T>(T item);
+
     private const int InsertionSortBelow = 16;
 
     /// <summary>The bytes of the two packs, least significant first: <see cref="Slot.Next"/>'s eight, then <see cref="Slot.Head"/>'s.</summary>
@@ -20,7 +23,7 @@ internal static class OrdinalKeyOrder
 
     /// <summary>Sorts the first <paramref name="count"/> of <paramref name="items"/> by <paramref name="keyOf"/>, ordinal; keys are distinct or their order among equals is unspecified.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per first sync: no tier-0 pass over 100,000 items
-    public static void Sort<T>(T[] items, int count, Func<T, string> keyOf)
+    public static void Sort<T>(T[] items, int count, KeyOf<T> keyOf)
     {
         if (count < 2)
         {
@@ -31,7 +34,7 @@ internal static class OrdinalKeyOrder
         var shared = first.Length;
         for (var i = 1; i < count && shared > 0; i++)
         {
-            shared = first.AsSpan(0, shared).CommonPrefixLength(keyOf(items[i]));
+            shared = first[..shared].CommonPrefixLength(keyOf(items[i]));
         }
 
         // Every key starts with the same `shared` units, so their order is that of what follows.
@@ -60,7 +63,7 @@ internal static class OrdinalKeyOrder
     /// as strings.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static ulong Pack(string key, int start)
+    private static ulong Pack(ReadOnlySpan<char> key, int start)
     {
         ulong packed = 0;
         for (var i = start; i < start + 4; i++)
@@ -120,7 +123,7 @@ internal static class OrdinalKeyOrder
 
     /// <summary>Each run of slots with equal packs, in (Head, Next) order already, sorted by its keys as strings.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SortEqualPacks<T>(Slot[] slots, T[] items, Func<T, string> keyOf)
+    private static void SortEqualPacks<T>(Slot[] slots, T[] items, KeyOf<T> keyOf)
     {
         var runStart = 0;
         for (var i = 1; i <= slots.Length; i++)
@@ -192,13 +195,13 @@ internal static class OrdinalKeyOrder
     }
 
     /// <summary>Slot order: by packs, then by the items' keys as strings (only slots whose packs are equal get there).</summary>
-    private readonly struct KeyOrder<T>(T[] items, Func<T, string> keyOf)
+    private readonly struct KeyOrder<T>(T[] items, KeyOf<T> keyOf)
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Less(in Slot x, in Slot y) =>
             x.Head != y.Head ? x.Head < y.Head
             : x.Next != y.Next ? x.Next < y.Next
-            : string.CompareOrdinal(keyOf(items[x.Index]), keyOf(items[y.Index])) < 0;
+            : keyOf(items[x.Index]).SequenceCompareTo(keyOf(items[y.Index])) < 0;
     }
 
     // 24 bytes: the radix passes move every slot once each.
