@@ -20,7 +20,7 @@ public readonly record struct MaildirEntryName(string Key, MaildirFlags Flags, s
     {
         ArgumentNullException.ThrowIfNull(fileName);
         var colon = fileName.IndexOf(':', StringComparison.Ordinal);
-        var key = KeyOf(fileName, colon);
+        var key = KeyOf(fileName, colon < 0 ? fileName.Length : colon);
         var flags = MaildirFlags.None;
         var keywords = string.Empty;
         if (colon >= 0 && fileName.AsSpan(colon).StartsWith(InfoPrefix, StringComparison.Ordinal))
@@ -46,9 +46,17 @@ public readonly record struct MaildirEntryName(string Key, MaildirFlags Flags, s
     }
 
     /// <summary>The key of <paramref name="fileName"/>: everything before its first ':' (the whole name when it has none).</summary>
-    public static string KeyOf(string fileName) => KeyOf(fileName, fileName.IndexOf(':', StringComparison.Ordinal));
+    public static string KeyOf(string fileName) => KeyOf(fileName, KeyLengthOf(fileName));
 
-    private static string KeyOf(string fileName, int colon) => colon < 0 ? fileName : fileName[..colon];
+    /// <summary>The length of <paramref name="fileName"/>'s key (<see cref="KeyOf(string)"/>), without cutting it.</summary>
+    internal static int KeyLengthOf(string fileName)
+    {
+        var colon = fileName.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? fileName.Length : colon;
+    }
+
+    /// <summary>The key of <paramref name="fileName"/> whose length is known: the name itself when it is all key.</summary>
+    internal static string KeyOf(string fileName, int keyLength) => keyLength == fileName.Length ? fileName : fileName[..keyLength];
 
     /// <summary>The file name for this key with the given flags: flags in ASCII order then keyword letters, as Dovecot writes them.</summary>
     public string WithInfo(MaildirFlags flags, string keywords)

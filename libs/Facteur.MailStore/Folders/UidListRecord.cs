@@ -31,7 +31,7 @@ public sealed record UidListRecord(uint Uid, string Key, IReadOnlyList<string> E
     /// <summary>The Maildir key (the file name before <c>:2,</c>).</summary>
     public string Key
     {
-        get => _key ??= _name!.Length == _keyLength ? _name : _name[.._keyLength];
+        get => _key ??= MaildirEntryName.KeyOf(_name!, _keyLength);
         init => _key = value;
     }
 

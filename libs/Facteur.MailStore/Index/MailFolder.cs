@@ -2849,7 +2849,7 @@ public sealed class MailFolder
     // null, and the key is the name's first KeyLength characters, cut only when asked (ScanInKeyOrderPausing).
     private readonly record struct DiskFile(string FileName, int KeyLength, bool IsNew, string? CutKey)
     {
-        public string Key => CutKey ?? (KeyLength == FileName.Length ? FileName : FileName[..KeyLength]);
+        public string Key => CutKey ?? MaildirEntryName.KeyOf(FileName, KeyLength);
 
         public ReadOnlySpan<char> KeySpan => FileName.AsSpan(0, KeyLength);
 
@@ -2866,8 +2866,7 @@ public sealed class MailFolder
         public static DiskFile? FromName(ReadOnlySpan<byte> name, bool isNew, bool cutKey)
         {
             var fileName = Encoding.UTF8.GetString(name);
-            var colon = fileName.IndexOf(':', StringComparison.Ordinal);
-            var keyLength = colon < 0 ? fileName.Length : colon;
+            var keyLength = MaildirEntryName.KeyLengthOf(fileName);
             if (keyLength == 0)
             {
                 return null;
