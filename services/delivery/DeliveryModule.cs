@@ -38,6 +38,7 @@ public static class DeliveryModule
         services.AddFacteurAccounts();
         services.AddBusDurability();
         services.TryAddSingleton<DeliveryBacklog>();
+        services.TryAddSingleton<DeliveredAnnouncer>();
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<FacteurOptions>>().Value;

@@ -16,6 +16,14 @@ public sealed class DeliveryOptions
     public int? ConcurrentMessageLimit { get; set; }
 
     /// <summary>
+    /// The shortest time between two <c>MailDelivered</c> events for one folder (<see cref="DeliveredAnnouncer"/>):
+    /// the first copy after a quiet interval is announced at once, later ones within it together at its end.
+    /// This is the longest a delivery waits to wake another replica's IDLE sessions; zero announces every copy.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan AnnounceInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
     /// The limit in force: the configured one, else 32 for a worker of its own over RabbitMQ and 16 in the
     /// standalone host's in-memory bus. A worker with 16 let the queue grow behind its fsyncs at 2 KB c=10
     /// (accept→Maildir p99 45–113 ms against 28–51 with 32 in four pairs, same throughput and CPU; docs/README-perf.md);

@@ -16,8 +16,9 @@ namespace Facteur.Delivery;
 /// <summary>
 /// Local delivery of one accepted message: expands every recipient into its final mailboxes
 /// (one copy per distinct mailbox and folder), writes each copy durably into its Maildir, hands
-/// remote recipients to the relay queue, publishes <see cref="MailDelivered"/> per copy, and only
-/// then returns, so the broker's ack follows the last fsync (DESIGN.md promise 1). Copies have
+/// remote recipients to the relay queue, hands each copy to <see cref="DeliveredAnnouncer"/> (the
+/// <see cref="MailDelivered"/> wake-up, coalesced per folder and not waited for), and only then returns,
+/// so the broker's ack follows the last fsync (DESIGN.md promise 1). Copies have
 /// deterministic file names: a redelivery finds the copies already written and adds none
 /// (promise 2). Unknown local users (deleted between RCPT and delivery) and unauthenticated
 /// remote recipients are logged and counted in <c>facteur.delivery.skipped</c>, not faulted: the
@@ -35,6 +36,7 @@ internal sealed partial class MailReceivedConsumer(
     IOptions<FacteurOptions> facteurOptions,
     TimeProvider time,
     DeliveryBacklog backlog,
+    DeliveredAnnouncer announcer,
     ILogger<MailReceivedConsumer> logger) : IConsumer<MailReceived>
 {
     public async Task Consume(ConsumeContext<MailReceived> context)
@@ -60,14 +62,14 @@ internal sealed partial class MailReceivedConsumer(
             // IMAP sessions of this process (standalone) hear of the copy now, not after the bus
             // round-trip; the event still goes out for other replicas (and is a no-op here).
             store.NotifyDelivered(copy.Mailbox, copy.Folder ?? "INBOX", delivery.FileName);
-            await context.Publish(new MailDelivered
+            announcer.Announce(new MailDelivered
             {
                 Mailbox = copy.Mailbox,
                 Folder = copy.Folder ?? "INBOX",
                 FileName = delivery.FileName,
                 QueueId = message.QueueId,
                 DeliveredAt = time.GetUtcNow(),
-            }, cancellationToken).ConfigureAwait(false);
+            });
         }
 
         foreach (var group in remote.GroupBy(DomainOf, StringComparer.OrdinalIgnoreCase))

@@ -37,7 +37,7 @@ internal sealed class DeliveryHost : IAsyncDisposable
 
     public IServiceProvider Services => host.Services;
 
-    public static async Task<DeliveryHost> StartAsync(IRecipientResolver resolver, IMailboxQuota? quota = null, int inlineThreshold = 64 * 1024, long quotaBytes = 0)
+    public static async Task<DeliveryHost> StartAsync(IRecipientResolver resolver, IMailboxQuota? quota = null, int inlineThreshold = 64 * 1024, long quotaBytes = 0, TimeProvider? time = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "facteur-delivery-" + Guid.NewGuid().ToString("N"));
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -60,6 +60,11 @@ internal sealed class DeliveryHost : IAsyncDisposable
         if (quota is not null)
         {
             builder.Services.AddSingleton(quota);
+        }
+
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
         }
 
         builder.Services.AddSingleton<Observed>();

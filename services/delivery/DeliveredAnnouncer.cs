@@ -1,0 +1,95 @@
+using Facteur.Contracts;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Facteur.Delivery;
+
+/// <summary>
+/// Tells the mailbox-api replicas that a folder got new mail (<see cref="MailDelivered"/>), at most once
+/// per folder every <see cref="DeliveryOptions.AnnounceInterval"/>. The first copy after a quiet interval
+/// goes out at once; copies into the same folder within the interval are announced by one event at its
+/// end, carrying the newest copy. A replica's consumer re-syncs the whole folder on any event
+/// (<c>MessageStore.NotifyChanged</c>), so one event stands for every copy before it.
+/// <para>
+/// Why: over RabbitMQ an event per copy was a publish, a confirm and the broker's routing for every
+/// message, about a third of a millisecond of CPU between the worker and the broker; at c=1 on two
+/// cores that was a fifth of the stack's rate (docs/README-perf.md, "Wake events coalesced per folder").
+/// </para>
+/// <para>
+/// The events are published by the bus, not by the consume context, so a message's ack no longer waits
+/// for them. A wake is a hint, not a promise: an event lost to a crash or a broker hiccup is made up by
+/// the IDLE sessions' own poll (<c>Imap:IdlePollInterval</c>), so a failed publish is logged and dropped.
+/// </para>
+/// </summary>
+internal sealed partial class DeliveredAnnouncer(
+    IBus bus,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    ILogger<DeliveredAnnouncer> logger)
+{
+    private readonly Lock gate = new();
+    private Dictionary<(string Mailbox, string Folder), MailDelivered> pending = [];
+    private long lastFlush = long.MinValue;
+    private bool flushScheduled;
+
+    /// <summary>A copy is durable in its folder: announce it now or with the interval's batch.</summary>
+    public void Announce(MailDelivered delivered)
+    {
+        ArgumentNullException.ThrowIfNull(delivered);
+        TimeSpan due;
+        lock (gate)
+        {
+            // The newest copy stands for the folder: its name is the one a replica may not have seen yet.
+            pending[(delivered.Mailbox, delivered.Folder)] = delivered;
+            if (flushScheduled)
+            {
+                return;
+            }
+
+            flushScheduled = true;
+            var interval = options.Value.AnnounceInterval;
+            var sinceLast = lastFlush == long.MinValue ? TimeSpan.MaxValue : time.GetElapsedTime(lastFlush);
+            due = sinceLast >= interval ? TimeSpan.Zero : interval - sinceLast;
+        }
+
+        _ = FlushAsync(due);
+    }
+
+    private async Task FlushAsync(TimeSpan due)
+    {
+        // Off the caller's thread either way: the consumer goes on to its ack without waiting for a publish.
+        if (due > TimeSpan.Zero)
+        {
+            await Task.Delay(due, time).ConfigureAwait(false);
+        }
+        else
+        {
+            await Task.Yield();
+        }
+
+        Dictionary<(string Mailbox, string Folder), MailDelivered> batch;
+        lock (gate)
+        {
+            batch = pending;
+            pending = [];
+            flushScheduled = false;
+            lastFlush = time.GetTimestamp();
+        }
+
+        foreach (var delivered in batch.Values)
+        {
+            try
+            {
+                await bus.Publish(delivered).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogPublishFailed(logger, ex, delivered.Mailbox, delivered.Folder);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MailDelivered for {Mailbox} {Folder} was not published; IDLE sessions of other replicas see the copy at their next poll")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string mailbox, string folder);
+}
