@@ -6,10 +6,10 @@ using Microsoft.Extensions.Options;
 namespace Facteur.Delivery;
 
 /// <summary>
-/// Tells the mailbox-api replicas that a folder got new mail (<see cref="MailDelivered"/>), at most once
-/// per folder every <see cref="DeliveryOptions.AnnounceInterval"/>. The first copy after a quiet interval
-/// goes out at once; copies into the same folder within the interval are announced by one event at its
-/// end, carrying the newest copy. A replica's consumer re-syncs the whole folder on any event
+/// Tells the mailbox-api replicas that a folder got new mail (<see cref="MailDelivered"/>), in batches at
+/// most one <see cref="DeliveryOptions.AnnounceInterval"/> apart, one event per folder in a batch. The first
+/// copy after a quiet interval goes out at once; copies delivered within the interval after a batch wait for
+/// the next one, and copies into the same folder share its event, which carries the newest. A replica's consumer re-syncs the whole folder on any event
 /// (<c>MessageStore.NotifyChanged</c>), so one event stands for every copy before it.
 /// <para>
 /// Why: over RabbitMQ an event per copy was a publish, a confirm and the broker's routing for every

@@ -16,8 +16,9 @@ public sealed class DeliveryOptions
     public int? ConcurrentMessageLimit { get; set; }
 
     /// <summary>
-    /// The shortest time between two <c>MailDelivered</c> events for one folder (<see cref="DeliveredAnnouncer"/>):
-    /// the first copy after a quiet interval is announced at once, later ones within it together at its end.
+    /// The shortest time between two batches of <c>MailDelivered</c> events, one event per folder in a batch
+    /// (<see cref="DeliveredAnnouncer"/>): the first copy after a quiet interval is announced at once, later ones
+    /// within it together at its end.
     /// This is the longest a delivery waits to wake another replica's IDLE sessions; zero announces every copy.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
