@@ -6,15 +6,16 @@ using Microsoft.Extensions.Options;
 namespace Facteur.Delivery;
 
 /// <summary>
-/// Tells the mailbox-api replicas that a folder got new mail (<see cref="MailDelivered"/>), in batches at
-/// most one <see cref="DeliveryOptions.AnnounceInterval"/> apart, one event per folder in a batch. The first
+/// Tells the mailbox-api replicas that folders got new mail, in batches at most one
+/// <see cref="DeliveryOptions.AnnounceInterval"/> apart: one publish per batch, a <see cref="MailDelivered"/>
+/// when it touched one folder, else a <see cref="MailDeliveredBatch"/> with one entry per folder. The first
 /// copy after a quiet interval goes out at once; copies delivered within the interval after a batch wait for
-/// the next one, and copies into the same folder share its event, which carries the newest. A replica's consumer re-syncs the whole folder on any event
+/// the next one, and copies into the same folder share its entry, which carries the newest. A replica's consumer re-syncs the whole folder on any event
 /// (<c>MessageStore.NotifyChanged</c>), so one event stands for every copy before it.
 /// <para>
 /// Why: over RabbitMQ an event per copy was a publish, a confirm and the broker's routing for every
 /// message, about a third of a millisecond of CPU between the worker and the broker; at c=1 on two
-/// cores that was a fifth of the stack's rate (docs/README-perf.md, "Wake events coalesced per folder").
+/// cores that was up to a fifth of the stack's rate (docs/README-perf.md, "Wake events coalesced per folder").
 /// </para>
 /// <para>
 /// The events are published by the bus, not by the consume context, so a message's ack no longer waits
@@ -77,19 +78,24 @@ internal sealed partial class DeliveredAnnouncer(
             lastFlush = time.GetTimestamp();
         }
 
-        foreach (var delivered in batch.Values)
+        try
         {
-            try
+            // One publish for the whole batch, however many mailboxes it touched.
+            if (batch.Count == 1)
             {
-                await bus.Publish(delivered).ConfigureAwait(false);
+                await bus.Publish(batch.Values.First()).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            else
             {
-                LogPublishFailed(logger, ex, delivered.Mailbox, delivered.Folder);
+                await bus.Publish(new MailDeliveredBatch { Copies = [.. batch.Values] }).ConfigureAwait(false);
             }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogPublishFailed(logger, ex, batch.Count);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MailDelivered for {Mailbox} {Folder} was not published; IDLE sessions of other replicas see the copy at their next poll")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, string mailbox, string folder);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The wake-up for {Count} folder(s) was not published; IDLE sessions of other replicas see the new mail at their next poll")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, int count);
 }

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace Facteur.Delivery.Tests;
 
 /// <summary>
-/// The <c>MailDelivered</c> wake-ups, through the delivery consumer on the in-memory bus: the first copy after a
-/// quiet interval is announced at once, later copies into the same folder within <c>Delivery:AnnounceInterval</c>
-/// (20 ms by default; the fake clock stands still until a test moves it) by one event carrying the newest.
+/// The wake-ups, through the delivery consumer on the in-memory bus: the first copy after a quiet interval is
+/// announced at once; later copies within <c>Delivery:AnnounceInterval</c> (20 ms by default; the fake clock stands
+/// still until a test moves it) in one publish at its end, one entry per folder carrying its newest copy.
 /// </summary>
 public class DeliveredAnnouncerTests
 {
@@ -57,6 +57,7 @@ public class DeliveredAnnouncerTests
         await Task.Delay(200);
         var events = host.Observed.Delivered.ToArray();
         Assert.Equal(2, events.Length);
+        Assert.Equal(2, Volatile.Read(ref host.Observed.DeliveredPublishes));
         var newest = events[1];
         Assert.Equal(burst[^1], newest.QueueId);
         Assert.Equal("alice@esp.sn", newest.Mailbox);
@@ -66,7 +67,7 @@ public class DeliveredAnnouncerTests
     }
 
     [Fact]
-    public async Task Each_folder_of_a_batch_gets_its_own_event()
+    public async Task A_batch_of_several_folders_is_one_publish_with_each_folders_newest_copy()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var resolver = new TableResolver("esp.sn")
@@ -78,10 +79,12 @@ public class DeliveredAnnouncerTests
         await host.PublishAsync(Message(first, "alice@esp.sn"));
         await Eventually(() => host.Observed.Delivered.Any(d => d.QueueId == first));
 
+        // Within the interval: three folders, bob's INBOX twice (its entry carries the later copy).
         var work = NewQueueId();
-        var bob = NewQueueId();
+        var bobFirst = NewQueueId();
         var inbox = NewQueueId();
-        foreach (var (queueId, recipient) in new[] { (work, "alice+work@esp.sn"), (bob, "bob@esp.sn"), (inbox, "alice@esp.sn") })
+        var bob = NewQueueId();
+        foreach (var (queueId, recipient) in new[] { (work, "alice+work@esp.sn"), (bobFirst, "bob@esp.sn"), (inbox, "alice@esp.sn"), (bob, "bob@esp.sn") })
         {
             await host.PublishAsync(Message(queueId, recipient));
             await host.Observed.WaitForOutcomeAsync(queueId);
@@ -89,6 +92,10 @@ public class DeliveredAnnouncerTests
 
         clock.Advance(TimeSpan.FromMilliseconds(20));
         await Eventually(() => host.Observed.Delivered.Count >= 4);
+        await Task.Delay(200);
+        Assert.Equal(2, Volatile.Read(ref host.Observed.DeliveredPublishes));
+        Assert.Equal(4, host.Observed.Delivered.Count);
+        Assert.DoesNotContain(host.Observed.Delivered, d => d.QueueId == bobFirst);
         var batch = host.Observed.Delivered.Skip(1).OrderBy(d => d.QueueId, StringComparer.Ordinal).ToArray();
         Assert.Equal(
             new[] { (work, "alice@esp.sn", "Work"), (bob, "bob@esp.sn", "INBOX"), (inbox, "alice@esp.sn", "INBOX") }.OrderBy(e => e.Item1, StringComparer.Ordinal),

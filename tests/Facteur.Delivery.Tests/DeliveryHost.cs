@@ -121,6 +121,9 @@ internal sealed class Observed : IReceiveObserver
 {
     public ConcurrentQueue<MailDelivered> Delivered { get; } = new();
 
+    /// <summary>Bus messages that carried <see cref="Delivered"/> (a batch is one).</summary>
+    public int DeliveredPublishes;
+
     public ConcurrentQueue<(RelayMail Message, Guid? MessageId)> Relayed { get; } = new();
 
     public ConcurrentQueue<string> Consumed { get; } = new();
@@ -171,11 +174,24 @@ internal sealed class Observed : IReceiveObserver
     public Task ReceiveFault(ReceiveContext context, Exception exception) => Task.CompletedTask;
 }
 
-internal sealed class DeliveredRecorder(Observed observed) : IConsumer<MailDelivered>
+/// <summary>Records each announced copy, whether it came alone or in a batch, and how many publishes carried them.</summary>
+internal sealed class DeliveredRecorder(Observed observed) : IConsumer<MailDelivered>, IConsumer<MailDeliveredBatch>
 {
     public Task Consume(ConsumeContext<MailDelivered> context)
     {
         observed.Delivered.Enqueue(context.Message);
+        Interlocked.Increment(ref observed.DeliveredPublishes);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<MailDeliveredBatch> context)
+    {
+        foreach (var copy in context.Message.Copies)
+        {
+            observed.Delivered.Enqueue(copy);
+        }
+
+        Interlocked.Increment(ref observed.DeliveredPublishes);
         return Task.CompletedTask;
     }
 }

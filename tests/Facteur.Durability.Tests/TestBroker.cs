@@ -16,7 +16,7 @@ internal static class TestBroker
     public static async Task DeleteEntitiesAsync(string prefix)
     {
         string[] queues = ["delivery", "delivery_error", "delivery_skipped", "relay"];
-        string[] exchanges = ["delivery", "delivery_error", "delivery_skipped", "relay", "Facteur.Contracts:MailReceived", "Facteur.Contracts:RelayMail", "Facteur.Contracts:MailDelivered"];
+        string[] exchanges = ["delivery", "delivery_error", "delivery_skipped", "relay", "Facteur.Contracts:MailReceived", "Facteur.Contracts:RelayMail", "Facteur.Contracts:MailDelivered", "Facteur.Contracts:MailDeliveredBatch"];
         try
         {
             var factory = new RabbitMQ.Client.ConnectionFactory { Uri = Url };

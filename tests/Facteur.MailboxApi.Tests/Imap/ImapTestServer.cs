@@ -1,6 +1,7 @@
 using System.Net;
 using Facteur.Accounts;
 using Facteur.Hosting;
+using Facteur.Hosting.Bus;
 using Facteur.Hosting.Listening;
 using Facteur.MailboxApi.Imap;
 using Facteur.MailboxApi.Tests.Infrastructure;
@@ -47,7 +48,8 @@ internal sealed class ImapTestServer : IAsyncDisposable
 
     public string Maildir(string user = User) => Path.Combine(MailRoot, user.Split('@')[1], user.Split('@')[0]);
 
-    public static async Task<ImapTestServer> StartAsync(Dictionary<string, string?>? settings = null)
+    /// <param name="withBus">Runs the host's bus too (the standalone's in-memory transport), so a test can publish what delivery publishes.</param>
+    public static async Task<ImapTestServer> StartAsync(Dictionary<string, string?>? settings = null, bool withBus = false)
     {
         var mailRoot = Directory.CreateTempSubdirectory("facteur-imap-").FullName;
         var builder = WebApplication.CreateSlimBuilder();
@@ -77,6 +79,13 @@ internal sealed class ImapTestServer : IAsyncDisposable
         }
         builder.Services.AddOptions<FacteurOptions>().BindConfiguration(FacteurOptions.SectionName);
         builder.AddImap();
+        if (withBus)
+        {
+            configuration["Facteur:Transport"] = "InMemory";
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.AddFacteurBus();
+        }
+
         // The listeners are not Kestrel's; without an endpoint of its own Kestrel would take localhost:5000.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Services.AddSingleton<IPasswordAuthenticator>(new TestAuthenticator(new Dictionary<string, string> { [User] = Password, [OtherUser] = OtherPassword }));

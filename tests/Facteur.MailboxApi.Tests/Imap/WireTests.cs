@@ -1,6 +1,8 @@
 using System.Text;
+using Facteur.Contracts;
 using Facteur.MailboxApi.Tests.Infrastructure;
 using Facteur.MailStore.Index;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -374,6 +376,33 @@ public sealed class WireTests
         server.Services.GetRequiredService<MessageStore>().NotifyChanged(ImapTestServer.User, "INBOX");
         Assert.Equal("* 1 EXISTS", await client.ReadLineAsync());
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1));
+        await client.SendAsync("DONE\r\n");
+        Assert.StartsWith("i OK", (await client.ReadUntilTaggedAsync("i"))[^1]);
+    }
+
+    [Fact]
+    public async Task Idle_is_woken_by_a_delivery_workers_batch_of_folders_on_the_bus()
+    {
+        // The poll is a minute away: only the batch published on the bus can wake the session in time.
+        await using var server = await ImapTestServer.StartAsync(new() { ["Imap:IdlePollInterval"] = "00:01:00" }, withBus: true);
+        await using var client = await LoginAsync(server);
+        await client.CommandAsync("s", "SELECT INBOX");
+        await client.SendAsync("i IDLE\r\n");
+        Assert.StartsWith("+ ", await client.ReadLineAsync());
+        var file = Path.GetFileName(server.Deliver(MaildirSeed.Message("new", "x\r\n")));
+        var started = DateTime.UtcNow;
+
+        // What DeliveredAnnouncer publishes when one interval touched several folders.
+        await server.Services.GetRequiredService<IBus>().Publish(new MailDeliveredBatch
+        {
+            Copies =
+            [
+                new MailDelivered { Mailbox = ImapTestServer.OtherUser, Folder = "INBOX", FileName = "1.other", QueueId = "Q1", DeliveredAt = DateTimeOffset.UtcNow },
+                new MailDelivered { Mailbox = ImapTestServer.User, Folder = "INBOX", FileName = file, QueueId = "Q2", DeliveredAt = DateTimeOffset.UtcNow },
+            ],
+        });
+        Assert.Equal("* 1 EXISTS", await client.ReadLineAsync());
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
         await client.SendAsync("DONE\r\n");
         Assert.StartsWith("i OK", (await client.ReadUntilTaggedAsync("i"))[^1]);
     }
