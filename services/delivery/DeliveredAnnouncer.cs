@@ -10,8 +10,9 @@ namespace Facteur.Delivery;
 /// <see cref="DeliveryOptions.AnnounceInterval"/> apart: one publish per batch, a <see cref="MailDelivered"/>
 /// when it touched one folder, else a <see cref="MailDeliveredBatch"/> with one entry per folder. The first
 /// copy after a quiet interval goes out at once; copies delivered within the interval after a batch wait for
-/// the next one, and copies into the same folder share its entry, which carries the newest. A replica's consumer re-syncs the whole folder on any event
-/// (<c>MessageStore.NotifyChanged</c>), so one event stands for every copy before it.
+/// the next one, and copies into the same folder share its entry, which carries the newest. A replica's
+/// consumer re-syncs the whole folder on any entry (<c>MessageStore.NotifyChanged</c>), so one entry stands
+/// for every copy before it.
 /// <para>
 /// Why: over RabbitMQ an event per copy was a publish, a confirm and the broker's routing for every
 /// message, about a third of a millisecond of CPU between the worker and the broker; at c=1 on two
@@ -32,7 +33,6 @@ internal sealed partial class DeliveredAnnouncer(
     private readonly Lock gate = new();
     private Dictionary<(string Mailbox, string Folder), MailDelivered> pending = [];
     private long lastFlush = long.MinValue;
-    private bool flushScheduled;
 
     /// <summary>A copy is durable in its folder: announce it now or with the interval's batch.</summary>
     public void Announce(MailDelivered delivered)
@@ -41,6 +41,9 @@ internal sealed partial class DeliveredAnnouncer(
         TimeSpan due;
         lock (gate)
         {
+            // Something pending means its flush is already scheduled (a flush empties the batch it takes).
+            var flushScheduled = pending.Count > 0;
+
             // The newest copy stands for the folder: its name is the one a replica may not have seen yet.
             pending[(delivered.Mailbox, delivered.Folder)] = delivered;
             if (flushScheduled)
@@ -48,7 +51,6 @@ internal sealed partial class DeliveredAnnouncer(
                 return;
             }
 
-            flushScheduled = true;
             var interval = options.Value.AnnounceInterval;
             var sinceLast = lastFlush == long.MinValue ? TimeSpan.MaxValue : time.GetElapsedTime(lastFlush);
             due = sinceLast >= interval ? TimeSpan.Zero : interval - sinceLast;
@@ -74,7 +76,6 @@ internal sealed partial class DeliveredAnnouncer(
         {
             batch = pending;
             pending = [];
-            flushScheduled = false;
             lastFlush = time.GetTimestamp();
         }
 

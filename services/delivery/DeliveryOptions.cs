@@ -16,9 +16,9 @@ public sealed class DeliveryOptions
     public int? ConcurrentMessageLimit { get; set; }
 
     /// <summary>
-    /// The shortest time between two batches of <c>MailDelivered</c> events, one event per folder in a batch
-    /// (<see cref="DeliveredAnnouncer"/>): the first copy after a quiet interval is announced at once, later ones
-    /// within it together at its end.
+    /// The shortest time between two wake-up publishes of a delivery worker, each a <c>MailDelivered</c> or a
+    /// <c>MailDeliveredBatch</c> with one entry per folder (<see cref="DeliveredAnnouncer"/>): the first copy after a
+    /// quiet interval is announced at once, later ones within it together at its end.
     /// This is the longest a delivery waits to wake another replica's IDLE sessions; zero announces every copy.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]

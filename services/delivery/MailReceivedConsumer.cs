@@ -17,7 +17,7 @@ namespace Facteur.Delivery;
 /// Local delivery of one accepted message: expands every recipient into its final mailboxes
 /// (one copy per distinct mailbox and folder), writes each copy durably into its Maildir, hands
 /// remote recipients to the relay queue, hands each copy to <see cref="DeliveredAnnouncer"/> (the
-/// <see cref="MailDelivered"/> wake-up, coalesced per folder and not waited for), and only then returns,
+/// <see cref="MailDelivered"/> wake-up, batched and not waited for), and only then returns,
 /// so the broker's ack follows the last fsync (DESIGN.md promise 1). Copies have
 /// deterministic file names: a redelivery finds the copies already written and adds none
 /// (promise 2). Unknown local users (deleted between RCPT and delivery) and unauthenticated

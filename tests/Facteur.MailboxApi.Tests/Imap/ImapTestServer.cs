@@ -71,6 +71,11 @@ internal sealed class ImapTestServer : IAsyncDisposable
             configuration[key] = value;
         }
 
+        if (withBus)
+        {
+            configuration["Facteur:Transport"] = "InMemory";
+        }
+
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("FACTEUR_TEST_LOG") == "1")
@@ -81,8 +86,6 @@ internal sealed class ImapTestServer : IAsyncDisposable
         builder.AddImap();
         if (withBus)
         {
-            configuration["Facteur:Transport"] = "InMemory";
-            builder.Configuration.AddInMemoryCollection(configuration);
             builder.AddFacteurBus();
         }
 
