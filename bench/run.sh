@@ -241,16 +241,23 @@ measure() {
 # does not warm one session at a time: after it, the first 2,000 messages at c=1 still cost a
 # Facteur stack twice its steady CPU per message (and Postfix needed 4,000 to reach its rate), so
 # the first c=1 cell measured the tiering; hence the last set, at c=1 (bench/results/
-# smtp-c1-warmup-2026-11-30T1245Z.md).
-warm_up() { # stack smtp_port imap_port pop3_port mailroot
-  local stack=$1 smtp=$2 imap=$3 pop3=$4 mail=$5 set n size c
-  log "$stack: warm-up (not recorded)"
+# smtp-c1-warmup-2026-11-30T1245Z.md). Interleaved like the rows (below), so that no stack waits long
+# after its warm-up (Postfix ends idle processes after max_idle, 100 s).
+warm_up_smtp() { # stack:smtp_port:mailroot... (interleaved: every stack takes each set in turn)
+  local set n size c spec stack smtp mail
+  log "warm-up: ${*%%:*} (not recorded)"
   for set in 2000:2048:10 200:102400:10 4000:2048:1; do   # N:SIZE:CONCURRENCY
     n=${set%%:*}; size=${set#*:}; c=${size#*:}; size=${size%%:*}
-    timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" --aside "$W/aside" \
-      --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
-      --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout 100 >/dev/null 2>&1 || true
+    for spec in "$@"; do
+      IFS=: read -r stack smtp mail <<< "$spec"
+      timeout 120 python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$smtp" --maildir "$mail/$DOMAIN/bench" --aside "$W/aside" \
+        --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
+        --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout 100 >/dev/null 2>&1 || true
+    done
   done
+}
+warm_up_reads() { # imap_port pop3_port
+  local imap=$1 pop3=$2
   timeout 60 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "warm@$DOMAIN" --retr 20 --repeat 2 >/dev/null 2>&1 || true
   if [ -n "$imap" ] && listening "$imap"; then
     # --appends: APPEND's own code, compiled before its row (the first measured repetition ran it tier-0).
@@ -272,16 +279,28 @@ quiesce() {
   log "machine still busy after 20 s; going on"
 }
 
-smtp_rows() { # stack smtp_port mailroot
-  local stack=$1 port=$2 mail=$3 set n size c rep
+# The SMTP rows of every stack, interleaved: all the stacks are up (idle between their turns: 0.1-0.3 %
+# of a core each), and each measurement runs every stack once, in an order that rotates from one
+# measurement to the next, so each stack takes each place in turn. Run one stack after the other, the
+# last one met a machine that had already taken ~200,000 files and two stacks' IMAP and idle-connection
+# rows, and its c=1 rows measured that: over RabbitMQ 483 msgs/s at 2 KB c=1 in the complete run
+# 2026-12-06T0421Z (0.81 of Postfix), against 534-624 for the same build beside Postfix's 523-609 on a
+# fresh mail root (docs/README-perf.md, "SMTP rows interleaved").
+smtp_rows() { # stack:smtp_port:mailroot...
+  local stacks=("$@") set n size c rep k stack port mail turn=0
   for set in $SMTP_SETS; do
     n=${set%%:*}; size=${set##*:}
     for c in $CONCURRENCY; do
       for rep in $(seq 1 "$REPEAT"); do
-        log "$stack: SMTP ingest $n x $size B at concurrency $c ($rep/$REPEAT)"
-        measure "$stack" "smtp:$n:$size:$c" python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$port" --aside "$W/aside" \
-          --maildir "$mail/$DOMAIN/bench" --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
-          --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout "$STEP_TIMEOUT"
+        for k in $(seq 0 $((${#stacks[@]} - 1))); do
+          IFS=: read -r stack port mail <<< "${stacks[$(( (k + turn) % ${#stacks[@]} ))]}"
+          quiesce
+          log "$stack: SMTP ingest $n x $size B at concurrency $c ($rep/$REPEAT)"
+          measure "$stack" "smtp:$n:$size:$c" python3 "$BENCH/smtp-ingest/smtp_source_ingest.py" --port "$port" --aside "$W/aside" \
+            --maildir "$mail/$DOMAIN/bench" --rcpt "bench@$DOMAIN" --messages "$n" --size "$size" --concurrency "$c" \
+            --probe-rcpt "probe@$DOMAIN" --probe-maildir "$mail/$DOMAIN/probe" --timeout "$STEP_TIMEOUT"
+        done
+        turn=$((turn + 1))
       done
     done
   done
@@ -352,11 +371,7 @@ A="$W/anchor"; fresh_copy "$A/mail"
 A_SMTP=$(free_port); A_IMAP=$(free_port); A_POP3=$(free_port)
 "$BENCH/anchors/postfix.sh" start "$A/postfix" "$A_SMTP" "$A/mail" "$DOMAIN" box bench probe idle warm
 "$BENCH/anchors/dovecot.sh" start "$A/dovecot" "$A_IMAP" "$A_POP3" "$W/passwd" "$A/mail" 2>/dev/null
-warm_up anchor "$A_SMTP" "$A_IMAP" "$A_POP3" "$A/mail"
-wants smtp && timed smtp smtp_rows anchor "$A_SMTP" "$A/mail"
-read_rows anchor "$A_IMAP" "$A_POP3" "$A_SMTP" "$(cat "$A/dovecot/run/master.pid")" "$A/mail"
-"$BENCH/anchors/postfix.sh" stop "$A/postfix"
-"$BENCH/anchors/dovecot.sh" stop "$A/dovecot"
+SMTP_STACKS=("anchor:$A_SMTP:$A/mail")
 
 # --- 5. Facteur ------------------------------------------------------------------------------------
 GC_ENV=()
@@ -405,10 +420,7 @@ F_PID=$(launch standalone "$(bin standalone Facteur.Standalone.dll)" "$(free_por
   Imap__MaxConnectionsPerUser=20000 Imap__MaxConnectionsPerIp=20000)
 PIDS+=("$F_PID")
 log "Facteur standalone ready (pid $F_PID)"
-warm_up standalone "$F_SMTP" "$F_IMAP" "$F_POP3" "$F/mail"
-wants smtp && timed smtp smtp_rows standalone "$F_SMTP" "$F/mail"
-read_rows standalone "$F_IMAP" "$F_POP3" "$F_SMTP" "$F_PID" "$F/mail"
-stop_pid "$F_PID"
+SMTP_STACKS+=("standalone:$F_SMTP:$F/mail")
 
 if wants smtp; then
   RABBIT_PORT=$(free_rabbit_port)
@@ -438,12 +450,29 @@ elif wants smtp; then
     PIDS+=("$D"); DELIVERY_PIDS+=("$D")
   done
   log "Facteur over RabbitMQ ready (gateway $G_PID, delivery ${DELIVERY_PIDS[*]})"
-  warm_up rabbitmq "$S_SMTP" "" 0 "$S/mail"
-  timed smtp smtp_rows rabbitmq "$S_SMTP" "$S/mail"
-  for pid in "$G_PID" "${DELIVERY_PIDS[@]}"; do stop_pid "$pid"; done
+  SMTP_STACKS+=("rabbitmq:$S_SMTP:$S/mail")
 fi
 
-# --- 6. webmail: the inbox page through the edge vs Roundcube's inbox list ------------------------------
+# --- 6. the rows: SMTP (every stack, interleaved), then each stack's IMAP, POP3 and connections -------
+warm_up_smtp "${SMTP_STACKS[@]}"
+wants smtp && timed smtp smtp_rows "${SMTP_STACKS[@]}"
+if [ "${G_PID:-}" ]; then
+  for pid in "$G_PID" "${DELIVERY_PIDS[@]}"; do stop_pid "$pid"; done
+fi
+if [ "$RABBIT_STARTED" = 1 ]; then
+  FACTEUR_RABBITMQ_PORT=$RABBIT_PORT FACTEUR_RABBITMQ_STATE="$W/rabbitmq.state" "$ROOT/scripts/rabbitmq.sh" stop >/dev/null 2>&1 || true
+  RABBIT_STARTED=0
+fi
+warm_up_reads "$A_IMAP" "$A_POP3"
+read_rows anchor "$A_IMAP" "$A_POP3" "$A_SMTP" "$(cat "$A/dovecot/run/master.pid")" "$A/mail"
+"$BENCH/anchors/postfix.sh" stop "$A/postfix"
+"$BENCH/anchors/dovecot.sh" stop "$A/dovecot"
+warm_up_reads "$F_IMAP" "$F_POP3"
+read_rows standalone "$F_IMAP" "$F_POP3" "$F_SMTP" "$F_PID" "$F/mail"
+stop_pid "$F_PID"
+
+
+# --- 7. webmail: the inbox page through the edge vs Roundcube's inbox list ------------------------------
 # bench/webmail/run.sh: its own 10,000-message INBOX (the webmail's user), Facteur's IMAP, webmail
 # and edge (Release), and the anchor — Roundcube on a private Dovecot holding a copy of the same
 # INBOX; wrk -t2 -c8 on each, REPEAT runs interleaved. Without Roundcube, Facteur's figures alone.
@@ -471,7 +500,7 @@ if wants webmail; then
   fi
 fi
 
-# --- 7. IMAP at scale: 10,000 and 100,000 messages, Dovecot vs Facteur standalone ---------------------
+# --- 8. IMAP at scale: 10,000 and 100,000 messages, Dovecot vs Facteur standalone ---------------------
 # bench/imap/run.sh (its own imap-<date>.md too): SELECT, ENVELOPE/header FETCH, body FETCH, UID SEARCH,
 # STORE on all and on one, folded into this table. --no-extra: the IDLE and idle-connection rows are
 # the imap and conns groups' above (10,000 Dovecot processes are not worth holding twice). --corpus-idle:
@@ -497,7 +526,7 @@ if wants imapscale; then
   fi
 fi
 
-# --- 8. the table ------------------------------------------------------------------------------------
+# --- 9. the table ------------------------------------------------------------------------------------
 GC_NOTE="project defaults (runtimeconfig: $(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["runtimeOptions"].get("configProperties",{}); print(", ".join(f"{k}={v}" for k,v in c.items() if "GC" in k) or "no GC keys: workstation GC unless the SDK sets Server GC")' "$(dirname "$(bin standalone x)")/Facteur.Standalone.runtimeconfig.json" 2>/dev/null || echo unknown))"
 [ ${#GC_ENV[@]} -gt 0 ] && GC_NOTE="$GC_NOTE; overridden: ${GC_ENV[*]}"
 # A non-default build rides in the same machine-section line (tabulate.py has no field of its own for it).
