@@ -17,6 +17,15 @@ internal readonly struct CollectionPause : IDisposable
 {
     private readonly bool _started;
 
+    /// <summary>
+    /// Pauses that had ended before their sync did: the sync allocated more than its pause asked for (or another
+    /// thread's pause ended it). Read by the tests that check what a first sync asks for still covers it.
+    /// </summary>
+    private static int outgrown;
+
+    /// <summary>How many pauses had ended before their sync did (see the field of the same name).</summary>
+    internal static int Outgrown => Volatile.Read(ref outgrown);
+
     private CollectionPause(bool started) => _started = started;
 
     /// <summary>
@@ -49,8 +58,17 @@ internal readonly struct CollectionPause : IDisposable
     public void Dispose()
     {
         // The runtime ends the pause itself when the process allocated past it; another thread's
-        // pause may also have ended this one. Either way there is nothing left to end.
-        if (_started && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+        // pause may also have ended this one. Either way there is nothing left to end, only to count.
+        if (!_started)
+        {
+            return;
+        }
+
+        if (GCSettings.LatencyMode != GCLatencyMode.NoGCRegion)
+        {
+            Interlocked.Increment(ref outgrown);
+        }
+        else
         {
             try
             {

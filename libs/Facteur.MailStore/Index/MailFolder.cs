@@ -47,6 +47,20 @@ public sealed class MailFolder
     /// </summary>
     private const int CollectionPauseFrom = 4096;
 
+    /// <summary>
+    /// What a first sync's <see cref="CollectionPause"/> asks for per listed file, and once more on top: about twice
+    /// what the sync allocates inside it. A cold SELECT allocated 555 B a file in all at 10,000 files and 539 at
+    /// 100,000 (names of 43 characters), the part inside the pause less: with names of about 60 characters, 5,000
+    /// files outgrew a pause of 350 B a file and fitted in 400 B a file and 1 MB (CollectionPauseTests). Asking for
+    /// more is not free: at 1 KiB a file and 16 MB (26 MB for 10,000 files) the first cold SELECT of 10,000 in a
+    /// process took 21–36 ms, against 11–19 ms at this size (docs/README-perf.md, stop 50). A sync that outgrows
+    /// its pause only ends it early (the runtime collects as usual from there).
+    /// </summary>
+    private const long CollectionPauseBytesPerFile = 768;
+
+    /// <inheritdoc cref="CollectionPauseBytesPerFile"/>
+    private const long CollectionPauseBytesMore = 4L << 20;
+
     /// <summary>The size of a <c>facteur-index</c> base (≈ 4,096 lines) from which its load runs inside a <see cref="CollectionPause"/>.</summary>
     private const long CollectionPauseFromIndexBytes = 4096 * 100;
 
@@ -1012,8 +1026,8 @@ public sealed class MailFolder
         }
 
         // A first sync of many files (no index yet) makes an index entry, a record and a uidlist line per
-        // file, all kept: no collection in the middle of it (CollectionPause says why). About 1 KiB per file
-        // covers them and the tables over them (96 MB were allocated by a first sync of 100,000). Started by
+        // file, all kept: no collection in the middle of it (CollectionPause says why). 768 B a file and 4 MB
+        // more cover them and the tables over them (CollectionPauseBytesPerFile says how that was sized). Started by
         // the listing once it has counted the names and before it makes them (ScanPausing): started after
         // them, the pause began with a collection of what the listing had just made, and when the listing's
         // large tables had started a background collection, it first waited for that one to end — ≈ 55–75 ms
@@ -2623,9 +2637,9 @@ public sealed class MailFolder
         }
     }
 
-    /// <summary>A first sync's pause over <paramref name="listed"/> files: ≈ 1 KiB a file and 16 MB more (SyncLocked says why), none below <see cref="CollectionPauseFrom"/>.</summary>
+    /// <summary>A first sync's pause over <paramref name="listed"/> files (<see cref="CollectionPauseBytesPerFile"/> says how large; SyncLocked why), none below <see cref="CollectionPauseFrom"/>.</summary>
     private static CollectionPause PauseFor(bool firstSync, int listed) =>
-        firstSync && listed >= CollectionPauseFrom ? CollectionPause.For((listed * 1024L) + (16L << 20)) : default;
+        firstSync && listed >= CollectionPauseFrom ? CollectionPause.For((listed * CollectionPauseBytesPerFile) + CollectionPauseBytesMore) : default;
 
     /// <summary>
     /// The files of new/ and cur/ in ordinal key order, one a key (a file moved new/ → cur/ during the listing is

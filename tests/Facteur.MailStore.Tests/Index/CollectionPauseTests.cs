@@ -50,6 +50,28 @@ public sealed class CollectionPauseTests : IDisposable
     }
 
     [Fact]
+    public async Task A_first_sync_of_long_names_stays_inside_the_pause_it_asked_for()
+    {
+        // Names as Dovecot and Postfix's local(8) make them on a host with a long name, about 60 characters,
+        // against the 43 that sized the pause (MailFolder.CollectionPauseBytesPerFile). A pause too small for
+        // them ends by itself before the sync does.
+        var newDirectory = Path.Combine(maildir.UserPath, "new");
+        for (var i = 0; i < LargeFolder; i++)
+        {
+            File.WriteAllText(Path.Combine(newDirectory, $"{1_700_000_000 + i}.M{100_000 + i}P{20_000 + i}Q{i}.mx1.mail.example.org,S=20,W=21"), "Subject: x\r\n\r\nbody\r\n");
+        }
+
+        var outgrownBefore = CollectionPause.Outgrown;
+
+        var folder = await maildir.Mailbox.OpenFolderAsync("INBOX");
+
+        Assert.Equal(LargeFolder, folder.State.Count);
+        Assert.Contains(GCLatencyMode.NoGCRegion, modesAtFolderFsync);
+        Assert.Equal(outgrownBefore, CollectionPause.Outgrown);
+        Assert.NotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+    }
+
+    [Fact]
     public async Task A_small_first_sync_leaves_collections_alone()
     {
         WriteMessages(50);
