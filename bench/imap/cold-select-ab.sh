@@ -19,7 +19,8 @@ set -u
 BENCH=$(cd "$(dirname "$0")/.." && pwd); D=$(realpath "${1:?DATA}"); shift; W=$(mktemp -d); chmod 755 "$W"; DOMAIN=bench.test # (Dovecot reads it as its mail user)
 trap '"$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot" >/dev/null 2>&1; rm -rf "$W"' EXIT
 ROUNDS=$1 REST=$2; shift 2
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# shellcheck source=standalone.sh
+. "$BENCH/imap/standalone.sh"
 cpu_of() { # pid -> sum of schedstat ns over the tree's threads
   local total=0
   for p in $(pgrep -P $1) $1; do for t in /proc/$p/task/*/schedstat; do read a b c < $t 2>/dev/null && total=$((total+a)); done; done
@@ -37,15 +38,9 @@ for r in $(seq 1 $ROUNDS); do
         pid=$(cat $W/anchor/dovecot/run/master.pid)
       else
         spec=${st#*=}; dll=${spec%%:*}; envs=""; [ "$spec" != "$dll" ] && envs=$(echo ${spec#*:} | tr ',' ' ')
-        mgmt=$(free_port)
-        env $envs Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$mail" \
-          Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$D/passwd" Facteur__AliasesFile="$W/$name/aliases" \
-          Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
-          Smtp__Port="$(free_port)" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
-          Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 Http__Port="$(free_port)" \
-          Management__Port="$mgmt" Logging__LogLevel__Default=Warning dotnet $dll > $W/$name.log 2>&1 &
-        pid=$!
-        for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+        # shellcheck disable=SC2086 # envs is a list of words
+        start_standalone "$dll" "$mail" "$W/$name/spool" "$D/passwd" "$W/$name/aliases" "$imap" "$W/$name.log" $envs
+        pid=$STANDALONE_PID
         # (the server's threads are summed from here on: no children)
       fi
       timeout 120 python3 $BENCH/imap/imap_load.py ops --port $imap --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1

@@ -21,22 +21,16 @@ cp "$D/passwd" "$W/passwd"; cp -a "$D/pristine" "$W/mail"; mkdir -p "$W/spool"; 
 # shellcheck source=cold-copies.sh
 . "$BENCH/imap/cold-copies.sh"
 cold_users_passwd "$W/passwd" "$DOMAIN" "$N"; users=$(cold_copies "$W/mail" "$DOMAIN" "$N")
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# shellcheck source=standalone.sh
+. "$BENCH/imap/standalone.sh"
 imap=$(free_port)
 if [ "$STACK" = dovecot ]; then
   "$BENCH/anchors/dovecot.sh" start "$W/dovecot" "$imap" "$(free_port)" "$W/passwd" "$W/mail" >/dev/null 2>&1
   for _ in $(seq 1 50); do [ -s "$W/dovecot/run/master.pid" ] && break; sleep 0.1; done
 else
-  mgmt=$(free_port)
   # shellcheck disable=SC2086 # ENV is a list of words
-  env ${ENV:-} Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$W/mail" \
-    Facteur__SpoolRoot="$W/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$W/aliases" \
-    Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
-    Smtp__Port="$(free_port)" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
-    Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 Http__Port="$(free_port)" \
-    Management__Port="$mgmt" Logging__LogLevel__Default=Warning dotnet "$STACK" > "$W/server.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  start_standalone "$STACK" "$W/mail" "$W/spool" "$W/passwd" "$W/aliases" "$imap" "$W/server.log" ${ENV:-}
+  pid=$STANDALONE_PID
 fi
 timeout 120 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --appends 20 --repeat 5 >/dev/null 2>&1
 sleep 2

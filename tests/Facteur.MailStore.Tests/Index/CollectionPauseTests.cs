@@ -55,12 +55,7 @@ public sealed class CollectionPauseTests : IDisposable
         // Names as Dovecot and Postfix's local(8) make them on a host with a long name, about 60 characters,
         // against the 43 that sized the pause (MailFolder.CollectionPauseBytesPerFile). A pause too small for
         // them ends by itself before the sync does.
-        var newDirectory = Path.Combine(maildir.UserPath, "new");
-        for (var i = 0; i < LargeFolder; i++)
-        {
-            File.WriteAllText(Path.Combine(newDirectory, $"{1_700_000_000 + i}.M{100_000 + i}P{20_000 + i}Q{i}.mx1.mail.example.org,S=20,W=21"), "Subject: x\r\n\r\nbody\r\n");
-        }
-
+        WriteMessages(LargeFolder, i => $"{1_700_000_000 + i}.M{100_000 + i}P{20_000 + i}Q{i}.mx1.mail.example.org,S=20,W=21");
         var outgrownBefore = CollectionPause.Outgrown;
 
         var folder = await maildir.Mailbox.OpenFolderAsync("INBOX");
@@ -105,12 +100,13 @@ public sealed class CollectionPauseTests : IDisposable
         }
     }
 
-    private void WriteMessages(int count)
+    private void WriteMessages(int count, Func<int, string>? nameOf = null)
     {
+        nameOf ??= i => $"{1_700_000_000 + i}.M{i}P1Q1.host,S=20";
         var newDirectory = Path.Combine(maildir.UserPath, "new");
         for (var i = 0; i < count; i++)
         {
-            File.WriteAllText(Path.Combine(newDirectory, $"{1_700_000_000 + i}.M{i}P1Q1.host,S=20"), "Subject: x\r\n\r\nbody\r\n");
+            File.WriteAllText(Path.Combine(newDirectory, nameOf(i)), "Subject: x\r\n\r\nbody\r\n");
         }
     }
 }
