@@ -317,47 +317,76 @@ drain() {
   done
 }
 
-read_rows() { # stack imap_port pop3_port smtp_port root_pid mailroot
-  local stack=$1 imap=$2 pop3=$3 smtp=$4 pid=$5 mail=$6 cold
-  local started=$SECONDS
+# The IMAP operations and the POP3 sessions of every stack, interleaved as the SMTP rows are: REPEAT rounds,
+# each taking every stack once in an order that rotates, quiesce before each measurement. Run one stack after
+# the other, the anchor's came right after the SMTP rows and the standalone's after the anchor's 10,000 idle
+# connections, so the rows within a few per cent of level (cold SELECT of 10,000, POP3 LIST, STORE on all)
+# leaned on whichever moment each stack met (docs/README-perf.md, "Read rows interleaved"). Round 1 SELECTs
+# box@ cold, round r its copy cold<r>@ (made up front, bench/imap/cold-copies.sh), after box@'s own SELECT.
+read_rounds() { # stack:imap_port:pop3_port:mailroot...
+  local stacks=("$@") rep k stack imap pop3 mail started args
   if wants imap; then
-    if [ -n "$imap" ] && listening "$imap"; then
-      log "$stack: IMAP SELECT/FETCH/SEARCH/STORE on $CORPUS messages"
-      cold=$(cold_copies "$mail" "$DOMAIN" "$REPEAT")
-      measure "$stack" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
-        --cold-users "$cold" \
-        --fetches "$IMAP_FETCH" --appends "$IMAP_APPENDS" --repeat "$REPEAT" --timeout "$STEP_TIMEOUT"
-      log "$stack: IMAP IDLE wake latency"
-      measure "$stack" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
-        --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout "$STEP_TIMEOUT"
-      # Issue 8's goal is stated at SMTP concurrency 10: the same samples while smtp-source keeps 10
-      # sessions delivering to another mailbox (stopped right after; its backlog drained before
-      # anything else is measured).
-      log "$stack: IMAP IDLE wake latency under SMTP load (c=10)"
-      /usr/sbin/smtp-source -s 10 -m 1000000 -l 2048 -f load@load.test -t "bench@$DOMAIN" "127.0.0.1:$smtp" >/dev/null 2>&1 &
-      local load=$!
-      measure "$stack" imap:idle-load python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
-        --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout "$STEP_TIMEOUT"
-      kill "$load" 2>/dev/null || true
-      wait "$load" 2>/dev/null || true
-      drain "$mail/$DOMAIN/bench"
-    else
-      printf '{"stack":"%s","row":"imap:ops","error":"no IMAP listener (not merged yet)"}\n' "$stack" >> "$RESULTS"
-    fi
+    for k in "${stacks[@]}"; do
+      IFS=: read -r stack imap pop3 mail <<< "$k"
+      cold_copies "$mail" "$DOMAIN" "$REPEAT" >/dev/null
+    done
+  fi
+  for rep in $(seq 1 "$REPEAT"); do
+    for k in $(seq 0 $((${#stacks[@]} - 1))); do
+      IFS=: read -r stack imap pop3 mail <<< "${stacks[$(( (k + rep - 1) % ${#stacks[@]} ))]}"
+      started=$SECONDS
+      if wants imap; then
+        if [ -n "$imap" ] && listening "$imap"; then
+          args=(--user "box@$DOMAIN")
+          [ "$rep" -gt 1 ] && args+=(--selected-before --cold-users "cold$rep@$DOMAIN")
+          quiesce
+          log "$stack: IMAP SELECT/FETCH/SEARCH/STORE on $CORPUS messages ($rep/$REPEAT)"
+          measure "$stack" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" "${args[@]}" \
+            --fetches "$IMAP_FETCH" --appends "$IMAP_APPENDS" --repeat 1 --timeout "$STEP_TIMEOUT"
+        else
+          printf '{"stack":"%s","row":"imap:ops","error":"no IMAP listener (not merged yet)"}\n' "$stack" >> "$RESULTS"
+        fi
+        echo "imap $((SECONDS - started))" >> "$TIMINGS"; started=$SECONDS
+      fi
+      if wants pop3; then
+        quiesce
+        log "$stack: POP3 UIDL/LIST on $CORPUS, RETR of $POP_RETR ($rep/$REPEAT)"
+        # Three sessions per round: a session takes ≈ 0.3 s, and a LIST of 10,000 is ≈ 95 % poplib's own
+        # parsing, whose CPU time alone swings between two modes (≈ 6 and ≈ 11 ms then, ≈ 3.5 and ≈ 6 ms on
+        # later machines) from one session to the next, for either server (bench/results/
+        # pop3-list-client-cpu-2026-11-30T2345Z.md); a median of three was a coin toss between the modes.
+        measure "$stack" pop3 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "box@$DOMAIN" \
+          --retr "$POP_RETR" --repeat 3 --timeout "$STEP_TIMEOUT"
+        echo "pop3 $((SECONDS - started))" >> "$TIMINGS"
+      fi
+    done
+  done
+}
+
+# A stack's IDLE wake rows and its idle connections, after every stack's rounds (their SMTP load and their
+# 10,000 connections would stand in the other stack's rounds).
+idle_rows() { # stack imap_port smtp_port root_pid mailroot
+  local stack=$1 imap=$2 smtp=$3 pid=$4 mail=$5
+  local started=$SECONDS
+  [ -n "$imap" ] && listening "$imap" || return 0
+  if wants imap; then
+    log "$stack: IMAP IDLE wake latency"
+    measure "$stack" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
+      --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout "$STEP_TIMEOUT"
+    # Issue 8's goal is stated at SMTP concurrency 10: the same samples while smtp-source keeps 10
+    # sessions delivering to another mailbox (stopped right after; its backlog drained before
+    # anything else is measured).
+    log "$stack: IMAP IDLE wake latency under SMTP load (c=10)"
+    /usr/sbin/smtp-source -s 10 -m 1000000 -l 2048 -f load@load.test -t "bench@$DOMAIN" "127.0.0.1:$smtp" >/dev/null 2>&1 &
+    local load=$!
+    measure "$stack" imap:idle-load python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "idle@$DOMAIN" \
+      --smtp-port "$smtp" --rcpt "idle@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout "$STEP_TIMEOUT"
+    kill "$load" 2>/dev/null || true
+    wait "$load" 2>/dev/null || true
+    drain "$mail/$DOMAIN/bench"
     echo "imap $((SECONDS - started))" >> "$TIMINGS"; started=$SECONDS
   fi
-  if wants pop3; then
-    quiesce
-    log "$stack: POP3 UIDL/LIST on $CORPUS, RETR of $POP_RETR"
-    # Three sessions per repetition: a session takes ≈ 0.3 s, and a LIST of 10,000 is ≈ 95 % poplib's own
-    # parsing, whose CPU time alone swings between ≈ 6 and ≈ 11 ms from one session to the next on this
-    # machine, for either server (bench/results/pop3-list-client-cpu-2026-11-30T2345Z.md); a median of
-    # three was a coin toss between the two modes.
-    measure "$stack" pop3 python3 "$BENCH/pop3/pop3_load.py" --port "$pop3" --user "box@$DOMAIN" \
-      --retr "$POP_RETR" --repeat "$((REPEAT * 3))" --timeout "$STEP_TIMEOUT"
-    echo "pop3 $((SECONDS - started))" >> "$TIMINGS"; started=$SECONDS
-  fi
-  if wants conns && [ -n "$imap" ] && listening "$imap"; then
+  if wants conns; then
     log "$stack: $CONNS idle IMAP connections"
     measure "$stack" imap:conns python3 "$BENCH/imap/imap_load.py" conns --port "$imap" --user "idle@$DOMAIN" \
       --pid "$pid" --counts "$CONNS" --rest "$REST" --timeout "$STEP_TIMEOUT"
@@ -453,7 +482,7 @@ elif wants smtp; then
   SMTP_STACKS+=("rabbitmq:$S_SMTP:$S/mail")
 fi
 
-# --- 6. the rows: SMTP (every stack, interleaved), then each stack's IMAP, POP3 and connections -------
+# --- 6. the rows: SMTP, then IMAP operations and POP3 (every stack, interleaved), then each stack's IDLE rows and connections
 warm_up_smtp "${SMTP_STACKS[@]}"
 wants smtp && timed smtp smtp_rows "${SMTP_STACKS[@]}"
 if [ "${G_PID:-}" ]; then
@@ -464,11 +493,12 @@ if [ "$RABBIT_STARTED" = 1 ]; then
   RABBIT_STARTED=0
 fi
 warm_up_reads "$A_IMAP" "$A_POP3"
-read_rows anchor "$A_IMAP" "$A_POP3" "$A_SMTP" "$(cat "$A/dovecot/run/master.pid")" "$A/mail"
+warm_up_reads "$F_IMAP" "$F_POP3"
+read_rounds "anchor:$A_IMAP:$A_POP3:$A/mail" "standalone:$F_IMAP:$F_POP3:$F/mail"
+idle_rows anchor "$A_IMAP" "$A_SMTP" "$(cat "$A/dovecot/run/master.pid")" "$A/mail"
 "$BENCH/anchors/postfix.sh" stop "$A/postfix"
 "$BENCH/anchors/dovecot.sh" stop "$A/dovecot"
-warm_up_reads "$F_IMAP" "$F_POP3"
-read_rows standalone "$F_IMAP" "$F_POP3" "$F_SMTP" "$F_PID" "$F/mail"
+idle_rows standalone "$F_IMAP" "$F_SMTP" "$F_PID" "$F/mail"
 stop_pid "$F_PID"
 
 
