@@ -4,7 +4,7 @@ namespace Facteur.MailStore.Folders;
 
 /// <summary>
 /// A descriptor of a Maildir's <c>cur/</c> or <c>new/</c> for the <c>*at(2)</c> calls that name files
-/// relative to it (<see cref="FolderRenames"/>, <see cref="Index.MessageHeaderReader"/>): one path
+/// relative to it (<see cref="FolderRenames"/>, <see cref="Index.MessageFileReader"/>): one path
 /// walk per command instead of one per message. Linux only; callers fall back to paths elsewhere.
 /// </summary>
 internal static partial class DirectoryDescriptor

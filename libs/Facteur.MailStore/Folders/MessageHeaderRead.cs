@@ -29,7 +29,7 @@ public static class MessageHeaderRead
         return Read(ref reader, countSize);
     }
 
-    /// <summary>The same, over any positioned reader (a raw descriptor: <see cref="Index.MessageHeaderReader"/>).</summary>
+    /// <summary>The same, over any positioned reader (a raw descriptor: <see cref="Index.MessageFileReader"/>).</summary>
     internal static (byte[] Header, long VirtualSize) Read<TRead>(ref TRead file, bool countSize)
         where TRead : struct, IPositionedRead
     {

@@ -46,6 +46,9 @@ internal sealed class FolderIndexFile
     private bool _rewrite = true;
     private DirectoryStamp? _stamp;
 
+    /// <summary>The base file as last seen holding <see cref="Generation"/>, once its time was settled (<see cref="IsSettledBase"/>).</summary>
+    private (long Generation, long Length, long Ticks)? _settledBase;
+
     public uint UidValidity { get; set; }
 
     public ulong HighestModSeq { get; set; }
@@ -145,19 +148,49 @@ internal sealed class FolderIndexFile
     /// <summary>What is on disk now compared with this copy.</summary>
     public IndexFreshness CheckFreshness(string path)
     {
-        var generation = ReadGeneration(path);
-        if (generation is null || generation != Generation)
+        if (!IsSettledBase(path))
         {
-            return IndexFreshness.Stale;
+            // Stat before the read: a base renamed in between has a generation of its own and is not remembered.
+            var seen = new FileInfo(path);
+            seen.Refresh();
+            var generation = ReadGeneration(path);
+            if (generation is null || generation != Generation)
+            {
+                return IndexFreshness.Stale;
+            }
+
+            if (seen.Exists && seen.LastWriteTimeUtc < DateTime.UtcNow - DirectoryStamp.SettleTime)
+            {
+                _settledBase = (Generation, seen.Length, seen.LastWriteTimeUtc.Ticks);
+            }
         }
 
-        if (!LogUsable && FolderIndexLog.ReadGeneration(path) == Generation)
+        var log = FolderIndexLog.Length(path);
+        if (!LogUsable && log > 0 && FolderIndexLog.ReadGeneration(path) == Generation)
         {
             return IndexFreshness.Behind; // the ignored log was restarted for this base: read it from its start
         }
 
-        var log = FolderIndexLog.Length(path);
         return log == LogLength ? IndexFreshness.Current : log > LogLength && LogUsable ? IndexFreshness.Behind : IndexFreshness.Stale;
+    }
+
+    /// <summary>
+    /// True when the base file has the length and modification time it had when it was last seen holding this copy's
+    /// generation, that time already settled then: the generation has not changed, and the open, read and close of
+    /// its header (six system calls with .NET's flock, after every IMAP command) are not needed. A base is only
+    /// ever replaced whole, by a rename (<see cref="AtomicFile"/>) of a file written just before under the folder's
+    /// lock, so a replacement cannot carry a time already two seconds old when this one was seen
+    /// (<see cref="DirectoryStamp"/> trusts the directories the same way).
+    /// </summary>
+    private bool IsSettledBase(string path)
+    {
+        if (_settledBase is not { } seen || seen.Generation != Generation)
+        {
+            return false;
+        }
+
+        var now = new FileInfo(path);
+        return now.Exists && now.Length == seen.Length && now.LastWriteTimeUtc.Ticks == seen.Ticks;
     }
 
     /// <summary>Applies the log records written by others since this copy last looked; false when the log cannot be used (reload).</summary>

@@ -567,8 +567,42 @@ public sealed class MailFolder
         }
     }
 
-    /// <summary>A reader of many messages' headers for one command (a header FETCH): one descriptor per directory, three system calls per file.</summary>
-    public MessageHeaderReader OpenHeaderReader() => new(this);
+    /// <summary>
+    /// The whole of <paramref name="message"/> with every line end CRLF (BODY[]), wherever its file is now; null when it
+    /// is gone. One open and one read of the file's size; a size not read yet is the converted octets' length, not a
+    /// second pass over the file (<see cref="MessageFileFacts"/>).
+    /// </summary>
+    public byte[]? ReadMessage(MessageRecord message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (OpenMessageHandle(message) is not { } file)
+        {
+            return null;
+        }
+
+        using (file)
+        {
+            var octets = new byte[RandomAccess.GetLength(file)];
+            var filled = 0;
+            int read;
+            while (filled < octets.Length && (read = RandomAccess.Read(file, octets.AsSpan(filled), filled)) > 0)
+            {
+                filled += read;
+            }
+
+            if (filled < octets.Length)
+            {
+                Array.Resize(ref octets, filled); // shortened while open (it should not be: Maildir files never change)
+            }
+
+            octets = Folders.MessageHeaderRead.ToCrlf(octets);
+            message.Facts?.Learn(file, octets.Length);
+            return octets;
+        }
+    }
+
+    /// <summary>A reader of message files for one command (a FETCH): three or four system calls per file.</summary>
+    public MessageFileReader OpenFileReader() => new(this);
 
     /// <summary>Where the index last saw <paramref name="message"/>'s file (this process may have renamed it since the record was taken); null when it does not know it.</summary>
     internal (bool IsNew, string FileName)? IndexedLocation(MessageRecord message) =>

@@ -95,8 +95,8 @@ internal static class FetchCommand
             or FetchKind.Rfc822Size or FetchKind.ModSeq or FetchKind.Envelope or FetchKind.Rfc822Header
             || (i.Kind == FetchKind.Section && i.Part.Count == 0 && i.Text is "HEADER" or "HEADER.FIELDS" or "HEADER.FIELDS.NOT"));
         using var cache = needsStructure ? mailbox.Folder.OpenRenderedFetchReader(RenderedStructure.Format) : null;
-        // One descriptor per directory for the whole command: each header is then openat + pread + close.
-        using var headers = headerOnly && (needsFile || needsStructure) ? mailbox.Folder.OpenHeaderReader() : null;
+        // One descriptor per directory for the whole command: each file is then openat + pread + close.
+        using var files = needsFile || needsStructure ? mailbox.Folder.OpenFileReader() : null;
         var unflushed = 0;
         var builder = new ImapResponseBuilder();
         foreach (var (sequence, entry) in messages)
@@ -110,8 +110,8 @@ internal static class FetchCommand
 
             var needsLoad = needsFile || (needsStructure && rendered is null);
             var data = !needsLoad ? null
-                : headerOnly ? MessageData.LoadHeader(headers!, entry.Record)
-                : MessageData.Load(mailbox.Folder, entry.Record);
+                : headerOnly ? MessageData.LoadHeader(files!, entry.Record)
+                : MessageData.Load(files!, entry.Record);
             if (needsLoad && data is null)
             {
                 // Expunged by another session and not yet reported: nothing to send (§7.4.1 leaves the choice).

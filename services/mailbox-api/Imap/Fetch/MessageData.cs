@@ -47,10 +47,10 @@ internal sealed class MessageData
     /// none), or null when the message has been expunged: what a FETCH of BODY[HEADER] or ENVELOPE over
     /// a whole folder needs, without reading and converting every body.
     /// </summary>
-    public static MessageData? LoadHeader(MessageHeaderReader reader, MessageRecord message)
+    public static MessageData? LoadHeader(MessageFileReader reader, MessageRecord message)
     {
         // One open, one read for most files; the size and date, if not read yet, are counted from the same read.
-        return reader.Read(message) is { } header ? new MessageData(header, message.InternalDate) { HeaderOnly = true } : null;
+        return reader.ReadHeader(message) is { } header ? new MessageData(header, message.InternalDate) { HeaderOnly = true } : null;
     }
 
     /// <summary>The octets of the file from its start through the header's empty line (all of it when there is none), as stored.</summary>
@@ -81,22 +81,10 @@ internal sealed class MessageData
     }
 
     /// <summary>Loads the message wherever it is now, or null when it has been expunged.</summary>
-    public static MessageData? Load(MailFolder folder, MessageRecord message)
-    {
-        using var stream = folder.OpenMessage(message);
-        if (stream is null)
-        {
-            return null;
-        }
+    public static MessageData? Load(MailFolder folder, MessageRecord message) =>
+        folder.ReadMessage(message) is { } octets ? new MessageData(octets, message.InternalDate) : null;
 
-        // One array of the file's size, filled straight from the file: no growing copy, no second copy.
-        var bytes = new byte[stream.Length];
-        var read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-        if (read < bytes.Length)
-        {
-            Array.Resize(ref bytes, read); // shortened while open (it should not be: Maildir files never change)
-        }
-
-        return new MessageData(MessageHeaderRead.ToCrlf(bytes), message.InternalDate);
-    }
+    /// <summary>The same through a FETCH's reader: an open, a read and a close of the file for most messages.</summary>
+    public static MessageData? Load(MessageFileReader reader, MessageRecord message) =>
+        reader.ReadMessage(message) is { } octets ? new MessageData(octets, message.InternalDate) : null;
 }
