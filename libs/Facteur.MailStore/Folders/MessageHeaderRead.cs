@@ -92,6 +92,30 @@ public static class MessageHeaderRead
         }
     }
 
+    /// <summary>
+    /// The whole file as stored, in one array of its size (an fstat): <paramref name="first"/>, its octets from offset 0
+    /// already read, then the rest read straight into the array. Shorter when the file shrank while open (it should
+    /// not: Maildir files never change).
+    /// </summary>
+    internal static byte[] ReadAll(SafeFileHandle file, ReadOnlySpan<byte> first)
+    {
+        var octets = new byte[Math.Max(RandomAccess.GetLength(file), first.Length)];
+        first.CopyTo(octets);
+        var filled = first.Length;
+        int read;
+        while (filled < octets.Length && (read = RandomAccess.Read(file, octets.AsSpan(filled), filled)) > 0)
+        {
+            filled += read;
+        }
+
+        if (filled < octets.Length)
+        {
+            Array.Resize(ref octets, filled);
+        }
+
+        return octets;
+    }
+
     /// <summary>Where the header's empty line ends in <paramref name="octets"/> (CRLF or bare LF), or -1 when it is not there (yet).</summary>
     public static int HeaderEnd(ReadOnlySpan<byte> octets)
     {

@@ -582,20 +582,7 @@ public sealed class MailFolder
 
         using (file)
         {
-            var octets = new byte[RandomAccess.GetLength(file)];
-            var filled = 0;
-            int read;
-            while (filled < octets.Length && (read = RandomAccess.Read(file, octets.AsSpan(filled), filled)) > 0)
-            {
-                filled += read;
-            }
-
-            if (filled < octets.Length)
-            {
-                Array.Resize(ref octets, filled); // shortened while open (it should not be: Maildir files never change)
-            }
-
-            octets = Folders.MessageHeaderRead.ToCrlf(octets);
+            var octets = Folders.MessageHeaderRead.ToCrlf(Folders.MessageHeaderRead.ReadAll(file, []));
             message.Facts?.Learn(file, octets.Length);
             return octets;
         }

@@ -145,7 +145,7 @@ public sealed unsafe partial class MessageFileReader : IDisposable
     private static byte[] ReadWholeOpen(int fd, MessageRecord message)
     {
         var reader = new DescriptorRead(fd);
-        byte[] octets;
+        byte[] stored;
         var block = ArrayPool<byte>.Shared.Rent(FirstBlock);
         try
         {
@@ -153,32 +153,21 @@ public sealed unsafe partial class MessageFileReader : IDisposable
             if (read < FirstBlock)
             {
                 // A short read ends the file: Maildir files never change once they are in new/ or cur/.
-                octets = MessageHeaderRead.ToCrlf(block.AsSpan(0, read));
-                Learn(fd, message.Facts, octets.Length);
-                return octets;
+                var whole = MessageHeaderRead.ToCrlf(block.AsSpan(0, read));
+                Learn(fd, message.Facts, whole.Length);
+                return whole;
             }
 
-            // A longer one: one array of the file's size (an fstat), the rest read straight into it.
+            // A longer one: the rest read into an array of the file's size, through a handle that does not own the descriptor.
             using var handle = new SafeFileHandle(fd, ownsHandle: false);
-            octets = new byte[Math.Max(RandomAccess.GetLength(handle), read)];
-            block.AsSpan(0, read).CopyTo(octets);
-            var filled = read;
-            while (filled < octets.Length && (read = reader.Read(octets.AsSpan(filled), filled)) > 0)
-            {
-                filled += read;
-            }
-
-            if (filled < octets.Length)
-            {
-                Array.Resize(ref octets, filled);
-            }
+            stored = MessageHeaderRead.ReadAll(handle, block.AsSpan(0, read));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(block);
         }
 
-        octets = MessageHeaderRead.ToCrlf(octets);
+        var octets = MessageHeaderRead.ToCrlf(stored);
         Learn(fd, message.Facts, octets.Length);
         return octets;
     }
