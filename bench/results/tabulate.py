@@ -2,9 +2,10 @@
 """Turns bench/run.sh's results.jsonl into the Markdown table (called by run.sh, not by hand).
 
 Writes <out-dir>/<stamp>.md and <stamp>.json; a full run also rewrites latest.md/latest.json
-with the previous latest run's Facteur figures and ratios in their own columns, and a "change"
-column that marks every row whose ratio to the anchor got worse by more than the two runs' own
-spread ("▼ regressed"), so no row can regress silently; rows of the previous run missing from
+with the previous latest run's Facteur figures and ratios (standalone and over RabbitMQ) in their own
+columns, and a "change" column per stack that marks every row where Facteur's own figure and its ratio
+to the anchor both got worse by more than the two runs' own spread ("▼ regressed"), and where only
+one of them did ("▽"), so no row can regress silently; rows of the previous run missing from
 this one are listed too. --quick runs write quick-<stamp>.md only; partial runs (--only,
 --corpus) write <stamp>-partial.md/.json and leave latest.* alone.
 
@@ -202,31 +203,48 @@ def spread(values):
     return (max(values) - min(values)) / med if med else 0.0
 
 
-def change(now, before, higher):
-    """Compares a row with the previous run's: the ratio to the anchor when both runs have one, else
-    Facteur's own median. A change smaller than both runs' spread (at least NOISE_FLOOR) is noise."""
-    def figure(by):
-        f, a = by.get("standalone"), by.get("anchor")
-        if not f:
-            return None, None
-        if a and statistics.median(a):
-            return statistics.median(f) / statistics.median(a), spread(f) + spread(a)
-        return statistics.median(f), spread(f)
-    new, new_spread = figure(now)
-    old, old_spread = figure(before)
-    if old is None:
+def change(now, before, higher, stack="standalone"):
+    """Compares one stack's row with the previous run's, two ways: Facteur's own median, and its ratio to the
+    anchor's. A move smaller than both runs' spread (at least NOISE_FLOOR) is noise. ▼ regressed when both got
+    worse. ▽ when only one did: the ratio alone (the anchor got faster while Facteur held; the ratio alone used
+    to decide, and called such rows regressed) or Facteur's own figure alone (the anchor slowed as much: the
+    machine was slower). Rows with no anchor have only their own figure, and it decides."""
+    f_now, f_old = now.get(stack), before.get(stack)
+    if not f_old:
         return "new row"
-    if new is None:
+    if not f_now:
         return "▼ not measured"
-    if not old:
+    old_median = statistics.median(f_old)
+    if not old_median:
         return "—"
-    tolerance = max(NOISE_FLOOR, new_spread, old_spread)
-    moved = new / old - 1
-    worse = moved < -tolerance if higher else moved > tolerance
-    better = moved > tolerance if higher else moved < -tolerance
-    if worse:
+
+    def verdict(moved, tolerance):
+        if (moved < -tolerance) if higher else (moved > tolerance):
+            return -1
+        if (moved > tolerance) if higher else (moved < -tolerance):
+            return 1
+        return 0
+
+    own = statistics.median(f_now) / old_median - 1
+    own_tolerance = max(NOISE_FLOOR, spread(f_now), spread(f_old))
+    own_verdict = verdict(own, own_tolerance)
+    a_now, a_old = now.get("anchor"), before.get("anchor")
+    if not (a_now and a_old and statistics.median(a_now) and statistics.median(a_old)):
+        if own_verdict < 0:
+            return f"▼ regressed ({own:+.0%})"
+        if own_verdict > 0:
+            return f"▲ improved ({own:+.0%})"
+        return f"= ({own:+.0%}, within ±{own_tolerance:.0%})"
+    moved = (statistics.median(f_now) / statistics.median(a_now)) / (old_median / statistics.median(a_old)) - 1
+    tolerance = max(own_tolerance, spread(a_now) + spread(f_now), spread(a_old) + spread(f_old))
+    ratio_verdict = verdict(moved, tolerance)
+    if own_verdict < 0 and ratio_verdict < 0:
         return f"▼ regressed ({moved:+.0%})"
-    if better:
+    if ratio_verdict < 0:
+        return f"▽ ratio {moved:+.0%}, own {own:+.0%} (within ±{own_tolerance:.0%})"
+    if own_verdict < 0:
+        return f"▽ own {own:+.0%}, ratio {moved:+.0%} (within ±{tolerance:.0%})"
+    if ratio_verdict > 0:
         return f"▲ improved ({moved:+.0%})"
     return f"= ({moved:+.0%}, within ±{tolerance:.0%})"
 
@@ -236,8 +254,12 @@ def table(rows, previous, previous_meta):
     head = ["Row", "Unit", "Postfix + Dovecot (+ Roundcube)", "Facteur standalone", "÷ anchor"]
     if has_rabbit:
         head += ["Facteur over RabbitMQ", "÷ anchor"]
+    # The RabbitMQ stack's previous figures, when either run measured that stack.
+    rabbit_before = previous is not None and (has_rabbit or any("rabbitmq" in v for v in previous.values()))
     if previous is not None:
         head += ["previous anchor", "previous standalone", "previous ÷ anchor", "change"]
+    if rabbit_before:
+        head += ["previous over RabbitMQ", "previous ÷ anchor (RabbitMQ)", "change (RabbitMQ)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for (label, unit, higher), by in rows.items():
         cols = [label, unit + (" ↑" if higher else " ↓"), cell(by.get("anchor")), cell(by.get("standalone")),
@@ -248,6 +270,9 @@ def table(rows, previous, previous_meta):
             p = previous.get(label, {})
             cols += [cell(p.get("anchor")), cell(p.get("standalone")), ratio(p.get("standalone"), p.get("anchor"), higher),
                      change(by, p, higher)]
+        if rabbit_before:
+            cols += [cell(p.get("rabbitmq")), ratio(p.get("rabbitmq"), p.get("anchor"), higher),
+                     change(by, p, higher, "rabbitmq") if by.get("rabbitmq") or p.get("rabbitmq") else "—"]
         lines.append("| " + " | ".join(cols) + " |")
     if previous is not None:
         # A row the previous run had and this one lacks is a regression too (a workload that broke).
@@ -262,6 +287,9 @@ def table(rows, previous, previous_meta):
                 cols += ["—", "—"]
             cols += [cell(p.get("anchor")), cell(p.get("standalone")), ratio(p.get("standalone"), p.get("anchor"), higher),
                      "▼ not measured"]
+            if rabbit_before:
+                cols += [cell(p.get("rabbitmq")), ratio(p.get("rabbitmq"), p.get("anchor"), higher),
+                         "▼ not measured" if p.get("rabbitmq") else "—"]
             lines.append("| " + " | ".join(cols) + " |")
     return "\n".join(lines)
 
@@ -309,15 +337,22 @@ def main():
              "✓ where Facteur is at or ahead. Same durability on both sides: fsync before 250 (Postfix cleanup, "
              "Facteur spool) and before the Maildir rename.", ""]
     if previous_stamp:
-        text += [f"The *previous* columns are the run of {previous_stamp}. *change* compares the ratio to the anchor "
-                 f"(Facteur's own median where a row has no anchor) with the previous run's: ▼ regressed / ▲ improved "
-                 f"when it moved by more than the spread of the figures of either run (at least {NOISE_FLOOR:.0%}), "
-                 f"= otherwise; ▼ not measured where a row of the previous run is missing.", ""]
+        text += [f"The *previous* columns are the run of {previous_stamp}. *change* (and *change (RabbitMQ)*) compares "
+                 f"Facteur's own median and its ratio to the anchor with the previous run's; a move counts when it is "
+                 f"larger than the spread of the figures of either run (at least {NOISE_FLOOR:.0%}). ▼ regressed when "
+                 f"both got worse (only its own figure where a row has no anchor), ▽ when one did and the other held, "
+                 f"▲ improved when the ratio got better, = otherwise; ▼ not measured where a row of the previous run "
+                 f"is missing.", ""]
     body_table = table(rows, previous, previous_meta)
     regressed = [line.split(" | ")[0].lstrip("| ") for line in body_table.splitlines() if "▼" in line]
     if regressed:
         text += [f"**{len(regressed)} row(s) regressed or went missing since the previous run:** "
                  + "; ".join(regressed), ""]
+    moved = [line.split(" | ")[0].lstrip("| ") for line in body_table.splitlines() if "▽" in line and "▼" not in line]
+    if moved:
+        text += [f"{len(moved)} row(s) worse one way only (▽: the ratio while Facteur's own figure held, as the "
+                 "anchor got faster; or Facteur's own figure while the ratio held, as the machine was slower): "
+                 + "; ".join(moved), ""]
     text += [body_table, ""]
     text += ["## Not measured in this run, or measured with a caveat", ""]
     text += [f"- {e}" for e in errors + args.note] or ["- (nothing: every row ran)"]

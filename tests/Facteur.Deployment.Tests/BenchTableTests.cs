@@ -86,6 +86,33 @@ public sealed class BenchTableTests : IDisposable
         Assert.DoesNotContain("row(s) regressed", second, StringComparison.Ordinal);
     }
 
+    // One SMTP cell (2 KB, c=1) of three stacks, accepted msgs/s as two repetitions each.
+    private static string Smtp(string anchor, string standalone, string rabbit) => string.Join('\n',
+        new[] { ("anchor", anchor), ("standalone", standalone), ("rabbitmq", rabbit) }.SelectMany(s => s.Item2.Split(',').Select(rate =>
+            $$$"""{"stack":"{{{s.Item1}}}","row":"smtp:10000:2048:1","data":{"accepted_per_s":{{{rate}}},"e2e_per_s":{{{rate}}},"p50_s":0.002,"p99_s":0.005}}""")));
+
+    [Fact]
+    public async Task The_rabbitmq_stack_keeps_its_previous_figures_and_a_ratio_that_fell_only_because_the_anchor_got_faster_is_not_called_a_regression()
+    {
+        await TabulateAsync("2026-01-01T0000Z", Smtp(anchor: "300,302", standalone: "400,402", rabbit: "330,332"));
+        // Postfix 30 % faster; the standalone holds its figure (ratio 1.33 -> 1.03); the RabbitMQ stack slows by a quarter.
+        var second = await TabulateAsync("2026-01-02T0000Z", Smtp(anchor: "390,392", standalone: "400,402", rabbit: "247,249"));
+
+        var accepted = Row(second, "SMTP 10,000 × 2 KB, c=1: accepted");
+        Assert.Contains("| 391 (390–392) | 401 (400–402) | 1.03 ✓ | 248 (247–249) | 0.63 ✗ |", accepted, StringComparison.Ordinal);
+        // Beside it: the first run's anchor, standalone and ratio, the standalone's verdict, then the RabbitMQ stack's.
+        Assert.Contains("| 301 (300–302) | 401 (400–402) | 1.33 ✓ | ▽ ratio -23%, own +0% (within ±5%) | 331 (330–332) | 1.10 ✓ | ▼ regressed (-42%) |",
+            accepted, StringComparison.Ordinal);
+        Assert.Contains("row(s) regressed or went missing since the previous run:** SMTP 10,000 × 2 KB, c=1: accepted", second, StringComparison.Ordinal);
+
+        // The same figures again: nothing moved, so no mark in either column.
+        var third = await TabulateAsync("2026-01-03T0000Z", Smtp(anchor: "390,392", standalone: "400,402", rabbit: "247,249"));
+        var again = Row(third, "SMTP 10,000 × 2 KB, c=1: accepted");
+        Assert.DoesNotContain("▼", again, StringComparison.Ordinal);
+        Assert.DoesNotContain("▽", again, StringComparison.Ordinal);
+        Assert.DoesNotContain("row(s) regressed", third, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_row_whose_anchor_is_zero_says_level_or_behind_instead_of_no_ratio()
     {
