@@ -83,7 +83,8 @@ timed() { # group command...
   echo "$group $((SECONDS - started))" >> "$TIMINGS"
   return $rc
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=standalone.sh
+. "$BENCH/standalone.sh"
 # RabbitMQ's distribution port is its AMQP port + 20000, so the broker's port must stay below 45536.
 free_rabbit_port() { python3 -c '
 import random, socket

@@ -19,8 +19,8 @@ set -u
 BENCH=$(cd "$(dirname "$0")/.." && pwd); D=$(realpath "${1:?DATA}"); shift; W=$(mktemp -d); chmod 755 "$W"; DOMAIN=bench.test # (Dovecot reads it as its mail user)
 trap '"$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot" >/dev/null 2>&1; rm -rf "$W"' EXIT
 ROUNDS=$1 REST=$2; shift 2
-# shellcheck source=standalone.sh
-. "$BENCH/imap/standalone.sh"
+# shellcheck source=../standalone.sh
+. "$BENCH/standalone.sh"
 cpu_of() { # pid -> sum of schedstat ns over the tree's threads
   local total=0
   for p in $(pgrep -P $1) $1; do for t in /proc/$p/task/*/schedstat; do read a b c < $t 2>/dev/null && total=$((total+a)); done; done
@@ -39,7 +39,7 @@ for r in $(seq 1 $ROUNDS); do
       else
         spec=${st#*=}; dll=${spec%%:*}; envs=""; [ "$spec" != "$dll" ] && envs=$(echo ${spec#*:} | tr ',' ' ')
         # shellcheck disable=SC2086 # envs is a list of words
-        start_standalone "$dll" "$mail" "$W/$name/spool" "$D/passwd" "$W/$name/aliases" "$imap" "$W/$name.log" $envs
+        start_standalone "$dll" "$mail" "$W/$name/spool" "$D/passwd" "$W/$name/aliases" "$W/$name.log" Imap__Port="$imap" $envs
         pid=$STANDALONE_PID
         # (the server's threads are summed from here on: no children)
       fi

@@ -21,15 +21,15 @@ cp "$D/passwd" "$W/passwd"; cp -a "$D/pristine" "$W/mail"; mkdir -p "$W/spool"; 
 # shellcheck source=cold-copies.sh
 . "$BENCH/imap/cold-copies.sh"
 cold_users_passwd "$W/passwd" "$DOMAIN" "$N"; users=$(cold_copies "$W/mail" "$DOMAIN" "$N")
-# shellcheck source=standalone.sh
-. "$BENCH/imap/standalone.sh"
+# shellcheck source=../standalone.sh
+. "$BENCH/standalone.sh"
 imap=$(free_port)
 if [ "$STACK" = dovecot ]; then
   "$BENCH/anchors/dovecot.sh" start "$W/dovecot" "$imap" "$(free_port)" "$W/passwd" "$W/mail" >/dev/null 2>&1
   for _ in $(seq 1 50); do [ -s "$W/dovecot/run/master.pid" ] && break; sleep 0.1; done
 else
   # shellcheck disable=SC2086 # ENV is a list of words
-  start_standalone "$STACK" "$W/mail" "$W/spool" "$W/passwd" "$W/aliases" "$imap" "$W/server.log" ${ENV:-}
+  start_standalone "$STACK" "$W/mail" "$W/spool" "$W/passwd" "$W/aliases" "$W/server.log" Imap__Port="$imap" ${ENV:-}
   pid=$STANDALONE_PID
 fi
 timeout 120 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --appends 20 --repeat 5 >/dev/null 2>&1

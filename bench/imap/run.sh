@@ -83,7 +83,8 @@ LOAD_USER=box
 [[ "$CORPORA" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "imap/run.sh: --corpus is a comma-separated list of sizes" >&2; exit 2; }
 DOMAIN=bench.test
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=../standalone.sh
+. "$BENCH/standalone.sh"
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for tool in postfix smtp-source dovecot python3 curl; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "imap/run.sh: $tool is missing (bench/run.sh installs it)" >&2; exit 1; }
@@ -146,25 +147,12 @@ set_aside() { [ -e "$1" ] || return 0; mkdir -p "$W/aside"; mv "$1" "$W/aside/$(
 fresh_copy() { set_aside "$2"; mkdir -p "$(dirname "$2")"; cp -a "$1" "$2"; }
 
 start_facteur() { # name src mailroot smtp imap -> pid
-  local name=$1 src=$2 mail=$3 smtp=$4 imap=$5 mgmt
-  mgmt=$(free_port); mkdir -p "$W/$name/spool"; : > "$W/$name/aliases"
-  env Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$mail" \
-    Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$W/$name/aliases" \
-    Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
-    Smtp__Port="$smtp" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" Smtp__MaxConnectionsPerIp=1000 \
-    Imap__Port="$imap" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 Http__Port="$(free_port)" \
-    Imap__MaxConnectionsPerUser=20000 Imap__MaxConnectionsPerIp=20000 \
-    Management__Port="$mgmt" Logging__LogLevel__Default=Warning \
-    dotnet "$(dll_of "$src")" > "$W/$name.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 1 600); do
-    curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && { echo "$pid"; return 0; }
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "imap/run.sh: $name did not become ready" >&2; tail -20 "$W/$name.log" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-  return 1
+  local name=$1 src=$2 mail=$3 smtp=$4 imap=$5
+  mkdir -p "$W/$name/spool"; : > "$W/$name/aliases"
+  start_standalone "$(dll_of "$src")" "$mail" "$W/$name/spool" "$W/passwd" "$W/$name/aliases" "$W/$name.log" \
+    Smtp__Port="$smtp" Smtp__MaxConnectionsPerIp=1000 Imap__Port="$imap" \
+    Imap__MaxConnectionsPerUser=20000 Imap__MaxConnectionsPerIp=20000 || return 1
+  echo "$STANDALONE_PID"
 }
 stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 75); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done; kill -KILL "$1" 2>/dev/null || true; }
 

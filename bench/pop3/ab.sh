@@ -61,7 +61,8 @@ fi
 [[ "$CORPUS" =~ ^[1-9][0-9]{0,5}$ ]] || { echo "pop3/ab.sh: --corpus is 1..999999" >&2; exit 2; }
 DOMAIN=bench.test
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=../standalone.sh
+. "$BENCH/standalone.sh"
 for tool in dovecot python3 curl; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "pop3/ab.sh: $tool is missing (bench/run.sh installs it)" >&2; exit 1; }
 done
@@ -123,24 +124,13 @@ for _ in $(seq 1 50); do [ -s "$W/dovecot/run/master.pid" ] && break; sleep 0.1;
 for stack in "${STACKS[@]}"; do
   name=${stack%%|*} src=${stack#*|}
   fresh_copy "$W/$name-mail"; mkdir -p "$W/$name/spool"; : > "$W/$name/aliases"
-  PORT[$name]=$(free_port); mgmt=$(free_port)
+  PORT[$name]=$(free_port)
   extra_var="FACTEUR_POP3AB_ENV_${name#facteur-}"; extra=()
   # (a column name that is no shell identifier, e.g. "before-fix", has no such variable)
   if [[ $extra_var =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; then read -r -a extra <<< "${!extra_var:-}"; fi
-  env "${extra[@]}" Facteur__Hostname=mx.$DOMAIN Facteur__Domains__0=$DOMAIN Facteur__MailRoot="$W/$name-mail" \
-    Facteur__SpoolRoot="$W/$name/spool" Facteur__AccountsFile="$W/passwd" Facteur__AliasesFile="$W/$name/aliases" \
-    Facteur__ListenAddress=127.0.0.1 Facteur__AllowPlaintextAuth=true Facteur__Transport=InMemory \
-    Smtp__Port="$(free_port)" Smtp__SubmissionPort="$(free_port)" Smtp__SubmissionsPort="$(free_port)" \
-    Imap__Port="$(free_port)" Imap__TlsPort=0 Pop3__Port="${PORT[$name]}" Pop3__TlsPort=0 Http__Port="$(free_port)" \
-    Management__Port="$mgmt" Logging__LogLevel__Default=Warning \
-    dotnet "$(dll_of "$src")" > "$W/$name.log" 2>&1 &
-  PIDS+=("$!")
-  ready=0
-  for _ in $(seq 1 600); do
-    curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && { ready=1; break; }
-    sleep 0.2
-  done
-  [ "$ready" = 1 ] || { echo "pop3/ab.sh: $name did not become ready" >&2; tail -20 "$W/$name.log" >&2; exit 1; }
+  start_standalone "$(dll_of "$src")" "$W/$name-mail" "$W/$name/spool" "$W/passwd" "$W/$name/aliases" "$W/$name.log" \
+    Pop3__Port="${PORT[$name]}" "${extra[@]}" || exit 1
+  PIDS+=("$STANDALONE_PID")
   log "$name ready on POP3 port ${PORT[$name]} (pid ${PIDS[-1]})"
 done
 
