@@ -4,8 +4,8 @@
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Starts DLL in the background with every listener on a free port of its own, then waits (at most 120 s) for
-# /readyz. VAR=VALUE words after LOG come last, so they override a default (Imap__Port=143 picks the IMAP port)
-# or add a setting. Sets STANDALONE_PID. If the host exits or is not ready in time: the log's tail on stderr,
+# /readyz. VAR=VALUE words after LOG come after the defaults, so they override one (Imap__Port=143 picks the IMAP
+# port) or add a setting; Management__Port stays the one the readiness check polls. Sets STANDALONE_PID. If the host exits or is not ready in time: the log's tail on stderr,
 # the process killed, and 1 returned.
 start_standalone() { # DLL MAILROOT SPOOL PASSWD ALIASES LOG [VAR=VALUE...]
   local dll=$1 mail=$2 spool=$3 passwd=$4 aliases=$5 log=$6 mgmt domain=bench.test
