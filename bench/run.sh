@@ -424,15 +424,8 @@ launch() {
   env "${GC_ENV[@]}" "$@" Management__Port="$mgmt" Logging__LogLevel__Default=Warning \
     dotnet "$dll" > "$W/$name.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 1 600); do
-    curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && { echo "$pid"; return 0; }
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "run.sh: $name did not become ready; last lines of its log:" >&2
-  tail -20 "$W/$name.log" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-  return 1
+  wait_ready "$pid" "$mgmt" "$W/$name.log" || return 1
+  echo "$pid"
 }
 stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 75); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done; kill -KILL "$1" 2>/dev/null || true; }
 # Smtp:MaxConnectionsPerIp: every load session comes from 127.0.0.1 (the default 20 answers 421 at

@@ -1,12 +1,24 @@
 # Sourced by bench/run.sh, bench/imap/run.sh, bench/pop3/ab.sh and bench/imap/cold-select-*.sh: a free loopback
-# port, and one standalone host (in-memory bus) on loopback with its readiness waited for.
+# port, a Facteur process's readiness waited for, and one standalone host (in-memory bus) on loopback.
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Starts DLL in the background with every listener on a free port of its own, then waits (at most 120 s) for
-# /readyz. VAR=VALUE words after LOG come after the defaults, so they override one (Imap__Port=143 picks the IMAP
-# port) or add a setting; Management__Port stays the one the readiness check polls. Sets STANDALONE_PID. If the host exits or is not ready in time: the log's tail on stderr,
-# the process killed, and 1 returned.
+# Waits (at most 120 s) until the process answers /readyz on its management port. If it exits or is not ready
+# in time: the log's tail on stderr, the process killed, and 1 returned.
+wait_ready() { # PID MGMT_PORT LOG
+  for _ in $(seq 1 600); do
+    curl -fs "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "$3: the process did not become ready; last lines of its log:" >&2; tail -20 "$3" >&2
+  kill -KILL "$1" 2>/dev/null || true
+  return 1
+}
+
+# Starts DLL in the background with every listener on a free port of its own, then waits for it (wait_ready).
+# VAR=VALUE words after LOG come after the defaults, so they override one (Imap__Port=143 picks the IMAP port)
+# or add a setting; Management__Port stays the one the readiness check polls. Sets STANDALONE_PID.
 start_standalone() { # DLL MAILROOT SPOOL PASSWD ALIASES LOG [VAR=VALUE...]
   local dll=$1 mail=$2 spool=$3 passwd=$4 aliases=$5 log=$6 mgmt domain=bench.test
   shift 6
@@ -18,12 +30,5 @@ start_standalone() { # DLL MAILROOT SPOOL PASSWD ALIASES LOG [VAR=VALUE...]
     Imap__Port="$(free_port)" Imap__TlsPort=0 Pop3__Port="$(free_port)" Pop3__TlsPort=0 Http__Port="$(free_port)" \
     Logging__LogLevel__Default=Warning "$@" Management__Port="$mgmt" dotnet "$dll" > "$log" 2>&1 &
   STANDALONE_PID=$!
-  for _ in $(seq 1 600); do
-    curl -fs "http://127.0.0.1:$mgmt/readyz" >/dev/null 2>&1 && return 0
-    kill -0 "$STANDALONE_PID" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "$dll did not become ready (log: $log)" >&2; tail -20 "$log" >&2
-  kill -KILL "$STANDALONE_PID" 2>/dev/null || true
-  return 1
+  wait_ready "$STANDALONE_PID" "$mgmt" "$log"
 }

@@ -145,7 +145,7 @@ public sealed unsafe partial class MessageFileReader : IDisposable
     private static byte[] ReadWholeOpen(int fd, MessageRecord message)
     {
         var reader = new DescriptorRead(fd);
-        byte[] stored;
+        byte[] octets;
         var block = ArrayPool<byte>.Shared.Rent(FirstBlock);
         try
         {
@@ -153,21 +153,20 @@ public sealed unsafe partial class MessageFileReader : IDisposable
             if (read < FirstBlock)
             {
                 // A short read ends the file: Maildir files never change once they are in new/ or cur/.
-                var whole = MessageHeaderRead.ToCrlf(block.AsSpan(0, read));
-                Learn(fd, message.Facts, whole.Length);
-                return whole;
+                octets = MessageHeaderRead.ToCrlf(block.AsSpan(0, read));
             }
-
-            // A longer one: the rest read into an array of the file's size, through a handle that does not own the descriptor.
-            using var handle = new SafeFileHandle(fd, ownsHandle: false);
-            stored = MessageHeaderRead.ReadAll(handle, block.AsSpan(0, read));
+            else
+            {
+                // A longer one: the rest read into an array of the file's size, through a handle that does not own the descriptor.
+                using var handle = new SafeFileHandle(fd, ownsHandle: false);
+                octets = MessageHeaderRead.ToCrlf(MessageHeaderRead.ReadAll(handle, block.AsSpan(0, read)));
+            }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(block);
         }
 
-        var octets = MessageHeaderRead.ToCrlf(stored);
         Learn(fd, message.Facts, octets.Length);
         return octets;
     }
