@@ -182,6 +182,19 @@ if [ "$BUILD" = 1 ]; then
   facteur_build "$FACTEUR_BENCH_BUILD" "$ROOT" "${FACTEUR_PROJECTS[@]}"
 fi
 bin() { echo "$(facteur_out "$FACTEUR_BENCH_BUILD" "$ROOT" "services/$1/x.csproj")/$2"; }
+# What the figures were measured on, so that the table can tell a move of the machine from one of the code
+# (tabulate.py compares these with the previous run's): the commit, and fingerprints of the server code
+# (what the build above compiled) and of the bench's scripts (bench/ without its results). A fingerprint is
+# "uncommitted" where the working tree differs from the commit, "not built by this run" after --skip-build.
+code_fingerprint() { # PATH...
+  git -C "$ROOT" rev-parse -q --verify HEAD >/dev/null 2>&1 || { echo unknown; return; }
+  [ -z "$(git -C "$ROOT" status --porcelain -- "$@" ':(exclude)bench/results')" ] || { echo uncommitted; return; }
+  git -C "$ROOT" ls-tree -r HEAD -- "$@" | grep -v $'\tbench/results/' | sha1sum | cut -c1-12
+}
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+SERVER_CODE="not built by this run"
+if [ "$BUILD" = 1 ]; then SERVER_CODE=$(code_fingerprint services libs Directory.Build.props Directory.Packages.props global.json); fi
+BENCH_CODE=$(code_fingerprint bench)
 for dll in "$(bin standalone Facteur.Standalone.dll)" "$(bin smtp-gateway Facteur.SmtpGateway.dll)" "$(bin delivery Facteur.Delivery.dll)"; do
   [ -f "$dll" ] || { echo "run.sh: $dll is not built" >&2; exit 1; }
 done
@@ -572,5 +585,6 @@ python3 "$BENCH/results/tabulate.py" "$RESULTS" "${table_args[@]}" \
   --quick "$QUICK" --partial "$PARTIAL" --kind "$KIND" --repeat "$REPEAT" --corpus "$CORPUS" --gc "$GC_NOTE" --deliveries "${FACTEUR_BENCH_DELIVERIES:-1}" \
   --postfix "$(postconf -d -h mail_version)" --dovecot "$(dovecot --version)" --roundcube "$ROUNDCUBE_VERSION" \
   --timings "$TIMINGS" --elapsed "$((SECONDS - RUN_STARTED))" \
+  --commit "$COMMIT" --server-code "$SERVER_CODE" --bench-code "$BENCH_CODE" \
   --out-dir "$BENCH/results" --stamp "$STAMP"
 log "bench/run.sh took $(( (SECONDS - RUN_STARTED) / 60 )) min $(( (SECONDS - RUN_STARTED) % 60 )) s (install and build included)"

@@ -6,7 +6,8 @@ with the previous latest run's Facteur figures and ratios (standalone and over R
 columns, and a "change" column per stack that marks every row where Facteur's own figure and its ratio
 to the anchor both got worse by more than the two runs' own spread ("▼ regressed"), and where only
 one of them did ("▽"), so no row can regress silently; rows of the previous run missing from
-this one are listed too. --quick runs write quick-<stamp>.md only; partial runs (--only,
+this one are listed too, and a line above the table says whether both runs built the same server code
+(--commit, --server-code and --bench-code, from bench/run.sh). --quick runs write quick-<stamp>.md only; partial runs (--only,
 --corpus) write <stamp>-partial.md/.json and leave latest.* alone.
 
 --imapscale FILE folds bench/imap/run.sh's results (10,000 and 100,000 messages) into the same
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -160,6 +162,7 @@ def machine(args):
         ("Load average at the end", read("/proc/loadavg")),
         ("Anchor", f"Postfix {args.postfix}, Dovecot {args.dovecot}; webmail: {args.roundcube}"),
         ("Data", f"{args.corpus:,} generated messages (same bytes for every stack), {args.repeat} repetition(s) per figure"),
+        ("Code", f"commit {args.commit}; fingerprints: server {args.server_code}, bench {args.bench_code}"),
     ]
 
 
@@ -249,6 +252,26 @@ def change(now, before, higher, stack="standalone"):
     return f"= ({moved:+.0%}, within ±{tolerance:.0%})"
 
 
+def same_code(now, before):
+    """What the two runs measured, from bench/run.sh's fingerprints (a fingerprint is a hex digest only for
+    committed code it built): a sentence for the table's head, or None where either run cannot say. With
+    the same server code, every mark in *change* is the machine or the anchor moving, not Facteur."""
+    def known(code, key):
+        value = code.get(key, "")
+        return value if re.fullmatch(r"[0-9a-f]{12}", value) else None
+    server_now, server_before = known(now, "server"), known(before, "server")
+    if not (server_now and server_before):
+        return None
+    commits = f"commit {before.get('commit', '?')} then, {now.get('commit', '?')} now"
+    if server_now != server_before:
+        return f"Facteur's server code changed since the previous run ({commits})."
+    bench_now, bench_before = known(now, "bench"), known(before, "bench")
+    bench = (" and the same bench scripts" if bench_now and bench_now == bench_before
+             else ", though the bench scripts changed" if bench_now and bench_before else "")
+    return (f"**Same server code as the previous run** (services/, libs/ and the build files; {commits}){bench}: "
+            "every ▼, ▽ and ▲ below is the machine or the anchor moving, not Facteur.")
+
+
 def table(rows, previous, previous_meta):
     has_rabbit = any("rabbitmq" in v for v in rows.values())
     head = ["Row", "Unit", "Postfix + Dovecot (+ Roundcube)", "Facteur standalone", "÷ anchor"]
@@ -311,6 +334,9 @@ def main():
     parser.add_argument("--elapsed", type=int, default=0, help="wall time of the run in seconds")
     parser.add_argument("--timings", help="'group seconds' lines from bench/run.sh, for the next run's estimate")
     parser.add_argument("--kind", default="full", help="full, medium or quick: estimates compare like with like")
+    parser.add_argument("--commit", default="unknown", help="the commit measured (git rev-parse --short HEAD)")
+    parser.add_argument("--server-code", default="unknown", help="bench/run.sh's fingerprint of the server code it built")
+    parser.add_argument("--bench-code", default="unknown", help="bench/run.sh's fingerprint of the bench's scripts")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--stamp", required=True)
     args = parser.parse_args()
@@ -324,12 +350,13 @@ def main():
         else:
             errors.append(f"IMAP at scale: no results ({args.imapscale} missing; see the run's log)")
 
-    previous, previous_meta, previous_stamp = None, {}, None
+    previous, previous_meta, previous_stamp, previous_code = None, {}, None, {}
     latest_json = os.path.join(args.out_dir, "latest.json")
     if not args.quick and not args.partial and os.path.exists(latest_json):
         with open(latest_json) as f:
             old = json.load(f)
         previous, previous_meta, previous_stamp = old.get("rows", {}), old.get("meta", {}), old.get("stamp")
+        previous_code = old.get("code", {})
 
     text = [f"# Facteur vs Postfix + Dovecot — {args.stamp}{' (quick: tiny counts, not a measurement)' if args.quick else ''}", ""]
     text += ["Medians over the repetitions, range in brackets. ↑ higher is better, ↓ lower is better; "
@@ -343,6 +370,9 @@ def main():
                  f"both got worse (only its own figure where a row has no anchor), ▽ when one did and the other held, "
                  f"▲ improved when the ratio got better, = otherwise; ▼ not measured where a row of the previous run "
                  f"is missing.", ""]
+    code = {"commit": args.commit, "server": args.server_code, "bench": args.bench_code}
+    if previous_stamp and (sameness := same_code(code, previous_code)):
+        text += [sameness, ""]
     body_table = table(rows, previous, previous_meta)
     regressed = [line.split(" | ")[0].lstrip("| ") for line in body_table.splitlines() if "▼" in line]
     if regressed:
@@ -381,7 +411,7 @@ def main():
     serial = {"stamp": args.stamp, "elapsed": args.elapsed, "kind": args.kind, "repeat": args.repeat, "groups": groups,
               "rows": {label: by for (label, _, _), by in rows.items()},
               "meta": {label: {"unit": unit, "higher": higher} for (label, unit, higher) in rows},
-              "errors": errors + args.note}
+              "errors": errors + args.note, "code": code}
     with open(os.path.join(args.out_dir, f"{name}.json"), "w") as f:
         json.dump(serial, f, indent=1)
     if not args.quick:

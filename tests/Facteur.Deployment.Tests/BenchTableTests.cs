@@ -29,12 +29,12 @@ public sealed class BenchTableTests : IDisposable
             }
             : []));
 
-    private async Task<string> TabulateAsync(string stamp, string results)
+    private async Task<string> TabulateAsync(string stamp, string results, params string[] code)
     {
         var input = Path.Combine(_dir, stamp + ".jsonl");
         await File.WriteAllTextAsync(input, results);
         var run = await Tool.RunAsync("python3",
-            [Repository.Path("bench", "results", "tabulate.py"), input, "--repeat", "2", "--out-dir", _dir, "--stamp", stamp],
+            [Repository.Path("bench", "results", "tabulate.py"), input, "--repeat", "2", "--out-dir", _dir, "--stamp", stamp, .. code],
             timeout: TimeSpan.FromMinutes(2));
         Assert.True(run.ExitCode == 0, run.Describe("tabulate.py"));
         return await File.ReadAllTextAsync(Path.Combine(_dir, "latest.md"));
@@ -111,6 +111,30 @@ public sealed class BenchTableTests : IDisposable
         Assert.DoesNotContain("▼", again, StringComparison.Ordinal);
         Assert.DoesNotContain("▽", again, StringComparison.Ordinal);
         Assert.DoesNotContain("row(s) regressed", third, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_of_the_same_server_code_says_that_its_marks_are_the_machine_and_a_run_of_other_code_says_it_changed()
+    {
+        string[] Code(string commit, string server, string bench) => ["--commit", commit, "--server-code", server, "--bench-code", bench];
+        await TabulateAsync("2026-01-01T0000Z", Run("[0.100,0.101]", withWebmail: false), Code("aaaaaaa", "0123456789ab", "ba0000000001"));
+
+        // Same server code, bench scripts changed; RETR four times slower all the same (a slower machine).
+        var same = await TabulateAsync("2026-01-02T0000Z", Run("[0.400,0.404]", withWebmail: false), Code("bbbbbbb", "0123456789ab", "ba0000000002"));
+        Assert.Contains("**Same server code as the previous run** (services/, libs/ and the build files; commit aaaaaaa then, bbbbbbb now), "
+            + "though the bench scripts changed: every ▼, ▽ and ▲ below is the machine or the anchor moving, not Facteur.", same, StringComparison.Ordinal);
+        Assert.Contains("▼ regressed", Row(same, "POP3 RETR of 1,000"), StringComparison.Ordinal);
+        Assert.Contains("- **Code**: commit bbbbbbb; fingerprints: server 0123456789ab, bench ba0000000002", same, StringComparison.Ordinal);
+
+        // Other server code: said so, and no claim about the marks.
+        var other = await TabulateAsync("2026-01-03T0000Z", Run("[0.400,0.404]", withWebmail: false), Code("ccccccc", "fedcba987654", "ba0000000002"));
+        Assert.Contains("Facteur's server code changed since the previous run (commit bbbbbbb then, ccccccc now).", other, StringComparison.Ordinal);
+        Assert.DoesNotContain("Same server code", other, StringComparison.Ordinal);
+
+        // A fingerprint that is not a committed build's (uncommitted changes, --skip-build) makes no claim either way.
+        var unbuilt = await TabulateAsync("2026-01-04T0000Z", Run("[0.400,0.404]", withWebmail: false), Code("ccccccc", "not built by this run", "ba0000000002"));
+        Assert.DoesNotContain("Same server code", unbuilt, StringComparison.Ordinal);
+        Assert.DoesNotContain("server code changed", unbuilt, StringComparison.Ordinal);
     }
 
     [Fact]
