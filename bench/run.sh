@@ -183,18 +183,24 @@ if [ "$BUILD" = 1 ]; then
 fi
 bin() { echo "$(facteur_out "$FACTEUR_BENCH_BUILD" "$ROOT" "services/$1/x.csproj")/$2"; }
 # What the figures were measured on, so that the table can tell a move of the machine from one of the code
-# (tabulate.py compares these with the previous run's): the commit, and fingerprints of the server code
-# (what the build above compiled) and of the bench's scripts (bench/ without its results). A fingerprint is
-# "uncommitted" where the working tree differs from the commit, "not built by this run" after --skip-build.
-code_fingerprint() { # PATH...
+# (tabulate.py compares these with the previous run's): the commit, and fingerprints of the server code as
+# the build above compiled it (its sources, the build mode, the GC overrides) and of the bench's scripts
+# (bench/ without its results). A fingerprint is "uncommitted" where the working tree differs from the
+# commit, "not built by this run" after --skip-build.
+code_fingerprint() { # SALT PATH... (an empty SALT, the defaults, adds nothing to the digest)
+  local salt=$1; shift
   git -C "$ROOT" rev-parse -q --verify HEAD >/dev/null 2>&1 || { echo unknown; return; }
   [ -z "$(git -C "$ROOT" status --porcelain -- "$@" ':(exclude)bench/results')" ] || { echo uncommitted; return; }
-  git -C "$ROOT" ls-tree -r HEAD -- "$@" | grep -v $'\tbench/results/' | sha1sum | cut -c1-12
+  { git -C "$ROOT" ls-tree -r HEAD -- "$@" | grep -v $'\tbench/results/'; [ -z "$salt" ] || echo "$salt"; } | sha1sum | cut -c1-12
 }
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 SERVER_CODE="not built by this run"
-if [ "$BUILD" = 1 ]; then SERVER_CODE=$(code_fingerprint services libs Directory.Build.props Directory.Packages.props global.json); fi
-BENCH_CODE=$(code_fingerprint bench)
+if [ "$BUILD" = 1 ]; then
+  salt="build=$FACTEUR_BENCH_BUILD gc=${FACTEUR_BENCH_GC:-} datas=${FACTEUR_BENCH_DATAS:-}"
+  [ "$salt" != "build=jit gc= datas=" ] || salt=
+  SERVER_CODE=$(code_fingerprint "$salt" services libs Directory.Build.props Directory.Packages.props global.json)
+fi
+BENCH_CODE=$(code_fingerprint "" bench)
 for dll in "$(bin standalone Facteur.Standalone.dll)" "$(bin smtp-gateway Facteur.SmtpGateway.dll)" "$(bin delivery Facteur.Delivery.dll)"; do
   [ -f "$dll" ] || { echo "run.sh: $dll is not built" >&2; exit 1; }
 done

@@ -7,8 +7,8 @@ columns, and a "change" column per stack that marks every row where Facteur's ow
 to the anchor both got worse by more than the two runs' own spread ("▼ regressed"), and where only
 one of them did ("▽"), so no row can regress silently; rows of the previous run missing from
 this one are listed too, and a line above the table says whether both runs built the same server code
-(--commit, --server-code and --bench-code, from bench/run.sh). --quick runs write quick-<stamp>.md only; partial runs (--only,
---corpus) write <stamp>-partial.md/.json and leave latest.* alone.
+(--commit, --server-code and --bench-code, from bench/run.sh). --quick runs write quick-<stamp>.md
+only; partial runs (--only, --corpus) write <stamp>-partial.md/.json and leave latest.* alone.
 
 --imapscale FILE folds bench/imap/run.sh's results (10,000 and 100,000 messages) into the same
 table, rows labelled by corpus size (its labels come from bench/imap/table.py).
