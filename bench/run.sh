@@ -196,8 +196,10 @@ code_fingerprint() { # SALT PATH... (an empty SALT, the defaults, adds nothing t
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 SERVER_CODE="not built by this run"
 if [ "$BUILD" = 1 ]; then
-  salt="build=$FACTEUR_BENCH_BUILD gc=${FACTEUR_BENCH_GC:-} datas=${FACTEUR_BENCH_DATAS:-}"
-  [ "$salt" != "build=jit gc= datas=" ] || salt=
+  salt=
+  if [ "$FACTEUR_BENCH_BUILD" != jit ] || [ -n "${FACTEUR_BENCH_GC:-}${FACTEUR_BENCH_DATAS:-}" ]; then
+    salt="build=$FACTEUR_BENCH_BUILD gc=${FACTEUR_BENCH_GC:-} datas=${FACTEUR_BENCH_DATAS:-}"
+  fi
   SERVER_CODE=$(code_fingerprint "$salt" services libs Directory.Build.props Directory.Packages.props global.json)
 fi
 BENCH_CODE=$(code_fingerprint "" bench)

@@ -266,8 +266,9 @@ def same_code(now, before):
     if server_now != server_before:
         return f"Facteur's server code changed since the previous run ({commits})."
     bench_now, bench_before = known(now, "bench"), known(before, "bench")
-    bench = (" and the same bench scripts" if bench_now and bench_now == bench_before
-             else ", though the bench scripts changed" if bench_now and bench_before else "")
+    bench = ""
+    if bench_now and bench_before:
+        bench = " and the same bench scripts" if bench_now == bench_before else ", though the bench scripts changed"
     return (f"**Same server code as the previous run** (services/, libs/ and the build files; {commits}){bench}: "
             "every ▼, ▽ and ▲ below is the machine or the anchor moving, not Facteur.")
 
