@@ -85,17 +85,6 @@ timed() { # group command...
 }
 # shellcheck source=standalone.sh
 . "$BENCH/standalone.sh"
-# RabbitMQ's distribution port is its AMQP port + 20000, so the broker's port must stay below 45536.
-free_rabbit_port() { python3 -c '
-import random, socket
-for _ in range(200):
-    p = random.randint(30000, 44999)
-    try:
-        for q in (p, p + 20000):
-            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
-        print(p); break
-    except OSError:
-        pass'; }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # --- 0. how long this will take -------------------------------------------------------------------

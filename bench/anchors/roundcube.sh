@@ -52,7 +52,7 @@ CONF
     curl -fs -o /dev/null "http://127.0.0.1:$PORT/?_task=login" && exit 0
     sleep 0.2
   done
-  echo "roundcube.sh: Roundcube not answering on $PORT; see $DIR/logs" >&2; tail -5 "$DIR"/logs/* >&2 || true; exit 1 ;;
+  echo "roundcube.sh: Roundcube not answering on $PORT; see $DIR/logs" >&2; tail -n 5 "$DIR"/logs/* >&2 || true; exit 1 ;;
 login)
   PORT=${3:?PORT}; USER_NAME=${4:?USER}; PASSWORD=${5:?PASSWORD}
   jar="$DIR/cookies.txt"; rm -f "$jar"

@@ -65,21 +65,11 @@ if [ "$BUILD" = 1 ]; then
 fi
 DOMAIN=bench.test
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=../standalone.sh
+. "$BENCH/standalone.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/facteur-ab.XXXXXX"); chmod 755 "$W"
 RESULTS="$W/results.jsonl"; : > "$RESULTS"
 PID=""; RABBIT_PIDS=(); RABBIT_PORT=""; RABBIT_ERL=""
-# RabbitMQ's distribution port is its AMQP port + 20000, so the broker's port must stay below 45536.
-free_rabbit_port() { python3 -c '
-import random, socket
-for _ in range(200):
-    p = random.randint(30000, 44999)
-    try:
-        for q in (p, p + 20000):
-            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
-        print(p); break
-    except OSError:
-        pass'; }
 rabbit_stop() {
   local pid
   for pid in "${RABBIT_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done

@@ -45,7 +45,8 @@ done
 [ ${#TREES[@]} -gt 0 ] || { echo "startup/run.sh: give at least one NAME=SPEC" >&2; exit 2; }
 DOMAIN=bench.test PROJECT=services/standalone/Facteur.Standalone.csproj
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=../standalone.sh
+. "$BENCH/standalone.sh"
 TICKS=$(getconf CLK_TCK)
 cpu_s() { awk -v t="$TICKS" '{ print ($14 + $15) / t }' "/proc/$1/stat"; }
 

@@ -40,7 +40,9 @@ built() { # services/<dir>
   if [ "${CONFIG:-Debug}" = Release ]; then facteur_out "$FACTEUR_BENCH_BUILD" "$ROOT" "services/$1/x.csproj"
   else echo "$ROOT/services/$1/bin/$BIN"; fi
 }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=../standalone.sh
+. "$ROOT/bench/standalone.sh"
+port() { free_port; }
 SMTP=$(port) SUB=$(port) SUBS=$(port) IMAP=$(port)
 PIDS=()
 cleanup() {
@@ -138,7 +140,7 @@ for name in "${BUILDS[@]}"; do
   : > "$SITE/cookies-$name"
   for s in $(seq 1 "$SESSIONS"); do
     cookie=$(login "$edge" "$SITE/jar-$name-$s")
-    [ -n "$cookie" ] || { echo "login failed ($name)"; tail -20 "$SITE"/*.log; exit 1; }
+    [ -n "$cookie" ] || { echo "login failed ($name)"; tail -n 20 "$SITE"/*.log; exit 1; }
     echo "$cookie" >> "$SITE/cookies-$name"
   done
   # Warm up: the first listing builds the IMAP server's index of the 10,000 messages; the first
