@@ -42,8 +42,7 @@ built() { # services/<dir>
 }
 # shellcheck source=../standalone.sh
 . "$ROOT/bench/standalone.sh"
-port() { free_port; }
-SMTP=$(port) SUB=$(port) SUBS=$(port) IMAP=$(port)
+SMTP=$(free_port) SUB=$(free_port) SUBS=$(free_port) IMAP=$(free_port)
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -86,8 +85,8 @@ common=(Facteur__Hostname=mx.esp.sn Facteur__Domains__0=esp.sn Facteur__MailRoot
   Facteur__AllowPlaintextAuth=true Facteur__ListenAddress=127.0.0.1 Facteur__Transport=InMemory
   Smtp__Port=$SMTP Smtp__SubmissionPort=$SUB Smtp__SubmissionsPort=$SUBS Logging__LogLevel__Default=Warning)
 cd "$SITE"
-env "${common[@]}" Management__Port=$(port) Http__Port=$(port) dotnet "$(built standalone)/Facteur.Standalone.dll" > standalone.log 2>&1 & PIDS+=($!)
-env "${common[@]}" Management__Port=$(port) Imap__Port=$IMAP Imap__TlsPort=$(port) Pop3__Port=$(port) Pop3__TlsPort=$(port) \
+env "${common[@]}" Management__Port=$(free_port) Http__Port=$(free_port) dotnet "$(built standalone)/Facteur.Standalone.dll" > standalone.log 2>&1 & PIDS+=($!)
+env "${common[@]}" Management__Port=$(free_port) Imap__Port=$IMAP Imap__TlsPort=$(free_port) Pop3__Port=$(free_port) Pop3__TlsPort=$(free_port) \
   dotnet "$(built mailbox-api)/Facteur.MailboxApi.dll" > imap.log 2>&1 & PIDS+=($!)
 IMAP_PID=$!
 
@@ -95,12 +94,12 @@ IMAP_PID=$!
 declare -A EDGES WEB_PIDS EDGE_PIDS
 start_webmail() { # name dir
   local name=$1 dir=$2 web edge
-  web=$(port) edge=$(port)
-  env "${common[@]}" Management__Port=$(port) Webmail__Port=$web Webmail__ImapHost=127.0.0.1 Webmail__ImapPort=$IMAP Webmail__ImapSecurity=None \
+  web=$(free_port) edge=$(free_port)
+  env "${common[@]}" Management__Port=$(free_port) Webmail__Port=$web Webmail__ImapHost=127.0.0.1 Webmail__ImapPort=$IMAP Webmail__ImapSecurity=None \
     Webmail__SmtpHost=127.0.0.1 Webmail__SmtpPort=$SUB Webmail__SmtpSecurity=None Webmail__DataProtectionKeysPath=$SITE/keys-$name \
     dotnet "$dir/Facteur.Webmail.dll" > webmail-$name.log 2>&1 & PIDS+=($!)
   WEB_PIDS[$name]=$!
-  env "${common[@]}" Management__Port=$(port) Http__Port=$edge Http__LoginRequestsPerMinute=1000 \
+  env "${common[@]}" Management__Port=$(free_port) Http__Port=$edge Http__LoginRequestsPerMinute=1000 \
     ReverseProxy__Routes__webmail__ClusterId=webmail ReverseProxy__Routes__webmail__Match__Hosts__0=mail.esp.sn \
     'ReverseProxy__Routes__webmail__Match__Path={**catch-all}' \
     ReverseProxy__Clusters__webmail__Destinations__w0__Address=http://127.0.0.1:$web/ \
@@ -167,9 +166,9 @@ HZ=$(getconf CLK_TCK)
 # IMAP connection, so one session does not serialise them), warmed as the Facteur builds were.
 RC_LIST="/?_task=mail&_action=list&_mbox=INBOX&_page=1&_remote=1"
 if [ "${ANCHOR:-}" = roundcube ]; then
-  A_IMAP=$(port)
-  "$ROOT/bench/anchors/dovecot.sh" start "$SITE/dovecot" "$A_IMAP" "$(port)" "$SITE/accounts" "$SITE/anchor-mail" 2>/dev/null
-  RC_PORT=$(port)
+  A_IMAP=$(free_port)
+  "$ROOT/bench/anchors/dovecot.sh" start "$SITE/dovecot" "$A_IMAP" "$(free_port)" "$SITE/accounts" "$SITE/anchor-mail" 2>/dev/null
+  RC_PORT=$(free_port)
   "$ROOT/bench/anchors/roundcube.sh" start "$SITE/roundcube" "$RC_PORT" "$A_IMAP"
   login_line=$("$ROOT/bench/anchors/roundcube.sh" login "$SITE/roundcube" "$RC_PORT" alice@esp.sn "bench password")
   RC_COOKIE=${login_line%%$'\t'*} RC_TOKEN=${login_line##*$'\t'}
