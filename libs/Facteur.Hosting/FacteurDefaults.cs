@@ -33,7 +33,7 @@ public static class FacteurDefaults
 
     public static WebApplicationBuilder AddFacteurDefaults(this WebApplicationBuilder builder)
     {
-        ConfigurationFailureExit.Install();
+        StartFailureExit.Install();
 
         builder.Services.AddOptions<FacteurOptions>()
             .BindConfiguration(FacteurOptions.SectionName)

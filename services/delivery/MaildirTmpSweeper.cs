@@ -30,11 +30,19 @@ internal sealed partial class MaildirTmpSweeper(
         // Off the start-up path: a large mail root takes a while to walk.
         await Task.Yield();
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        do
+        try
         {
-            Sweep(retention);
+            do
+            {
+                Sweep(retention);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // A host whose start failed (a port in use) is disposed without being stopped: the
+            // token is cancelled then, and the host would report that as this service failing.
+        }
     }
 
     internal int Sweep(TimeSpan retention)

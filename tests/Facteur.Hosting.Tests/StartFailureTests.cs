@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Facteur.Hosting.Tests;
 
@@ -10,6 +13,47 @@ public sealed class StartFailureTests
     [InlineData("Facteur__ListenAddress", "mars", "Facteur:ListenAddress must be '*', 'localhost' or an IP address (got 'mars')")]
     [InlineData("Facteur__Tls__CertificatePath", "/nonexistent/facteur.pem", "Facteur:Tls:CertificatePath: file not found: '/nonexistent/facteur.pem'")]
     public async Task A_misconfigured_standalone_host_exits_non_zero_with_one_line_naming_the_key(string variable, string value, string expected)
+    {
+        var (exitCode, errorLines, output) = await RunStandaloneAsync(new() { [variable] = value });
+
+        Assert.Equal(78, exitCode);
+        Assert.Equal([$"Facteur.Standalone: configuration error: {expected}"], errorLines);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A port another process holds: Facteur's own listener (IMAP) and Kestrel's (SMTP) both end in
+    /// one line on stderr naming the service and the address, and exit EX_OSERR — not an unhandled
+    /// exception's SIGABRT (exit 134), which is what it was.
+    /// </summary>
+    [Theory]
+    [InlineData("Imap__Port", "Cannot listen for imap on 127.0.0.1:{0}: Address already in use")]
+    [InlineData("Smtp__Port", "Failed to bind to address http://127.0.0.1:{0}: address already in use")]
+    public async Task A_port_in_use_ends_the_start_with_one_line_and_exit_71(string variable, string expected)
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var held = ((IPEndPoint)holder.LocalEndpoint).Port;
+
+        // Every other port the standalone opens is the system's pick, so only the held one can clash.
+        var environment = new Dictionary<string, string>
+        {
+            ["Smtp__Port"] = "0", ["Smtp__SubmissionPort"] = "0", ["Smtp__SubmissionsPort"] = "0",
+            ["Imap__Port"] = "0", ["Imap__TlsPort"] = "0", ["Pop3__Port"] = "0", ["Pop3__TlsPort"] = "0",
+            ["Http__Port"] = "0",
+        };
+        environment[variable] = held.ToString(CultureInfo.InvariantCulture);
+
+        var (exitCode, errorLines, output) = await RunStandaloneAsync(environment);
+
+        Assert.Equal(71, exitCode);
+        Assert.Equal([$"Facteur.Standalone: {string.Format(CultureInfo.InvariantCulture, expected, held)}"], errorLines);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("BackgroundService failed", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string[] ErrorLines, string Output)> RunStandaloneAsync(Dictionary<string, string> environment)
     {
         using var workingFolder = new TempFolder();
 
@@ -28,7 +72,11 @@ public sealed class StartFailureTests
             UseShellExecute = false,
         };
         start.ArgumentList.Add(StandaloneAssembly());
-        start.Environment[variable] = value;
+        foreach (var (variable, value) in environment)
+        {
+            start.Environment[variable] = value;
+        }
+
         start.Environment["Management__Port"] = "0";
         start.Environment.TryAdd("Facteur__ListenAddress", "127.0.0.1");
 
@@ -49,11 +97,7 @@ public sealed class StartFailureTests
         }
 
         var errorLines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var output = await stdout;
-        Assert.Equal(78, process.ExitCode);
-        Assert.Equal([$"Facteur.Standalone: configuration error: {expected}"], errorLines);
-        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        return (process.ExitCode, errorLines, await stdout);
     }
 
     private static string StandaloneAssembly()

@@ -16,18 +16,26 @@ internal sealed partial class ClaimSweeper(MailSpool spool, IOptions<BusOptions>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        do
+        try
         {
-            try
+            do
             {
-                Sweep();
+                try
+                {
+                    Sweep();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    LogSweepFailed(logger, ex);
+                }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                LogSweepFailed(logger, ex);
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // A host whose start failed (a port in use) is disposed without being stopped: the
+            // token is cancelled then, and the host would report that as this service failing.
+        }
     }
 
     internal int Sweep()
