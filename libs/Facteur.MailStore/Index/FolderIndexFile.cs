@@ -212,22 +212,34 @@ internal sealed class FolderIndexFile
     {
         try
         {
-            // Read after every IMAP command (MailFolder.IsUnchangedOnDisk): the header line in one read
-            // into the stack, no FileStream or StreamReader buffers; a longer line takes the slow path.
-            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            // Read after every IMAP command while the base is younger than DirectoryStamp.SettleTime
+            // (MailFolder.IsUnchangedOnDisk; CheckFreshness): the header line in one read into the stack,
+            // no FileStream or StreamReader buffers; a longer line takes the slow path. open, pread and
+            // close where it can (MessageFileReader.ReadHead): a base is replaced only whole, by a rename,
+            // so the shared lock File.OpenHandle takes around the read protects nothing here.
+            Span<byte> head = stackalloc byte[512];
+            var read = MessageFileReader.ReadHead(path, head);
+            if (read is null)
             {
-                Span<byte> head = stackalloc byte[512];
-                var read = RandomAccess.Read(handle, head, 0);
-                var lf = head[..read].IndexOf((byte)'\n');
-                if (lf >= 0)
-                {
-                    return ParseHeader(Encoding.UTF8.GetString(head[..lf]).TrimEnd('\r'))?.Generation;
-                }
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                read = RandomAccess.Read(handle, head, 0);
+            }
 
-                if (read < head.Length)
-                {
-                    return read == 0 ? null : ParseHeader(Encoding.UTF8.GetString(head[..read]))?.Generation;
-                }
+            if (read < 0)
+            {
+                return null;
+            }
+
+            var octets = head[..read.Value];
+            var lf = octets.IndexOf((byte)'\n');
+            if (lf >= 0)
+            {
+                return ParseHeader(Encoding.UTF8.GetString(octets[..lf]).TrimEnd('\r'))?.Generation;
+            }
+
+            if (read < head.Length)
+            {
+                return read == 0 ? null : ParseHeader(Encoding.UTF8.GetString(octets))?.Generation;
             }
 
             using var reader = new StreamReader(path, Encoding.UTF8);

@@ -131,6 +131,40 @@ public sealed unsafe partial class MessageFileReader : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// The start of the file at <paramref name="path"/> read into <paramref name="buffer"/> with open, pread and close:
+    /// the octets read, -1 when there is no such file, or null where this way cannot be used (not Linux, or an
+    /// error other than ENOENT/ENOTDIR), so the caller reads it the portable way and gets its exception. For the
+    /// index base's header line after every IMAP command (<see cref="FolderIndexFile.ReadGeneration"/>), where
+    /// <see cref="File.OpenHandle"/>'s fstat and flock pair doubled the cost on a machine where each call is dear.
+    /// </summary>
+    internal static int? ReadHead(string path, Span<byte> buffer)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var fd = OpenAt(AtFdCwd, path);
+        if (fd < 0)
+        {
+            return Marshal.GetLastPInvokeError() is ENoEnt or ENotDir ? -1 : null;
+        }
+
+        try
+        {
+            return new DescriptorRead(fd).Read(buffer, 0);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        finally
+        {
+            _ = DirectoryDescriptor.Close(fd);
+        }
+    }
+
     private byte[]? Fallback(MessageRecord message, bool whole) => whole ? _folder.ReadMessage(message) : _folder.ReadMessageHeader(message);
 
     private static byte[] ReadHeaderOpen(int fd, MessageRecord message)

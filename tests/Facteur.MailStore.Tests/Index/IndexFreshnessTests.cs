@@ -69,6 +69,26 @@ public sealed class IndexFreshnessTests : IDisposable
         Assert.Equal(IndexFreshness.Stale, mine.CheckFreshness(IndexPath));
     }
 
+    [Fact]
+    public void The_generation_is_read_from_the_header_line_whatever_its_length_and_is_null_without_a_base()
+    {
+        Assert.Null(FolderIndexFile.ReadGeneration(IndexPath));
+        Assert.Null(FolderIndexFile.ReadGeneration(Path.Combine(_directory, "no-such-folder", FolderIndexFile.FileName)));
+
+        var mine = Written(1_700_000_000);
+        Assert.Equal(mine.Generation, FolderIndexFile.ReadGeneration(IndexPath));
+
+        // A header line longer than the 512 octets read first (fields a later version may add) is read whole.
+        var text = File.ReadAllText(IndexPath);
+        var lf = text.IndexOf('\n', StringComparison.Ordinal);
+        File.WriteAllText(IndexPath, text[..lf] + " " + new string('X', 600) + text[lf..]);
+        Assert.Equal(mine.Generation, FolderIndexFile.ReadGeneration(IndexPath));
+
+        // An empty base (a write cut short before its rename cannot leave one, but a disk can) has no generation.
+        File.WriteAllText(IndexPath, string.Empty);
+        Assert.Null(FolderIndexFile.ReadGeneration(IndexPath));
+    }
+
     /// <summary>Renames in a copy of the base with one digit of its generation changed (so the same length), with the time given.</summary>
     private void ReplaceGenerationDigit(DateTime time)
     {
