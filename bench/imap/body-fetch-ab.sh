@@ -13,6 +13,9 @@
 # (SELECT INBOX, FETCH 1:* of the headers, UID FETCH 1:* of the envelopes: printed); then ROUNDS passes a stack
 # over the bench's picks (random.Random(7).sample), the order rotating each round. Prints each stack's first
 # pass (the bench's first repetition: each message's first FETCH) and the median of the others.
+# FLOW=1: every pass as the bench's later repetitions meet it — STORE 1:* +FLAGS then -FLAGS \Flagged (the
+# folder's index written anew), then a fresh connection's SELECT, header FETCH and envelope FETCH, then the pass
+# (docs/README-perf.md, stop 57: the look for changes after each command while the index is young).
 # Loopback only; the work folder is removed at the end.
 set -u
 BENCH=$(cd "$(dirname "$0")/.." && pwd); D=$(realpath "${1:?DATA}"); shift; W=$(mktemp -d); chmod 755 "$W"
@@ -37,27 +40,34 @@ for st in "$@"; do
   timeout 120 python3 $BENCH/imap/imap_load.py ops --port $imap --user warm@bench.test --fetches 20 --appends 20 --repeat 5 >/dev/null 2>&1
   ports="$ports $name:$imap"
 done
-timeout 1800 python3 - "$BENCH/imap" "$ROUNDS" $ports <<'PY'
+timeout 1800 python3 - "$BENCH/imap" "$ROUNDS" "${FLOW:-0}" $ports <<'PY'
 import random, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
 from imap_load import Imap, exists_of
-rounds = min(int(sys.argv[2]), 50)
-stacks = [(s.split(":")[0], int(s.split(":")[1])) for s in sys.argv[3:]]
+rounds, flow = min(int(sys.argv[2]), 50), sys.argv[3] == "1"
+stacks = [(s.split(":")[0], int(s.split(":")[1])) for s in sys.argv[4:]]
 clients, count = {}, 0
 def ms(fn):
     t = time.perf_counter(); value = fn(); return (time.perf_counter() - t) * 1000, value
-for name, port in stacks:
+def opened(port):
     c = Imap("127.0.0.1", port); c.login("box@bench.test", "bench-password")
-    select, untagged = ms(lambda: c.command("SELECT INBOX")); count = exists_of(untagged)
+    select, untagged = ms(lambda: c.command("SELECT INBOX"))
     headers, _ = ms(lambda: c.command("FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER])"))
     envelopes, _ = ms(lambda: c.command("UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)"))
-    print(f"{name}: {count:,} messages; SELECT {select:.0f} ms, header FETCH {headers:.0f} ms, envelope FETCH {envelopes:.0f} ms", flush=True)
-    clients[name] = c
+    return c, exists_of(untagged), f"SELECT {select:.0f} ms, header FETCH {headers:.0f} ms, envelope FETCH {envelopes:.0f} ms"
+def rewritten(port):
+    c = Imap("127.0.0.1", port); c.login("box@bench.test", "bench-password"); c.command("SELECT INBOX")
+    c.command("STORE 1:* +FLAGS.SILENT (\\Flagged)"); c.command("STORE 1:* -FLAGS.SILENT (\\Flagged)"); c.close()
+for name, port in stacks:
+    clients[name], count, took = opened(port)
+    print(f"{name}: {count:,} messages; {took}", flush=True)
 picks = random.Random(7).sample(range(1, count + 1), min(1000, count))
 rates = {name: [] for name, _ in stacks}
 for r in range(rounds):
     order = stacks[r % len(stacks):] + stacks[:r % len(stacks)]
-    for name, _ in order:
+    for name, port in order:
+        if flow and r > 0:
+            clients[name].close(); rewritten(port); clients[name] = opened(port)[0]
         seconds, _ = ms(lambda: [clients[name].command(f"FETCH {n} (BODY.PEEK[])") for n in picks])
         rates[name].append(len(picks) * 1000 / seconds)
 for name, _ in stacks:
