@@ -22,17 +22,13 @@ internal static class ListenFailure
     /// </summary>
     public static bool TryDescribe(Exception ex, out string message)
     {
+        // An AggregateException's InnerException is its first: the walk goes through it too.
         for (var current = ex; current is not null; current = current.InnerException)
         {
             if (current is IOException io && IsBindRefusal(io.InnerException))
             {
                 message = io.Message.TrimEnd('.');
                 return true;
-            }
-
-            if (current is AggregateException { InnerExceptions.Count: 1 } aggregate)
-            {
-                return TryDescribe(aggregate.InnerExceptions[0], out message);
             }
         }
 
