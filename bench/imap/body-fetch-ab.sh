@@ -24,19 +24,15 @@ pids=()
 trap '"$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot" >/dev/null 2>&1; for p in "${pids[@]}"; do kill $p 2>/dev/null; done; rm -rf "$W"' EXIT
 # shellcheck source=../standalone.sh
 . "$BENCH/standalone.sh"
+# shellcheck source=stack.sh
+. "$BENCH/imap/stack.sh"
 ports=""
 for st in "$@"; do
   name=${st%%=*}; mail=$W/$name/mail
-  mkdir -p $W/$name/spool; : > $W/$name/aliases; cp -a $D/pristine $mail; sync
+  mkdir -p $W/$name; cp -a $D/pristine $mail; sync
   imap=$(free_port)
-  if [ $name = dovecot ]; then
-    $BENCH/anchors/dovecot.sh start $W/anchor/dovecot $imap $(free_port) $D/passwd $mail >/dev/null 2>&1
-  else
-    spec=${st#*=}; dll=${spec%%:*}; envs=""; [ "$spec" != "$dll" ] && envs=$(echo ${spec#*:} | tr ',' ' ')
-    # shellcheck disable=SC2086 # envs is a list of words
-    start_standalone "$dll" "$mail" "$W/$name/spool" "$D/passwd" "$W/$name/aliases" "$W/$name.log" Imap__Port="$imap" $envs
-    pids+=("$STANDALONE_PID")
-  fi
+  start_imap_stack "$st" "$W" "$mail" "$D/passwd" "$imap"
+  [ $name = dovecot ] || pids+=("$STACK_PID")
   timeout 120 python3 $BENCH/imap/imap_load.py ops --port $imap --user warm@bench.test --fetches 20 --appends 20 --repeat 5 >/dev/null 2>&1
   ports="$ports $name:$imap"
 done

@@ -21,6 +21,8 @@ trap '"$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot" >/dev/null 2>&1; rm -
 ROUNDS=$1 REST=$2; shift 2
 # shellcheck source=../standalone.sh
 . "$BENCH/standalone.sh"
+# shellcheck source=stack.sh
+. "$BENCH/imap/stack.sh"
 cpu_of() { # pid -> sum of schedstat ns over the tree's threads
   local total=0
   for p in $(pgrep -P $1) $1; do for t in /proc/$p/task/*/schedstat; do read a b c < $t 2>/dev/null && total=$((total+a)); done; done
@@ -29,20 +31,11 @@ cpu_of() { # pid -> sum of schedstat ns over the tree's threads
 for r in $(seq 1 $ROUNDS); do
   for st in "$@"; do
     name=${st%%=*}; mail=$W/$name/mail
-    rm -rf $W/$name; mkdir -p $W/$name/spool; : > $W/$name/aliases; cp -a $D/pristine $mail; sync
+    rm -rf $W/$name; mkdir -p $W/$name; cp -a $D/pristine $mail; sync
     imap=$(free_port)
     start_stack() {
-      if [ $name = dovecot ]; then
-        $BENCH/anchors/dovecot.sh start $W/anchor/dovecot $imap $(free_port) $D/passwd $mail >/dev/null 2>&1
-        for _ in $(seq 1 50); do [ -s $W/anchor/dovecot/run/master.pid ] && break; sleep 0.1; done
-        pid=$(cat $W/anchor/dovecot/run/master.pid)
-      else
-        spec=${st#*=}; dll=${spec%%:*}; envs=""; [ "$spec" != "$dll" ] && envs=$(echo ${spec#*:} | tr ',' ' ')
-        # shellcheck disable=SC2086 # envs is a list of words
-        start_standalone "$dll" "$mail" "$W/$name/spool" "$D/passwd" "$W/$name/aliases" "$W/$name.log" Imap__Port="$imap" $envs
-        pid=$STANDALONE_PID
-        # (the server's threads are summed from here on: no children)
-      fi
+      start_imap_stack "$st" "$W" "$mail" "$D/passwd" "$imap"
+      pid=$STACK_PID # (a standalone's threads are summed from here on: no children)
       timeout 120 python3 $BENCH/imap/imap_load.py ops --port $imap --user "warm@$DOMAIN" --fetches 20 --repeat 2 >/dev/null 2>&1
     }
     stop_stack() {
