@@ -47,9 +47,13 @@ internal sealed class SystemCryptScheme : IPasswordScheme
         var phrase = NullTerminated(password);
         var salt = NullTerminated(setting);
         var data = new byte[CryptDataSize]; // crypt_r wants it zeroed; one per call keeps it thread-safe
+        // The result points into data (its output field): data stays pinned until the string is read from it.
+        // Marshalled as a byte[] it was pinned for the call only, and a collection that moved it before
+        // PtrToStringAnsi made that read an access violation (seen once in a CI run, a test host crash).
+        var pinned = GCHandle.Alloc(data, GCHandleType.Pinned);
         try
         {
-            var result = crypt_rn(phrase, salt, data, data.Length);
+            var result = crypt_rn(phrase, salt, pinned.AddrOfPinnedObject(), data.Length);
             if (result == IntPtr.Zero)
             {
                 return null;
@@ -61,6 +65,7 @@ internal sealed class SystemCryptScheme : IPasswordScheme
         }
         finally
         {
+            pinned.Free();
             CryptographicOperations.ZeroMemory(data);
             CryptographicOperations.ZeroMemory(phrase);
         }
@@ -88,6 +93,6 @@ internal sealed class SystemCryptScheme : IPasswordScheme
     // crypt_rn: like crypt_r but returns NULL instead of a "*0" token on failure (libxcrypt ≥ 4.0).
     [DllImport(Library, EntryPoint = "crypt_rn", ExactSpelling = true)]
 #pragma warning disable SYSLIB1054 // LibraryImport would need unsafe blocks in this project; byte[] marshals as a pinned pointer here
-    private static extern IntPtr crypt_rn(byte[] phrase, byte[] setting, byte[] data, int size);
+    private static extern IntPtr crypt_rn(byte[] phrase, byte[] setting, IntPtr data, int size);
 #pragma warning restore SYSLIB1054
 }
