@@ -11,7 +11,8 @@
 #
 # --corpus LIST     mailbox sizes (default 10000,100000); the IDLE and idle-connection rows run once,
 #                   on an empty mailbox of their own.
-# --repeat N        repetitions at sizes up to 10,000 (default 3); --repeat-large N above it (default: --repeat;
+# --repeat N        repetitions at sizes up to 10,000 (default 3), every stack up at once and taking its turn in
+#                   each, in an order that rotates; --repeat-large N above it (default: --repeat;
 #                   one pass over 100,000 messages takes about 30 s on Dovecot and 15 s on Facteur, SEARCH TEXT
 #                   6 and 3 of them. At 1, each row at that size was one figure a side, and several of them
 #                   swung across 1.0 between runs: docs/README-perf.md, stop 43).
@@ -96,6 +97,8 @@ done
 . "$BENCH/facteur-build.sh"
 # shellcheck source=cold-copies.sh
 . "$BENCH/imap/cold-copies.sh"
+# shellcheck source=../quiesce.sh
+. "$BENCH/quiesce.sh"
 facteur_check_mode "$FACTEUR_BENCH_BUILD" || exit 2
 STACKS=("facteur|$FACTEUR_BENCH_BUILD:$ROOT")
 for also in "${ALSO[@]}"; do
@@ -175,11 +178,12 @@ idle_rows() { # stack corpus imap_port smtp_port watched_user load_user
   wait "$load" 2>/dev/null || true
 }
 
-# One stack on one corpus: SELECT/FETCH/SEARCH/STORE; with "extra" 1 also IDLE wake latency and idle connections;
-# with "extra" idle only the IDLE wake rows (idle server, then under SMTP load).
-run_stack() { # stack corpus pristine extra
-  local stack=$1 corpus=$2 pristine=$3 extra=$4 mail="$W/$1-$2/mail" repeat=$REPEAT imap smtp pid cold
-  [ "$corpus" -gt 10000 ] && repeat=$REPEAT_LARGE
+# The stacks' mail roots, ports and root pids, by stack name, while they are up.
+declare -A MAIL IMAP SMTP PID
+
+# One stack on one corpus: a fresh copy, the server, an unrecorded warm-up.
+start_stack() { # stack corpus pristine
+  local stack=$1 corpus=$2 pristine=$3 mail="$W/$1-$2/mail" imap smtp pid
   fresh_copy "$pristine" "$mail"
   imap=$(free_port); smtp=$(free_port)
   if [ "$stack" = dovecot ]; then
@@ -199,39 +203,70 @@ run_stack() { # stack corpus pristine extra
     pid=$(start_facteur "$stack-$corpus" "$src" "$mail" "$smtp" "$imap")
     PIDS+=("$pid")
   fi
+  MAIL[$stack]=$mail IMAP[$stack]=$imap SMTP[$stack]=$smtp PID[$stack]=$pid
   # Unrecorded warm-up (JIT, caches) on the small user; the corpus user stays cold for SELECT.
   timeout 120 python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "warm@$DOMAIN" --fetches 20 --appends 20 --repeat 2 >/dev/null 2>&1 || true
-  if [ "$extra" = idle ]; then
-    idle_rows "$stack" "$corpus" "$imap" "$smtp" "$IDLE_USER" "$LOAD_USER"
-  else
-    log "$stack: IMAP ops on $corpus messages ($repeat repetition(s))"
-    cold=$(cold_copies "$mail" "$DOMAIN" "$COLD_SELECTS")
-    measure "$stack" "$corpus" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "$imap" --user "box@$DOMAIN" \
-      --cold-users "$cold" --fetches "$FETCHES" --appends "$APPENDS" --repeat "$repeat" --timeout "$STEP_TIMEOUT" --skip-combined-search
-    # The same server, its corpus mailbox just selected, fetched and stored on: a client now IDLEs in it.
-    if [ "$CORPUS_IDLE" = 1 ]; then idle_rows "$stack" "$corpus" "$imap" "$smtp" box idle; fi
-  fi
-  if [ "$extra" = 1 ]; then
-    log "$stack: IDLE wake latency after SMTP accept"
-    measure "$stack" "$corpus" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "$imap" --user "$IDLE_USER@$DOMAIN" \
-      --smtp-port "$smtp" --rcpt "$IDLE_USER@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
-    local conns=$CONNS
-    [ "$stack" = dovecot ] && conns=$ANCHOR_CONNS
-    log "$stack: $conns idle connections"
-    measure "$stack" "$corpus" imap:conns python3 "$BENCH/imap/imap_load.py" conns --port "$imap" --user "idle@$DOMAIN" \
-      --pid "$pid" --counts "$conns" --rest "$REST" --timeout 900
-  fi
-  if [ "$stack" = dovecot ]; then
+}
+
+stop_stack() { # stack corpus
+  if [ "$1" = dovecot ]; then
     "$BENCH/anchors/dovecot.sh" stop "$W/anchor/dovecot" >/dev/null 2>&1 || true
     "$BENCH/anchors/postfix.sh" stop "$W/anchor/postfix" >/dev/null 2>&1 || true
   else
-    stop_pid "$pid"
+    stop_pid "${PID[$1]}"
   fi
-  set_aside "$W/$stack-$corpus"
+  set_aside "$W/$1-$2"
+}
+
+# The cold copies round REP of REPEATS SELECTs (bench/run.sh's read_rounds does the same at 10,000): round 1
+# box@ itself, round r its copy cold<r>@ after box@'s own SELECT, the last round any copies left over.
+cold_users_of() { # rep repeats
+  local i list=
+  for ((i = 2; i <= COLD_SELECTS; i++)); do
+    if [ "$i" = "$1" ] || { [ "$1" = "$2" ] && [ "$i" -gt "$2" ]; }; then list+=${list:+,}cold$i@$DOMAIN; fi
+  done
+  echo "$list"
+}
+
+# SELECT/FETCH/SEARCH/STORE on one corpus: every stack up at once, REPEATS rounds, each taking every stack once in
+# an order that rotates, the machine quiet before each. One stack's repetitions after the other's, the body
+# FETCH row at 100,000 leaned on the minute each stack met: 0.81-0.90 of Dovecot in the complete runs' first
+# round, ahead when the two were measured side by side (docs/README-perf.md, "stop 58").
+ops_rounds() { # corpus repeats stack...
+  local corpus=$1 repeats=$2 rep k stack cold args
+  shift 2
+  local stacks=("$@")
+  for stack in "${stacks[@]}"; do cold_copies "${MAIL[$stack]}" "$DOMAIN" "$COLD_SELECTS" >/dev/null; done
+  for rep in $(seq 1 "$repeats"); do
+    for k in $(seq 0 $((${#stacks[@]} - 1))); do
+      stack=${stacks[$(( (k + rep - 1) % ${#stacks[@]} ))]}
+      args=(--user "box@$DOMAIN")
+      [ "$rep" -gt 1 ] && args+=(--selected-before)
+      cold=$(cold_users_of "$rep" "$repeats")
+      [ -n "$cold" ] && args+=(--cold-users "$cold")
+      quiesce
+      log "$stack: IMAP ops on $corpus messages ($rep/$repeats)"
+      measure "$stack" "$corpus" imap:ops python3 "$BENCH/imap/imap_load.py" ops --port "${IMAP[$stack]}" "${args[@]}" \
+        --fetches "$FETCHES" --appends "$APPENDS" --repeat 1 --timeout "$STEP_TIMEOUT" --skip-combined-search
+    done
+  done
+}
+
+# The IDLE wake latency in an empty mailbox and the idle connections (the first corpus, unless --no-extra).
+extra_rows() { # stack corpus
+  local stack=$1 corpus=$2 conns=$CONNS
+  log "$stack: IDLE wake latency after SMTP accept"
+  measure "$stack" "$corpus" imap:idle python3 "$BENCH/imap/imap_load.py" idle --port "${IMAP[$stack]}" --user "$IDLE_USER@$DOMAIN" \
+    --smtp-port "${SMTP[$stack]}" --rcpt "$IDLE_USER@$DOMAIN" --samples "$IDLE_SAMPLES" --timeout 600
+  [ "$stack" = dovecot ] && conns=$ANCHOR_CONNS
+  log "$stack: $conns idle connections"
+  measure "$stack" "$corpus" imap:conns python3 "$BENCH/imap/imap_load.py" conns --port "${IMAP[$stack]}" --user "idle@$DOMAIN" \
+    --pid "${PID[$stack]}" --counts "$conns" --rest "$REST" --timeout 900
 }
 
 first=1
 [ "$NO_EXTRA" = 1 ] && first=0
+ALL=(dovecot "${STACKS[@]%%|*}")
 for corpus in ${CORPORA//,/ }; do
   pristine="$W/pristine"
   if [ -n "$DATA" ]; then
@@ -254,12 +289,24 @@ for corpus in ${CORPORA//,/ }; do
   if [ "$IDLE_ONLY" = 1 ]; then
     for round in $(seq 1 "$REPEAT"); do
       log "IDLE rows, round $round of $REPEAT"
-      for stack in dovecot "${STACKS[@]%%|*}"; do run_stack "$stack" "$corpus" "$pristine" idle; done
+      for stack in "${ALL[@]}"; do
+        start_stack "$stack" "$corpus" "$pristine"
+        idle_rows "$stack" "$corpus" "${IMAP[$stack]}" "${SMTP[$stack]}" "$IDLE_USER" "$LOAD_USER"
+        stop_stack "$stack" "$corpus"
+      done
     done
     continue
   fi
-  for stack in dovecot "${STACKS[@]%%|*}"; do
-    run_stack "$stack" "$corpus" "$pristine" "$first"
+  repeats=$REPEAT
+  [ "$corpus" -gt 10000 ] && repeats=$REPEAT_LARGE
+  for stack in "${ALL[@]}"; do start_stack "$stack" "$corpus" "$pristine"; done
+  ops_rounds "$corpus" "$repeats" "${ALL[@]}"
+  # One stack at a time from here: each one's SMTP load and idle connections would stand in another's rows.
+  for stack in "${ALL[@]}"; do
+    # The same server, its corpus mailbox just selected, fetched and stored on: a client now IDLEs in it.
+    if [ "$CORPUS_IDLE" = 1 ]; then idle_rows "$stack" "$corpus" "${IMAP[$stack]}" "${SMTP[$stack]}" box idle; fi
+    if [ "$first" = 1 ]; then extra_rows "$stack" "$corpus"; fi
+    stop_stack "$stack" "$corpus"
   done
   first=0
 done
