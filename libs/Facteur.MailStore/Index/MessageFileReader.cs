@@ -165,6 +165,39 @@ public sealed unsafe partial class MessageFileReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// The file at <paramref name="path"/> opened for reading, or null when there is no such file (it was renamed or
+    /// expunged): one openat(2), where <see cref="File.OpenHandle"/> adds an fstat and an flock pair, for a POP3 RETR
+    /// or TOP, which reads the file through <see cref="RandomAccess"/> and closes it. Not Linux, or an error other
+    /// than ENOENT/ENOTDIR: <see cref="File.OpenHandle"/>, which throws what the error means.
+    /// </summary>
+    public static SafeFileHandle? OpenRead(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (OperatingSystem.IsLinux())
+        {
+            var fd = OpenAt(AtFdCwd, path);
+            if (fd >= 0)
+            {
+                return new SafeFileHandle(fd, ownsHandle: true);
+            }
+
+            if (Marshal.GetLastPInvokeError() is ENoEnt or ENotDir)
+            {
+                return null;
+            }
+        }
+
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     private byte[]? Fallback(MessageRecord message, bool whole) => whole ? _folder.ReadMessage(message) : _folder.ReadMessageHeader(message);
 
     private static byte[] ReadHeaderOpen(int fd, MessageRecord message)

@@ -1,4 +1,5 @@
 using System.Text;
+using Facteur.MailStore.Index;
 
 namespace Facteur.MailStore.Tests.Index;
 
@@ -48,6 +49,31 @@ public sealed class MessageFileReaderTests
             Assert.Equal(IndexTestMaildir.Message("first"), Encoding.ASCII.GetString(reader.ReadMessage(first)!));
             Assert.Null(reader.ReadMessage(second));
         }
+    }
+
+    [Fact]
+    public void OpenRead_gives_a_handle_that_reads_at_any_offset_and_null_for_a_file_that_is_not_there()
+    {
+        using var maildir = new IndexTestMaildir();
+        maildir.Deliver(IndexTestMaildir.Message("for pop3"));
+        var path = maildir.Files().Single();
+        var content = File.ReadAllBytes(path);
+
+        using (var file = MessageFileReader.OpenRead(path))
+        {
+            Assert.NotNull(file);
+            var tail = new byte[5];
+            Assert.Equal(5, RandomAccess.Read(file, tail, content.Length - 5)); // pread at an offset, as RETR's chunks do
+            Assert.Equal(content[^5..], tail);
+            var whole = new byte[content.Length + 10];
+            Assert.Equal(content.Length, RandomAccess.Read(file, whole, 0));
+            Assert.Equal(content, whole[..content.Length]);
+        }
+
+        Assert.Null(MessageFileReader.OpenRead(path + ":2,S")); // renamed (ENOENT): the caller looks it up again
+        Assert.Null(MessageFileReader.OpenRead(Path.Combine(path, "below-a-file"))); // ENOTDIR
+        File.Delete(path);
+        Assert.Null(MessageFileReader.OpenRead(path)); // expunged
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Facteur.MailStore.Index;
 using Microsoft.Win32.SafeHandles;
 
 namespace Facteur.MailboxApi.Pop3.Commands;
@@ -31,19 +32,17 @@ internal static class MessageTransfer
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            try
+            if (MessageFileReader.OpenRead(maildrop.Folder.FullPath(message.Message)) is { } file)
             {
-                return File.OpenHandle(maildrop.Folder.FullPath(message.Message), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                return file;
             }
-            catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
-            {
-                if (maildrop.Folder.Locate(message.Message) is not { } moved)
-                {
-                    return null;
-                }
 
-                message.Message = moved;
+            if (maildrop.Folder.Locate(message.Message) is not { } moved)
+            {
+                return null;
             }
+
+            message.Message = moved;
         }
 
         return null;
