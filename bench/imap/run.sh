@@ -97,6 +97,8 @@ done
 . "$BENCH/facteur-build.sh"
 # shellcheck source=cold-copies.sh
 . "$BENCH/imap/cold-copies.sh"
+# shellcheck source=stack.sh
+. "$BENCH/imap/stack.sh"
 # shellcheck source=../quiesce.sh
 . "$BENCH/quiesce.sh"
 facteur_check_mode "$FACTEUR_BENCH_BUILD" || exit 2
@@ -188,15 +190,8 @@ start_stack() { # stack corpus pristine
   imap=$(free_port); smtp=$(free_port)
   if [ "$stack" = dovecot ]; then
     "$BENCH/anchors/postfix.sh" start "$W/anchor/postfix" "$smtp" "$mail" "$DOMAIN" box idle warm >/dev/null
-    # --idle-only starts Dovecot once per round in the same folder: the last one may still be exiting.
-    # Dovecot can also be listening before it has written master.pid (seen on the loaded machine).
-    for _ in 1 2 3 4 5; do
-      "$BENCH/anchors/dovecot.sh" start "$W/anchor/dovecot" "$imap" "$(free_port)" "$W/passwd" "$mail" 2>/dev/null || true
-      for _ in $(seq 1 50); do [ -s "$W/anchor/dovecot/run/master.pid" ] && break; sleep 0.1; done
-      [ -s "$W/anchor/dovecot/run/master.pid" ] && break
-      sleep 2
-    done
-    pid=$(cat "$W/anchor/dovecot/run/master.pid")
+    start_dovecot "$W" "$imap" "$W/passwd" "$mail"
+    pid=$DOVECOT_PID
   else
     local src
     for s in "${STACKS[@]}"; do [ "${s%%|*}" = "$stack" ] && src=${s#*|}; done
