@@ -1,11 +1,13 @@
 using Facteur.Hosting.Configuration;
 using Facteur.Hosting.Health;
+using Facteur.Hosting.Listening;
 using Facteur.Hosting.Telemetry;
 using Facteur.Hosting.Tls;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -56,6 +58,8 @@ public static class FacteurDefaults
             return certificate;
         });
 
+        // Every Kestrel listener of the process: a port the system refuses is then named at start (ListenFailure).
+        builder.Services.Configure<SocketTransportOptions>(KestrelBinds.Watch);
         AddManagementListener(builder);
         AddHealth(builder);
         AddOpenTelemetry(builder);
@@ -111,7 +115,7 @@ public static class FacteurDefaults
             var port = new ManagementOptions().Port;
             if ((portText is null || (int.TryParse(portText, out port) && port is >= 0 and <= 65535)) && ListenAddress.IsValid(listenAddress))
             {
-                kestrel.ListenOn(listenAddress, port);
+                kestrel.ListenOn("management", listenAddress, port);
             }
         });
     }

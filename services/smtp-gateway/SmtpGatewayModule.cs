@@ -111,6 +111,13 @@ public static class SmtpGatewayModule
             SmtpLog.Listening(logger, kind, $"{listenAddress}:{port}", kind == SmtpListenerKind.Submissions ? " (TLS)" : "", proxied ? " (PROXY)" : "");
         }
 
-        kestrel.ListenOn(listenAddress, port, Configure);
+        // IANA's service names for 25, 587 (RFC 6409) and 465 (RFC 8314 §7.3), as "imap"/"imaps" for the mailbox ports.
+        var service = kind switch
+        {
+            SmtpListenerKind.Submission => "submission",
+            SmtpListenerKind.Submissions => "submissions",
+            _ => "smtp",
+        };
+        kestrel.ListenOn(service, listenAddress, port, Configure);
     }
 }

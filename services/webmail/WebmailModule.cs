@@ -152,7 +152,7 @@ public static class WebmailModule
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var listenAddress = context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.ListenAddress)}"] ?? new FacteurOptions().ListenAddress;
-            kestrel.ListenOn(listenAddress, ListenPort(context.Configuration));
+            kestrel.ListenOn("webmail", listenAddress, ListenPort(context.Configuration));
             var max = long.TryParse(context.Configuration[$"{FacteurOptions.SectionName}:{nameof(FacteurOptions.MaxMessageSize)}"], out var configured)
                 ? configured
                 : new FacteurOptions().MaxMessageSize;

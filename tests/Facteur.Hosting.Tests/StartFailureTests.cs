@@ -23,13 +23,17 @@ public sealed class StartFailureTests
     }
 
     /// <summary>
-    /// A port another process holds: Facteur's own listener (IMAP) and Kestrel's (SMTP) both end in
-    /// one line on stderr naming the service and the address, and exit EX_OSERR — not an unhandled
-    /// exception's SIGABRT (exit 134), which is what it was.
+    /// A port another process holds: Facteur's own listeners (IMAP, POP3) and Kestrel's (SMTP, the
+    /// webmail) all end in one line on stderr naming the service and the address, and exit EX_OSERR —
+    /// not an unhandled exception's SIGABRT (exit 134), which is what it was, nor Kestrel's
+    /// "Failed to bind to address http://…" for an SMTP port, which it was after that.
     /// </summary>
     [Theory]
     [InlineData("Imap__Port", "Cannot listen for imap on 127.0.0.1:{0}: Address already in use")]
-    [InlineData("Smtp__Port", "Failed to bind to address http://127.0.0.1:{0}: address already in use")]
+    [InlineData("Pop3__TlsPort", "Cannot listen for pop3s on 127.0.0.1:{0}: Address already in use")]
+    [InlineData("Smtp__Port", "Cannot listen for smtp on 127.0.0.1:{0}: Address already in use")]
+    [InlineData("Smtp__SubmissionPort", "Cannot listen for submission on 127.0.0.1:{0}: Address already in use")]
+    [InlineData("Http__Port", "Cannot listen for webmail on 127.0.0.1:{0}: Address already in use")]
     public async Task A_port_in_use_ends_the_start_with_one_line_and_exit_71(string variable, string expected)
     {
         using var holder = new TcpListener(IPAddress.Loopback, 0);

@@ -16,19 +16,27 @@ internal static class ListenFailure
     public const int ExitCode = 71;
 
     /// <summary>
-    /// True when <paramref name="ex"/> is a bind failure, with the message that names the service and
-    /// the address: ours ("Cannot listen for imap on 127.0.0.1:2143: Address already in use") or
-    /// Kestrel's ("Failed to bind to address http://127.0.0.1:2525: address already in use.").
+    /// True when <paramref name="ex"/> is a refused bind, with one line naming the service and the address:
+    /// "Cannot listen for imap on 127.0.0.1:2143: Address already in use". <see cref="ConnectionListeners"/>
+    /// (IMAP, POP3) says it so itself; for Kestrel's ports <see cref="KestrelBinds"/> knows the endpoint.
     /// </summary>
     public static bool TryDescribe(Exception ex, out string message)
     {
-        // An AggregateException's InnerException is its first: the walk goes through it too.
+        // The nearest IOException above the refusal carries the text when it is ours, or Kestrel's for a bind
+        // it made before KestrelBinds watched it. An AggregateException's InnerException is its first.
+        IOException? wrapper = null;
         for (var current = ex; current is not null; current = current.InnerException)
         {
-            if (current is IOException io && IsBindRefusal(io.InnerException))
+            switch (current)
             {
-                message = io.Message.TrimEnd('.');
-                return true;
+                case SocketException socket when IsRefusal(socket.SocketErrorCode):
+                    return Describe(socket, wrapper, out message);
+                case AddressInUseException inUse:
+                    // Kestrel's "in use", around the socket's own error.
+                    return Describe(inUse.InnerException as SocketException, wrapper, out message);
+                case IOException io:
+                    wrapper = io;
+                    break;
             }
         }
 
@@ -36,11 +44,19 @@ internal static class ListenFailure
         return false;
     }
 
-    private static bool IsBindRefusal(Exception? ex) => ex switch
+    private static bool Describe(SocketException? refusal, IOException? wrapper, out string message)
     {
-        AddressInUseException => true,
-        SocketException socket => socket.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied or SocketError.AddressNotAvailable,
-        null => false,
-        _ => IsBindRefusal(ex.InnerException),
-    };
+        if (refusal is not null && KestrelBinds.Describe(refusal) is { } kestrel)
+        {
+            message = kestrel;
+            return true;
+        }
+
+        // A bare socket error nobody wrapped or watched may not be a bind at all: the runtime's report stays.
+        message = wrapper?.Message.TrimEnd('.') ?? string.Empty;
+        return wrapper is not null;
+    }
+
+    private static bool IsRefusal(SocketError error) =>
+        error is SocketError.AddressAlreadyInUse or SocketError.AccessDenied or SocketError.AddressNotAvailable;
 }

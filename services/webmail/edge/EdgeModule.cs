@@ -38,7 +38,7 @@ public static class EdgeModule
             var configuration = context.Configuration;
             var listenAddress = configuration["Facteur:ListenAddress"] ?? new FacteurOptions().ListenAddress;
             var edge = configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
-            kestrel.ListenOn(listenAddress, edge.Port);
+            kestrel.ListenOn("http", listenAddress, edge.Port);
 
             // The webmail decides what is too big (and says so in the user's language): let
             // anything it would answer itself through (its own hard cap is the same).
@@ -46,7 +46,7 @@ public static class EdgeModule
             kestrel.Limits.MaxRequestBodySize = (max * 2 + 2 * 1024 * 1024) * 4;
             if (TlsConfigured(configuration))
             {
-                kestrel.ListenOn(listenAddress, edge.HttpsPort, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+                kestrel.ListenOn("https", listenAddress, edge.HttpsPort, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificateSelector = (_, _) => kestrel.ApplicationServices.GetRequiredService<IServerCertificate>().Certificate,
                 }));
