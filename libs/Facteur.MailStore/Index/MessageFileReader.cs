@@ -200,6 +200,36 @@ public sealed unsafe partial class MessageFileReader : IDisposable
 
     private byte[]? Fallback(MessageRecord message, bool whole) => whole ? _folder.ReadMessage(message) : _folder.ReadMessageHeader(message);
 
+    /// <summary>
+    /// <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/> for a handle from <see cref="OpenRead"/>:
+    /// the same pread(2), without the lseek(2) a <see cref="SafeFileHandle"/> makes before its first read to learn
+    /// whether it can seek — a Maildir message file always can. The octets read; 0 at the end of the file.
+    /// </summary>
+    public static int ReadAt(SafeFileHandle file, Span<byte> buffer, long offset)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (!OperatingSystem.IsLinux())
+        {
+            return RandomAccess.Read(file, buffer, offset);
+        }
+
+        var added = false;
+        try
+        {
+            // Held across the call, so a Dispose on another thread cannot close the descriptor (and the number be
+            // reused by another open) under the pread.
+            file.DangerousAddRef(ref added);
+            return new DescriptorRead((int)file.DangerousGetHandle()).Read(buffer, offset);
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
     private static byte[] ReadHeaderOpen(int fd, MessageRecord message)
     {
         var facts = message.Facts;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Facteur.MailStore.Index;
 using Microsoft.Win32.SafeHandles;
 
 namespace Facteur.MailboxApi.Pop3;
@@ -27,7 +28,8 @@ internal static class MessageContentWriter
             int read;
             // Synchronous reads: Linux has no asynchronous regular-file I/O here (an async read is a
             // thread-pool hop around the same read(2)), and one chunk comes from the page cache in microseconds.
-            while (!state.Done && (read = RandomAccess.Read(file, buffer.AsSpan(0, ChunkSize), offset)) > 0)
+            // ReadAt is RandomAccess.Read without its lseek(2) before the first read.
+            while (!state.Done && (read = MessageFileReader.ReadAt(file, buffer.AsSpan(0, ChunkSize), offset)) > 0)
             {
                 offset += read;
                 // Worst case every byte is a bare LF that gains a CR, or a '.' that gains a '.'.

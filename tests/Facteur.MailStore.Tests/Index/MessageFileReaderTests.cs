@@ -63,12 +63,18 @@ public sealed class MessageFileReaderTests
         {
             Assert.NotNull(file);
             var tail = new byte[5];
-            Assert.Equal(5, RandomAccess.Read(file, tail, content.Length - 5)); // pread at an offset, as RETR's chunks do
+            Assert.Equal(5, MessageFileReader.ReadAt(file, tail, content.Length - 5)); // pread at an offset, as RETR's chunks do
             Assert.Equal(content[^5..], tail);
             var whole = new byte[content.Length + 10];
-            Assert.Equal(content.Length, RandomAccess.Read(file, whole, 0));
+            Assert.Equal(content.Length, MessageFileReader.ReadAt(file, whole, 0));
             Assert.Equal(content, whole[..content.Length]);
+            Assert.Equal(0, MessageFileReader.ReadAt(file, whole, content.Length)); // the end: what ends RETR's loop
+            Assert.Equal(content.Length, RandomAccess.Read(file, whole, 0)); // still an ordinary handle
         }
+
+        var closed = MessageFileReader.OpenRead(path)!;
+        closed.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => MessageFileReader.ReadAt(closed, new byte[8], 0)); // never a pread on a reused number
 
         Assert.Null(MessageFileReader.OpenRead(path + ":2,S")); // renamed (ENOENT): the caller looks it up again
         Assert.Null(MessageFileReader.OpenRead(Path.Combine(path, "below-a-file"))); // ENOTDIR
