@@ -168,7 +168,7 @@ public sealed unsafe partial class MessageFileReader : IDisposable
     /// <summary>
     /// The file at <paramref name="path"/> opened for reading, or null when there is no such file (it was renamed or
     /// expunged): one openat(2), where <see cref="File.OpenHandle"/> adds an fstat and an flock pair, for a POP3 RETR
-    /// or TOP, which reads the file through <see cref="RandomAccess"/> and closes it. Not Linux, or an error other
+    /// or TOP, which reads the file through <see cref="ReadAt"/> and closes it. Not Linux, or an error other
     /// than ENOENT/ENOTDIR: <see cref="File.OpenHandle"/>, which throws what the error means.
     /// </summary>
     public static SafeFileHandle? OpenRead(string path)
@@ -197,8 +197,6 @@ public sealed unsafe partial class MessageFileReader : IDisposable
             return null;
         }
     }
-
-    private byte[]? Fallback(MessageRecord message, bool whole) => whole ? _folder.ReadMessage(message) : _folder.ReadMessageHeader(message);
 
     /// <summary>
     /// <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/> for a handle from <see cref="OpenRead"/>:
@@ -229,6 +227,8 @@ public sealed unsafe partial class MessageFileReader : IDisposable
             }
         }
     }
+
+    private byte[]? Fallback(MessageRecord message, bool whole) => whole ? _folder.ReadMessage(message) : _folder.ReadMessageHeader(message);
 
     private static byte[] ReadHeaderOpen(int fd, MessageRecord message)
     {
